@@ -1,0 +1,109 @@
+// Collect: read BOTH the output and the error file, match lines by custom_id (never by position),
+// validate each answer, store successes once and classify every failure. Items missing from both
+// files are failures too: nothing is silently dropped.
+import { heartbeat, log } from '@temporalio/activity';
+import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
+import type { ProviderBatch } from '../providers';
+import type { FailureRow, ResultRow } from '../store';
+import type { ActivityDeps } from './deps';
+import { atBoundary } from './failure';
+import { checkOutput } from './output-check';
+
+const FLUSH_EVERY = 1000;
+const MISSING_KIND: Partial<Record<ProviderBatch['status'], FailureKind>> = {
+  failed: 'batch_failed',
+  expired: 'expired',
+  cancelled: 'cancelled',
+};
+
+export interface CollectInput {
+  runId: string;
+  chunk: number;
+  strike: number;
+  batch: ProviderBatch;
+  spec: ResolvedSpec;
+}
+
+export interface CollectOutcome {
+  succeeded: number;
+  failed: number;
+  retryable: number;
+  /** Lines in the files whose custom_id is not one of this chunk's requests (ignored). */
+  unknown: number;
+}
+
+export function createCollectActivities({ store, providers }: ActivityDeps) {
+  return {
+    async collectBatch({ runId, chunk, strike, batch, spec }: CollectInput): Promise<CollectOutcome> {
+      const members = await store.chunkDedupKeys(runId, chunk);
+      const waiting = new Set((await store.pendingRequests(runId, chunk)).map((p) => p.dedupKey));
+      const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
+      let results: ResultRow[] = [];
+      let failures: FailureRow[] = [];
+      const fail = (dedupKey: string, row: Omit<FailureRow, 'dedupKey' | 'strike'>) => {
+        failures.push({ dedupKey, strike, ...row });
+        outcome.failed++;
+        if (row.retryable) outcome.retryable++;
+      };
+      const flush = async () => {
+        await store.insertResults(runId, results);
+        await store.recordFailures(runId, failures);
+        results = [];
+        failures = [];
+        heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
+      };
+
+      const provider = providers.get(spec.provider);
+      await atBoundary(async () => {
+        for await (const item of provider.readResults(batch)) {
+          if (!waiting.delete(item.customId)) {
+            // Stored by an earlier attempt of this activity, or not ours at all.
+            if (!members.has(item.customId)) outcome.unknown++;
+            continue;
+          }
+          if (item.ok) {
+            const check = checkOutput(item.content, spec.outputSchema);
+            if (check.ok) {
+              const { inputTokens, outputTokens } = item.usage;
+              results.push({
+                dedupKey: item.customId,
+                output: item.content,
+                parsed: check.parsed,
+                provider: spec.provider,
+                model: spec.model,
+                mode: 'batch',
+                strike,
+                inputTokens,
+                outputTokens,
+                costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
+                syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
+              });
+              outcome.succeeded++;
+            } else {
+              fail(item.customId, { kind: check.kind, retryable: true, error: check.error });
+            }
+          } else {
+            const kind = classifyHttpFailure(item.status, item.code);
+            const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
+            fail(item.customId, { kind, retryable: isRetryableKind(kind), error });
+          }
+          if (results.length + failures.length >= FLUSH_EVERY) await flush();
+        }
+      });
+
+      // Whatever the files did not mention: the batch failed, expired, was cancelled, or lost it.
+      const kind = MISSING_KIND[batch.status] ?? 'missing_output';
+      const why =
+        batch.status === 'failed'
+          ? `batch ${batch.id} failed${batch.errors.length ? `: ${batch.errors.slice(0, 3).join('; ')}` : ''}`
+          : `no answer in batch ${batch.id} (${batch.status})`;
+      for (const dedupKey of waiting) {
+        fail(dedupKey, { kind, retryable: true, error: why });
+        if (failures.length >= FLUSH_EVERY) await flush();
+      }
+      await flush();
+      if (outcome.unknown > 0) log.warn('batch output had lines for unknown custom_ids', { batchId: batch.id, unknown: outcome.unknown });
+      return outcome;
+    },
+  };
+}

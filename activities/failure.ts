@@ -1,0 +1,28 @@
+// The activity boundary: provider errors leave as ApplicationFailures typed by failure kind,
+// non-retryable when the kind is permanent, with the provider's retry-after as the next delay.
+import { ApplicationFailure } from '@temporalio/common';
+import { ProviderConfigError, classifyProviderError } from '../providers';
+
+export function toActivityFailure(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ProviderConfigError) {
+    return ApplicationFailure.create({ type: 'ProviderConfig', message: error.message, nonRetryable: true });
+  }
+  const classified = classifyProviderError(error);
+  return ApplicationFailure.create({
+    type: classified.kind,
+    message: classified.message,
+    nonRetryable: !classified.retryable,
+    nextRetryDelay: classified.retryAfterMs,
+    cause: error instanceof Error ? error : undefined,
+  });
+}
+
+/** Runs a provider call, translating whatever it throws. */
+export async function atBoundary<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toActivityFailure(error);
+  }
+}

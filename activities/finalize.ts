@@ -1,0 +1,135 @@
+// Finalize: write the four output files of INTERFACE.md from the store, in input order, page by
+// page. Files are written under temporary names and renamed, so a crash never leaves half a file;
+// the report's counts are the lines actually written.
+import { heartbeat } from '@temporalio/activity';
+import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { PlanSummary, ResolvedSpec, RunReport } from '../common';
+import type { FinalItem } from '../store';
+import type { ActivityDeps } from './deps';
+
+const PAGE = 5000;
+
+export interface FinalizeInput {
+  runId: string;
+  spec: ResolvedSpec;
+  plan: PlanSummary;
+  startedAtMs: number;
+}
+
+class JsonlWriter {
+  readonly stream: WriteStream;
+  lines = 0;
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(`${path}.partial`);
+  }
+  async write(value: unknown) {
+    this.lines++;
+    if (!this.stream.write(JSON.stringify(value) + '\n')) await once(this.stream, 'drain');
+  }
+  async close() {
+    this.stream.end();
+    await once(this.stream, 'finish');
+    renameSync(`${this.path}.partial`, this.path);
+  }
+}
+
+function resultLine(item: FinalItem) {
+  const result = item.result!;
+  const duplicate = item.firstLine !== null && item.firstLine !== item.line;
+  return {
+    id: item.itemId,
+    output: result.output,
+    ...(result.parsed !== undefined && result.parsed !== null ? { parsed: result.parsed } : {}),
+    provider: result.provider,
+    model: result.model,
+    mode: result.mode,
+    strike: result.strike,
+    cached: false,
+    ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
+    // A duplicate was not billed: its answer is the first occurrence's.
+    usage: duplicate ? { inputTokens: 0, outputTokens: 0 } : { inputTokens: result.inputTokens, outputTokens: result.outputTokens },
+    costUsd: duplicate ? 0 : result.costUsd,
+  };
+}
+
+export function createFinalizeActivities({ store, clock = Date.now }: ActivityDeps) {
+  return {
+    async finalizeRun({ runId, spec, plan, startedAtMs }: FinalizeInput): Promise<RunReport> {
+      mkdirSync(spec.outputDir, { recursive: true });
+      const files = {
+        results: join(spec.outputDir, 'results.jsonl'),
+        deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),
+        rejected: join(spec.outputDir, 'rejected.jsonl'),
+        report: join(spec.outputDir, 'report.json'),
+      };
+      const results = new JsonlWriter(files.results);
+      const deadLetters = new JsonlWriter(files.deadLetter);
+      const rejected = new JsonlWriter(files.rejected);
+      const totals = { items: 0, duplicates: 0, input: 0, output: 0, cost: 0, syncCost: 0 };
+
+      for (let after = 0; ; ) {
+        const page = await store.itemsPage(runId, after, PAGE);
+        if (page.length === 0) break;
+        after = page[page.length - 1].line;
+        const failures = await store.failuresFor(
+          runId,
+          page.filter((i) => i.dedupKey && !i.result).map((i) => i.dedupKey!),
+        );
+        for (const item of page) {
+          totals.items++;
+          if (!item.dedupKey) {
+            await rejected.write({ line: item.line, ...(item.itemId ? { id: item.itemId } : {}), error: item.error });
+            continue;
+          }
+          const duplicate = item.firstLine !== item.line;
+          if (duplicate) totals.duplicates++;
+          if (item.result) {
+            const line = resultLine(item);
+            await results.write(line);
+            totals.input += line.usage.inputTokens;
+            totals.output += line.usage.outputTokens;
+            totals.cost += line.costUsd;
+            if (!duplicate) totals.syncCost += item.result.syncCostUsd;
+            continue;
+          }
+          const attempts = failures.get(item.dedupKey) ?? [];
+          const last = attempts[attempts.length - 1];
+          await deadLetters.write({
+            id: item.itemId,
+            line: item.line,
+            reason: last ? `${last.kind}: ${last.error}` : 'no answer was received for this item',
+            retryable: last ? last.retryable : true,
+            ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
+            attempts: attempts.map((a) => ({ strike: a.strike, error: `${a.kind}: ${a.error}` })),
+          });
+        }
+        heartbeat({ after });
+      }
+      await Promise.all([results.close(), deadLetters.close(), rejected.close()]);
+
+      const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+      const report: RunReport = {
+        runId,
+        items: totals.items,
+        succeeded: results.lines,
+        deadLettered: deadLetters.lines,
+        rejected: rejected.lines,
+        duplicates: totals.duplicates,
+        cacheHits: 0,
+        tokens: { input: totals.input, output: totals.output },
+        costUsd: { estimated: round(plan.estimatedCostUsd), actual: round(totals.cost), syncEquivalent: round(totals.syncCost) },
+        batches: await store.batchCount(runId),
+        durationMs: clock() - startedAtMs,
+        provider: spec.provider,
+        model: spec.model,
+        outputDir: spec.outputDir,
+        files,
+      };
+      writeFileSync(`${files.report}.partial`, JSON.stringify(report, null, 2) + '\n');
+      renameSync(`${files.report}.partial`, files.report);
+      return report;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Poll: one look at the batch. "Not finished yet" is a retryable failure, so Temporal's retry
+// policy (60 s -> 300 s by default) does the waiting without writing history events.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ResolvedSpec } from '../common';
+import { TERMINAL_BATCH_STATUSES, type ProviderBatch } from '../providers';
+import type { ActivityDeps } from './deps';
+import { atBoundary } from './failure';
+
+export const BATCH_NOT_READY = 'BatchNotReady';
+
+export interface PollInput {
+  runId: string;
+  chunk: number;
+  strike: number;
+  batchId: string;
+  spec: ResolvedSpec;
+}
+
+export function createPollActivities({ store, providers }: ActivityDeps) {
+  return {
+    async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {
+      const batch = await atBoundary(() => providers.get(spec.provider).getBatch(batchId));
+      if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
+        const { completed, failed, total } = batch.counts;
+        throw ApplicationFailure.retryable(
+          `batch ${batchId} is ${batch.status} (${completed + failed}/${total} done)`,
+          BATCH_NOT_READY,
+        );
+      }
+      await store.saveBatch(runId, chunk, strike, { status: batch.status });
+      return batch;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The dedup key: sha256 of the canonical request (model, messages, limits, output schema). It is
+// also the provider custom_id (64 hex chars fit Anthropic's ^[a-zA-Z0-9_-]{1,64}$).
+import { createHash } from 'node:crypto';
+import type { JsonSchema } from '../common';
+import type { NeutralRequest } from '../store';
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function dedupKeyOf(provider: string, request: NeutralRequest, schema: JsonSchema | undefined): string {
+  return createHash('sha256').update(canonical({ provider, request, schema: schema ?? null })).digest('hex');
+}

@@ -1,0 +1,65 @@
+// Submit: at most one provider batch per (run, chunk, strike), however often this runs. The
+// store remembers intent and the batch id; a batch whose create response was lost is found by
+// its idempotency key in the provider's metadata before anything new is created.
+import { heartbeat, log } from '@temporalio/activity';
+import type { ResolvedSpec } from '../common';
+import type { ActivityDeps } from './deps';
+import { atBoundary } from './failure';
+
+export interface SubmitInput {
+  runId: string;
+  chunk: number;
+  strike: number;
+  spec: ResolvedSpec;
+}
+
+export interface SubmitOutcome {
+  /** Undefined when nothing in the chunk still needs an answer. */
+  batchId?: string;
+  requests: number;
+  reused: boolean;
+}
+
+export function idempotencyKey(runId: string, chunk: number, strike: number): string {
+  return `${runId}/${chunk}/${strike}`;
+}
+
+export function createSubmitActivities({ store, providers }: ActivityDeps) {
+  return {
+    async submitBatch({ runId, chunk, strike, spec }: SubmitInput): Promise<SubmitOutcome> {
+      const key = idempotencyKey(runId, chunk, strike);
+      const known = await store.getBatch(runId, chunk, strike);
+      if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
+
+      const provider = providers.get(spec.provider);
+      if (known) {
+        // An earlier attempt got this far: the create may have happened with its answer lost.
+        const found = await atBoundary(() => provider.findBatch(key, known.createdAtMs ?? 0));
+        if (found) {
+          log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
+          await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status });
+          return { batchId: found.id, requests: found.counts.total, reused: true };
+        }
+      } else {
+        await store.saveBatch(runId, chunk, strike, { status: 'intent' });
+      }
+
+      const pending = await store.pendingRequests(runId, chunk);
+      if (pending.length === 0) return { requests: 0, reused: false };
+      let inputFileId = known?.inputFileId;
+      if (!inputFileId) {
+        const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
+        const safeName = key.replace(/[^a-zA-Z0-9_.-]/g, '_');
+        inputFileId = await atBoundary(() => provider.uploadRequests(requests, spec.outputSchema, `${safeName}.jsonl`));
+        await store.saveBatch(runId, chunk, strike, { inputFileId });
+        heartbeat({ inputFileId });
+      }
+      const fileId = inputFileId;
+      const batch = await atBoundary(() =>
+        provider.createBatch(fileId, key, { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) }),
+      );
+      await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status });
+      return { batchId: batch.id, requests: pending.length, reused: false };
+    },
+  };
+}

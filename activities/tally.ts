@@ -1,0 +1,22 @@
+// A chunk's outcome read back from the store, so counts are the stored truth however often a
+// strike's activities ran.
+import type { ChunkOutcome } from '../common';
+import type { ActivityDeps } from './deps';
+
+export function createChunkTallyActivities({ store }: ActivityDeps) {
+  return {
+    async tallyChunk({ runId, chunk, batches }: { runId: string; chunk: number; batches: number }): Promise<ChunkOutcome> {
+      const totals = await store.chunkTotals(runId, chunk);
+      return {
+        chunk,
+        requests: totals.requests,
+        succeeded: totals.succeeded,
+        deadLettered: totals.requests - totals.succeeded,
+        tokens: { input: totals.input_tokens, output: totals.output_tokens },
+        costUsd: totals.cost_usd,
+        syncEquivalentUsd: totals.sync_cost_usd,
+        batches,
+      };
+    },
+  };
+}

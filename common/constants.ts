@@ -1,0 +1,45 @@
+// Names and seed defaults shared by workflows, activities, client and simulator.
+
+export const DEFAULT_TASK_QUEUE = 'llmbatch';
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Search attributes of INTERFACE.md, with their Temporal types. */
+export const SEARCH_ATTRIBUTES = {
+  LlmRunId: 'Keyword',
+  LlmProvider: 'Keyword',
+  LlmModel: 'Keyword',
+  LlmPhase: 'Keyword',
+  LlmItemsTotal: 'Int',
+  LlmItemsDone: 'Int',
+  LlmItemsFailed: 'Int',
+  LlmCostUsd: 'Double',
+} as const;
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+/** Seed defaults of DESIGN.md, as durations in milliseconds. */
+export const SEED_DEFAULTS = {
+  poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 20 * 3_600_000 },
+  retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, deadLetterAlertRate: 0.05 },
+  limits: { concurrentBatches: 10, enqueuedTokens: 0, syncConcurrency: 16, syncRpm: 0, syncTpm: 0 },
+  chunkSize: 2000,
+  maxTokens: 1024,
+  /** Output tokens are estimated at maxTokens times this share, then buffered. */
+  outputEstimateShare: 0.5,
+  outputEstimateBuffer: 1.25,
+} as const;
+
+/** Provider limits on one batch file (DESIGN.md, Plan). */
+export const PROVIDER_BATCH_LIMITS = {
+  openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+  anthropic: { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 },
+} as const;
+
+/** A parent workflow continues as new after this many chunk children, or when Temporal suggests it. */
+export const DEFAULT_CONTINUE_AS_NEW_EVERY = 200;
+
+/** The OpenAI batch endpoint we submit to. */
+export const OPENAI_CHAT_ENDPOINT = '/v1/chat/completions';
+
+/** Metadata key under which a provider batch carries its idempotency key (runId/chunk/strike). */
+export const IDEMPOTENCY_METADATA_KEY = 'llmbatch_key';

@@ -1,0 +1,8 @@
+// The one pure module: types, zod schemas, constants and pricing shared by every layer.
+export * from './constants';
+export * from './duration';
+export * from './failures';
+export * from './pricing';
+export * from './spec';
+export * from './template';
+export * from './types';

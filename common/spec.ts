@@ -1,0 +1,90 @@
+// The run spec: the YAML a user writes (RunSpecSchema) and the resolved form a run carries
+// (ResolvedSpec: absolute paths, the output schema loaded, durations in milliseconds).
+import { z } from 'zod';
+import { isDuration } from './duration';
+import { SEED_DEFAULTS } from './constants';
+
+const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
+const usd = z.number().positive();
+
+export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'simulator'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+export const MODES = ['batch', 'sync', 'hybrid'] as const;
+export type RunMode = (typeof MODES)[number];
+
+export const RunSpecSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  input: z.string().min(1),
+  id: z.string().min(1).optional(),
+  template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }),
+  output: z
+    .strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() })
+    .optional(),
+  provider: z.enum(PROVIDERS),
+  model: z.string().min(1),
+  maxTokens: z.number().int().positive().max(200_000).optional(),
+  mode: z.enum(MODES).optional(),
+  chunkSize: z.number().int().positive().max(50_000).optional(),
+  budget: z.strictObject({ maxUsd: usd, dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
+  poll: z.strictObject({ initial: duration.optional(), max: duration.optional(), alertAfter: duration.optional() }).optional(),
+  retry: z
+    .strictObject({
+      strike2Delay: duration.optional(),
+      strike3Delay: duration.optional(),
+      deadLetterAlertRate: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  limits: z
+    .strictObject({
+      concurrentBatches: z.number().int().positive().max(500).optional(),
+      enqueuedTokens: z.number().int().min(0).optional(),
+      syncConcurrency: z.number().int().positive().max(1000).optional(),
+      syncRpm: z.number().int().min(0).optional(),
+      syncTpm: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  alert: z.strictObject({ webhook: z.url().optional() }).optional(),
+});
+export type RunSpec = z.infer<typeof RunSpecSchema>;
+
+export type JsonSchema = Record<string, unknown>;
+
+/** What a run carries in its workflow input: references and settings, never item data. */
+export interface ResolvedSpec {
+  name: string;
+  specPath: string;
+  inputPath: string;
+  inputFormat: 'jsonl' | 'csv';
+  idField?: string;
+  template: { system?: string; user: string };
+  outputSchema?: JsonSchema;
+  outputDir: string;
+  provider: ProviderName;
+  model: string;
+  maxTokens: number;
+  mode: RunMode;
+  chunkSize: number;
+  budget?: { maxUsd: number; dailyUsd?: number; monthlyUsd?: number };
+  poll: { initialMs: number; maxMs: number; alertAfterMs: number };
+  retry: { strike2DelayMs: number; strike3DelayMs: number; deadLetterAlertRate: number };
+  limits: {
+    concurrentBatches: number;
+    enqueuedTokens: number;
+    syncConcurrency: number;
+    syncRpm: number;
+    syncTpm: number;
+  };
+  alert?: { webhook?: string };
+}
+
+/** One line per zod issue, named by its path in the spec: `poll.initial: expected a duration ...`. */
+export function describeSpecIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(top level)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+export const SPEC_DEFAULTS = SEED_DEFAULTS;

@@ -1,0 +1,112 @@
+// Shapes that cross the workflow/activity boundary. They carry references and counts only:
+// no prompt or output text may ever appear in one (DESIGN.md, rule 1).
+import type { ResolvedSpec } from './spec';
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+}
+
+/** What plan learned about the dataset: counts and chunk count, no item data. */
+export interface PlanSummary {
+  lines: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  uniqueRequests: number;
+  chunks: number;
+  estimatedTokens: TokenCounts;
+  estimatedCostUsd: number;
+}
+
+/** Counts a chunk (or a whole run) adds up. */
+export interface ItemTally {
+  succeeded: number;
+  deadLettered: number;
+  tokens: TokenCounts;
+  costUsd: number;
+  syncEquivalentUsd: number;
+  batches: number;
+}
+
+export const EMPTY_TALLY: ItemTally = {
+  succeeded: 0,
+  deadLettered: 0,
+  tokens: { input: 0, output: 0 },
+  costUsd: 0,
+  syncEquivalentUsd: 0,
+  batches: 0,
+};
+
+export function addTallies(a: ItemTally, b: ItemTally): ItemTally {
+  return {
+    succeeded: a.succeeded + b.succeeded,
+    deadLettered: a.deadLettered + b.deadLettered,
+    tokens: { input: a.tokens.input + b.tokens.input, output: a.tokens.output + b.tokens.output },
+    costUsd: a.costUsd + b.costUsd,
+    syncEquivalentUsd: a.syncEquivalentUsd + b.syncEquivalentUsd,
+    batches: a.batches + b.batches,
+  };
+}
+
+export type RunPhase = 'planning' | 'running' | 'finalizing' | 'completed' | 'failed';
+export type ChunkPhase = 'submitting' | 'waiting' | 'collecting' | 'done';
+
+export interface ChunkInput {
+  runId: string;
+  chunk: number;
+  spec: ResolvedSpec;
+}
+
+export interface ChunkOutcome extends ItemTally {
+  chunk: number;
+  requests: number;
+}
+
+/** Carried across continue-as-new: where the window stands and what has been counted. */
+export interface RunState {
+  startedAtMs: number;
+  plan?: PlanSummary;
+  nextChunk: number;
+  chunksDone: number;
+  tally: ItemTally;
+}
+
+export interface RunWorkflowInput {
+  runId: string;
+  spec: ResolvedSpec;
+  /** Continue as new after this many chunk children in one execution (tests lower it). */
+  continueAsNewEvery?: number;
+  state?: RunState;
+}
+
+export interface RunProgress {
+  runId: string;
+  phase: RunPhase;
+  items: number;
+  succeeded: number;
+  deadLettered: number;
+  rejected: number;
+  duplicates: number;
+  costUsd: number;
+  chunks: { total: number; done: number; running: number[] };
+}
+
+/** report.json, as INTERFACE.md names it. */
+export interface RunReport {
+  runId: string;
+  items: number;
+  succeeded: number;
+  deadLettered: number;
+  rejected: number;
+  duplicates: number;
+  cacheHits: number;
+  tokens: TokenCounts;
+  costUsd: { estimated: number; actual: number; syncEquivalent: number };
+  batches: number;
+  durationMs: number;
+  provider: string;
+  model: string;
+  outputDir: string;
+  files: { results: string; deadLetter: string; rejected: string; report: string };
+}

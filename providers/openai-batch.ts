@@ -1,0 +1,156 @@
+// OpenAI Batch API adapter over the official `openai` client (also used for the simulator,
+// which speaks the same wire format). The client never retries: Temporal owns retries.
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import OpenAI, { toFile } from 'openai';
+import type { Batch } from 'openai/resources/batches';
+import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema } from '../common';
+import type { NeutralRequest } from '../store';
+import type { BatchProvider, BatchRequest, BatchStatus, ItemResult, ProviderBatch } from './types';
+
+export interface OpenAIConfig {
+  apiKey: string;
+  baseURL?: string;
+  /** Kept below the activities' startToCloseTimeout. */
+  timeoutMs?: number;
+}
+
+/** The chat completions body for one request, with structured output when a schema is given. */
+export function chatCompletionBody(request: NeutralRequest, schema: JsonSchema | undefined) {
+  return {
+    model: request.model,
+    messages: request.messages,
+    max_completion_tokens: request.maxTokens,
+    ...(schema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema } } } : {}),
+  };
+}
+
+function toProviderBatch(batch: Batch): ProviderBatch {
+  return {
+    id: batch.id,
+    status: batch.status as BatchStatus,
+    outputFileId: batch.output_file_id ?? undefined,
+    errorFileId: batch.error_file_id ?? undefined,
+    counts: {
+      total: batch.request_counts?.total ?? 0,
+      completed: batch.request_counts?.completed ?? 0,
+      failed: batch.request_counts?.failed ?? 0,
+    },
+    errors: (batch.errors?.data ?? []).map((e) => [e.line ? `line ${e.line}` : '', e.code, e.message].filter(Boolean).join(': ')),
+    createdAtMs: batch.created_at * 1000,
+    metadata: (batch.metadata ?? {}) as Record<string, string>,
+  };
+}
+
+interface BatchOutputLine {
+  custom_id: string;
+  response: { status_code: number; body: Record<string, unknown> } | null;
+  error: { code?: string | null; message?: string | null } | null;
+}
+
+/** One line of an output or error file, as an item result. */
+export function parseOutputLine(line: BatchOutputLine): ItemResult {
+  const customId = line.custom_id;
+  if (line.error) return { customId, ok: false, code: line.error.code ?? undefined, message: line.error.message ?? 'error' };
+  const response = line.response;
+  if (!response) return { customId, ok: false, message: 'no response and no error' };
+  const body = response.body as {
+    choices?: { message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }[];
+    usage?: { prompt_tokens?: number; completion_tokens?: number };
+    error?: { code?: string | null; message?: string; type?: string };
+  };
+  const usage = body.usage
+    ? { inputTokens: body.usage.prompt_tokens ?? 0, outputTokens: body.usage.completion_tokens ?? 0 }
+    : undefined;
+  if (response.status_code !== 200 || body.error) {
+    return {
+      customId,
+      ok: false,
+      status: response.status_code,
+      code: body.error?.code ?? body.error?.type ?? undefined,
+      message: body.error?.message ?? `HTTP ${response.status_code}`,
+      usage,
+    };
+  }
+  const choice = body.choices?.[0];
+  if (choice?.message?.refusal) return { customId, ok: false, code: 'refusal', message: choice.message.refusal, usage };
+  return {
+    customId,
+    ok: true,
+    content: choice?.message?.content ?? '',
+    usage: usage ?? { inputTokens: 0, outputTokens: 0 },
+  };
+}
+
+export class OpenAIBatchProvider implements BatchProvider {
+  readonly client: OpenAI;
+
+  constructor(
+    readonly name: string,
+    config: OpenAIConfig,
+  ) {
+    this.client = new OpenAI({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL,
+      maxRetries: 0,
+      timeout: config.timeoutMs ?? 50_000,
+    });
+  }
+
+  async findBatch(idempotencyKey: string, createdAfterMs: number): Promise<ProviderBatch | undefined> {
+    // Newest first; stop once batches are older than our recorded intent (minus clock skew).
+    const floorSec = Math.floor((createdAfterMs - 10 * 60_000) / 1000);
+    for await (const batch of this.client.batches.list({ limit: 100 })) {
+      if (batch.created_at < floorSec) return undefined;
+      if (batch.metadata?.[IDEMPOTENCY_METADATA_KEY] === idempotencyKey) return toProviderBatch(batch);
+    }
+    return undefined;
+  }
+
+  async uploadRequests(requests: BatchRequest[], schema: JsonSchema | undefined, filename: string): Promise<string> {
+    const lines = requests.map((r) =>
+      JSON.stringify({
+        custom_id: r.customId,
+        method: 'POST',
+        url: OPENAI_CHAT_ENDPOINT,
+        body: chatCompletionBody(r.request, schema),
+      }),
+    );
+    const file = await this.client.files.create({
+      file: await toFile(Buffer.from(lines.join('\n') + '\n'), filename, { type: 'application/jsonl' }),
+      purpose: 'batch',
+    });
+    return file.id;
+  }
+
+  async createBatch(inputFileId: string, idempotencyKey: string, metadata: Record<string, string>) {
+    const batch = await this.client.batches.create({
+      input_file_id: inputFileId,
+      endpoint: OPENAI_CHAT_ENDPOINT,
+      completion_window: '24h',
+      metadata: { ...metadata, [IDEMPOTENCY_METADATA_KEY]: idempotencyKey },
+    });
+    return toProviderBatch(batch);
+  }
+
+  async getBatch(batchId: string): Promise<ProviderBatch> {
+    return toProviderBatch(await this.client.batches.retrieve(batchId));
+  }
+
+  async cancelBatch(batchId: string): Promise<ProviderBatch> {
+    return toProviderBatch(await this.client.batches.cancel(batchId));
+  }
+
+  async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
+    for (const fileId of [batch.outputFileId, batch.errorFileId]) {
+      if (!fileId) continue;
+      const response = await this.client.files.content(fileId);
+      if (!response.body) continue;
+      const lines = createInterface({ input: Readable.fromWeb(response.body as never), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (!line.trim()) continue;
+        yield parseOutputLine(JSON.parse(line) as BatchOutputLine);
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// The simulator's fault profile (INTERFACE.md, "Simulator"). Every field is optional and the
+// defaults describe a fault-free, fast provider, so `{}` is a valid profile and tests only
+// spell out the knobs they turn. Objects are strict: a misspelt knob (`failrate`) must be an
+// error, not a silently fault-free run that makes a resilience test pass for the wrong reason.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const rate = z.number().min(0).max(1);
+const ms = z.number().int().nonnegative();
+
+export const profileSchema = z.strictObject({
+  /** Seeds every fault draw: the same seed and the same order of calls give the same faults. */
+  seed: z.number().int().default(7),
+  batch: z
+    .strictObject({
+      validatingMs: ms.default(50),
+      completionMs: ms.default(500),
+      failRate: rate.default(0),
+      expireRate: rate.default(0),
+    })
+    .prefault({}),
+  items: z
+    .strictObject({
+      retryableErrorRate: rate.default(0),
+      permanentErrorRate: rate.default(0),
+      corruptRate: rate.default(0),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      errorRate: rate.default(0),
+      lostResponseRate: rate.default(0),
+      latencyMs: ms.default(0),
+    })
+    .prefault({}),
+  sync: z
+    .strictObject({
+      latencyMs: ms.default(100),
+      /** 0 = unlimited. */
+      rpm: z.number().int().nonnegative().default(0),
+      /** 0 = unlimited. */
+      tpm: z.number().int().nonnegative().default(0),
+    })
+    .prefault({}),
+  /** Windows, relative to the simulator's epoch (start, reset or profile change), when every call gets a 503. */
+  outages: z.array(z.strictObject({ afterMs: ms, forMs: ms })).default([]),
+});
+
+export type Profile = z.output<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;
+
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+}
+
+/** Fills every default; throws a ProfileError listing each problem by path. */
+export function parseProfile(obj: unknown): Profile {
+  const result = profileSchema.safeParse(obj ?? {});
+  if (!result.success) throw new ProfileError(`invalid simulator profile:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** YAML is a superset of JSON, so one parser reads both kinds of profile file. */
+export async function loadProfileFile(path: string): Promise<Profile> {
+  const text = await readFile(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ProfileError(`cannot parse simulator profile ${path}: ${(err as Error).message}`);
+  }
+  return parseProfile(raw);
+}

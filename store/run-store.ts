@@ -1,0 +1,312 @@
+// Everything a run persists outside Temporal: planned items, unique requests, provider batches,
+// results and failures. Writes are keyed upserts, so a retried activity changes nothing.
+import type { Sql } from './sql';
+import { SCHEMA } from './schema';
+
+export interface ChatMessage {
+  role: 'system' | 'user';
+  content: string;
+}
+
+/** A provider-neutral request: what plan renders and submit sends. */
+export interface NeutralRequest {
+  model: string;
+  messages: ChatMessage[];
+  maxTokens: number;
+}
+
+export interface ItemRow {
+  line: number;
+  itemId?: string;
+  dedupKey?: string;
+  error?: string;
+}
+
+export interface RequestRow {
+  dedupKey: string;
+  chunk: number;
+  firstLine: number;
+  itemId?: string;
+  body: NeutralRequest;
+}
+
+export interface ResultRow {
+  dedupKey: string;
+  output: string;
+  parsed?: unknown;
+  provider: string;
+  model: string;
+  mode: 'batch' | 'sync';
+  strike: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  syncCostUsd: number;
+}
+
+export interface FailureRow {
+  dedupKey: string;
+  strike: number;
+  kind: string;
+  retryable: boolean;
+  error: string;
+}
+
+export interface BatchRecord {
+  createdAtMs?: number;
+  providerBatchId?: string;
+  inputFileId?: string;
+  status?: string;
+}
+
+/** One line of the output, joined across tables, for finalize. */
+export interface FinalItem {
+  line: number;
+  itemId: string | null;
+  dedupKey: string | null;
+  error: string | null;
+  firstLine: number | null;
+  firstItemId: string | null;
+  result: ResultRow | null;
+}
+
+export class RunStore {
+  constructor(readonly sql: Sql) {}
+
+  async migrate(): Promise<void> {
+    await this.sql.exec(SCHEMA);
+  }
+
+  /** Plan starts from a clean slate so that a plan attempt that died half-way leaves nothing. */
+  async resetPlan(runId: string): Promise<void> {
+    await this.sql.query('delete from items where run_id = $1', [runId]);
+    await this.sql.query('delete from requests where run_id = $1', [runId]);
+  }
+
+  async insertItems(runId: string, rows: ItemRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.query(
+      `insert into items (run_id, line, item_id, dedup_key, error)
+       select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::text[])
+       on conflict do nothing`,
+      [
+        runId,
+        rows.map((r) => r.line),
+        rows.map((r) => r.itemId ?? null),
+        rows.map((r) => r.dedupKey ?? null),
+        rows.map((r) => r.error ?? null),
+      ],
+    );
+  }
+
+  async existingDedupKeys(runId: string, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const { rows } = await this.sql.query<{ dedup_key: string }>(
+      'select dedup_key from requests where run_id = $1 and dedup_key = any($2::text[])',
+      [runId, keys],
+    );
+    return new Set(rows.map((r) => r.dedup_key));
+  }
+
+  async insertRequests(runId: string, rows: RequestRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.query(
+      `insert into requests (run_id, dedup_key, chunk, first_line, item_id, body)
+       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::jsonb[])
+       on conflict do nothing`,
+      [
+        runId,
+        rows.map((r) => r.dedupKey),
+        rows.map((r) => r.chunk),
+        rows.map((r) => r.firstLine),
+        rows.map((r) => r.itemId ?? null),
+        rows.map((r) => JSON.stringify(r.body)),
+      ],
+    );
+  }
+
+  /** The requests of a chunk that have no result yet (a retried strike never resends a success). */
+  async pendingRequests(runId: string, chunk: number): Promise<{ dedupKey: string; body: NeutralRequest }[]> {
+    const { rows } = await this.sql.query<{ dedup_key: string; body: NeutralRequest }>(
+      `select q.dedup_key, q.body from requests q
+       where q.run_id = $1 and q.chunk = $2
+         and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
+       order by q.first_line`,
+      [runId, chunk],
+    );
+    return rows.map((r) => ({ dedupKey: r.dedup_key, body: r.body }));
+  }
+
+  async chunkDedupKeys(runId: string, chunk: number): Promise<Set<string>> {
+    const { rows } = await this.sql.query<{ dedup_key: string }>(
+      'select dedup_key from requests where run_id = $1 and chunk = $2',
+      [runId, chunk],
+    );
+    return new Set(rows.map((r) => r.dedup_key));
+  }
+
+  async getBatch(runId: string, chunk: number, strike: number): Promise<BatchRecord | undefined> {
+    const { rows } = await this.sql.query<{
+      provider_batch_id: string | null;
+      input_file_id: string | null;
+      status: string | null;
+      created_ms: number;
+    }>(
+      `select provider_batch_id, input_file_id, status, (extract(epoch from created_at) * 1000)::float8 as created_ms
+       from batches where run_id = $1 and chunk = $2 and strike = $3`,
+      [runId, chunk, strike],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      createdAtMs: row.created_ms,
+      providerBatchId: row.provider_batch_id ?? undefined,
+      inputFileId: row.input_file_id ?? undefined,
+      status: row.status ?? undefined,
+    };
+  }
+
+  /** Merges the given fields into the batch record (null-valued fields keep what was there). */
+  async saveBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<void> {
+    await this.sql.query(
+      `insert into batches (run_id, chunk, strike, provider_batch_id, input_file_id, status)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (run_id, chunk, strike) do update set
+         provider_batch_id = coalesce(excluded.provider_batch_id, batches.provider_batch_id),
+         input_file_id = coalesce(excluded.input_file_id, batches.input_file_id),
+         status = coalesce(excluded.status, batches.status),
+         updated_at = now()`,
+      [runId, chunk, strike, record.providerBatchId ?? null, record.inputFileId ?? null, record.status ?? null],
+    );
+  }
+
+  /** Results are written once per item: a second write of the same key is ignored. */
+  async insertResults(runId: string, rows: ResultRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.query(
+      `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
+                            input_tokens, output_tokens, cost_usd, sync_cost_usd)
+       select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
+                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[])
+       on conflict do nothing`,
+      [
+        runId,
+        rows.map((r) => r.dedupKey),
+        rows.map((r) => r.output),
+        rows.map((r) => (r.parsed === undefined ? null : JSON.stringify(r.parsed))),
+        rows.map((r) => r.provider),
+        rows.map((r) => r.model),
+        rows.map((r) => r.mode),
+        rows.map((r) => r.strike),
+        rows.map((r) => r.inputTokens),
+        rows.map((r) => r.outputTokens),
+        rows.map((r) => r.costUsd),
+        rows.map((r) => r.syncCostUsd),
+      ],
+    );
+  }
+
+  async recordFailures(runId: string, rows: FailureRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.query(
+      `insert into failures (run_id, dedup_key, strike, kind, retryable, error)
+       select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[])
+       on conflict (run_id, dedup_key, strike) do update set
+         kind = excluded.kind, retryable = excluded.retryable, error = excluded.error`,
+      [
+        runId,
+        rows.map((r) => r.dedupKey),
+        rows.map((r) => r.strike),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.retryable),
+        rows.map((r) => r.error),
+      ],
+    );
+  }
+
+  /** Totals of a chunk's stored results, so a chunk's outcome is read from the store, not counted twice. */
+  async chunkTotals(runId: string, chunk: number) {
+    const { rows } = await this.sql.query<{
+      requests: number;
+      succeeded: number;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: number;
+      sync_cost_usd: number;
+    }>(
+      `select count(*)::int as requests, count(r.dedup_key)::int as succeeded,
+              coalesce(sum(r.input_tokens), 0)::int as input_tokens,
+              coalesce(sum(r.output_tokens), 0)::int as output_tokens,
+              coalesce(sum(r.cost_usd), 0)::float8 as cost_usd,
+              coalesce(sum(r.sync_cost_usd), 0)::float8 as sync_cost_usd
+       from requests q left join results r on r.run_id = q.run_id and r.dedup_key = q.dedup_key
+       where q.run_id = $1 and q.chunk = $2`,
+      [runId, chunk],
+    );
+    return rows[0];
+  }
+
+  /** A page of the run's lines in input order, joined with their request and result. */
+  async itemsPage(runId: string, afterLine: number, limit: number): Promise<FinalItem[]> {
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `select i.line, i.item_id, i.dedup_key, i.error, q.first_line, q.item_id as first_item_id,
+              r.output, r.parsed, r.provider, r.model, r.mode, r.strike, r.input_tokens, r.output_tokens,
+              r.cost_usd, r.sync_cost_usd
+       from items i
+       left join requests q on q.run_id = i.run_id and q.dedup_key = i.dedup_key
+       left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key
+       where i.run_id = $1 and i.line > $2
+       order by i.line
+       limit $3`,
+      [runId, afterLine, limit],
+    );
+    return rows.map((row) => ({
+      line: row.line as number,
+      itemId: row.item_id as string | null,
+      dedupKey: row.dedup_key as string | null,
+      error: row.error as string | null,
+      firstLine: row.first_line as number | null,
+      firstItemId: row.first_item_id as string | null,
+      result:
+        row.output === null || row.output === undefined
+          ? null
+          : {
+              dedupKey: row.dedup_key as string,
+              output: row.output as string,
+              parsed: row.parsed ?? undefined,
+              provider: row.provider as string,
+              model: row.model as string,
+              mode: row.mode as 'batch' | 'sync',
+              strike: row.strike as number,
+              inputTokens: row.input_tokens as number,
+              outputTokens: row.output_tokens as number,
+              costUsd: row.cost_usd as number,
+              syncCostUsd: row.sync_cost_usd as number,
+            },
+    }));
+  }
+
+  async failuresFor(runId: string, dedupKeys: string[]): Promise<Map<string, FailureRow[]>> {
+    const byKey = new Map<string, FailureRow[]>();
+    if (dedupKeys.length === 0) return byKey;
+    const { rows } = await this.sql.query<{ dedup_key: string; strike: number; kind: string; retryable: boolean; error: string }>(
+      `select dedup_key, strike, kind, retryable, error from failures
+       where run_id = $1 and dedup_key = any($2::text[]) order by strike`,
+      [runId, dedupKeys],
+    );
+    for (const row of rows) {
+      const list = byKey.get(row.dedup_key) ?? [];
+      list.push({ dedupKey: row.dedup_key, strike: row.strike, kind: row.kind, retryable: row.retryable, error: row.error });
+      byKey.set(row.dedup_key, list);
+    }
+    return byKey;
+  }
+
+  async batchCount(runId: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number }>(
+      'select count(*)::int as n from batches where run_id = $1 and provider_batch_id is not null',
+      [runId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

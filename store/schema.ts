@@ -1,0 +1,57 @@
+// Tables of the store. Item text lives here (never in workflow history); every write is keyed
+// so that an activity that runs twice writes the same rows once.
+export const SCHEMA = `
+create table if not exists items (
+  run_id text not null,
+  line integer not null,            -- 1-based line of the input file (CSV: data row)
+  item_id text,
+  dedup_key text,                   -- null when the line was rejected
+  error text,                       -- why the line was rejected
+  primary key (run_id, line)
+);
+create table if not exists requests (
+  run_id text not null,
+  dedup_key text not null,
+  chunk integer not null,
+  first_line integer not null,
+  item_id text,
+  body jsonb not null,              -- provider-neutral request
+  primary key (run_id, dedup_key)
+);
+create index if not exists requests_by_chunk on requests (run_id, chunk);
+create table if not exists batches (
+  run_id text not null,
+  chunk integer not null,
+  strike integer not null,
+  provider_batch_id text,
+  input_file_id text,
+  status text,
+  created_at timestamptz not null default now(),  -- intent recorded: lookups for lost creates start here
+  updated_at timestamptz not null default now(),
+  primary key (run_id, chunk, strike)
+);
+create table if not exists results (
+  run_id text not null,
+  dedup_key text not null,
+  output text not null,
+  parsed jsonb,
+  provider text not null,
+  model text not null,
+  mode text not null,
+  strike integer not null,
+  input_tokens integer not null,
+  output_tokens integer not null,
+  cost_usd double precision not null,
+  sync_cost_usd double precision not null,
+  primary key (run_id, dedup_key)
+);
+create table if not exists failures (
+  run_id text not null,
+  dedup_key text not null,
+  strike integer not null,
+  kind text not null,
+  retryable boolean not null,
+  error text not null,
+  primary key (run_id, dedup_key, strike)
+);
+`;

@@ -1,0 +1,26 @@
+// The one SQL surface the store needs, so PGlite (embedded default) and PostgreSQL (production,
+// DATABASE_URL) can sit behind the same store code.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** PGlite keeps its data in a folder; one process may open it at a time. */
+export async function openPglite(dataDir: string): Promise<Sql> {
+  mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  return {
+    query: async <T>(text: string, params?: unknown[]) => {
+      const result = await db.query<T>(text, params);
+      return { rows: result.rows };
+    },
+    exec: async (text: string) => {
+      await db.exec(text);
+    },
+    close: () => db.close(),
+  };
+}

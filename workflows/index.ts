@@ -1,0 +1,3 @@
+// The only workflowsPath: one file per workflow.
+export * from './batch-run';
+export * from './chunk';
