@@ -17,5 +17,10 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 of the canonical body, model included (the body carries it). */
 export function requestHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  return hashCanonical(canonicalJson(body));
+}
+
+/** For callers that already hold the canonical string. */
+export function hashCanonical(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex');
 }

@@ -2,7 +2,7 @@
 // defaults describe a fault-free, fast provider, so `{}` is a valid profile and tests only
 // spell out the knobs they turn. Objects are strict: a misspelt knob (`failrate`) must be an
 // error, not a silently fault-free run that makes a resilience test pass for the wrong reason.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -56,14 +56,25 @@ export class ProfileError extends Error {
 
 /** Fills every default; throws a ProfileError listing each problem by path. */
 export function parseProfile(obj: unknown): Profile {
+  // A Promise has no own keys and would pass as `{}`: a fault-free profile nobody asked for.
+  if (obj instanceof Promise || (obj !== null && typeof obj === 'object' && 'then' in obj))
+    throw new ProfileError('invalid simulator profile: got a Promise; pass the loaded profile, not the pending load');
   const result = profileSchema.safeParse(obj ?? {});
   if (!result.success) throw new ProfileError(`invalid simulator profile:\n${z.prettifyError(result.error)}`);
   return result.data;
 }
 
-/** YAML is a superset of JSON, so one parser reads both kinds of profile file. */
-export async function loadProfileFile(path: string): Promise<Profile> {
-  const text = await readFile(path, 'utf8');
+/**
+ * YAML is a superset of JSON, so one parser reads both kinds of profile file. Synchronous on
+ * purpose: it runs once at start-up, and callers can pass its result straight to startSimulator.
+ */
+export function loadProfileFile(path: string): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ProfileError(`cannot read simulator profile ${path}: ${(err as Error).message}`);
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createActivities } from '../activities';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
+import { installWorkerLogging } from './logging';
 
 export interface LlmbatchWorkerOptions {
   connection: NativeConnection;
@@ -20,6 +21,7 @@ export function workflowsPath(): string {
 }
 
 export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Promise<Worker> {
+  installWorkerLogging();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -4,12 +4,14 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { providerEnvFromProcess } from '../providers';
 import { openStore } from '../store';
+import { installWorkerLogging } from './logging';
 import { createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 import { storeDirFromEnv, taskQueueFromEnv, temporalConnectConfig } from './settings';
 
 export async function runWorker(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig();
+  installWorkerLogging();
   const admin = await Connection.connect(connectionOptions as never);
   try {
     await ensureSearchAttributes(admin, namespace);

@@ -1,0 +1,37 @@
+// The llmbatch CLI (commander). One command per file under client/commands/. Errors end as one
+// line on stderr and a non-zero exit code.
+import { Command } from 'commander';
+import { ZodError } from 'zod';
+import { devCommand } from './commands/dev';
+import { runCommand } from './commands/run';
+import { simulatorCommand } from './commands/simulator';
+import { statusCommand } from './commands/status';
+import { workerCommand } from './commands/worker';
+
+export function buildProgram(): Command {
+  return new Command('llmbatch')
+    .description('Durable LLM batch runs on Temporal: half price, crash-safe, every item and cent accounted for')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addCommand(devCommand())
+    .addCommand(workerCommand())
+    .addCommand(simulatorCommand())
+    .addCommand(runCommand())
+    .addCommand(statusCommand());
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof ZodError) return error.issues.map((i) => i.message).join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    console.error(`llmbatch: ${describeError(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,35 @@
+// `llmbatch simulator`: the provider simulator on its own, for pointing the SDKs or a worker at it
+// (LLMBATCH_SIMULATOR_URL). Prints exactly `listening on <url>` so scripts can wait for that line.
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_SIMULATOR_PORT, loadProfileFile, startSimulator } from '../../simulator';
+
+const optionsSchema = z.object({
+  port: z.coerce
+    .number({ error: '--port must be a number' })
+    .int('--port must be an integer from 0 to 65535')
+    .min(0, '--port must be an integer from 0 to 65535')
+    .max(65535, '--port must be an integer from 0 to 65535')
+    .default(DEFAULT_SIMULATOR_PORT),
+  host: z.string().min(1).default('127.0.0.1'),
+  profile: z.string().min(1).optional(),
+});
+
+export function simulatorCommand(): Command {
+  return new Command('simulator')
+    .description('run the provider simulator (OpenAI-compatible files, batches, chat completions) until Ctrl-C')
+    .option('--port <n>', `port to listen on, 0 for a free one (default: ${DEFAULT_SIMULATOR_PORT})`)
+    .option('--host <address>', 'address to bind (default: 127.0.0.1)')
+    .option('--profile <file>', 'fault profile, YAML or JSON (default: a fault-free fast provider)')
+    .action(async (raw: unknown) => {
+      const options = optionsSchema.parse(raw);
+      const profile = options.profile ? loadProfileFile(options.profile) : undefined;
+      const simulator = await startSimulator({ port: options.port, host: options.host, profile });
+      console.log(`listening on ${simulator.url}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await simulator.close();
+    });
+}

@@ -1,0 +1,52 @@
+// `llmbatch status RUN_ID [--json]`: the run's progress and the phase of each running chunk.
+import { Command } from 'commander';
+import type { RunProgress } from '../../common';
+import { chunkPhaseQuery, chunkWorkflowId, progressQuery } from '../../workflows';
+import { connectClient, webUiLink } from '../temporal-client';
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('show a run: items, results, dead letters, rejected lines, spend, phase per running chunk')
+    .argument('<runId>')
+    .option('--json', 'print one JSON object')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const { client, close, address } = await connectClient();
+      try {
+        const handle = client.workflow.getHandle(runId);
+        const description = await handle.describe().catch(() => {
+          throw new Error(`no run with id "${runId}"`);
+        });
+        let progress: RunProgress | undefined;
+        try {
+          progress = await handle.query(progressQuery);
+        } catch {
+          // No worker to answer: fall back to what Temporal itself knows.
+        }
+        const chunkPhases: Record<string, string> = {};
+        for (const chunk of progress?.chunks.running ?? []) {
+          chunkPhases[chunk] = await client.workflow
+            .getHandle(chunkWorkflowId(runId, chunk))
+            .query(chunkPhaseQuery)
+            .catch(() => 'unknown');
+        }
+        const status = { runId, workflowStatus: description.status.name, progress, chunkPhases, webUi: webUiLink(runId, address) };
+        if (options.json) {
+          console.log(JSON.stringify(status));
+          return;
+        }
+        console.log(`run ${runId}: ${description.status.name}`);
+        if (progress) {
+          const p = progress;
+          console.log(`  phase ${p.phase}; chunks ${p.chunks.done}/${p.chunks.total} done`);
+          console.log(`  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`);
+          console.log(`  spend $${p.costUsd.toFixed(4)}`);
+          for (const [chunk, phase] of Object.entries(chunkPhases)) console.log(`  chunk ${chunk}: ${phase}`);
+        } else {
+          console.log('  (no worker answered the progress query; start one with `llmbatch worker`)');
+        }
+        console.log(`  Web UI ${status.webUi}`);
+      } finally {
+        await close();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+// `npm run demo`: the embedded default (Temporal dev server, simulator, worker) and a sample run
+// of 1,200 support tickets through batch mode, to the report. No API key, no installed Temporal.
+// `--keep` leaves everything running afterwards so the Web UI link stays live.
+import { resolve } from 'node:path';
+import { loadSpec } from './spec-loader';
+import { startEmbedded } from './embedded';
+import { startRun } from './start-run';
+import { webUiLink } from './temporal-client';
+import { verifyRunFiles } from './verify-run-files';
+import { formatReport, waitForRun } from './wait-for-run';
+import { Client, Connection } from '@temporalio/client';
+
+const DEMO_PROFILE = { seed: 7, batch: { validatingMs: 200, completionMs: 1500 } };
+
+async function demo(keep: boolean): Promise<boolean> {
+  console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
+  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE });
+  let connection: Connection | undefined;
+  try {
+    console.log(`  Temporal ${embedded.temporal.address}, Web UI ${embedded.temporal.uiUrl}, simulator ${embedded.simulator.url}`);
+    const spec = loadSpec(resolve(__dirname, '../examples/demo/spec.yaml'), { outputDir: resolve('out/demo') });
+    connection = await Connection.connect({ address: embedded.temporal.address });
+    const client = new Client({ connection });
+    const handle = await startRun(client, spec, { taskQueue: embedded.taskQueue });
+    const link = webUiLink(handle.workflowId, embedded.temporal.address);
+    console.log(`started run ${handle.workflowId} (${spec.inputPath})`);
+    const report = await waitForRun(handle, { show: true });
+    console.log(formatReport(report, link));
+    const check = verifyRunFiles(report, spec.inputPath, spec.idField);
+    const ledger = embedded.simulator.ledger();
+    console.log(
+      check.ok
+        ? `  every input line accounted for: ${check.inputLines} lines = ${check.results} results + ${check.deadLetters} dead letters + ${check.rejected} rejected`
+        : `  PROBLEMS:\n    ${check.problems.join('\n    ')}`,
+    );
+    console.log(`  simulator ledger: ${ledger.batchesCreated} batches, ${ledger.requestsBilled} requests billed, $${ledger.costUsd.toFixed(4)}, doubleBilled ${ledger.doubleBilled}`);
+    if (keep) {
+      console.log('\n--keep: everything stays up; Ctrl-C stops it.');
+      await new Promise<void>((r) => {
+        process.once('SIGINT', r);
+        process.once('SIGTERM', r);
+      });
+    } else {
+      console.log('\nThe dev server stops with the demo; the run is kept in .llmbatch/. `npm run cli -- dev` brings it and the Web UI back.');
+    }
+    return check.ok;
+  } finally {
+    await connection?.close();
+    await embedded.stop();
+  }
+}
+
+demo(process.argv.includes('--keep')).then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (error: unknown) => {
+    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,49 @@
+// Starts a run's parent workflow. The run id is the workflow id; an id already used is refused.
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { ResolvedSpec } from '../common';
+import { batchRunWorkflow } from '../workflows';
+import { LlmModel, LlmPhase, LlmProvider, LlmRunId } from '../workflows/search-attributes';
+
+export interface StartRunOptions {
+  taskQueue: string;
+  runId?: string;
+  continueAsNewEvery?: number;
+}
+
+export function defaultRunId(name: string, now = new Date()): string {
+  return `${name}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+export async function startRun(
+  client: Client,
+  spec: ResolvedSpec,
+  options: StartRunOptions,
+): Promise<WorkflowHandle<typeof batchRunWorkflow>> {
+  const runId = options.runId ?? defaultRunId(spec.name);
+  try {
+    return await client.workflow.start(batchRunWorkflow, {
+      workflowId: runId,
+      taskQueue: options.taskQueue,
+      args: [{ runId, spec, continueAsNewEvery: options.continueAsNewEvery }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: LlmRunId, value: runId },
+        { key: LlmProvider, value: spec.provider },
+        { key: LlmModel, value: spec.model },
+        { key: LlmPhase, value: 'planning' },
+      ],
+      staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
+      staticDetails: [
+        `**Spec** \`${spec.specPath}\``,
+        `**Input** \`${spec.inputPath}\``,
+        `**Output** \`${spec.outputDir}\``,
+        `**Provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode} · **chunk size** ${spec.chunkSize}`,
+      ].join('\n\n'),
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new Error(`run id "${runId}" is already in use (running or finished); choose another with --id`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,390 @@
+// The Batch API's state machine. Time drives it, but lazily: nothing runs in the background, and
+// every read first moves a batch to where the wall clock says it should be (validating ->
+// in_progress -> finalizing -> completed, or failed / expired / cancelling -> cancelled). The
+// transition times are fixed by the profile snapshot taken at creation, so a batch's timestamps
+// are the same whenever it is observed, and a profile change never rewrites a running batch.
+import { validateBatchInput, type BatchLine, type BatchLineError, MAX_BATCH_FILE_BYTES } from './batch-input';
+import { buildResults, drawOutcomes, failurePrefix, type ItemRates } from './batch-results';
+import { ApiError, invalidRequest, notFound } from './errors';
+import type { FileStore } from './files';
+import { unixSeconds } from './http-util';
+import { randomId } from './ids';
+import type { LedgerBook } from './ledger';
+import type { Profile } from './profile';
+import type { Rng } from './random';
+
+export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
+const COMPLETION_WINDOW_SEC = 24 * 3600;
+
+export type BatchStatus =
+  | 'validating'
+  | 'failed'
+  | 'in_progress'
+  | 'finalizing'
+  | 'completed'
+  | 'expired'
+  | 'cancelling'
+  | 'cancelled';
+
+type Stamp = 'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at';
+
+/** A batch's own fate, drawn once at creation. */
+type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
+
+interface Work {
+  lines: BatchLine[];
+  model: string;
+  outcomes: Uint8Array;
+  failedBefore: Uint32Array;
+}
+
+interface BatchRecord {
+  id: string;
+  endpoint: string;
+  inputFileId: string;
+  completionWindow: string;
+  metadata: Record<string, string> | null;
+  createdAtMs: number;
+  /** The input file's chunks at creation: deleting the file later does not change the batch. */
+  input: Buffer[];
+  timing: { validatingMs: number; completionMs: number; finalizingMs: number };
+  rates: ItemRates;
+  fate: Fate;
+  rng: Rng;
+  status: BatchStatus;
+  stamps: Partial<Record<Stamp, number>>;
+  work?: Work;
+  model?: string;
+  errors?: BatchLineError[];
+  /** Items processed when processing stopped early (expiry or cancel). */
+  stoppedAt?: number;
+  outputFileId?: string;
+  errorFileId?: string;
+  counts?: { total: number; completed: number; failed: number };
+  usage?: { input: number; output: number };
+}
+
+export interface CreateBatchParams {
+  input_file_id?: unknown;
+  endpoint?: unknown;
+  completion_window?: unknown;
+  metadata?: unknown;
+}
+
+export class BatchStore {
+  private readonly batches = new Map<string, BatchRecord>();
+
+  constructor(
+    private readonly files: FileStore,
+    private readonly ledger: LedgerBook,
+  ) {}
+
+  create(params: CreateBatchParams, profile: Profile, rng: Rng, nowMs: number): BatchRecord {
+    const { input_file_id: fileId, endpoint, completion_window: window } = params;
+    if (typeof fileId !== 'string' || fileId === '')
+      throw invalidRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+    if (typeof endpoint !== 'string' || endpoint === '')
+      throw invalidRequest("Missing required parameter: 'endpoint'.", 'endpoint', 'missing_required_parameter');
+    if (!BATCH_ENDPOINTS.includes(endpoint))
+      throw invalidRequest(
+        `Invalid value for 'endpoint': the simulator supports ${BATCH_ENDPOINTS.join(' and ')}.`,
+        'endpoint',
+        'invalid_value',
+      );
+    if (window !== '24h')
+      throw invalidRequest("Invalid value for 'completion_window': only '24h' is supported.", 'completion_window', 'invalid_value');
+    const metadata = validateMetadata(params.metadata);
+    if (!this.files.has(fileId)) throw notFound(`No such File object: ${fileId}`, 'input_file_id');
+    const file = this.files.get(fileId);
+    if (file.purpose !== 'batch')
+      throw invalidRequest(`The input file must have purpose 'batch', not '${file.purpose}'.`, 'input_file_id', 'invalid_value');
+    if (file.bytes > MAX_BATCH_FILE_BYTES)
+      throw invalidRequest(`The input file is larger than ${MAX_BATCH_FILE_BYTES} bytes.`, 'input_file_id', 'invalid_value');
+
+    // Three draws per batch whatever the rates, so one batch's fate never shifts the next one's.
+    const batchRng = rng.fork();
+    const failDraw = batchRng.next();
+    const expireDraw = batchRng.next();
+    const fraction = batchRng.next();
+    const fate: Fate =
+      failDraw < profile.batch.failRate
+        ? { kind: 'fail' }
+        : expireDraw < profile.batch.expireRate
+          ? { kind: 'expire', fraction }
+          : { kind: 'complete' };
+
+    const { validatingMs, completionMs } = profile.batch;
+    const record: BatchRecord = {
+      id: randomId('batch_', 24),
+      endpoint,
+      inputFileId: fileId,
+      completionWindow: window,
+      metadata,
+      createdAtMs: nowMs,
+      input: file.chunks,
+      // "Briefly": a tenth of the processing time, capped, so finalizing is observable but cheap.
+      timing: { validatingMs, completionMs, finalizingMs: Math.min(50, Math.round(completionMs / 10)) },
+      rates: { ...profile.items },
+      fate,
+      rng: batchRng,
+      status: 'validating',
+      stamps: {},
+    };
+    this.batches.set(record.id, record);
+    this.ledger.countBatchCreated();
+    return record;
+  }
+
+  get(id: string, nowMs: number): BatchRecord {
+    const b = this.batches.get(id);
+    if (!b) throw notFound(`No batch found with id '${id}'.`, 'batch_id');
+    this.advance(b, nowMs);
+    return b;
+  }
+
+  cancel(id: string, nowMs: number): BatchRecord {
+    const b = this.get(id, nowMs);
+    switch (b.status) {
+      case 'validating':
+        b.stoppedAt = 0;
+        break;
+      case 'in_progress':
+        b.stoppedAt = this.progress(b, nowMs);
+        break;
+      case 'finalizing': // every request already ran; the batch will complete
+      case 'cancelling':
+      case 'cancelled':
+        return b;
+      default:
+        throw new ApiError(
+          400,
+          `Cannot cancel a batch with status '${b.status}'.`,
+          'invalid_request_error',
+          'batch_id',
+          'batch_not_cancellable',
+        );
+    }
+    b.status = 'cancelling';
+    b.stamps.cancelling_at = nowMs;
+    return b;
+  }
+
+  /** Newest first; `after` is the id of the last batch of the previous page. */
+  list(after: string | undefined, limit: number, nowMs: number): { data: BatchRecord[]; hasMore: boolean } {
+    const all = [...this.batches.values()].reverse();
+    let start = 0;
+    if (after) {
+      const at = all.findIndex((b) => b.id === after);
+      start = at < 0 ? all.length : at + 1;
+    }
+    const data = all.slice(start, start + limit);
+    for (const b of data) this.advance(b, nowMs);
+    return { data, hasMore: start + limit < all.length };
+  }
+
+  /** Brings every batch up to date, so the ledger bills what finished even if nobody polled it. */
+  advanceAll(nowMs: number): void {
+    for (const b of this.batches.values()) this.advance(b, nowMs);
+  }
+
+  clear(): void {
+    this.batches.clear();
+  }
+
+  private advance(b: BatchRecord, now: number): void {
+    for (;;) {
+      switch (b.status) {
+        case 'validating': {
+          const at = b.createdAtMs + b.timing.validatingMs;
+          if (now < at) return;
+          if (!this.validate(b, at)) return;
+          if (b.fate.kind === 'fail') {
+            this.fail(b, at, [
+              { code: 'batch_failed', line: null, message: 'The batch failed (simulated provider failure).', param: null },
+            ]);
+            return;
+          }
+          b.status = 'in_progress';
+          b.stamps.in_progress_at = at;
+          continue;
+        }
+        case 'in_progress': {
+          const at = (b.stamps.in_progress_at ?? b.createdAtMs) + b.timing.completionMs;
+          if (now < at) return;
+          if (b.fate.kind === 'expire') {
+            b.status = 'expired';
+            b.stamps.expired_at = at;
+            this.finish(b, this.expireCount(b), 'batch_expired', at);
+            return;
+          }
+          b.status = 'finalizing';
+          b.stamps.finalizing_at = at;
+          continue;
+        }
+        case 'finalizing': {
+          const at = (b.stamps.finalizing_at ?? b.createdAtMs) + b.timing.finalizingMs;
+          if (now < at) return;
+          b.status = 'completed';
+          b.stamps.completed_at = at;
+          this.finish(b, b.work?.lines.length ?? 0, null, at);
+          return;
+        }
+        case 'cancelling': {
+          const at = (b.stamps.cancelling_at ?? b.createdAtMs) + b.timing.finalizingMs;
+          if (now < at) return;
+          b.status = 'cancelled';
+          b.stamps.cancelled_at = at;
+          // A batch cancelled while validating still accounts for its lines, if they parse.
+          if (b.work || this.validate(b, at, false)) this.finish(b, b.stoppedAt ?? 0, 'batch_cancelled', at);
+          return;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  /** Parses the input and draws item outcomes; on bad input the batch fails (unless told not to). */
+  private validate(b: BatchRecord, at: number, failOnError = true): boolean {
+    const result = validateBatchInput(Buffer.concat(b.input), b.endpoint);
+    if (!result.ok) {
+      if (failOnError) this.fail(b, at, result.errors);
+      return false;
+    }
+    const outcomes = drawOutcomes(result.lines.length, b.rates, b.rng);
+    b.work = { lines: result.lines, model: result.model, outcomes, failedBefore: failurePrefix(outcomes) };
+    b.model = result.model;
+    b.input = []; // parsed now; let the chunks go (the file store still holds them)
+    return true;
+  }
+
+  private fail(b: BatchRecord, at: number, errors: BatchLineError[]): void {
+    b.status = 'failed';
+    b.stamps.failed_at = at;
+    b.errors = errors;
+    // Nothing ran and nothing is billed; keep the count of requests the file held, drop the rest.
+    b.counts = { total: b.work?.lines.length ?? 0, completed: 0, failed: 0 };
+    b.work = undefined;
+    b.input = [];
+  }
+
+  private expireCount(b: BatchRecord): number {
+    const n = b.work?.lines.length ?? 0;
+    return b.fate.kind === 'expire' ? Math.floor(n * b.fate.fraction) : n;
+  }
+
+  /** Requests done by `now`: a linear sweep over the processing window, stopping early on expiry. */
+  private progress(b: BatchRecord, now: number): number {
+    const n = b.work?.lines.length ?? 0;
+    const started = b.stamps.in_progress_at;
+    if (started === undefined) return 0;
+    const share = b.timing.completionMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.timing.completionMs));
+    return Math.min(this.expireCount(b), Math.floor(n * share));
+  }
+
+  /** Produces the output and error files and bills the answered requests, exactly once per batch. */
+  private finish(b: BatchRecord, processed: number, stopCode: 'batch_expired' | 'batch_cancelled' | null, at: number): void {
+    const work = b.work;
+    if (!work) return;
+    b.stoppedAt = processed;
+    const results = buildResults({
+      batchId: b.id,
+      endpoint: b.endpoint,
+      createdSec: unixSeconds(at),
+      lines: work.lines,
+      outcomes: work.outcomes,
+      processed,
+      stopCode,
+    });
+    const createdAtSec = unixSeconds(at);
+    if (results.output.length > 0)
+      b.outputFileId = this.files.add({
+        filename: `${b.id}_output.jsonl`,
+        purpose: 'batch_output',
+        chunks: [Buffer.from(results.output.join(''), 'utf8')],
+        createdAtSec,
+      }).id;
+    if (results.errors.length > 0)
+      b.errorFileId = this.files.add({
+        filename: `${b.id}_error.jsonl`,
+        purpose: 'batch_output',
+        chunks: [Buffer.from(results.errors.join(''), 'utf8')],
+        createdAtSec,
+      }).id;
+    for (const req of results.billed) this.ledger.bill('batch', req);
+    b.counts = { total: work.lines.length, completed: results.succeeded, failed: results.failed };
+    b.usage = { input: results.inputTokens, output: results.outputTokens };
+    // The parsed lines are no longer needed; a long test session should not hold every batch's prompts.
+    b.work = { ...work, lines: [] };
+  }
+
+  private countsAt(b: BatchRecord, now: number): { total: number; completed: number; failed: number } {
+    if (b.counts) return b.counts;
+    const work = b.work;
+    if (!work) return { total: 0, completed: 0, failed: 0 };
+    const n = work.lines.length;
+    const done =
+      b.status === 'finalizing' ? n : b.status === 'cancelling' ? (b.stoppedAt ?? 0) : this.progress(b, now);
+    const failed = work.failedBefore[done];
+    return { total: n, completed: done - failed, failed };
+  }
+
+  /** The Batch object of the spec. Unset optional fields are left out rather than sent as null. */
+  toJson(b: BatchRecord, now: number): object {
+    const stamp = (key: Stamp) => {
+      const ms = b.stamps[key];
+      return ms === undefined ? {} : { [key]: unixSeconds(ms) };
+    };
+    const input = b.usage?.input ?? 0;
+    const output = b.usage?.output ?? 0;
+    return {
+      id: b.id,
+      object: 'batch',
+      endpoint: b.endpoint,
+      ...(b.model !== undefined ? { model: b.model } : {}),
+      ...(b.errors ? { errors: { object: 'list', data: b.errors } } : {}),
+      input_file_id: b.inputFileId,
+      completion_window: b.completionWindow,
+      status: b.status,
+      ...(b.outputFileId ? { output_file_id: b.outputFileId } : {}),
+      ...(b.errorFileId ? { error_file_id: b.errorFileId } : {}),
+      created_at: unixSeconds(b.createdAtMs),
+      ...stamp('in_progress_at'),
+      expires_at: unixSeconds(b.createdAtMs) + COMPLETION_WINDOW_SEC,
+      ...stamp('finalizing_at'),
+      ...stamp('completed_at'),
+      ...stamp('failed_at'),
+      ...stamp('expired_at'),
+      ...stamp('cancelling_at'),
+      ...stamp('cancelled_at'),
+      request_counts: this.countsAt(b, now),
+      usage: {
+        input_tokens: input,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: output,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: input + output,
+      },
+      metadata: b.metadata,
+    };
+  }
+}
+
+/** OpenAI's metadata rules: at most 16 string pairs, keys up to 64 and values up to 512 characters. */
+function validateMetadata(value: unknown): Record<string, string> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalidRequest("Invalid type for 'metadata': expected an object.", 'metadata', 'invalid_type');
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 16)
+    throw invalidRequest("Invalid 'metadata': at most 16 key-value pairs are allowed.", 'metadata', 'invalid_value');
+  for (const [key, v] of entries) {
+    if (key.length > 64)
+      throw invalidRequest(`Invalid 'metadata': key '${key.slice(0, 70)}' is longer than 64 characters.`, 'metadata', 'invalid_value');
+    if (typeof v !== 'string')
+      throw invalidRequest(`Invalid 'metadata': the value of '${key}' must be a string.`, 'metadata', 'invalid_type');
+    if (v.length > 512)
+      throw invalidRequest(`Invalid 'metadata': the value of '${key}' is longer than 512 characters.`, 'metadata', 'invalid_value');
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}

@@ -1,0 +1,6 @@
+// The simulator's public API: start one, shape its faults, read what it billed.
+export { startSimulator, DEFAULT_SIMULATOR_PORT, type RunningSimulator, type StartOptions } from './server';
+export { parseProfile, loadProfileFile, profileSchema, ProfileError, type Profile, type ProfileInput } from './profile';
+export type { Ledger, LedgerTotals } from './ledger';
+export { answerChat, type ChatAnswer } from './fake-model';
+export { sampleSchema, violateSchema } from './json-schema-sample';

@@ -1,0 +1,58 @@
+// Everything one simulator instance remembers: the profile, the seeded fault streams, the file and
+// batch stores and the ledger. Reset and profile changes go through here so that "reseed" and
+// "restart the outage clock" always happen together.
+import { BatchStore } from './batches';
+import { FileStore } from './files';
+import { LedgerBook } from './ledger';
+import { parseProfile, type Profile } from './profile';
+import { SlidingWindowLimiter } from './rate-limit';
+import { streamRng, type Rng } from './random';
+
+export class SimulatorState {
+  profile!: Profile;
+  /** Outages are timed from here: server start, the last reset, or the last profile change. */
+  epochMs = 0;
+  files = new FileStore();
+  ledger = new LedgerBook();
+  batches = new BatchStore(this.files, this.ledger);
+  readonly limiter = new SlidingWindowLimiter();
+  /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
+  httpRng!: Rng;
+  batchRng!: Rng;
+  syncRng!: Rng;
+
+  constructor(profile?: unknown) {
+    this.setProfile(profile);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  setProfile(input: unknown): Profile {
+    this.profile = parseProfile(input);
+    this.reseed();
+    return this.profile;
+  }
+
+  reset(): void {
+    this.files = new FileStore();
+    this.ledger = new LedgerBook();
+    this.batches = new BatchStore(this.files, this.ledger);
+    this.reseed();
+  }
+
+  inOutage(now: number): boolean {
+    const elapsed = now - this.epochMs;
+    return this.profile.outages.some((o) => elapsed >= o.afterMs && elapsed < o.afterMs + o.forMs);
+  }
+
+  private reseed(): void {
+    const seed = this.profile.seed;
+    this.httpRng = streamRng(seed, 'http');
+    this.batchRng = streamRng(seed, 'batch');
+    this.syncRng = streamRng(seed, 'sync');
+    this.limiter.clear();
+    this.epochMs = this.now();
+  }
+}

@@ -1,0 +1,109 @@
+// The synchronous lane: POST /v1/chat/completions and /v1/embeddings. Billed at the sync price,
+// slowed by sync.latencyMs, limited by sync.rpm/tpm, and subject to the same per-item faults as
+// batch lines (drawn per attempt), so strike 3 meets failures too.
+import { canonicalJson, hashCanonical, requestHash } from './canonical';
+import { ApiError, invalidRequest } from './errors';
+import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject, type Corruption } from './fake-model';
+import { readJson, sleep, unixSeconds } from './http-util';
+import { randomId } from './ids';
+import { Outcome, itemError } from './batch-results';
+import { retryAfterHeaders } from './rate-limit';
+import type { Reply, RouteContext } from './routes-types';
+import type { SimulatorState } from './state';
+
+async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
+  const body = await readJson(ctx.req);
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalidRequest('The request body must be a JSON object.');
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model === '')
+    throw invalidRequest('you must provide a model parameter', 'model', 'missing_required_parameter');
+  return b;
+}
+
+/** Admits the request under the sync limits or throws the 429 OpenAI would send. */
+function admit(state: SimulatorState, tokens: number): Record<string, string> {
+  const { rpm, tpm } = state.profile.sync;
+  const verdict = state.limiter.admit(state.now(), tokens, rpm, tpm);
+  if (verdict.ok) return verdict.headers;
+  const what = verdict.kind === 'requests' ? `requests per min (RPM): Limit ${rpm}` : `tokens per min (TPM): Limit ${tpm}`;
+  throw new ApiError(
+    429,
+    `Rate limit reached (simulated) on ${what}. Please try again in ${verdict.retryAfterMs}ms.`,
+    verdict.kind ?? 'requests',
+    null,
+    'rate_limit_exceeded',
+    { ...verdict.headers, ...retryAfterHeaders(verdict.retryAfterMs) },
+  );
+}
+
+/** Two draws per attempt, like a batch line: retryable, permanent, or corrupt (chat only). */
+function drawItemFault(state: SimulatorState): Outcome {
+  const { retryableErrorRate: r, permanentErrorRate: p, corruptRate: c } = state.profile.items;
+  const u = state.syncRng.next();
+  const v = state.syncRng.next();
+  if (u < r) return Outcome.Retryable500;
+  if (u < r + p) return Outcome.Permanent;
+  if (u < r + p + c) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
+  return Outcome.Ok;
+}
+
+function throwItemError(outcome: Outcome): void {
+  if (outcome !== Outcome.Retryable500 && outcome !== Outcome.Permanent) return;
+  const { status, error } = itemError(outcome);
+  const e = error as { message: string; type: string; param: string | null; code: string | null };
+  throw new ApiError(status, e.message, e.type, e.param, e.code);
+}
+
+export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
+  const { state } = ctx;
+  const body = await readBody(ctx);
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw invalidRequest("Invalid 'messages': expected a non-empty array.", 'messages', 'invalid_value');
+  if (body.stream === true) throw invalidRequest('The simulator does not support streaming.', 'stream', 'unsupported_value');
+
+  const canonical = canonicalJson(body);
+  const clean = answerChat(body, 'none', canonical);
+  const headers = admit(state, clean.usage.total_tokens);
+  await sleep(state.profile.sync.latencyMs);
+
+  const outcome = drawItemFault(state);
+  throwItemError(outcome);
+  const corruption: Corruption =
+    outcome === Outcome.CorruptSchema ? 'schema' : outcome === Outcome.CorruptEmpty ? 'empty' : 'none';
+  const answer = corruption === 'none' ? clean : answerChat(body, corruption, canonical);
+  const model = String(body.model);
+  state.ledger.bill('sync', {
+    model,
+    inputTokens: answer.usage.prompt_tokens,
+    outputTokens: answer.usage.completion_tokens,
+    bodyHash: hashCanonical(canonical),
+    corrupted: corruption !== 'none',
+  });
+  return {
+    status: 200,
+    headers,
+    json: chatCompletionObject(randomId('chatcmpl-', 29), unixSeconds(state.now()), model, answer),
+  };
+}
+
+export async function embeddings(ctx: RouteContext): Promise<Reply> {
+  const { state } = ctx;
+  const body = await readBody(ctx);
+  if (body.input === undefined || body.input === null || body.input === '')
+    throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+
+  const answer = answerEmbeddings(body);
+  const headers = admit(state, answer.promptTokens);
+  await sleep(state.profile.sync.latencyMs);
+  throwItemError(drawItemFault(state));
+  const model = String(body.model);
+  state.ledger.bill('sync', {
+    model,
+    inputTokens: answer.promptTokens,
+    outputTokens: 0,
+    bodyHash: requestHash(body),
+    corrupted: false,
+  });
+  return { status: 200, headers, json: embeddingObject(model, answer, body.encoding_format) };
+}

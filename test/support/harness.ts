@@ -1,0 +1,113 @@
+// An integration-test world: the global dev server, a simulator on a free port, a PGlite store in
+// a temp folder, and a worker on a fresh task queue. Every delay comes from configuration.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { stringify } from 'yaml';
+import { startSimulator, type RunningSimulator } from '../../simulator';
+import { openStore, type RunStore } from '../../store';
+import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
+import { installWorkerLogging } from '../../workers/logging';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } as never });
+  return bundle;
+}
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through jest (global setup)');
+  return address;
+}
+
+export interface Harness {
+  dir: string;
+  client: Client;
+  simulator: RunningSimulator;
+  taskQueue: string;
+  storeDir: string;
+  /** Present when the worker runs in this process. */
+  worker?: Worker;
+  store?: RunStore;
+  writeSpec(spec: Record<string, unknown>, name?: string): string;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { profile?: unknown; inProcessWorker?: boolean } = {}): Promise<Harness> {
+  installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'WARN');
+  const dir = mkdtempSync(join(tmpdir(), 'llmbatch-it-'));
+  const simulator = await startSimulator({ port: 0, profile: options.profile });
+  const taskQueue = `test-${randomUUID()}`;
+  const storeDir = join(dir, 'store');
+  const clientConnection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection: clientConnection });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  let store: RunStore | undefined;
+  if (options.inProcessWorker !== false) {
+    nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+    store = await openStore(storeDir);
+    worker = await createLlmbatchWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      store,
+      providerEnv: { simulatorUrl: simulator.url },
+      workflowBundle: await workflowBundle(),
+    });
+    running = worker.run();
+  }
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await nativeConnection?.close();
+    await store?.sql.close();
+    worker = undefined;
+  };
+  return {
+    dir,
+    client,
+    simulator,
+    taskQueue,
+    storeDir,
+    worker,
+    store,
+    writeSpec(spec, name = 'spec.yaml') {
+      const path = join(dir, name);
+      writeFileSync(path, stringify(spec));
+      return path;
+    },
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await clientConnection.close();
+      await simulator.close();
+    },
+  };
+}
+
+/** A spec with every delay shrunk to test speed. */
+export function fastSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'test',
+    input: 'tickets.jsonl',
+    id: 'id',
+    template: { system: 'Classify the ticket.', user: 'Subject: {{subject}}\n{{body}}' },
+    output: { dir: 'out' },
+    provider: 'simulator',
+    model: 'gpt-4.1-mini',
+    maxTokens: 100,
+    mode: 'batch',
+    chunkSize: 100,
+    poll: { initial: '50ms', max: '200ms' },
+    limits: { concurrentBatches: 5 },
+    ...overrides,
+  };
+}

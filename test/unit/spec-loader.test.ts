@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { SpecError, loadSpec } from '../../client/spec-loader';
+
+function world(spec: Record<string, unknown>, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'llmbatch-spec-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const path = join(dir, 'spec.yaml');
+  writeFileSync(path, stringify(spec));
+  return path;
+}
+
+const GOOD = {
+  name: 'classify-tickets',
+  input: 'tickets.jsonl',
+  template: { system: 'You classify.', user: 'Ticket: {{subject}}' },
+  output: { schema: 'label.schema.json', dir: 'out' },
+  provider: 'openai',
+  model: 'gpt-4.1-mini',
+};
+const FILES = { 'tickets.jsonl': '{"subject":"a"}\n', 'label.schema.json': '{"type":"object"}' };
+
+describe('run spec', () => {
+  it('resolves paths against the spec file and fills the seed defaults', () => {
+    const path = world(GOOD, FILES);
+    const spec = loadSpec(path);
+    expect(spec.inputPath).toBe(join(path, '..', 'tickets.jsonl'));
+    expect(spec.outputDir).toBe(join(path, '..', 'out'));
+    expect(spec.outputSchema).toEqual({ type: 'object' });
+    expect(spec).toMatchObject({
+      mode: 'batch',
+      chunkSize: 2000,
+      inputFormat: 'jsonl',
+      poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 72_000_000 },
+      retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, deadLetterAlertRate: 0.05 },
+      limits: { concurrentBatches: 10, syncConcurrency: 16 },
+    });
+  });
+
+  it('takes durations as Temporal writes them', () => {
+    const spec = loadSpec(world({ ...GOOD, poll: { initial: '250ms', max: '5m', alertAfter: '20h' } }, FILES));
+    expect(spec.poll).toEqual({ initialMs: 250, maxMs: 300_000, alertAfterMs: 72_000_000 });
+  });
+
+  it('refuses a spec with five different mistakes, listing all five by path', () => {
+    const path = world(
+      {
+        ...GOOD,
+        name: 'has spaces',
+        input: 'missing.jsonl',
+        provider: 'openia',
+        chunkSize: -5,
+        poll: { initial: 'soon' },
+      },
+      FILES,
+    );
+    let error: unknown;
+    try {
+      loadSpec(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    const problems = (error as SpecError).problems;
+    expect(problems).toHaveLength(5);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^name: /),
+        expect.stringMatching(/^provider: /),
+        expect.stringMatching(/^chunkSize: /),
+        expect.stringMatching(/^poll\.initial: expected a duration/),
+        expect.stringMatching(/^input: file not found: .*missing\.jsonl$/),
+      ]),
+    );
+    expect((error as SpecError).message).toContain('has 5 problems');
+  });
+
+  it('refuses an output schema that is not a JSON Schema', () => {
+    const path = world(GOOD, { ...FILES, 'label.schema.json': '{"type": "nonsense"}' });
+    expect(() => loadSpec(path)).toThrow(/output.schema: .* is not a valid JSON Schema/);
+  });
+
+  it('refuses unknown fields and a model of the wrong provider', () => {
+    const path = world({ ...GOOD, model: 'claude-sonnet-4', chunksize: 3 }, FILES);
+    expect(() => loadSpec(path)).toThrow(/chunksize|Unrecognized/);
+    const path2 = world({ ...GOOD, model: 'claude-sonnet-4' }, FILES);
+    expect(() => loadSpec(path2)).toThrow(/model: "claude-sonnet-4" is an Anthropic model/);
+  });
+});
