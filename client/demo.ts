@@ -9,11 +9,13 @@ import { webUiLink } from './temporal-client';
 import { verifyRunFiles } from './verify-run-files';
 import { formatReport, waitForRun } from './wait-for-run';
 import { Client, Connection } from '@temporalio/client';
+import { installWorkerLogging } from '../workers/logging';
 
 const DEMO_PROFILE = { seed: 7, batch: { validatingMs: 200, completionMs: 1500 } };
 
 async function demo(keep: boolean): Promise<boolean> {
   console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
+  installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'WARN');
   const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE });
   let connection: Connection | undefined;
   try {

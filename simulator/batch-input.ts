@@ -23,102 +23,129 @@ export const MAX_BATCH_FILE_BYTES = 200 * 1024 * 1024;
 /** Enough to show what is wrong without turning one bad file into a megabyte of batch object. */
 const MAX_REPORTED_ERRORS = 1000;
 
-export function validateBatchInput(content: Buffer, endpoint: string): ValidatedInput {
-  const errors: BatchLineError[] = [];
-  const report = (code: string, line: number | null, message: string, param: string | null = null) => {
-    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ code, line, message, param });
-  };
-  if (content.length > MAX_BATCH_FILE_BYTES) {
-    report('file_too_large', null, `The input file is ${content.length} bytes; the limit is ${MAX_BATCH_FILE_BYTES}.`);
-    return { ok: false, errors };
+/**
+ * Parses a batch input file a slice at a time (`step`), so a 200 MB file is validated during the
+ * batch's `validating` window without freezing the server; `validateBatchInput` runs it in one go.
+ */
+export class BatchInputParser {
+  private readonly text: string;
+  private readonly errors: BatchLineError[] = [];
+  private readonly lines: BatchLine[] = [];
+  private readonly seen = new Set<string>();
+  private model: string | undefined;
+  private lineNo = 0;
+  private pos = 0;
+  private outcome: ValidatedInput | undefined;
+
+  constructor(
+    content: Buffer,
+    private readonly endpoint: string,
+  ) {
+    if (content.length > MAX_BATCH_FILE_BYTES) {
+      this.text = '';
+      this.report('file_too_large', null, `The input file is ${content.length} bytes; the limit is ${MAX_BATCH_FILE_BYTES}.`);
+      this.outcome = { ok: false, errors: this.errors };
+    } else {
+      this.text = content.toString('utf8');
+    }
   }
 
-  const text = content.toString('utf8');
-  const lines: BatchLine[] = [];
-  const seen = new Set<string>();
-  let model: string | undefined;
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo += 1;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === '') continue;
+  /** Parses lines until `deadline` (a Date.now() value); true once the whole file is done. */
+  step(deadline: number): boolean {
+    if (this.outcome) return true;
+    const text = this.text;
+    let n = 0;
+    while (this.pos <= text.length) {
+      // Checking the clock every line would cost more than parsing short lines.
+      if ((++n & 255) === 0 && Date.now() >= deadline) return false;
+      let end = text.indexOf('\n', this.pos);
+      if (end < 0) end = text.length;
+      this.lineNo += 1;
+      const raw = text.slice(this.pos, end).trim();
+      this.pos = end + 1;
+      if (raw !== '') this.parseLine(raw, this.lineNo);
+    }
+    this.outcome = this.conclude();
+    return true;
+  }
 
+  result(): ValidatedInput {
+    while (!this.step(Infinity));
+    return this.outcome as ValidatedInput;
+  }
+
+  private report(code: string, line: number | null, message: string, param: string | null = null): void {
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ code, line, message, param });
+  }
+
+  private parseLine(raw: string, lineNo: number): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      report('invalid_json_line', lineNo, 'This line is not parseable as valid JSON.');
-      continue;
+      return this.report('invalid_json_line', lineNo, 'This line is not parseable as valid JSON.');
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      report('invalid_json_line', lineNo, 'Each line must be a JSON object.');
-      continue;
-    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return this.report('invalid_json_line', lineNo, 'Each line must be a JSON object.');
     const obj = parsed as Record<string, unknown>;
-    if (typeof obj.custom_id !== 'string' || obj.custom_id === '') {
-      report('missing_required_parameter', lineNo, "Missing required parameter: 'custom_id'.", 'custom_id');
-      continue;
-    }
-    if (obj.method !== 'POST') {
-      report('invalid_method', lineNo, "The method for this request must be 'POST'.", 'method');
-      continue;
-    }
-    if (obj.url !== endpoint) {
-      report('invalid_url', lineNo, `The URL provided for this request does not match the batch endpoint ${endpoint}.`, 'url');
-      continue;
-    }
+    if (typeof obj.custom_id !== 'string' || obj.custom_id === '')
+      return this.report('missing_required_parameter', lineNo, "Missing required parameter: 'custom_id'.", 'custom_id');
+    if (obj.method !== 'POST')
+      return this.report('invalid_method', lineNo, "The method for this request must be 'POST'.", 'method');
+    if (obj.url !== this.endpoint)
+      return this.report(
+        'invalid_url',
+        lineNo,
+        `The URL provided for this request does not match the batch endpoint ${this.endpoint}.`,
+        'url',
+      );
     const body = obj.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      report('missing_required_parameter', lineNo, "Missing required parameter: 'body'.", 'body');
-      continue;
-    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      return this.report('missing_required_parameter', lineNo, "Missing required parameter: 'body'.", 'body');
     const b = body as Record<string, unknown>;
-    if (typeof b.model !== 'string' || b.model === '') {
-      report('missing_required_parameter', lineNo, "Missing required parameter: 'body.model'.", 'body.model');
-      continue;
-    }
-    const bodyProblem = endpoint === '/v1/embeddings' ? embeddingProblem(b) : chatProblem(b);
-    if (bodyProblem) {
-      report('invalid_request', lineNo, bodyProblem.message, bodyProblem.param);
-      continue;
-    }
-    if (model === undefined) model = b.model;
-    else if (b.model !== model) {
-      report(
+    if (typeof b.model !== 'string' || b.model === '')
+      return this.report('missing_required_parameter', lineNo, "Missing required parameter: 'body.model'.", 'body.model');
+    const problem = this.endpoint === '/v1/embeddings' ? embeddingProblem(b) : chatProblem(b);
+    if (problem) return this.report('invalid_request', lineNo, problem.message, problem.param);
+    if (this.model === undefined) this.model = b.model;
+    else if (b.model !== this.model)
+      return this.report(
         'mismatched_model',
         lineNo,
-        `The model '${b.model}' differs from '${model}' used by earlier lines; a batch file may use only one model.`,
+        `The model '${b.model}' differs from '${this.model}' used by earlier lines; a batch file may use only one model.`,
         'body.model',
       );
-      continue;
-    }
-    if (seen.has(obj.custom_id)) {
-      report(
+    if (this.seen.has(obj.custom_id))
+      return this.report(
         'duplicate_custom_id',
         lineNo,
         'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
         'custom_id',
       );
-      continue;
-    }
-    seen.add(obj.custom_id);
-    lines.push({ customId: obj.custom_id, body: b });
+    this.seen.add(obj.custom_id);
+    this.lines.push({ customId: obj.custom_id, body: b });
   }
 
-  if (errors.length > 0) return { ok: false, errors };
-  if (lines.length === 0 || model === undefined) {
-    report('empty_file', null, 'The input file contains no requests.');
-    return { ok: false, errors };
+  private conclude(): ValidatedInput {
+    if (this.errors.length > 0) return { ok: false, errors: this.errors };
+    if (this.lines.length === 0 || this.model === undefined) {
+      this.report('empty_file', null, 'The input file contains no requests.');
+      return { ok: false, errors: this.errors };
+    }
+    if (this.lines.length > MAX_BATCH_REQUESTS) {
+      this.report(
+        'too_many_requests',
+        null,
+        `The input file has ${this.lines.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`,
+      );
+      return { ok: false, errors: this.errors };
+    }
+    return { ok: true, lines: this.lines, model: this.model };
   }
-  if (lines.length > MAX_BATCH_REQUESTS) {
-    report('too_many_requests', null, `The input file has ${lines.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`);
-    return { ok: false, errors };
-  }
-  return { ok: true, lines, model };
+}
+
+export function validateBatchInput(content: Buffer, endpoint: string): ValidatedInput {
+  return new BatchInputParser(content, endpoint).result();
 }
 
 function chatProblem(b: Record<string, unknown>): { message: string; param: string } | undefined {

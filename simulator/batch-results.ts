@@ -1,9 +1,10 @@
 // What a batch's requests turn into: the per-item fault draws, and the output and error files
 // built from them. Outcomes are drawn up front (one byte per item) so request_counts can report
-// honest progress while the batch runs; the answers themselves are computed once, when the batch
-// produces its files. Lines are collected in arrays and joined once: a 50,000-line batch costs
-// O(n), never a quadratic string build.
-import { canonicalJson, hashCanonical } from './canonical';
+// honest progress while the batch runs; the answers are produced in input order, in slices, and
+// kept as one string per line that the file joins once: a 50,000-line batch costs O(n), never a
+// quadratic string build.
+import { requestHash } from './canonical';
+import { unixSeconds } from './http-util';
 import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject, type Corruption } from './fake-model';
 import type { BatchLine } from './batch-input';
 import type { BillableRequest } from './ledger';
@@ -56,6 +57,7 @@ export function failurePrefix(outcomes: Uint8Array): Uint32Array {
 }
 
 export interface BatchResults {
+  /** Lines of the output file, each ending in a newline; joined once by the caller. */
   output: string[];
   errors: string[];
   succeeded: number;
@@ -65,86 +67,118 @@ export interface BatchResults {
   billed: BillableRequest[];
 }
 
+type StopCode = 'batch_expired' | 'batch_cancelled' | null;
+
 /**
- * Builds the result lines. Items before `processed` get their drawn outcome; the rest did not run
- * and end in the error file with `stopCode` (batch_expired or batch_cancelled).
+ * Turns items into result lines in input order, a slice at a time (`produce`), so the answers of
+ * a big batch are computed in the background while it is `in_progress` instead of all at once in
+ * the request that happens to observe its completion. `assemble` then only stitches lines.
  */
-export function buildResults(args: {
-  batchId: string;
-  endpoint: string;
-  createdSec: number;
-  lines: BatchLine[];
-  outcomes: Uint8Array;
-  processed: number;
-  stopCode: 'batch_expired' | 'batch_cancelled' | null;
-}): BatchResults {
-  const { lines, outcomes, processed } = args;
-  const res: BatchResults = { output: [], errors: [], succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, billed: [] };
-  const lineId = lineIds('batch_req_');
-  const requestId = lineIds('req_');
-  const completionId = lineIds('chatcmpl-');
+export class ResultProducer {
+  /** Items produced so far, in input order. */
+  produced = 0;
+  private readonly texts: string[] = [];
+  /** Per item: 1 when its line goes to the output file (answered and billed). */
+  private readonly answered: Uint8Array;
+  private readonly inputTokens: Uint32Array;
+  private readonly outputTokens: Uint32Array;
+  private readonly corrupted: Uint8Array;
+  private readonly hashes: string[] = [];
+  private readonly lineId = lineIds('batch_req_');
+  private readonly requestId = lineIds('req_');
+  private readonly completionId = lineIds('chatcmpl-');
 
-  for (let i = 0; i < lines.length; i++) {
-    const { customId, body } = lines[i];
-    const id = lineId(i);
-    if (i >= processed) {
-      res.failed += 1;
-      res.errors.push(JSON.stringify({ id, custom_id: customId, response: null, error: stopError(args.stopCode) }) + '\n');
-      continue;
+  constructor(
+    private readonly endpoint: string,
+    private readonly lines: BatchLine[],
+    private readonly outcomes: Uint8Array,
+  ) {
+    const n = lines.length;
+    this.answered = new Uint8Array(n);
+    this.inputTokens = new Uint32Array(n);
+    this.outputTokens = new Uint32Array(n);
+    this.corrupted = new Uint8Array(n);
+  }
+
+  get total(): number {
+    return this.lines.length;
+  }
+
+  /** Produces items up to `upTo` (exclusive) or until `deadline`; true once `upTo` is reached. */
+  produce(upTo: number, deadline = Infinity): boolean {
+    const limit = Math.min(upTo, this.lines.length);
+    while (this.produced < limit) {
+      if ((this.produced & 63) === 0 && Date.now() >= deadline) return false;
+      this.produceItem(this.produced);
+      this.produced += 1;
     }
-    const outcome = outcomes[i] as Outcome;
+    return true;
+  }
+
+  /**
+   * The files and bill of a batch that stopped after `processed` items: those keep their outcome,
+   * the rest did not run and go to the error file with `stopCode` (batch_expired / batch_cancelled).
+   */
+  assemble(processed: number, stopCode: StopCode): BatchResults {
+    this.produce(processed);
+    const res: BatchResults = { output: [], errors: [], succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, billed: [] };
+    const n = this.lines.length;
+    const model = n > 0 ? String(this.lines[0].body.model) : '';
+    for (let i = 0; i < n; i++) {
+      if (i >= processed) {
+        res.failed += 1;
+        const line = { id: this.lineId(i), custom_id: this.lines[i].customId, response: null, error: stopError(stopCode) };
+        res.errors.push(JSON.stringify(line) + '\n');
+      } else if (this.answered[i]) {
+        res.succeeded += 1;
+        res.inputTokens += this.inputTokens[i];
+        res.outputTokens += this.outputTokens[i];
+        res.output.push(this.texts[i]);
+        res.billed.push({
+          model,
+          inputTokens: this.inputTokens[i],
+          outputTokens: this.outputTokens[i],
+          bodyHash: this.hashes[i],
+          corrupted: this.corrupted[i] === 1,
+        });
+      } else {
+        res.failed += 1;
+        res.errors.push(this.texts[i]);
+      }
+    }
+    return res;
+  }
+
+  private produceItem(i: number): void {
+    const { customId, body } = this.lines[i];
+    const outcome = this.outcomes[i] as Outcome;
     if (isFailure(outcome)) {
-      res.failed += 1;
       const { status, error } = itemError(outcome);
-      res.errors.push(
-        JSON.stringify({
-          id,
-          custom_id: customId,
-          response: { status_code: status, request_id: requestId(i), body: { error } },
-          error: null,
-        }) + '\n',
-      );
-      continue;
+      const response = { status_code: status, request_id: this.requestId(i), body: { error } };
+      this.texts[i] = JSON.stringify({ id: this.lineId(i), custom_id: customId, response, error: null }) + '\n';
+      return;
     }
-
-    const canonical = canonicalJson(body);
+    const hash = requestHash(body);
     const model = String(body.model);
     let responseBody: object;
-    let inputTokens: number;
-    let outputTokens: number;
-    if (args.endpoint === '/v1/embeddings') {
+    if (this.endpoint === '/v1/embeddings') {
       const answer = answerEmbeddings(body);
       responseBody = embeddingObject(model, answer, body.encoding_format);
-      inputTokens = answer.promptTokens;
-      outputTokens = 0;
+      this.inputTokens[i] = answer.promptTokens;
     } else {
       const corruption: Corruption =
         outcome === Outcome.CorruptSchema ? 'schema' : outcome === Outcome.CorruptEmpty ? 'empty' : 'none';
-      const answer = answerChat(body, corruption, canonical);
-      responseBody = chatCompletionObject(completionId(i), args.createdSec, model, answer);
-      inputTokens = answer.usage.prompt_tokens;
-      outputTokens = answer.usage.completion_tokens;
+      const answer = answerChat(body, corruption, hash);
+      responseBody = chatCompletionObject(this.completionId(i), unixSeconds(Date.now()), model, answer);
+      this.inputTokens[i] = answer.usage.prompt_tokens;
+      this.outputTokens[i] = answer.usage.completion_tokens;
+      this.corrupted[i] = corruption === 'none' ? 0 : 1;
     }
-    res.succeeded += 1;
-    res.inputTokens += inputTokens;
-    res.outputTokens += outputTokens;
-    res.billed.push({
-      model,
-      inputTokens,
-      outputTokens,
-      bodyHash: hashCanonical(canonical),
-      corrupted: outcome !== Outcome.Ok && args.endpoint !== '/v1/embeddings',
-    });
-    res.output.push(
-      JSON.stringify({
-        id,
-        custom_id: customId,
-        response: { status_code: 200, request_id: requestId(i), body: responseBody },
-        error: null,
-      }) + '\n',
-    );
+    this.answered[i] = 1;
+    this.hashes[i] = hash;
+    const response = { status_code: 200, request_id: this.requestId(i), body: responseBody };
+    this.texts[i] = JSON.stringify({ id: this.lineId(i), custom_id: customId, response, error: null }) + '\n';
   }
-  return res;
 }
 
 /** The error body a failed item carries, in the shape the sync API would have answered. */
@@ -183,7 +217,7 @@ export function itemError(outcome: Outcome): { status: number; error: object } {
   }
 }
 
-function stopError(code: 'batch_expired' | 'batch_cancelled' | null): { code: string; message: string } {
+function stopError(code: StopCode): { code: string; message: string } {
   if (code === 'batch_cancelled')
     return { code, message: 'This request was not executed because the batch was cancelled.' };
   return {

@@ -3,8 +3,9 @@
 // in_progress -> finalizing -> completed, or failed / expired / cancelling -> cancelled). The
 // transition times are fixed by the profile snapshot taken at creation, so a batch's timestamps
 // are the same whenever it is observed, and a profile change never rewrites a running batch.
-import { validateBatchInput, type BatchLine, type BatchLineError, MAX_BATCH_FILE_BYTES } from './batch-input';
-import { buildResults, drawOutcomes, failurePrefix, type ItemRates } from './batch-results';
+import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
+import { ResultProducer, drawOutcomes, failurePrefix, type ItemRates } from './batch-results';
+import { SlicedTask } from './background';
 import { ApiError, invalidRequest, notFound } from './errors';
 import type { FileStore } from './files';
 import { unixSeconds } from './http-util';
@@ -31,11 +32,17 @@ type Stamp = 'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' |
 /** A batch's own fate, drawn once at creation. */
 type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
 
+/** The CPU side of a batch: parse the input, draw item outcomes, produce answers (in the background). */
 interface Work {
-  lines: BatchLine[];
-  model: string;
-  outcomes: Uint8Array;
-  failedBefore: Uint32Array;
+  parser: BatchInputParser;
+  task: SlicedTask;
+  /** Set once the input parsed cleanly. */
+  items?: { count: number; outcomes: Uint8Array; failedBefore: Uint32Array; producer: ResultProducer };
+  /** Set when the input was invalid. */
+  invalid?: BatchLineError[];
+  /** When the background finished parsing, and finished producing every answer the batch needs. */
+  parsedAt?: number;
+  producedAt?: number;
 }
 
 interface BatchRecord {
@@ -45,14 +52,13 @@ interface BatchRecord {
   completionWindow: string;
   metadata: Record<string, string> | null;
   createdAtMs: number;
-  /** The input file's chunks at creation: deleting the file later does not change the batch. */
-  input: Buffer[];
   timing: { validatingMs: number; completionMs: number; finalizingMs: number };
   rates: ItemRates;
   fate: Fate;
   rng: Rng;
   status: BatchStatus;
   stamps: Partial<Record<Stamp, number>>;
+  /** Dropped once the batch has produced its files (or failed): only counts and ids stay. */
   work?: Work;
   model?: string;
   errors?: BatchLineError[];
@@ -114,6 +120,8 @@ export class BatchStore {
           : { kind: 'complete' };
 
     const { validatingMs, completionMs } = profile.batch;
+    // The file's chunks are captured now: deleting the file later does not change the batch.
+    const parser = new BatchInputParser(Buffer.concat(file.chunks), endpoint);
     const record: BatchRecord = {
       id: randomId('batch_', 24),
       endpoint,
@@ -121,7 +129,6 @@ export class BatchStore {
       completionWindow: window,
       metadata,
       createdAtMs: nowMs,
-      input: file.chunks,
       // "Briefly": a tenth of the processing time, capped, so finalizing is observable but cheap.
       timing: { validatingMs, completionMs, finalizingMs: Math.min(50, Math.round(completionMs / 10)) },
       rates: { ...profile.items },
@@ -130,6 +137,9 @@ export class BatchStore {
       status: 'validating',
       stamps: {},
     };
+    const work: Work = { parser, task: new SlicedTask((deadline) => this.work(record, work, deadline)) };
+    record.work = work;
+    work.task.start();
     this.batches.set(record.id, record);
     this.ledger.countBatchCreated();
     return record;
@@ -166,6 +176,7 @@ export class BatchStore {
     }
     b.status = 'cancelling';
     b.stamps.cancelling_at = nowMs;
+    b.work?.task.stop(); // nothing past the cancel point will run
     return b;
   }
 
@@ -187,7 +198,9 @@ export class BatchStore {
     for (const b of this.batches.values()) this.advance(b, nowMs);
   }
 
+  /** Forgets every batch and stops their background work. */
   clear(): void {
+    for (const b of this.batches.values()) b.work?.task.stop();
     this.batches.clear();
   }
 
@@ -195,7 +208,11 @@ export class BatchStore {
     for (;;) {
       switch (b.status) {
         case 'validating': {
-          const at = b.createdAtMs + b.timing.validatingMs;
+          // Validation lasts validatingMs, or as long as parsing really takes (a huge file on a
+          // slow machine): the batch waits for its background work instead of freezing the server.
+          const parsedAt = b.work?.parsedAt;
+          if (parsedAt === undefined && b.work?.task.running) return;
+          const at = Math.max(b.createdAtMs + b.timing.validatingMs, parsedAt ?? 0);
           if (now < at) return;
           if (!this.validate(b, at)) return;
           if (b.fate.kind === 'fail') {
@@ -209,7 +226,10 @@ export class BatchStore {
           continue;
         }
         case 'in_progress': {
-          const at = (b.stamps.in_progress_at ?? b.createdAtMs) + b.timing.completionMs;
+          // Likewise processing ends when its time is up and the answers really exist.
+          const producedAt = b.work?.producedAt;
+          if (producedAt === undefined && b.work?.task.running) return;
+          const at = Math.max((b.stamps.in_progress_at ?? b.createdAtMs) + b.timing.completionMs, producedAt ?? 0);
           if (now < at) return;
           if (b.fate.kind === 'expire') {
             b.status = 'expired';
@@ -226,7 +246,7 @@ export class BatchStore {
           if (now < at) return;
           b.status = 'completed';
           b.stamps.completed_at = at;
-          this.finish(b, b.work?.lines.length ?? 0, null, at);
+          this.finish(b, b.work?.items?.count ?? 0, null, at);
           return;
         }
         case 'cancelling': {
@@ -235,7 +255,9 @@ export class BatchStore {
           b.status = 'cancelled';
           b.stamps.cancelled_at = at;
           // A batch cancelled while validating still accounts for its lines, if they parse.
-          if (b.work || this.validate(b, at, false)) this.finish(b, b.stoppedAt ?? 0, 'batch_cancelled', at);
+          if (this.parsed(b)) this.finish(b, b.stoppedAt ?? 0, 'batch_cancelled', at);
+          b.work?.task.stop();
+          b.work = undefined;
           return;
         }
         default:
@@ -244,18 +266,49 @@ export class BatchStore {
     }
   }
 
-  /** Parses the input and draws item outcomes; on bad input the batch fails (unless told not to). */
-  private validate(b: BatchRecord, at: number, failOnError = true): boolean {
-    const result = validateBatchInput(Buffer.concat(b.input), b.endpoint);
-    if (!result.ok) {
-      if (failOnError) this.fail(b, at, result.errors);
-      return false;
+  /** One background slice: parse the input, then produce the answers the batch will need. */
+  private work(b: BatchRecord, work: Work, deadline: number): boolean {
+    if (!work.items && !work.invalid) {
+      if (!work.parser.step(deadline)) return false;
+      this.onParsed(b, work);
     }
-    const outcomes = drawOutcomes(result.lines.length, b.rates, b.rng);
-    b.work = { lines: result.lines, model: result.model, outcomes, failedBefore: failurePrefix(outcomes) };
-    b.model = result.model;
-    b.input = []; // parsed now; let the chunks go (the file store still holds them)
+    if (work.items && b.fate.kind !== 'fail' && !work.items.producer.produce(this.expireCount(b), deadline))
+      return false;
+    work.producedAt = Date.now();
     return true;
+  }
+
+  private onParsed(b: BatchRecord, work: Work): void {
+    const input = work.parser.result();
+    if (!input.ok) {
+      work.invalid = input.errors;
+      work.parsedAt = Date.now();
+      return;
+    }
+    work.parsedAt = Date.now();
+    const outcomes = drawOutcomes(input.lines.length, b.rates, b.rng);
+    work.items = {
+      count: input.lines.length,
+      outcomes,
+      failedBefore: failurePrefix(outcomes),
+      producer: new ResultProducer(b.endpoint, input.lines, outcomes),
+    };
+    b.model = input.model;
+  }
+
+  /** Finishes parsing now if the background has not; true when the input is valid. */
+  private parsed(b: BatchRecord): boolean {
+    const work = b.work;
+    if (!work) return false;
+    if (!work.items && !work.invalid) this.onParsed(b, work);
+    return work.items !== undefined;
+  }
+
+  /** The batch leaves `validating`: bad input fails it, with every problem listed by line. */
+  private validate(b: BatchRecord, at: number): boolean {
+    if (this.parsed(b)) return true;
+    this.fail(b, at, b.work?.invalid ?? []);
+    return false;
   }
 
   private fail(b: BatchRecord, at: number, errors: BatchLineError[]): void {
@@ -263,39 +316,36 @@ export class BatchStore {
     b.stamps.failed_at = at;
     b.errors = errors;
     // Nothing ran and nothing is billed; keep the count of requests the file held, drop the rest.
-    b.counts = { total: b.work?.lines.length ?? 0, completed: 0, failed: 0 };
+    b.counts = { total: b.work?.items?.count ?? 0, completed: 0, failed: 0 };
+    b.work?.task.stop();
     b.work = undefined;
-    b.input = [];
   }
 
   private expireCount(b: BatchRecord): number {
-    const n = b.work?.lines.length ?? 0;
+    const n = b.work?.items?.count ?? 0;
     return b.fate.kind === 'expire' ? Math.floor(n * b.fate.fraction) : n;
   }
 
   /** Requests done by `now`: a linear sweep over the processing window, stopping early on expiry. */
   private progress(b: BatchRecord, now: number): number {
-    const n = b.work?.lines.length ?? 0;
+    const n = b.work?.items?.count ?? 0;
     const started = b.stamps.in_progress_at;
     if (started === undefined) return 0;
     const share = b.timing.completionMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.timing.completionMs));
-    return Math.min(this.expireCount(b), Math.floor(n * share));
+    // Never report more than has really been answered.
+    const produced = b.work?.items?.producer.produced ?? 0;
+    return Math.min(this.expireCount(b), Math.floor(n * share), produced);
   }
 
   /** Produces the output and error files and bills the answered requests, exactly once per batch. */
   private finish(b: BatchRecord, processed: number, stopCode: 'batch_expired' | 'batch_cancelled' | null, at: number): void {
-    const work = b.work;
-    if (!work) return;
+    const items = b.work?.items;
+    b.work?.task.stop();
+    // The parsed lines and answers are no longer needed; a long session must not hold every prompt.
+    b.work = undefined;
+    if (!items) return;
     b.stoppedAt = processed;
-    const results = buildResults({
-      batchId: b.id,
-      endpoint: b.endpoint,
-      createdSec: unixSeconds(at),
-      lines: work.lines,
-      outcomes: work.outcomes,
-      processed,
-      stopCode,
-    });
+    const results = items.producer.assemble(processed, stopCode);
     const createdAtSec = unixSeconds(at);
     if (results.output.length > 0)
       b.outputFileId = this.files.add({
@@ -312,21 +362,18 @@ export class BatchStore {
         createdAtSec,
       }).id;
     for (const req of results.billed) this.ledger.bill('batch', req);
-    b.counts = { total: work.lines.length, completed: results.succeeded, failed: results.failed };
+    b.counts = { total: items.count, completed: results.succeeded, failed: results.failed };
     b.usage = { input: results.inputTokens, output: results.outputTokens };
-    // The parsed lines are no longer needed; a long test session should not hold every batch's prompts.
-    b.work = { ...work, lines: [] };
   }
 
   private countsAt(b: BatchRecord, now: number): { total: number; completed: number; failed: number } {
     if (b.counts) return b.counts;
-    const work = b.work;
-    if (!work) return { total: 0, completed: 0, failed: 0 };
-    const n = work.lines.length;
+    const items = b.work?.items;
+    if (!items || b.status === 'validating') return { total: 0, completed: 0, failed: 0 };
     const done =
-      b.status === 'finalizing' ? n : b.status === 'cancelling' ? (b.stoppedAt ?? 0) : this.progress(b, now);
-    const failed = work.failedBefore[done];
-    return { total: n, completed: done - failed, failed };
+      b.status === 'finalizing' ? items.count : b.status === 'cancelling' ? (b.stoppedAt ?? 0) : this.progress(b, now);
+    const failed = items.failedBefore[done];
+    return { total: items.count, completed: done - failed, failed };
   }
 
   /** The Batch object of the spec. Unset optional fields are left out rather than sent as null. */

@@ -1,7 +1,7 @@
 // A deterministic stand-in for a model. The answer is a pure function of the request (a hash of
 // its canonical body seeds the choices), so a retried request gets the same answer and tests can
 // predict outputs. Free text echoes the prompt, so a test can see which item an output belongs to.
-import { canonicalJson } from './canonical';
+import { canonicalJson, requestHash } from './canonical';
 import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
 import { Rng, seedFromString } from './random';
 
@@ -62,13 +62,13 @@ export function responseSchema(body: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** `canonical` may be passed in when the caller already has it (the ledger hashes the same string). */
+/** `hash` (requestHash of the body) may be passed in when the caller already has it for the ledger. */
 export function answerChat(
   body: Record<string, unknown>,
   corruption: Corruption = 'none',
-  canonical: string = canonicalJson(body),
+  hash: string = requestHash(body),
 ): ChatAnswer {
-  const rng = new Rng(seedFromString(canonical));
+  const rng = new Rng(parseInt(hash.slice(0, 8), 16));
   const schema = responseSchema(body);
   const format = (body.response_format as { type?: unknown } | undefined)?.type;
   const echo = `Answer to: ${lastUserText(body.messages).slice(0, ECHO_CHARS)}`;

@@ -1,7 +1,7 @@
 // The synchronous lane: POST /v1/chat/completions and /v1/embeddings. Billed at the sync price,
 // slowed by sync.latencyMs, limited by sync.rpm/tpm, and subject to the same per-item faults as
 // batch lines (drawn per attempt), so strike 3 meets failures too.
-import { canonicalJson, hashCanonical, requestHash } from './canonical';
+import { requestHash } from './canonical';
 import { ApiError, invalidRequest } from './errors';
 import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject, type Corruption } from './fake-model';
 import { readJson, sleep, unixSeconds } from './http-util';
@@ -62,8 +62,8 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
     throw invalidRequest("Invalid 'messages': expected a non-empty array.", 'messages', 'invalid_value');
   if (body.stream === true) throw invalidRequest('The simulator does not support streaming.', 'stream', 'unsupported_value');
 
-  const canonical = canonicalJson(body);
-  const clean = answerChat(body, 'none', canonical);
+  const hash = requestHash(body);
+  const clean = answerChat(body, 'none', hash);
   const headers = admit(state, clean.usage.total_tokens);
   await sleep(state.profile.sync.latencyMs);
 
@@ -71,13 +71,13 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
   throwItemError(outcome);
   const corruption: Corruption =
     outcome === Outcome.CorruptSchema ? 'schema' : outcome === Outcome.CorruptEmpty ? 'empty' : 'none';
-  const answer = corruption === 'none' ? clean : answerChat(body, corruption, canonical);
+  const answer = corruption === 'none' ? clean : answerChat(body, corruption, hash);
   const model = String(body.model);
   state.ledger.bill('sync', {
     model,
     inputTokens: answer.usage.prompt_tokens,
     outputTokens: answer.usage.completion_tokens,
-    bodyHash: hashCanonical(canonical),
+    bodyHash: hash,
     corrupted: corruption !== 'none',
   });
   return {

@@ -1,0 +1,41 @@
+// A worker in its own OS process (workers/main.ts), so a test can SIGKILL it like a crash.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { temporalAddress } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnWorker(env: { taskQueue: string; storeDir: string; simulatorUrl: string }): WorkerProcess {
+  let output = '';
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      TEMPORAL_ADDRESS: temporalAddress(),
+      LLMBATCH_TASK_QUEUE: env.taskQueue,
+      LLMBATCH_STORE_DIR: env.storeDir,
+      LLMBATCH_SIMULATOR_URL: env.simulatorUrl,
+      LLMBATCH_LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
