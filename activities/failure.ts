@@ -1,10 +1,11 @@
 // The activity boundary: provider errors leave as ApplicationFailures typed by failure kind,
 // non-retryable when the kind is permanent, with the provider's retry-after as the next delay.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { ProviderConfigError, classifyProviderError } from '../providers';
 
-export function toActivityFailure(error: unknown): ApplicationFailure {
-  if (error instanceof ApplicationFailure) return error;
+export function toActivityFailure(error: unknown): Error {
+  // Ours already, or Temporal's own (e.g. cancellation): leave as is.
+  if (error instanceof TemporalFailure) return error;
   if (error instanceof ProviderConfigError) {
     return ApplicationFailure.create({ type: 'ProviderConfig', message: error.message, nonRetryable: true });
   }

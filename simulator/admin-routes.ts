@@ -6,7 +6,8 @@ import { ProfileError } from './profile';
 import type { Reply, Route, RouteContext } from './routes-types';
 
 async function health({ state }: RouteContext): Promise<Reply> {
-  return { status: 200, json: { status: 'ok', uptimeMs: state.now() - state.epochMs } };
+  const now = state.now();
+  return { status: 200, json: { status: 'ok', uptimeMs: now - state.startedAtMs, sinceEpochMs: now - state.epochMs } };
 }
 
 async function ledger({ state }: RouteContext): Promise<Reply> {

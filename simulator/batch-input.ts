@@ -43,7 +43,11 @@ export class BatchInputParser {
   ) {
     if (content.length > MAX_BATCH_FILE_BYTES) {
       this.text = '';
-      this.report('file_too_large', null, `The input file is ${content.length} bytes; the limit is ${MAX_BATCH_FILE_BYTES}.`);
+      this.report(
+        'file_too_large',
+        null,
+        `The input file is ${content.length} bytes; the limit is ${MAX_BATCH_FILE_BYTES}.`,
+      );
       this.outcome = { ok: false, errors: this.errors };
     } else {
       this.text = content.toString('utf8');
@@ -104,7 +108,12 @@ export class BatchInputParser {
       return this.report('missing_required_parameter', lineNo, "Missing required parameter: 'body'.", 'body');
     const b = body as Record<string, unknown>;
     if (typeof b.model !== 'string' || b.model === '')
-      return this.report('missing_required_parameter', lineNo, "Missing required parameter: 'body.model'.", 'body.model');
+      return this.report(
+        'missing_required_parameter',
+        lineNo,
+        "Missing required parameter: 'body.model'.",
+        'body.model',
+      );
     const problem = this.endpoint === '/v1/embeddings' ? embeddingProblem(b) : chatProblem(b);
     if (problem) return this.report('invalid_request', lineNo, problem.message, problem.param);
     if (this.model === undefined) this.model = b.model;

@@ -121,13 +121,26 @@ export class ResultProducer {
    */
   assemble(processed: number, stopCode: StopCode): BatchResults {
     this.produce(processed);
-    const res: BatchResults = { output: [], errors: [], succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, billed: [] };
+    const res: BatchResults = {
+      output: [],
+      errors: [],
+      succeeded: 0,
+      failed: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      billed: [],
+    };
     const n = this.lines.length;
     const model = n > 0 ? String(this.lines[0].body.model) : '';
     for (let i = 0; i < n; i++) {
       if (i >= processed) {
         res.failed += 1;
-        const line = { id: this.lineId(i), custom_id: this.lines[i].customId, response: null, error: stopError(stopCode) };
+        const line = {
+          id: this.lineId(i),
+          custom_id: this.lines[i].customId,
+          response: null,
+          error: stopError(stopCode),
+        };
         res.errors.push(JSON.stringify(line) + '\n');
       } else if (this.answered[i]) {
         res.succeeded += 1;

@@ -1,8 +1,9 @@
-// The Batch API's state machine. Time drives it, but lazily: nothing runs in the background, and
-// every read first moves a batch to where the wall clock says it should be (validating ->
-// in_progress -> finalizing -> completed, or failed / expired / cancelling -> cancelled). The
-// transition times are fixed by the profile snapshot taken at creation, so a batch's timestamps
-// are the same whenever it is observed, and a profile change never rewrites a running batch.
+// The Batch API's state machine. The wall clock drives it, lazily: every read first moves a batch
+// to where the clock says it should be (validating -> in_progress -> finalizing -> completed, or
+// failed / expired / cancelling -> cancelled). Transition times come from the profile snapshot
+// taken at creation, so a profile change never rewrites a running batch. The CPU work (parsing,
+// answering) runs in background slices, and a transition also waits for it: a huge batch on a slow
+// machine takes longer than its profile says rather than freezing the server in one request.
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
 import { ResultProducer, drawOutcomes, failurePrefix, type ItemRates } from './batch-results';
 import { SlicedTask } from './background';
@@ -18,16 +19,10 @@ export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
 const COMPLETION_WINDOW_SEC = 24 * 3600;
 
 export type BatchStatus =
-  | 'validating'
-  | 'failed'
-  | 'in_progress'
-  | 'finalizing'
-  | 'completed'
-  | 'expired'
-  | 'cancelling'
-  | 'cancelled';
+  'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
-type Stamp = 'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at';
+type Stamp =
+  'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at';
 
 /** A batch's own fate, drawn once at creation. */
 type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
@@ -88,7 +83,11 @@ export class BatchStore {
   create(params: CreateBatchParams, profile: Profile, rng: Rng, nowMs: number): BatchRecord {
     const { input_file_id: fileId, endpoint, completion_window: window } = params;
     if (typeof fileId !== 'string' || fileId === '')
-      throw invalidRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+      throw invalidRequest(
+        "Missing required parameter: 'input_file_id'.",
+        'input_file_id',
+        'missing_required_parameter',
+      );
     if (typeof endpoint !== 'string' || endpoint === '')
       throw invalidRequest("Missing required parameter: 'endpoint'.", 'endpoint', 'missing_required_parameter');
     if (!BATCH_ENDPOINTS.includes(endpoint))
@@ -98,14 +97,26 @@ export class BatchStore {
         'invalid_value',
       );
     if (window !== '24h')
-      throw invalidRequest("Invalid value for 'completion_window': only '24h' is supported.", 'completion_window', 'invalid_value');
+      throw invalidRequest(
+        "Invalid value for 'completion_window': only '24h' is supported.",
+        'completion_window',
+        'invalid_value',
+      );
     const metadata = validateMetadata(params.metadata);
     if (!this.files.has(fileId)) throw notFound(`No such File object: ${fileId}`, 'input_file_id');
     const file = this.files.get(fileId);
     if (file.purpose !== 'batch')
-      throw invalidRequest(`The input file must have purpose 'batch', not '${file.purpose}'.`, 'input_file_id', 'invalid_value');
+      throw invalidRequest(
+        `The input file must have purpose 'batch', not '${file.purpose}'.`,
+        'input_file_id',
+        'invalid_value',
+      );
     if (file.bytes > MAX_BATCH_FILE_BYTES)
-      throw invalidRequest(`The input file is larger than ${MAX_BATCH_FILE_BYTES} bytes.`, 'input_file_id', 'invalid_value');
+      throw invalidRequest(
+        `The input file is larger than ${MAX_BATCH_FILE_BYTES} bytes.`,
+        'input_file_id',
+        'invalid_value',
+      );
 
     // Three draws per batch whatever the rates, so one batch's fate never shifts the next one's.
     const batchRng = rng.fork();
@@ -198,6 +209,11 @@ export class BatchStore {
     for (const b of this.batches.values()) this.advance(b, nowMs);
   }
 
+  /** Stops background work (server closing); a later read still finishes a batch, synchronously. */
+  stopBackground(): void {
+    for (const b of this.batches.values()) b.work?.task.stop();
+  }
+
   /** Forgets every batch and stops their background work. */
   clear(): void {
     for (const b of this.batches.values()) b.work?.task.stop();
@@ -217,7 +233,12 @@ export class BatchStore {
           if (!this.validate(b, at)) return;
           if (b.fate.kind === 'fail') {
             this.fail(b, at, [
-              { code: 'batch_failed', line: null, message: 'The batch failed (simulated provider failure).', param: null },
+              {
+                code: 'batch_failed',
+                line: null,
+                message: 'The batch failed (simulated provider failure).',
+                param: null,
+              },
             ]);
             return;
           }
@@ -338,7 +359,12 @@ export class BatchStore {
   }
 
   /** Produces the output and error files and bills the answered requests, exactly once per batch. */
-  private finish(b: BatchRecord, processed: number, stopCode: 'batch_expired' | 'batch_cancelled' | null, at: number): void {
+  private finish(
+    b: BatchRecord,
+    processed: number,
+    stopCode: 'batch_expired' | 'batch_cancelled' | null,
+    at: number,
+  ): void {
     const items = b.work?.items;
     b.work?.task.stop();
     // The parsed lines and answers are no longer needed; a long session must not hold every prompt.
@@ -427,11 +453,19 @@ function validateMetadata(value: unknown): Record<string, string> | null {
     throw invalidRequest("Invalid 'metadata': at most 16 key-value pairs are allowed.", 'metadata', 'invalid_value');
   for (const [key, v] of entries) {
     if (key.length > 64)
-      throw invalidRequest(`Invalid 'metadata': key '${key.slice(0, 70)}' is longer than 64 characters.`, 'metadata', 'invalid_value');
+      throw invalidRequest(
+        `Invalid 'metadata': key '${key.slice(0, 70)}' is longer than 64 characters.`,
+        'metadata',
+        'invalid_value',
+      );
     if (typeof v !== 'string')
       throw invalidRequest(`Invalid 'metadata': the value of '${key}' must be a string.`, 'metadata', 'invalid_type');
     if (v.length > 512)
-      throw invalidRequest(`Invalid 'metadata': the value of '${key}' is longer than 512 characters.`, 'metadata', 'invalid_value');
+      throw invalidRequest(
+        `Invalid 'metadata': the value of '${key}' is longer than 512 characters.`,
+        'metadata',
+        'invalid_value',
+      );
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }

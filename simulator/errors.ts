@@ -36,4 +36,10 @@ export const serverError = () =>
   new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
 
 export const serviceUnavailable = () =>
-  new ApiError(503, 'The server is overloaded or not ready yet (simulated outage).', 'server_error', null, 'service_unavailable');
+  new ApiError(
+    503,
+    'The server is overloaded or not ready yet (simulated outage).',
+    'server_error',
+    null,
+    'service_unavailable',
+  );

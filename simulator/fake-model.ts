@@ -95,7 +95,10 @@ export function answerChat(
   // The brief's contract: usage is capped at max tokens but the content is never cut, so a
   // small max_tokens does not turn valid structured output into a parse failure.
   const completion = Math.min(Math.ceil(content.length / 4), max ?? Infinity);
-  return { content, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+  return {
+    content,
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  };
 }
 
 /** The `chat.completion` object of the OpenAI spec around an answer. */
@@ -136,8 +139,7 @@ export interface EmbeddingAnswer {
 /** Deterministic unit vectors, one per input; 16 dimensions unless asked, to keep output files small. */
 export function answerEmbeddings(body: Record<string, unknown>): EmbeddingAnswer {
   const raw = body.input;
-  const inputs: unknown[] =
-    Array.isArray(raw) && raw.length > 0 && typeof raw[0] !== 'number' ? raw : [raw as unknown];
+  const inputs: unknown[] = Array.isArray(raw) && raw.length > 0 && typeof raw[0] !== 'number' ? raw : [raw as unknown];
   const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.min(body.dimensions, 4096) : 16;
   let tokens = 0;
   const vectors = inputs.map((input) => {

@@ -118,11 +118,14 @@ export function receiveUpload(req: IncomingMessage): Promise<Upload> {
     });
     parser.on('error', (err: Error) => reject(invalidRequest(`Malformed multipart body: ${err.message}`)));
     parser.on('close', () => {
-      if (!file) return reject(invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter'));
+      if (!file)
+        return reject(invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter'));
       if (file.truncated) return reject(invalidRequest(`File exceeds the ${MAX_FILE_BYTES} byte limit.`, 'file'));
       const purpose = fields.purpose;
       if (!purpose)
-        return reject(invalidRequest("Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter'));
+        return reject(
+          invalidRequest("Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter'),
+        );
       if (!UPLOAD_PURPOSES.includes(purpose))
         return reject(
           invalidRequest(`Invalid value for 'purpose': expected one of ${UPLOAD_PURPOSES.join(', ')}.`, 'purpose'),

@@ -46,8 +46,9 @@ class Sampler {
   ) {}
 
   sample(input: unknown, depth: number): unknown {
-    if (input === false) return null; // unsatisfiable; nothing better to offer
-    const s = this.normalize(input);
+    // false is unsatisfiable, and past MAX_DEPTH a schema with no way out cannot end: give up.
+    if (input === false || depth > MAX_DEPTH) return null;
+    const s = this.normalize(input, depth);
     if ('const' in s) return s.const;
     if (Array.isArray(s.enum) && s.enum.length > 0) return this.rng.pick(s.enum);
     const type = this.chooseType(s, depth);
@@ -70,7 +71,7 @@ class Sampler {
 
   violate(input: unknown, depth: number): unknown | typeof UNBREAKABLE {
     if (depth > MAX_DEPTH) return UNBREAKABLE;
-    const s = this.normalize(input);
+    const s = this.normalize(input, depth);
     if ('const' in s) return typeof s.const === 'string' ? 0 : '__corrupt__';
     if (Array.isArray(s.enum)) {
       const taken = new Set(s.enum.map(canonicalJson));
@@ -99,25 +100,32 @@ class Sampler {
   }
 
   /** Resolves $ref chains and folds allOf, anyOf/oneOf (first branch) into one flat schema. */
-  private normalize(input: unknown, hops = 0): Schema {
+  private normalize(input: unknown, depth: number, hops = 0): Schema {
     let s = asSchema(input);
     if (hops > 32) return s;
     if (typeof s.$ref === 'string') {
       const { $ref, ...siblings } = s;
-      s = { ...this.normalize(this.resolveRef($ref), hops + 1), ...siblings };
+      s = { ...this.normalize(this.resolveRef($ref), depth, hops + 1), ...siblings };
     }
     if (Array.isArray(s.allOf)) {
       const { allOf, ...rest } = s;
-      s = (allOf as unknown[]).reduce<Schema>((acc, part) => mergeSchemas(acc, this.normalize(part, hops + 1)), rest);
+      s = (allOf as unknown[]).reduce<Schema>(
+        (acc, part) => mergeSchemas(acc, this.normalize(part, depth, hops + 1)),
+        rest,
+      );
     }
     const branches = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
     if (branches && branches.length > 0 && !('type' in s)) {
       const { anyOf: _a, oneOf: _o, ...rest } = s;
       // Keep the union of the branches' types so violate() can step outside all of them.
-      const normalized = branches.map((b) => this.normalize(b, hops + 1));
+      const normalized = branches.map((b) => this.normalize(b, depth, hops + 1));
       const unionTypes = normalized.map((b) => this.typesOf(b));
-      // "Pick the first", skipping a bare null branch so `anyOf: [null, X]` still yields an X.
-      const first = normalized.find((b, i) => unionTypes[i]?.join() !== 'null') ?? normalized[0];
+      // "Pick the first", skipping a bare null branch so `anyOf: [null, X]` still yields an X,
+      // except deep in a recursive schema, where the null branch is how the recursion ends.
+      const isNull = (i: number) => unionTypes[i]?.join() === 'null';
+      const deep = depth >= SHALLOW_DEPTH;
+      const pickedAt = normalized.findIndex((_, i) => (deep ? isNull(i) : !isNull(i)));
+      const first = normalized[pickedAt >= 0 ? pickedAt : 0];
       s = mergeSchemas(rest, first);
       if (unionTypes.every((t) => t !== undefined)) s[UNION_TYPES] = [...new Set(unionTypes.flat())];
     }

@@ -68,7 +68,9 @@ export class LedgerBook {
       ...this.totals,
       costUsd: roundUsd(this.totals.costUsd),
       doubleBilled: this.doubleBilled,
-      byModel: Object.fromEntries([...this.byModel].map(([model, t]) => [model, { ...t, costUsd: roundUsd(t.costUsd) }])),
+      byModel: Object.fromEntries(
+        [...this.byModel].map(([model, t]) => [model, { ...t, costUsd: roundUsd(t.costUsd) }]),
+      ),
       byMode: {
         batch: { ...this.byMode.batch, costUsd: roundUsd(this.byMode.batch.costUsd) },
         sync: { ...this.byMode.sync, costUsd: roundUsd(this.byMode.sync.costUsd) },

@@ -38,9 +38,18 @@ function match(routes: Route[], method: string, path: string): { route: Route; p
   for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.pattern.exec(path);
-    if (m) return { route, params: m.slice(1).map(decodeURIComponent) };
+    if (m) return { route, params: m.slice(1).map(decodeParam) };
   }
   return undefined;
+}
+
+/** A malformed %-escape is just an id that does not exist, not a crash. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
@@ -129,6 +138,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     reset: () => state.reset(),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        state.batches.stopBackground();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

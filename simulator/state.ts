@@ -10,6 +10,7 @@ import { streamRng, type Rng } from './random';
 
 export class SimulatorState {
   profile!: Profile;
+  readonly startedAtMs = Date.now();
   /** Outages are timed from here: server start, the last reset, or the last profile change. */
   epochMs = 0;
   files = new FileStore();

@@ -26,7 +26,8 @@ function admit(state: SimulatorState, tokens: number): Record<string, string> {
   const { rpm, tpm } = state.profile.sync;
   const verdict = state.limiter.admit(state.now(), tokens, rpm, tpm);
   if (verdict.ok) return verdict.headers;
-  const what = verdict.kind === 'requests' ? `requests per min (RPM): Limit ${rpm}` : `tokens per min (TPM): Limit ${tpm}`;
+  const what =
+    verdict.kind === 'requests' ? `requests per min (RPM): Limit ${rpm}` : `tokens per min (TPM): Limit ${tpm}`;
   throw new ApiError(
     429,
     `Rate limit reached (simulated) on ${what}. Please try again in ${verdict.retryAfterMs}ms.`,
@@ -60,7 +61,8 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
   const body = await readBody(ctx);
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     throw invalidRequest("Invalid 'messages': expected a non-empty array.", 'messages', 'invalid_value');
-  if (body.stream === true) throw invalidRequest('The simulator does not support streaming.', 'stream', 'unsupported_value');
+  if (body.stream === true)
+    throw invalidRequest('The simulator does not support streaming.', 'stream', 'unsupported_value');
 
   const hash = requestHash(body);
   const clean = answerChat(body, 'none', hash);

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createActivities } from '../activities';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
+import { failureTranslation } from './failure-interceptor';
 import { installWorkerLogging } from './logging';
 
 export interface LlmbatchWorkerOptions {
@@ -28,6 +29,7 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities({ store: options.store, providers: createProviderRegistry(options.providerEnv) }),
+    interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
   });
 }

@@ -1,0 +1,89 @@
+// The CLI as a user runs it (`npm run cli -- ...` is `tsx client/cli.ts ...`), against the test
+// dev server and an in-process worker.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeTickets } from '../support/datasets';
+import { fastSpec, startHarness, temporalAddress, type Harness } from '../support/harness';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress(), ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('llmbatch CLI', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 100 } } });
+    writeTickets(join(h.dir, 'tickets.jsonl'), 250);
+  });
+  afterAll(async () => h?.close());
+
+  it('refuses a spec with five mistakes before anything starts, listing all five', async () => {
+    const name = `bad-${Date.now()}`;
+    const path = h.writeSpec(
+      { ...fastSpec({ name }), input: 'nowhere.jsonl', model: '', mode: 'fast', poll: { max: 'later' }, limits: { concurrentBatches: 0 } },
+      'bad.yaml',
+    );
+    const result = await cli(['run', path, '--wait'], { LLMBATCH_TASK_QUEUE: h.taskQueue });
+    expect(result.code).toBe(1);
+    const listed = result.stderr.split('\n').filter((l) => l.startsWith('  - '));
+    expect(listed).toHaveLength(5);
+    expect(result.stderr).toContain('has 5 problems');
+    for (const path of ['input:', 'model:', 'mode:', 'poll.max:', 'limits.concurrentBatches:']) {
+      expect(listed.some((l) => l.startsWith(`  - ${path}`))).toBe(true);
+    }
+    const started = [];
+    for await (const w of h.client.workflow.list({ query: `WorkflowId STARTS_WITH "${name}"` })) started.push(w);
+    expect(started).toHaveLength(0);
+  });
+
+  it('runs a spec with --wait --json, prints the report, and shows status', async () => {
+    const path = h.writeSpec(fastSpec({ name: 'cli-run' }), 'good.yaml');
+    const runId = `cli-run-${Date.now()}`;
+    const result = await cli(['run', path, '--wait', '--json', '--id', runId, '--task-queue', h.taskQueue]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ runId, items: 250, succeeded: 250, deadLettered: 0, rejected: 0 });
+
+    const status = await cli(['status', runId, '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      runId,
+      workflowStatus: 'COMPLETED',
+      progress: { phase: 'completed', items: 250, succeeded: 250, chunks: { total: 3, done: 3 } },
+    });
+
+    const again = await cli(['run', path, '--id', runId, '--task-queue', h.taskQueue]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(`llmbatch: run id "${runId}" is already in use (running or finished); choose another with --id`);
+  });
+
+  it('says which run it cannot find, in one line', async () => {
+    const result = await cli(['status', 'no-such-run']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('llmbatch: no run with id "no-such-run"');
+  });
+
+  it('reports a provider it cannot reach as a failed run, with the reason', async () => {
+    writeFileSync(join(h.dir, 'one.jsonl'), '{"id":"a","subject":"s","body":"b"}\n');
+    const path = h.writeSpec(fastSpec({ name: 'no-key', input: 'one.jsonl', provider: 'openai' }), 'nokey.yaml');
+    // The in-process worker has no OPENAI_API_KEY: a configuration error, not something to retry.
+    const result = await cli(['run', path, '--wait', '--task-queue', h.taskQueue, '--id', `no-key-${Date.now()}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/failed: provider "openai" needs OPENAI_API_KEY in the worker environment/);
+  });
+});
