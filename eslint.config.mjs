@@ -22,13 +22,19 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...builtinModules.flatMap((m) => [m, `node:${m}`]).map((name) => ({
-              name,
-              message: 'Workflows and common/ must stay deterministic and Node-free.',
-            })),
+            ...builtinModules
+              .flatMap((m) => [m, `node:${m}`])
+              .map((name) => ({
+                name,
+                message: 'Workflows and common/ must stay deterministic and Node-free.',
+              })),
           ],
           patterns: [
-            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
+            {
+              group: ['**/activities', '**/activities/*'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
             { group: ['openai', '@anthropic-ai/*', '@electric-sql/*'], message: 'No SDKs in workflows or common/.' },
           ],
         },

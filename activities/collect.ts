@@ -102,7 +102,8 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         if (failures.length >= FLUSH_EVERY) await flush();
       }
       await flush();
-      if (outcome.unknown > 0) log.warn('batch output had lines for unknown custom_ids', { batchId: batch.id, unknown: outcome.unknown });
+      if (outcome.unknown > 0)
+        log.warn('batch output had lines for unknown custom_ids', { batchId: batch.id, unknown: outcome.unknown });
       return outcome;
     },
   };

@@ -35,7 +35,10 @@ async function* readCsv(path: string): AsyncGenerator<DatasetEntry> {
   const parser = createReadStream(path).pipe(
     parse({ columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
     yield { line: info.lines, record };
   }
 }

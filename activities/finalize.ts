@@ -49,7 +49,9 @@ function resultLine(item: FinalItem) {
     cached: false,
     ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
     // A duplicate was not billed: its answer is the first occurrence's.
-    usage: duplicate ? { inputTokens: 0, outputTokens: 0 } : { inputTokens: result.inputTokens, outputTokens: result.outputTokens },
+    usage: duplicate
+      ? { inputTokens: 0, outputTokens: 0 }
+      : { inputTokens: result.inputTokens, outputTokens: result.outputTokens },
     costUsd: duplicate ? 0 : result.costUsd,
   };
 }
@@ -69,7 +71,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       const rejected = new JsonlWriter(files.rejected);
       const totals = { items: 0, duplicates: 0, input: 0, output: 0, cost: 0, syncCost: 0 };
 
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await store.itemsPage(runId, after, PAGE);
         if (page.length === 0) break;
         after = page[page.length - 1].line;
@@ -119,7 +121,11 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
         duplicates: totals.duplicates,
         cacheHits: 0,
         tokens: { input: totals.input, output: totals.output },
-        costUsd: { estimated: round(plan.estimatedCostUsd), actual: round(totals.cost), syncEquivalent: round(totals.syncCost) },
+        costUsd: {
+          estimated: round(plan.estimatedCostUsd),
+          actual: round(totals.cost),
+          syncEquivalent: round(totals.syncCost),
+        },
         batches: await store.batchCount(runId),
         durationMs: clock() - startedAtMs,
         provider: spec.provider,

@@ -30,7 +30,11 @@ export function checkOutput(content: string, schema: JsonSchema | undefined): Ou
   if (!validate(parsed)) {
     const first = validate.errors?.[0];
     const where = first?.instancePath || '(root)';
-    return { ok: false, kind: 'schema_violation', error: `answer breaks the output schema at ${where}: ${first?.message}` };
+    return {
+      ok: false,
+      kind: 'schema_violation',
+      error: `answer breaks the output schema at ${where}: ${first?.message}`,
+    };
   }
   return { ok: true, parsed };
 }

@@ -81,7 +81,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
       };
       let items: ItemRow[] = [];
       let requests: RequestRow[] = [];
-      const outputEstimate = Math.ceil(spec.maxTokens * SEED_DEFAULTS.outputEstimateShare * SEED_DEFAULTS.outputEstimateBuffer);
+      const outputEstimate = Math.ceil(
+        spec.maxTokens * SEED_DEFAULTS.outputEstimateShare * SEED_DEFAULTS.outputEstimateBuffer,
+      );
 
       const flush = async () => {
         // In-buffer first occurrences are already unique; drop those an earlier flush stored.

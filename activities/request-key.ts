@@ -16,5 +16,7 @@ function canonical(value: unknown): string {
 }
 
 export function dedupKeyOf(provider: string, request: NeutralRequest, schema: JsonSchema | undefined): string {
-  return createHash('sha256').update(canonical({ provider, request, schema: schema ?? null })).digest('hex');
+  return createHash('sha256')
+    .update(canonical({ provider, request, schema: schema ?? null }))
+    .digest('hex');
 }

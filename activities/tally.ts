@@ -5,7 +5,15 @@ import type { ActivityDeps } from './deps';
 
 export function createChunkTallyActivities({ store }: ActivityDeps) {
   return {
-    async tallyChunk({ runId, chunk, batches }: { runId: string; chunk: number; batches: number }): Promise<ChunkOutcome> {
+    async tallyChunk({
+      runId,
+      chunk,
+      batches,
+    }: {
+      runId: string;
+      chunk: number;
+      batches: number;
+    }): Promise<ChunkOutcome> {
       const totals = await store.chunkTotals(runId, chunk);
       return {
         chunk,

@@ -19,7 +19,9 @@ async function demo(keep: boolean): Promise<boolean> {
   const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE });
   let connection: Connection | undefined;
   try {
-    console.log(`  Temporal ${embedded.temporal.address}, Web UI ${embedded.temporal.uiUrl}, simulator ${embedded.simulator.url}`);
+    console.log(
+      `  Temporal ${embedded.temporal.address}, Web UI ${embedded.temporal.uiUrl}, simulator ${embedded.simulator.url}`,
+    );
     const spec = loadSpec(resolve(__dirname, '../examples/demo/spec.yaml'), { outputDir: resolve('out/demo') });
     connection = await Connection.connect({ address: embedded.temporal.address });
     const client = new Client({ connection });
@@ -35,7 +37,9 @@ async function demo(keep: boolean): Promise<boolean> {
         ? `  every input line accounted for: ${check.inputLines} lines = ${check.results} results + ${check.deadLetters} dead letters + ${check.rejected} rejected`
         : `  PROBLEMS:\n    ${check.problems.join('\n    ')}`,
     );
-    console.log(`  simulator ledger: ${ledger.batchesCreated} batches, ${ledger.requestsBilled} requests billed, $${ledger.costUsd.toFixed(4)}, doubleBilled ${ledger.doubleBilled}`);
+    console.log(
+      `  simulator ledger: ${ledger.batchesCreated} batches, ${ledger.requestsBilled} requests billed, $${ledger.costUsd.toFixed(4)}, doubleBilled ${ledger.doubleBilled}`,
+    );
     if (keep) {
       console.log('\n--keep: everything stays up; Ctrl-C stops it.');
       await new Promise<void>((r) => {
@@ -43,7 +47,9 @@ async function demo(keep: boolean): Promise<boolean> {
         process.once('SIGTERM', r);
       });
     } else {
-      console.log('\nThe dev server stops with the demo; the run is kept in .llmbatch/. `npm run cli -- dev` brings it and the Web UI back.');
+      console.log(
+        '\nThe dev server stops with the demo; the run is kept in .llmbatch/. `npm run cli -- dev` brings it and the Web UI back.',
+      );
     }
     return check.ok;
   } finally {

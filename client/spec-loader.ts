@@ -86,7 +86,10 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
   if (!existsSync(file)) throw new SpecError(specPath, ['file not found']);
   const document = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new SpecError(specPath, document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+    throw new SpecError(
+      specPath,
+      document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+    );
   }
   const parsed = RunSpecSchema.safeParse(document.toJS());
   const problems = parsed.success ? [] : describeSpecIssues(parsed.error);
@@ -103,7 +106,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
   const spec = parsed.data;
   const baseDir = dirname(file);
   checkWorld(spec, baseDir, problems);
-  const outputSchema = spec.output?.schema ? loadOutputSchema(resolve(baseDir, spec.output.schema), problems) : undefined;
+  const outputSchema = spec.output?.schema
+    ? loadOutputSchema(resolve(baseDir, spec.output.schema), problems)
+    : undefined;
   if (problems.length > 0) throw new SpecError(specPath, problems);
 
   const inputPath = resolve(baseDir, spec.input);
@@ -116,7 +121,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     idField: spec.id,
     template: spec.template,
     outputSchema,
-    outputDir: resolve(overrides.outputDir ?? (spec.output?.dir ? resolve(baseDir, spec.output.dir) : resolve('out', spec.name))),
+    outputDir: resolve(
+      overrides.outputDir ?? (spec.output?.dir ? resolve(baseDir, spec.output.dir) : resolve('out', spec.name)),
+    ),
     provider: spec.provider,
     model: spec.model,
     maxTokens: spec.maxTokens ?? SEED_DEFAULTS.maxTokens,

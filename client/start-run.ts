@@ -11,7 +11,10 @@ export interface StartRunOptions {
 }
 
 export function defaultRunId(name: string, now = new Date()): string {
-  return `${name}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `${name}-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }
 
 export async function startRun(

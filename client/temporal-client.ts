@@ -22,7 +22,11 @@ export async function connectClient(): Promise<{ client: Client; close: () => Pr
 }
 
 /** The Web UI page of a workflow: TEMPORAL_UI_URL, or the dev server's convention (gRPC port + 1000). */
-export function webUiLink(workflowId: string, address: string, namespace = process.env.TEMPORAL_NAMESPACE || 'default'): string {
+export function webUiLink(
+  workflowId: string,
+  address: string,
+  namespace = process.env.TEMPORAL_NAMESPACE || 'default',
+): string {
   let base = process.env.TEMPORAL_UI_URL;
   if (!base) {
     const [host, port] = address.split(':');

@@ -53,18 +53,24 @@ export function verifyRunFiles(report: RunReport, inputPath: string, idField?: s
   for (const r of results) {
     const line = lineOfId.get(String(r.id));
     mark(line, 'results.jsonl');
-    if (line !== undefined && line < previous) problems.push(`results.jsonl is out of input order at id ${String(r.id)}`);
+    if (line !== undefined && line < previous)
+      problems.push(`results.jsonl is out of input order at id ${String(r.id)}`);
     previous = line ?? previous;
   }
-  for (const d of deadLetters) mark(typeof d.line === 'number' ? d.line : lineOfId.get(String(d.id)), 'dead-letter.jsonl');
+  for (const d of deadLetters)
+    mark(typeof d.line === 'number' ? d.line : lineOfId.get(String(d.id)), 'dead-letter.jsonl');
   for (const r of rejected) mark(r.line as number, 'rejected.jsonl');
   for (let line = 1; line <= inputLines.length; line++) {
     if (!seen.has(line)) problems.push(`input line ${line} is in no output file`);
   }
-  if (report.items !== inputLines.length) problems.push(`report.items ${report.items} != ${inputLines.length} input lines`);
-  if (report.succeeded !== results.length) problems.push(`report.succeeded ${report.succeeded} != ${results.length} results`);
-  if (report.deadLettered !== deadLetters.length) problems.push(`report.deadLettered ${report.deadLettered} != ${deadLetters.length} dead letters`);
-  if (report.rejected !== rejected.length) problems.push(`report.rejected ${report.rejected} != ${rejected.length} rejected lines`);
+  if (report.items !== inputLines.length)
+    problems.push(`report.items ${report.items} != ${inputLines.length} input lines`);
+  if (report.succeeded !== results.length)
+    problems.push(`report.succeeded ${report.succeeded} != ${results.length} results`);
+  if (report.deadLettered !== deadLetters.length)
+    problems.push(`report.deadLettered ${report.deadLettered} != ${deadLetters.length} dead letters`);
+  if (report.rejected !== rejected.length)
+    problems.push(`report.rejected ${report.rejected} != ${rejected.length} rejected lines`);
   return {
     ok: problems.length === 0,
     problems: problems.slice(0, 20),

@@ -16,12 +16,19 @@ function describe(p: RunProgress): string {
   return `${p.phase}: chunks ${p.chunks.done}/${p.chunks.total}, answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, $${p.costUsd.toFixed(4)}`;
 }
 
-export async function waitForRun(handle: WorkflowHandle<typeof batchRunWorkflow>, options: WaitOptions): Promise<RunReport> {
+export async function waitForRun(
+  handle: WorkflowHandle<typeof batchRunWorkflow>,
+  options: WaitOptions,
+): Promise<RunReport> {
   const out = options.out ?? process.stdout;
   const interactive = options.show && out.isTTY && !process.env.CI;
   const bar = interactive
     ? new SingleBar(
-        { format: ' {bar} {percentage}% | {value}/{total} requests | failed {failed} | chunks {chunks} | ${cost} | {phase}', hideCursor: true },
+        {
+          format:
+            ' {bar} {percentage}% | {value}/{total} requests | failed {failed} | chunks {chunks} | ${cost} | {phase}',
+          hideCursor: true,
+        },
         Presets.shades_classic,
       )
     : undefined;
@@ -38,7 +45,12 @@ export async function waitForRun(handle: WorkflowHandle<typeof batchRunWorkflow>
       try {
         const p = await handle.query(progressQuery);
         const total = Math.max(1, p.items - p.rejected - p.duplicates);
-        const payload = { failed: p.deadLettered, chunks: `${p.chunks.done}/${p.chunks.total}`, cost: p.costUsd.toFixed(4), phase: p.phase };
+        const payload = {
+          failed: p.deadLettered,
+          chunks: `${p.chunks.done}/${p.chunks.total}`,
+          cost: p.costUsd.toFixed(4),
+          phase: p.phase,
+        };
         if (bar) {
           if (!started) bar.start(total, 0, payload);
           started = true;

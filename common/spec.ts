@@ -15,20 +15,23 @@ export type RunMode = (typeof MODES)[number];
 export const RunSpecSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    .regex(
+      /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/,
+      'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
   input: z.string().min(1),
   id: z.string().min(1).optional(),
   template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }),
-  output: z
-    .strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() })
-    .optional(),
+  output: z.strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() }).optional(),
   provider: z.enum(PROVIDERS),
   model: z.string().min(1),
   maxTokens: z.number().int().positive().max(200_000).optional(),
   mode: z.enum(MODES).optional(),
   chunkSize: z.number().int().positive().max(50_000).optional(),
   budget: z.strictObject({ maxUsd: usd, dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
-  poll: z.strictObject({ initial: duration.optional(), max: duration.optional(), alertAfter: duration.optional() }).optional(),
+  poll: z
+    .strictObject({ initial: duration.optional(), max: duration.optional(), alertAfter: duration.optional() })
+    .optional(),
   retry: z
     .strictObject({
       strike2Delay: duration.optional(),

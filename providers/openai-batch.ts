@@ -21,7 +21,9 @@ export function chatCompletionBody(request: NeutralRequest, schema: JsonSchema |
     model: request.model,
     messages: request.messages,
     max_completion_tokens: request.maxTokens,
-    ...(schema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema } } } : {}),
+    ...(schema
+      ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema } } }
+      : {}),
   };
 }
 
@@ -36,7 +38,9 @@ function toProviderBatch(batch: Batch): ProviderBatch {
       completed: batch.request_counts?.completed ?? 0,
       failed: batch.request_counts?.failed ?? 0,
     },
-    errors: (batch.errors?.data ?? []).map((e) => [e.line ? `line ${e.line}` : '', e.code, e.message].filter(Boolean).join(': ')),
+    errors: (batch.errors?.data ?? []).map((e) =>
+      [e.line ? `line ${e.line}` : '', e.code, e.message].filter(Boolean).join(': '),
+    ),
     createdAtMs: batch.created_at * 1000,
     metadata: (batch.metadata ?? {}) as Record<string, string>,
   };
@@ -51,7 +55,8 @@ interface BatchOutputLine {
 /** One line of an output or error file, as an item result. */
 export function parseOutputLine(line: BatchOutputLine): ItemResult {
   const customId = line.custom_id;
-  if (line.error) return { customId, ok: false, code: line.error.code ?? undefined, message: line.error.message ?? 'error' };
+  if (line.error)
+    return { customId, ok: false, code: line.error.code ?? undefined, message: line.error.message ?? 'error' };
   const response = line.response;
   if (!response) return { customId, ok: false, message: 'no response and no error' };
   const body = response.body as {

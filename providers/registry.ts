@@ -27,11 +27,14 @@ export function createProviderRegistry(env: ProviderEnv) {
     switch (name) {
       case 'simulator':
         if (!env.simulatorUrl) {
-          throw new ProviderConfigError('provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)');
+          throw new ProviderConfigError(
+            'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)',
+          );
         }
         return new OpenAIBatchProvider('simulator', { apiKey: 'simulator', baseURL: `${env.simulatorUrl}/v1` });
       case 'openai':
-        if (!env.openaiApiKey) throw new ProviderConfigError('provider "openai" needs OPENAI_API_KEY in the worker environment');
+        if (!env.openaiApiKey)
+          throw new ProviderConfigError('provider "openai" needs OPENAI_API_KEY in the worker environment');
         return new OpenAIBatchProvider('openai', { apiKey: env.openaiApiKey, baseURL: env.openaiBaseUrl });
       default:
         throw new ProviderConfigError(`provider "${name}" is not available in this version (use openai or simulator)`);

@@ -3,16 +3,14 @@ import type { JsonSchema } from '../common';
 import type { NeutralRequest } from '../store';
 
 export type BatchStatus =
-  | 'validating'
-  | 'in_progress'
-  | 'finalizing'
-  | 'completed'
-  | 'failed'
-  | 'expired'
-  | 'cancelling'
-  | 'cancelled';
+  'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
 
-export const TERMINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+export const TERMINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([
+  'completed',
+  'failed',
+  'expired',
+  'cancelled',
+]);
 
 export interface ProviderBatch {
   id: string;

@@ -289,14 +289,26 @@ export class RunStore {
   async failuresFor(runId: string, dedupKeys: string[]): Promise<Map<string, FailureRow[]>> {
     const byKey = new Map<string, FailureRow[]>();
     if (dedupKeys.length === 0) return byKey;
-    const { rows } = await this.sql.query<{ dedup_key: string; strike: number; kind: string; retryable: boolean; error: string }>(
+    const { rows } = await this.sql.query<{
+      dedup_key: string;
+      strike: number;
+      kind: string;
+      retryable: boolean;
+      error: string;
+    }>(
       `select dedup_key, strike, kind, retryable, error from failures
        where run_id = $1 and dedup_key = any($2::text[]) order by strike`,
       [runId, dedupKeys],
     );
     for (const row of rows) {
       const list = byKey.get(row.dedup_key) ?? [];
-      list.push({ dedupKey: row.dedup_key, strike: row.strike, kind: row.kind, retryable: row.retryable, error: row.error });
+      list.push({
+        dedupKey: row.dedup_key,
+        strike: row.strike,
+        kind: row.kind,
+        retryable: row.retryable,
+        error: row.error,
+      });
       byKey.set(row.dedup_key, list);
     }
     return byKey;

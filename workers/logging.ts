@@ -14,7 +14,9 @@ class PollQuietLogger extends DefaultLogger {
 let installed = false;
 
 /** Installs the process-wide Temporal runtime logger once, before the first connection (LLMBATCH_LOG_LEVEL, default INFO). */
-export function installWorkerLogging(level = (process.env.LLMBATCH_LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel): void {
+export function installWorkerLogging(
+  level = (process.env.LLMBATCH_LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel,
+): void {
   if (installed) return;
   installed = true;
   try {

@@ -15,7 +15,10 @@ export function storeDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
 export function temporalConnectConfig() {
   const config = loadClientConnectConfig();
   return {
-    connectionOptions: { ...config.connectionOptions, address: config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS },
+    connectionOptions: {
+      ...config.connectionOptions,
+      address: config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
+    },
     namespace: config.namespace ?? DEFAULT_NAMESPACE,
   };
 }

@@ -11,7 +11,8 @@ import { delimiter, join } from 'node:path';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 export function temporalCacheDir(): string {
-  const base = process.env.LLMBATCH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'llmbatch');
+  const base =
+    process.env.LLMBATCH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'llmbatch');
   return join(base, 'bin');
 }
 

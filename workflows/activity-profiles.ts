@@ -10,14 +10,24 @@ const PERMANENT = ['auth', 'not_found', 'invalid_request', 'content_policy', 'Pr
 export const ioProfile = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: PERMANENT,
+  },
 } as const satisfies ActivityOptions;
 
 /** A provider call such as upload + create: short attempts, backoff on provider trouble. */
 export const providerCallProfile = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: PERMANENT },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: PERMANENT,
+  },
 } as const satisfies ActivityOptions;
 
 /**

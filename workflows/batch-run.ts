@@ -26,7 +26,16 @@ import {
 } from '../common';
 import { ioProfile } from './activity-profiles';
 import { chunkWorkflow } from './chunk';
-import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmModel, LlmPhase, LlmProvider, LlmRunId } from './search-attributes';
+import {
+  LlmCostUsd,
+  LlmItemsDone,
+  LlmItemsFailed,
+  LlmItemsTotal,
+  LlmModel,
+  LlmPhase,
+  LlmProvider,
+  LlmRunId,
+} from './search-attributes';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 

@@ -5,7 +5,9 @@ import { startEmbedded } from '../embedded';
 
 export function devCommand(): Command {
   return new Command('dev')
-    .description('start a Temporal dev server (persisted under .llmbatch/), the simulator and a worker; Ctrl-C stops them')
+    .description(
+      'start a Temporal dev server (persisted under .llmbatch/), the simulator and a worker; Ctrl-C stops them',
+    )
     .option('--profile <file>', 'simulator profile (YAML or JSON)')
     .option('--simulator-port <port>', 'simulator port (default: a free one)', (v) => Number(v))
     .action(async (options: { profile?: string; simulatorPort?: number }) => {
@@ -19,7 +21,9 @@ export function devCommand(): Command {
       console.log(`worker       task queue "${embedded.taskQueue}"`);
       console.log('');
       console.log('In another terminal:');
-      console.log(`  export TEMPORAL_ADDRESS=${embedded.temporal.address} LLMBATCH_SIMULATOR_URL=${embedded.simulator.url}`);
+      console.log(
+        `  export TEMPORAL_ADDRESS=${embedded.temporal.address} LLMBATCH_SIMULATOR_URL=${embedded.simulator.url}`,
+      );
       console.log('  npm run cli -- run examples/demo/spec.yaml --wait');
       console.log('Ctrl-C stops everything (runs persist in .llmbatch/).');
       await new Promise<void>((resolve) => {

@@ -32,10 +32,17 @@ export function runCommand(): Command {
       const spec = loadSpec(specPath);
       const { client, close, address } = await connectClient();
       try {
-        const handle = await startRun(client, spec, { taskQueue: options.taskQueue ?? taskQueueFromEnv(), runId: options.id });
+        const handle = await startRun(client, spec, {
+          taskQueue: options.taskQueue ?? taskQueueFromEnv(),
+          runId: options.id,
+        });
         const link = webUiLink(handle.workflowId, address);
         if (!options.wait) {
-          console.log(options.json ? JSON.stringify({ runId: handle.workflowId, webUi: link }) : `started run ${handle.workflowId}\n  Web UI ${link}`);
+          console.log(
+            options.json
+              ? JSON.stringify({ runId: handle.workflowId, webUi: link })
+              : `started run ${handle.workflowId}\n  Web UI ${link}`,
+          );
           return;
         }
         if (!options.json) console.log(`started run ${handle.workflowId}\n  Web UI ${link}`);

@@ -29,7 +29,13 @@ export function statusCommand(): Command {
             .query(chunkPhaseQuery)
             .catch(() => 'unknown');
         }
-        const status = { runId, workflowStatus: description.status.name, progress, chunkPhases, webUi: webUiLink(runId, address) };
+        const status = {
+          runId,
+          workflowStatus: description.status.name,
+          progress,
+          chunkPhases,
+          webUi: webUiLink(runId, address),
+        };
         if (options.json) {
           console.log(JSON.stringify(status));
           return;
@@ -38,7 +44,9 @@ export function statusCommand(): Command {
         if (progress) {
           const p = progress;
           console.log(`  phase ${p.phase}; chunks ${p.chunks.done}/${p.chunks.total} done`);
-          console.log(`  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`);
+          console.log(
+            `  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`,
+          );
           console.log(`  spend $${p.costUsd.toFixed(4)}`);
           for (const [chunk, phase] of Object.entries(chunkPhases)) console.log(`  chunk ${chunk}: ${phase}`);
         } else {

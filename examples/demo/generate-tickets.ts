@@ -10,13 +10,65 @@ function random(): number {
 }
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 
-const FIRST = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Emeka', 'Fatima', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kavya', 'Liam', 'Mei', 'Noah', 'Olga', 'Pedro', 'Quinn', 'Rosa', 'Sven', 'Tariq'];
-const LAST = ['Silva', 'Okafor', 'Dubois', 'Ivanov', 'Nakamura', 'Haddad', 'Müller', 'Kowalski', 'Patel', 'García', 'Smith', 'Chen', 'Larsen', 'Rossi'];
-const PRODUCTS = ['wireless earbuds', 'standing desk', 'espresso machine', 'running shoes', 'phone case', 'air purifier', 'mechanical keyboard', 'yoga mat', 'smart watch', 'backpack'];
+const FIRST = [
+  'Ana',
+  'Ben',
+  'Chloé',
+  'Dmitri',
+  'Emeka',
+  'Fatima',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kavya',
+  'Liam',
+  'Mei',
+  'Noah',
+  'Olga',
+  'Pedro',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tariq',
+];
+const LAST = [
+  'Silva',
+  'Okafor',
+  'Dubois',
+  'Ivanov',
+  'Nakamura',
+  'Haddad',
+  'Müller',
+  'Kowalski',
+  'Patel',
+  'García',
+  'Smith',
+  'Chen',
+  'Larsen',
+  'Rossi',
+];
+const PRODUCTS = [
+  'wireless earbuds',
+  'standing desk',
+  'espresso machine',
+  'running shoes',
+  'phone case',
+  'air purifier',
+  'mechanical keyboard',
+  'yoga mat',
+  'smart watch',
+  'backpack',
+];
 
 const KINDS: { subject: string[]; body: string[] }[] = [
   {
-    subject: ['Charged twice for order {order}', 'Refund not received', 'Wrong amount on my invoice', 'Coupon was not applied'],
+    subject: [
+      'Charged twice for order {order}',
+      'Refund not received',
+      'Wrong amount on my invoice',
+      'Coupon was not applied',
+    ],
     body: [
       'I was charged twice for order {order} ({product}). Please refund the duplicate payment as soon as possible.',
       'I returned the {product} three weeks ago and still have not received my refund for order {order}.',
@@ -32,7 +84,12 @@ const KINDS: { subject: string[]; body: string[] }[] = [
     ],
   },
   {
-    subject: ['Where is my order {order}?', 'Package marked delivered but not here', 'Shipping delayed again', 'Wrong address on shipment'],
+    subject: [
+      'Where is my order {order}?',
+      'Package marked delivered but not here',
+      'Shipping delayed again',
+      'Wrong address on shipment',
+    ],
     body: [
       'Order {order} ({product}) was supposed to arrive last Monday. Tracking has not updated in six days.',
       'Tracking says my {product} was delivered but there is nothing at my door or with my neighbours.',
@@ -40,7 +97,12 @@ const KINDS: { subject: string[]; body: string[] }[] = [
     ],
   },
   {
-    subject: ['{product} stopped working', 'App crashes on checkout', 'Defective {product}', 'Error 500 on the orders page'],
+    subject: [
+      '{product} stopped working',
+      'App crashes on checkout',
+      'Defective {product}',
+      'Error 500 on the orders page',
+    ],
     body: [
       'My {product} stopped working after two days. It does not turn on at all, even after charging overnight.',
       'The app crashes every time I tap "Pay" at checkout. I am on the latest version.',
@@ -48,7 +110,12 @@ const KINDS: { subject: string[]; body: string[] }[] = [
     ],
   },
   {
-    subject: ['Feature request: dark mode', 'Please add gift wrapping', 'Suggestion for the {product}', 'Wishlist sharing'],
+    subject: [
+      'Feature request: dark mode',
+      'Please add gift wrapping',
+      'Suggestion for the {product}',
+      'Wishlist sharing',
+    ],
     body: [
       'It would be great if the app had a dark mode. The white screen is hard on the eyes at night.',
       'Could you offer gift wrapping? I would order the {product} as a present.',
@@ -67,7 +134,9 @@ for (let i = 1; i <= count; i++) {
   const ticketId = `T-${String(100000 + i)}`;
   if (i === 777) {
     // A ticket exported without its body: the run rejects this line and says why.
-    process.stdout.write(JSON.stringify({ ticket_id: ticketId, customer: 'Export Glitch', subject: 'Empty ticket' }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ticket_id: ticketId, customer: 'Export Glitch', subject: 'Empty ticket' }) + '\n',
+    );
     continue;
   }
   if (emitted.length > 20 && random() < 0.03) {

@@ -12,10 +12,14 @@ const ROOT = join(__dirname, '..', '..');
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress(), ...env },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress(), ...env },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -34,7 +38,14 @@ describe('llmbatch CLI', () => {
   it('refuses a spec with five mistakes before anything starts, listing all five', async () => {
     const name = `bad-${Date.now()}`;
     const path = h.writeSpec(
-      { ...fastSpec({ name }), input: 'nowhere.jsonl', model: '', mode: 'fast', poll: { max: 'later' }, limits: { concurrentBatches: 0 } },
+      {
+        ...fastSpec({ name }),
+        input: 'nowhere.jsonl',
+        model: '',
+        mode: 'fast',
+        poll: { max: 'later' },
+        limits: { concurrentBatches: 0 },
+      },
       'bad.yaml',
     );
     const result = await cli(['run', path, '--wait'], { LLMBATCH_TASK_QUEUE: h.taskQueue });
@@ -69,7 +80,9 @@ describe('llmbatch CLI', () => {
 
     const again = await cli(['run', path, '--id', runId, '--task-queue', h.taskQueue]);
     expect(again.code).toBe(1);
-    expect(again.stderr.trim()).toBe(`llmbatch: run id "${runId}" is already in use (running or finished); choose another with --id`);
+    expect(again.stderr.trim()).toBe(
+      `llmbatch: run id "${runId}" is already in use (running or finished); choose another with --id`,
+    );
   });
 
   it('says which run it cannot find, in one line', async () => {

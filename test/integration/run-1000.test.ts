@@ -17,7 +17,11 @@ describe('a 1,000-item batch run', () => {
   afterAll(async () => h?.close());
 
   it('puts every input line in exactly one output file, in order, billed once', async () => {
-    writeTickets(join(h.dir, 'tickets.jsonl'), 1000, { duplicateEvery: 25, invalidJsonLines: [13], missingFieldLines: [501] });
+    writeTickets(join(h.dir, 'tickets.jsonl'), 1000, {
+      duplicateEvery: 25,
+      invalidJsonLines: [13],
+      missingFieldLines: [501],
+    });
     writeFileJson(join(h.dir, 'label.schema.json'), LABEL_SCHEMA);
     const spec = loadSpec(h.writeSpec(fastSpec({ output: { dir: 'out', schema: 'label.schema.json' } })));
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-1000-${Date.now()}` });
@@ -35,7 +39,13 @@ describe('a 1,000-item batch run', () => {
     for (const d of duplicates) expect(d.output).toBe(byId.get(d.duplicateOf)!.output);
     for (const r of results) {
       expect(r.parsed).toEqual(JSON.parse(r.output as string));
-      expect(r).toMatchObject({ provider: 'simulator', model: 'gpt-4.1-mini', mode: 'batch', strike: 1, cached: false });
+      expect(r).toMatchObject({
+        provider: 'simulator',
+        model: 'gpt-4.1-mini',
+        mode: 'batch',
+        strike: 1,
+        cached: false,
+      });
     }
     const rejected = readLines(report.files.rejected);
     expect(rejected).toEqual([
@@ -57,7 +67,9 @@ describe('a 1,000-item batch run', () => {
   it('keeps prompts and outputs out of every workflow history', async () => {
     const marker = 'ZEBRA-MARKER-7731';
     writeTickets(join(h.dir, 'marked.jsonl'), 300, { marker });
-    const spec = loadSpec(h.writeSpec(fastSpec({ input: 'marked.jsonl', output: { dir: 'out-marked' } }), 'marked.yaml'));
+    const spec = loadSpec(
+      h.writeSpec(fastSpec({ input: 'marked.jsonl', output: { dir: 'out-marked' } }), 'marked.yaml'),
+    );
     const runId = `it-marker-${Date.now()}`;
     const report = await (await startRun(h.client, spec, { taskQueue: h.taskQueue, runId })).result();
 

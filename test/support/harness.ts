@@ -5,7 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
@@ -14,7 +19,10 @@ import { installWorkerLogging } from '../../workers/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } as never,
+  });
   return bundle;
 }
 
