@@ -1,0 +1,68 @@
+import {
+  TemplateFieldMissing,
+  baseModelId,
+  classifyHttpFailure,
+  costUsd,
+  isRetryableKind,
+  parseDuration,
+  renderTemplate,
+  templateFields,
+} from '../../common';
+
+describe('templates', () => {
+  it('substitutes fields, dotted paths, numbers and objects', () => {
+    const item = { subject: 'Late', n: 3, customer: { name: 'Ana' }, tags: ['a'] };
+    expect(renderTemplate('{{subject}} #{{ n }} by {{customer.name}} {{tags}}', item)).toBe('Late #3 by Ana ["a"]');
+    expect(templateFields('{{a}} and {{ b.c }}')).toEqual(['a', 'b.c']);
+  });
+  it('names the missing field', () => {
+    expect(() => renderTemplate('{{subject}}: {{body}}', { subject: 'x' })).toThrow(new TemplateFieldMissing('body'));
+    expect(() => renderTemplate('{{body}}', { body: null })).toThrow('template field "body" is missing');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['250ms', 250],
+    ['60s', 60_000],
+    ['5m', 300_000],
+    ['20h', 72_000_000],
+    ['1.5s', 1500],
+  ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it('refuses what it cannot read', () => expect(() => parseDuration('soon')).toThrow(/not a duration/));
+});
+
+describe('pricing', () => {
+  it('prices batch at half of sync, per million tokens', () => {
+    expect(costUsd('gpt-4.1-mini', 'sync', 1_000_000, 1_000_000)).toBeCloseTo(2.0);
+    expect(costUsd('gpt-4.1-mini', 'batch', 1_000_000, 1_000_000)).toBeCloseTo(1.0);
+    expect(costUsd('claude-sonnet-4', 'batch', 2_000_000, 0)).toBeCloseTo(3.0);
+  });
+  it('prices dated variants as their base', () => {
+    expect(baseModelId('claude-sonnet-4-20250514')).toBe('claude-sonnet-4');
+    expect(baseModelId('gpt-4.1-2025-04-14')).toBe('gpt-4.1');
+    expect(costUsd('gpt-4.1-2025-04-14', 'sync', 1_000_000, 0)).toBeCloseTo(2.0);
+  });
+  it('charges nothing it cannot price rather than guessing', () => {
+    expect(costUsd('some-future-model', 'batch', 1000, 1000)).toBe(0);
+  });
+});
+
+describe('failure classification', () => {
+  it.each([
+    [429, undefined, 'rate_limited', true],
+    [500, undefined, 'server_error', true],
+    [503, undefined, 'server_error', true],
+    [400, 'invalid_request_error', 'invalid_request', false],
+    [401, undefined, 'auth', false],
+    [403, undefined, 'auth', false],
+    [404, undefined, 'not_found', false],
+    [400, 'content_policy_violation', 'content_policy', false],
+    [undefined, 'batch_expired', 'expired', true],
+    [undefined, 'batch_cancelled', 'cancelled', true],
+  ])('HTTP %s %s is %s (retryable %s)', (status, code, kind, retryable) => {
+    const k = classifyHttpFailure(status, code);
+    expect(k).toBe(kind);
+    expect(isRetryableKind(k)).toBe(retryable);
+  });
+});
