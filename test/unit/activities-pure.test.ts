@@ -10,7 +10,11 @@ const request = { model: 'gpt-4.1-mini', messages: [{ role: 'user' as const, con
 describe('dedup key', () => {
   it('is the same for the same request whatever the key order, and a valid Anthropic custom_id', () => {
     const a = dedupKeyOf('openai', request, { type: 'object', properties: {} });
-    const b = dedupKeyOf('openai', { maxTokens: 10, messages: request.messages, model: 'gpt-4.1-mini' }, { properties: {}, type: 'object' });
+    const b = dedupKeyOf(
+      'openai',
+      { maxTokens: 10, messages: request.messages, model: 'gpt-4.1-mini' },
+      { properties: {}, type: 'object' },
+    );
     expect(a).toBe(b);
     expect(a).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
   });
@@ -24,13 +28,26 @@ describe('dedup key', () => {
 });
 
 describe('output check', () => {
-  const schema = { type: 'object', properties: { label: { enum: ['a', 'b'] } }, required: ['label'], additionalProperties: false };
+  const schema = {
+    type: 'object',
+    properties: { label: { enum: ['a', 'b'] } },
+    required: ['label'],
+    additionalProperties: false,
+  };
   it('accepts an answer that satisfies the schema', () => {
     expect(checkOutput('{"label":"a"}', schema)).toEqual({ ok: true, parsed: { label: 'a' } });
   });
   it('refuses valid JSON that breaks the schema, non-JSON and empty answers', () => {
-    expect(checkOutput('{"label":"c"}', schema)).toMatchObject({ ok: false, kind: 'schema_violation', error: expect.stringContaining('/label') });
-    expect(checkOutput('label: a', schema)).toMatchObject({ ok: false, kind: 'schema_violation', error: expect.stringMatching(/^answer is not JSON/) });
+    expect(checkOutput('{"label":"c"}', schema)).toMatchObject({
+      ok: false,
+      kind: 'schema_violation',
+      error: expect.stringContaining('/label'),
+    });
+    expect(checkOutput('label: a', schema)).toMatchObject({
+      ok: false,
+      kind: 'schema_violation',
+      error: expect.stringMatching(/^answer is not JSON/),
+    });
     expect(checkOutput('  ', schema)).toMatchObject({ ok: false, kind: 'empty_output' });
     expect(checkOutput('', undefined)).toMatchObject({ ok: false, kind: 'empty_output' });
   });
