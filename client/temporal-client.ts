@@ -30,7 +30,7 @@ export function webUiLink(
   let base = process.env.TEMPORAL_UI_URL;
   if (!base) {
     const [host, port] = address.split(':');
-    base = `http://${host === '127.0.0.1' ? 'localhost' : host}:${Number(port || 7233) + 1000}`;
+    base = `http://${host}:${Number(port || 7233) + 1000}`;
   }
   return `${base.replace(/\/$/, '')}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }

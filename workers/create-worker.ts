@@ -5,6 +5,9 @@ import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
 import { failureTranslation } from './failure-interceptor';
 import { installWorkerLogging } from './logging';
+import { loadWorkflowBundle } from './workflow-bundle';
+
+export { workflowsPath } from './workflow-bundle';
 
 export interface LlmbatchWorkerOptions {
   connection: NativeConnection;
@@ -12,13 +15,9 @@ export interface LlmbatchWorkerOptions {
   taskQueue: string;
   store: RunStore;
   providerEnv: ProviderEnv;
-  /** A prebuilt bundle (tests, production); otherwise workflows/ is bundled at start-up. */
+  /** A bundle built once (tests); otherwise LLMBATCH_WORKFLOW_BUNDLE or workflows/ bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivities?: number;
-}
-
-export function workflowsPath(): string {
-  return require.resolve('../workflows');
 }
 
 export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Promise<Worker> {
@@ -27,7 +26,7 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    workflowBundle: options.workflowBundle ?? (await loadWorkflowBundle()),
     activities: createActivities({ store: options.store, providers: createProviderRegistry(options.providerEnv) }),
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
