@@ -1,10 +1,12 @@
 // All activities, built from injected dependencies; workflows proxy ReturnType<typeof createActivities>.
 import type { ActivityDeps } from './deps';
+import { createAlertActivities } from './alert';
 import { createCollectActivities } from './collect';
 import { createFinalizeActivities } from './finalize';
 import { createPlanActivities } from './plan';
 import { createPollActivities } from './poll';
 import { createSubmitActivities } from './submit';
+import { createSyncStrikeActivities } from './sync-strike';
 import { createChunkTallyActivities } from './tally';
 
 export type { ActivityDeps } from './deps';
@@ -16,8 +18,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createSubmitActivities(deps),
     ...createPollActivities(deps),
     ...createCollectActivities(deps),
+    ...createSyncStrikeActivities(deps),
     ...createChunkTallyActivities(deps),
     ...createFinalizeActivities(deps),
+    ...createAlertActivities(),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -5,6 +5,7 @@ import { heartbeat, log } from '@temporalio/activity';
 import type { ResolvedSpec } from '../common';
 import type { ActivityDeps } from './deps';
 import { atBoundary } from './failure';
+import { keepAlive } from './keep-alive';
 
 export interface SubmitInput {
   runId: string;
@@ -50,7 +51,9 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       if (!inputFileId) {
         const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
         const safeName = key.replace(/[^a-zA-Z0-9_.-]/g, '_');
-        inputFileId = await atBoundary(() => provider.uploadRequests(requests, spec.outputSchema, `${safeName}.jsonl`));
+        inputFileId = await keepAlive(() =>
+          atBoundary(() => provider.uploadRequests(requests, spec.outputSchema, `${safeName}.jsonl`)),
+        );
         await store.saveBatch(runId, chunk, strike, { inputFileId });
         heartbeat({ inputFileId });
       }

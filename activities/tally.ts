@@ -5,6 +5,11 @@ import type { ActivityDeps } from './deps';
 
 export function createChunkTallyActivities({ store }: ActivityDeps) {
   return {
+    /** How many of a chunk's requests still need an answer and may get one. */
+    async countPending({ runId, chunk }: { runId: string; chunk: number }): Promise<number> {
+      return store.pendingCount(runId, chunk);
+    },
+
     async tallyChunk({
       runId,
       chunk,

@@ -138,6 +138,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     retry: {
       strike2DelayMs: ms(spec.retry?.strike2Delay, SEED_DEFAULTS.retry.strike2DelayMs),
       strike3DelayMs: ms(spec.retry?.strike3Delay, SEED_DEFAULTS.retry.strike3DelayMs),
+      syncBackoffMs: ms(spec.retry?.syncBackoff, SEED_DEFAULTS.retry.syncBackoffMs),
       deadLetterAlertRate: spec.retry?.deadLetterAlertRate ?? SEED_DEFAULTS.retry.deadLetterAlertRate,
     },
     limits: { ...SEED_DEFAULTS.limits, ...spec.limits },

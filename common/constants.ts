@@ -20,7 +20,7 @@ export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 /** Seed defaults of DESIGN.md, as durations in milliseconds. */
 export const SEED_DEFAULTS = {
   poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 20 * 3_600_000 },
-  retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, deadLetterAlertRate: 0.05 },
+  retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, syncBackoffMs: 500, deadLetterAlertRate: 0.05 },
   limits: { concurrentBatches: 10, enqueuedTokens: 0, syncConcurrency: 16, syncRpm: 0, syncTpm: 0 },
   chunkSize: 2000,
   maxTokens: 1024,

@@ -36,6 +36,7 @@ export const RunSpecSchema = z.strictObject({
     .strictObject({
       strike2Delay: duration.optional(),
       strike3Delay: duration.optional(),
+      syncBackoff: duration.optional(),
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
     })
     .optional(),
@@ -71,7 +72,7 @@ export interface ResolvedSpec {
   chunkSize: number;
   budget?: { maxUsd: number; dailyUsd?: number; monthlyUsd?: number };
   poll: { initialMs: number; maxMs: number; alertAfterMs: number };
-  retry: { strike2DelayMs: number; strike3DelayMs: number; deadLetterAlertRate: number };
+  retry: { strike2DelayMs: number; strike3DelayMs: number; syncBackoffMs: number; deadLetterAlertRate: number };
   limits: {
     concurrentBatches: number;
     enqueuedTokens: number;

@@ -50,7 +50,7 @@ export function addTallies(a: ItemTally, b: ItemTally): ItemTally {
 }
 
 export type RunPhase = 'planning' | 'running' | 'finalizing' | 'completed' | 'failed';
-export type ChunkPhase = 'submitting' | 'waiting' | 'collecting' | 'done';
+export type ChunkPhase = 'submitting' | 'waiting' | 'collecting' | 'backing-off' | 'calling-sync' | 'done';
 
 export interface ChunkInput {
   runId: string;

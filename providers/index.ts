@@ -2,3 +2,5 @@ export * from './types';
 export * from './openai-batch';
 export * from './registry';
 export * from './errors';
+export * from './circuit-breaker';
+export * from './guarded-provider';

@@ -146,6 +146,16 @@ export class OpenAIBatchProvider implements BatchProvider {
     return toProviderBatch(await this.client.batches.cancel(batchId));
   }
 
+  async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
+    const body = chatCompletionBody(request.request, schema);
+    const completion = await this.client.chat.completions.create(body as never, { signal });
+    return parseOutputLine({
+      custom_id: request.customId,
+      response: { status_code: 200, body: completion as unknown as Record<string, unknown> },
+      error: null,
+    });
+  }
+
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
     for (const fileId of [batch.outputFileId, batch.errorFileId]) {
       if (!fileId) continue;

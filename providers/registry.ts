@@ -1,6 +1,8 @@
 // Builds the adapter a spec names. Credentials come from the worker's environment, never from
 // the run spec or workflow history.
 import type { ProviderName } from '../common';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker';
+import { guardProvider } from './guarded-provider';
 import { OpenAIBatchProvider } from './openai-batch';
 import type { BatchProvider } from './types';
 
@@ -9,6 +11,10 @@ export interface ProviderEnv {
   simulatorUrl?: string;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
+  /** Circuit breaker settings (tests shrink the open period). */
+  breaker?: Partial<BreakerOptions>;
+  /** Where breaker transitions are logged; the worker's logger by default. */
+  log?: (message: string) => void;
 }
 
 export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): ProviderEnv {
@@ -16,6 +22,11 @@ export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Pr
     simulatorUrl: env.LLMBATCH_SIMULATOR_URL,
     openaiApiKey: env.OPENAI_API_KEY,
     openaiBaseUrl: env.OPENAI_BASE_URL,
+    breaker: {
+      ...(env.LLMBATCH_BREAKER_THRESHOLD ? { threshold: Number(env.LLMBATCH_BREAKER_THRESHOLD) } : {}),
+      ...(env.LLMBATCH_BREAKER_OPEN_MS ? { initialOpenMs: Number(env.LLMBATCH_BREAKER_OPEN_MS) } : {}),
+      ...(env.LLMBATCH_BREAKER_MAX_OPEN_MS ? { maxOpenMs: Number(env.LLMBATCH_BREAKER_MAX_OPEN_MS) } : {}),
+    },
   };
 }
 
@@ -44,7 +55,12 @@ export function createProviderRegistry(env: ProviderEnv) {
     get(name: ProviderName): BatchProvider {
       let provider = cache.get(name);
       if (!provider) {
-        provider = build(name);
+        const breaker = new CircuitBreaker(
+          name,
+          { ...DEFAULT_BREAKER, ...env.breaker },
+          env.log ?? ((m) => console.warn(m)),
+        );
+        provider = guardProvider(build(name), breaker);
         cache.set(name, provider);
       }
       return provider;

@@ -50,4 +50,6 @@ export interface BatchProvider {
   /** Every per-item line of the output and error files, streamed. */
   readResults(batch: ProviderBatch): AsyncIterable<ItemResult>;
   cancelBatch(batchId: string): Promise<ProviderBatch>;
+  /** One synchronous call (strike 3). Throws the SDK's error when the call itself fails. */
+  callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult>;
 }

@@ -70,6 +70,10 @@ export interface FinalItem {
   result: ResultRow | null;
 }
 
+const STILL_PENDING = `
+  and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
+  and not exists (select 1 from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key and not f.retryable)`;
+
 export class RunStore {
   constructor(readonly sql: Sql) {}
 
@@ -125,16 +129,26 @@ export class RunStore {
     );
   }
 
-  /** The requests of a chunk that have no result yet (a retried strike never resends a success). */
+  /**
+   * The requests of a chunk still worth sending: no result yet (a retried strike never resends a
+   * success) and no permanent failure (those go to the dead letters without burning strikes).
+   */
   async pendingRequests(runId: string, chunk: number): Promise<{ dedupKey: string; body: NeutralRequest }[]> {
     const { rows } = await this.sql.query<{ dedup_key: string; body: NeutralRequest }>(
       `select q.dedup_key, q.body from requests q
-       where q.run_id = $1 and q.chunk = $2
-         and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
+       where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}
        order by q.first_line`,
       [runId, chunk],
     );
     return rows.map((r) => ({ dedupKey: r.dedup_key, body: r.body }));
+  }
+
+  async pendingCount(runId: string, chunk: number): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number }>(
+      `select count(*)::int as n from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+      [runId, chunk],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   async chunkDedupKeys(runId: string, chunk: number): Promise<Set<string>> {

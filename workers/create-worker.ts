@@ -1,5 +1,5 @@
 // Builds a worker with real dependencies: the store, the provider adapters, our workflows.
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
@@ -27,7 +27,13 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle ?? (await loadWorkflowBundle()),
-    activities: createActivities({ store: options.store, providers: createProviderRegistry(options.providerEnv) }),
+    activities: createActivities({
+      store: options.store,
+      providers: createProviderRegistry({
+        ...options.providerEnv,
+        log: options.providerEnv.log ?? ((message) => Runtime.instance().logger.warn(message)),
+      }),
+    }),
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
   });

@@ -30,6 +30,18 @@ export const providerCallProfile = {
   },
 } as const satisfies ActivityOptions;
 
+/** Strike 3's sync calls: long (a whole chunk, rate limited), heartbeating, resumable. */
+export const syncCallProfile = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: PERMANENT,
+  },
+} as const satisfies ActivityOptions;
+
 /**
  * Temporal's infrequent-polling pattern: each attempt looks once; "not ready" fails retryably and
  * the retry policy spaces the looks (60 s -> 300 s by default). The schedule-to-close timeout

@@ -7,6 +7,7 @@ import {
   defineQuery,
   executeChild,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -39,7 +40,10 @@ import {
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-const { planRun, finalizeRun } = proxyActivities<Activities>(ioProfile);
+const { planRun, finalizeRun, sendAlert } = proxyActivities<Activities>(ioProfile);
+
+/** The dead-letter alert arrived after runs were already recorded. */
+export const DEAD_LETTER_ALERT_PATCH = 'dead-letter-alert';
 
 export function chunkWorkflowId(runId: string, chunk: number): string {
   return `${runId}/chunk-${chunk}`;
@@ -128,5 +132,22 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const report = await finalizeRun({ runId, spec, plan, startedAtMs: state.startedAtMs });
   phase = 'completed';
   publish();
+  if (patched(DEAD_LETTER_ALERT_PATCH)) {
+    const rate = report.items > 0 ? report.deadLettered / report.items : 0;
+    if (rate > spec.retry.deadLetterAlertRate) {
+      // Stays as the run's phase so that `LlmPhase = "alert:dead-letters"` finds it in the Web UI.
+      upsertSearchAttributes([{ key: LlmPhase, value: 'alert:dead-letters' }]);
+      const message =
+        `${report.deadLettered} of ${report.items} items (${(rate * 100).toFixed(1)}%) ended in the dead letters, ` +
+        `over the ${(spec.retry.deadLetterAlertRate * 100).toFixed(1)}% alert rate; see ${report.files.deadLetter}`;
+      await sendAlert({
+        runId,
+        kind: 'dead-letter-rate',
+        message,
+        webhook: spec.alert?.webhook,
+        details: { deadLettered: report.deadLettered, items: report.items, rate },
+      }).catch((error: unknown) => log.warn('alert could not be delivered', { error: String(error) }));
+    }
+  }
   return report;
 }

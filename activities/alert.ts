@@ -1,0 +1,36 @@
+// Alerts: a log line always, and a JSON POST to the spec's `alert.webhook` when it names one.
+import { log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface AlertInput {
+  runId: string;
+  kind: 'dead-letter-rate' | 'batch-overdue';
+  message: string;
+  webhook?: string;
+  details?: Record<string, unknown>;
+}
+
+export function createAlertActivities() {
+  return {
+    async sendAlert(alert: AlertInput): Promise<void> {
+      log.warn(`ALERT ${alert.kind}: ${alert.message}`, { runId: alert.runId, ...alert.details });
+      if (!alert.webhook) return;
+      const response = await fetch(alert.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          event: alert.kind,
+          runId: alert.runId,
+          message: alert.message,
+          at: new Date().toISOString(),
+          ...alert.details,
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        throw ApplicationFailure.nonRetryable(`alert webhook answered ${response.status}`, 'webhook_refused');
+      }
+      if (!response.ok) throw new Error(`alert webhook answered ${response.status}`);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// Puts a provider behind its circuit breaker: every call goes through the breaker, so an outage
+// seen by one activity pauses all of them.
+import type { JsonSchema } from '../common';
+import type { CircuitBreaker } from './circuit-breaker';
+import type { BatchProvider, BatchRequest } from './types';
+
+export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): BatchProvider {
+  return {
+    name: inner.name,
+    findBatch: (key: string, after: number) => breaker.run(() => inner.findBatch(key, after)),
+    uploadRequests: (requests: BatchRequest[], schema: JsonSchema | undefined, filename: string) =>
+      breaker.run(() => inner.uploadRequests(requests, schema, filename)),
+    createBatch: (fileId: string, key: string, metadata: Record<string, string>) =>
+      breaker.run(() => inner.createBatch(fileId, key, metadata)),
+    getBatch: (id: string) => breaker.run(() => inner.getBatch(id)),
+    cancelBatch: (id: string) => breaker.run(() => inner.cancelBatch(id)),
+    callSync: (request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal) =>
+      breaker.run(() => inner.callSync(request, schema, signal)),
+    // Downloads stream; a failure mid-way fails the collect activity, which Temporal retries.
+    readResults: (batch) => inner.readResults(batch),
+  };
+}
