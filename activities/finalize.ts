@@ -104,7 +104,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
             reason: last ? `${last.kind}: ${last.error}` : 'no answer was received for this item',
             retryable: last ? last.retryable : true,
             ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
-            attempts: attempts.map((a) => ({ strike: a.strike, error: `${a.kind}: ${a.error}` })),
+            attempts: attempts.map((a) => ({ strike: a.strike, kind: a.kind, retryable: a.retryable, error: a.error })),
           });
         }
         heartbeat({ after });

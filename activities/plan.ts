@@ -11,7 +11,7 @@ import {
   type ResolvedSpec,
 } from '../common';
 import type { ChatMessage, ItemRow, NeutralRequest, RequestRow } from '../store';
-import { readDataset } from './dataset';
+import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 import { dedupKeyOf } from './request-key';
 
@@ -79,14 +79,58 @@ export function createPlanActivities({ store }: ActivityDeps) {
         estimatedTokens: { input: 0, output: 0 },
         estimatedCostUsd: 0,
       };
-      let items: ItemRow[] = [];
-      let requests: RequestRow[] = [];
       const outputEstimate = Math.ceil(
         spec.maxTokens * SEED_DEFAULTS.outputEstimateShare * SEED_DEFAULTS.outputEstimateBuffer,
       );
 
-      const flush = async () => {
-        // In-buffer first occurrences are already unique; drop those an earlier flush stored.
+      /** Turns a page of lines into item rows and first-seen requests; earlier pages are in the store. */
+      const processPage = async (entries: DatasetEntry[]) => {
+        const items: ItemRow[] = [];
+        const requests: RequestRow[] = [];
+        const candidates = entries.map((entry) => {
+          if ('error' in entry) return { entry, error: entry.error };
+          const itemId = itemIdOf(entry.record, spec.idField, entry.line);
+          return itemId instanceof Error ? { entry, error: itemId.message } : { entry, itemId };
+        });
+        // Duplicate ids: the first line keeps the id, later lines are rejected and say where it was.
+        const firstLineOfId = spec.idField
+          ? await store.linesOfItemIds(
+              runId,
+              candidates.flatMap((c) => (c.itemId === undefined ? [] : [c.itemId])),
+            )
+          : new Map<string, number>();
+        const pageKeys = new Set<string>();
+        for (const { entry, itemId, error: lineError } of candidates) {
+          let error = lineError;
+          let request: NeutralRequest | undefined;
+          if (!error && itemId !== undefined && spec.idField) {
+            const first = firstLineOfId.get(itemId);
+            if (first !== undefined) error = `duplicate id "${itemId}" (first on line ${first})`;
+            else firstLineOfId.set(itemId, entry.line);
+          }
+          if (!error && 'record' in entry) {
+            try {
+              request = render(spec, entry.record);
+            } catch (e) {
+              if (!(e instanceof TemplateFieldMissing)) throw e;
+              error = e.message;
+            }
+          }
+          if (error || !request) {
+            summary.rejected++;
+            items.push({ line: entry.line, itemId, error });
+            continue;
+          }
+          summary.accepted++;
+          const dedupKey = dedupKeyOf(spec.provider, request, spec.outputSchema);
+          items.push({ line: entry.line, itemId, dedupKey });
+          if (pageKeys.has(dedupKey)) summary.duplicates++;
+          else {
+            pageKeys.add(dedupKey);
+            requests.push({ dedupKey, chunk: 0, firstLine: entry.line, itemId, body: request });
+          }
+        }
+        // First occurrences in this page may repeat a request stored by an earlier page.
         const known = await store.existingDedupKeys(
           runId,
           requests.map((r) => r.dedupKey),
@@ -101,57 +145,25 @@ export function createPlanActivities({ store }: ActivityDeps) {
           request.chunk = cutter.place(bytes);
           fresh.push(request);
           summary.uniqueRequests++;
-          const inputTokens = Math.ceil(request.body.messages.reduce((n, m) => n + m.content.length, 0) / 4) + 8;
-          summary.estimatedTokens.input += inputTokens;
+          summary.estimatedTokens.input +=
+            Math.ceil(request.body.messages.reduce((n, m) => n + m.content.length, 0) / 4) + 8;
           summary.estimatedTokens.output += outputEstimate;
         }
         await store.insertRequests(runId, fresh);
         await store.insertItems(runId, items);
-        items = [];
-        requests = [];
         heartbeat({ lines: summary.lines });
       };
 
-      const pendingKeys = new Set<string>();
-      for await (const entry of readDataset(spec.inputPath, spec.inputFormat)) {
+      let page: DatasetEntry[] = [];
+      for await (const entry of readDataset(spec.inputPath, spec.inputFormat, spec.limits.maxItemBytes)) {
         summary.lines++;
-        if ('error' in entry) {
-          summary.rejected++;
-          items.push({ line: entry.line, error: entry.error });
-        } else {
-          const itemId = itemIdOf(entry.record, spec.idField, entry.line);
-          let request: NeutralRequest | undefined;
-          let error: string | undefined;
-          if (itemId instanceof Error) error = itemId.message;
-          else {
-            try {
-              request = render(spec, entry.record);
-            } catch (e) {
-              if (!(e instanceof TemplateFieldMissing)) throw e;
-              error = e.message;
-            }
-          }
-          const id = itemId instanceof Error ? undefined : itemId;
-          if (error || !request) {
-            summary.rejected++;
-            items.push({ line: entry.line, itemId: id, error });
-          } else {
-            summary.accepted++;
-            const dedupKey = dedupKeyOf(spec.provider, request, spec.outputSchema);
-            items.push({ line: entry.line, itemId: id, dedupKey });
-            if (pendingKeys.has(dedupKey)) summary.duplicates++;
-            else {
-              pendingKeys.add(dedupKey);
-              requests.push({ dedupKey, chunk: 0, firstLine: entry.line, itemId: id, body: request });
-            }
-          }
-        }
-        if (items.length >= FLUSH_EVERY) {
-          await flush();
-          pendingKeys.clear();
+        page.push(entry);
+        if (page.length >= FLUSH_EVERY) {
+          await processPage(page);
+          page = [];
         }
       }
-      await flush();
+      await processPage(page);
       summary.chunks = cutter.chunks;
       summary.estimatedCostUsd = costUsd(
         spec.model,

@@ -59,6 +59,7 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   const inputPath = resolve(baseDir, spec.input);
   if (!existsSync(inputPath)) problems.push(`input: file not found: ${inputPath}`);
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
+  else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   if (!AVAILABLE_PROVIDERS.has(spec.provider)) {
     problems.push(`provider: "${spec.provider}" is not available in this version yet (use openai or simulator)`);
   }

@@ -21,7 +21,14 @@ export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 export const SEED_DEFAULTS = {
   poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 20 * 3_600_000 },
   retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, syncBackoffMs: 500, deadLetterAlertRate: 0.05 },
-  limits: { concurrentBatches: 10, enqueuedTokens: 0, syncConcurrency: 16, syncRpm: 0, syncTpm: 0 },
+  limits: {
+    concurrentBatches: 10,
+    enqueuedTokens: 0,
+    syncConcurrency: 16,
+    syncRpm: 0,
+    syncTpm: 0,
+    maxItemBytes: 2 * 1024 * 1024,
+  },
   chunkSize: 2000,
   maxTokens: 1024,
   /** Output tokens are estimated at maxTokens times this share, then buffered. */

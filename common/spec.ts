@@ -47,6 +47,7 @@ export const RunSpecSchema = z.strictObject({
       syncConcurrency: z.number().int().positive().max(1000).optional(),
       syncRpm: z.number().int().min(0).optional(),
       syncTpm: z.number().int().min(0).optional(),
+      maxItemBytes: z.number().int().positive().optional(),
     })
     .optional(),
   alert: z.strictObject({ webhook: z.url().optional() }).optional(),
@@ -79,6 +80,7 @@ export interface ResolvedSpec {
     syncConcurrency: number;
     syncRpm: number;
     syncTpm: number;
+    maxItemBytes: number;
   };
   alert?: { webhook?: string };
 }

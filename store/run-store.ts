@@ -103,6 +103,19 @@ export class RunStore {
     );
   }
 
+  /** First line of each of these ids among the run's stored items (rejected lines do not claim an id). */
+  async linesOfItemIds(runId: string, itemIds: string[]): Promise<Map<string, number>> {
+    const lines = new Map<string, number>();
+    if (itemIds.length === 0) return lines;
+    const { rows } = await this.sql.query<{ item_id: string; line: number }>(
+      `select item_id, min(line)::int as line from items
+       where run_id = $1 and item_id = any($2::text[]) and dedup_key is not null group by item_id`,
+      [runId, itemIds],
+    );
+    for (const row of rows) lines.set(row.item_id, row.line);
+    return lines;
+  }
+
   async existingDedupKeys(runId: string, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const { rows } = await this.sql.query<{ dedup_key: string }>(

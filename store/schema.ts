@@ -9,6 +9,7 @@ create table if not exists items (
   error text,                       -- why the line was rejected
   primary key (run_id, line)
 );
+create index if not exists items_by_id on items (run_id, item_id);
 create table if not exists requests (
   run_id text not null,
   dedup_key text not null,

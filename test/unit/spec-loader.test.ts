@@ -89,3 +89,14 @@ describe('run spec', () => {
     expect(() => loadSpec(path2)).toThrow(/model: "claude-sonnet-4" is an Anthropic model/);
   });
 });
+
+describe('run spec input checks', () => {
+  it('refuses an empty input file before anything starts', () => {
+    const path = world(GOOD, { ...FILES, 'tickets.jsonl': '' });
+    expect(() => loadSpec(path)).toThrow(/input: .*tickets\.jsonl is empty: there is nothing to run/);
+  });
+  it('refuses an output schema file that is not JSON', () => {
+    const path = world(GOOD, { ...FILES, 'label.schema.json': '{"type": "object",' });
+    expect(() => loadSpec(path)).toThrow(/output\.schema: .*label\.schema\.json is not valid JSON/);
+  });
+});
