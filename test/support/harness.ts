@@ -14,6 +14,7 @@ import {
 import { stringify } from 'yaml';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
+import type { ProviderEnv } from '../../providers';
 import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
 import { installWorkerLogging } from '../../workers/logging';
 
@@ -46,7 +47,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { profile?: unknown; inProcessWorker?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  profile?: unknown;
+  inProcessWorker?: boolean;
+  /** Overrides for the worker's provider settings (circuit breaker, log capture). */
+  providerEnv?: Partial<ProviderEnv>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'WARN');
   const dir = mkdtempSync(join(tmpdir(), 'llmbatch-it-'));
   const simulator = await startSimulator({ port: 0, profile: options.profile });
@@ -67,7 +75,7 @@ export async function startHarness(options: { profile?: unknown; inProcessWorker
       namespace: 'default',
       taskQueue,
       store,
-      providerEnv: { simulatorUrl: simulator.url },
+      providerEnv: { simulatorUrl: simulator.url, ...options.providerEnv },
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();
