@@ -14,7 +14,9 @@ describe('alerts', () => {
   const received: Record<string, unknown>[] = [];
   beforeAll(async () => {
     // Slow batches (so the overdue alarm rings) and 20% permanent item failures (dead letters).
-    h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 800 }, items: { permanentErrorRate: 0.2 } } });
+    h = await startHarness({
+      profile: { batch: { validatingMs: 20, completionMs: 800 }, items: { permanentErrorRate: 0.2 } },
+    });
     webhook = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));

@@ -3,50 +3,12 @@
 // failures stop after one attempt, and nothing is billed twice.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
-import { verifyRunFiles } from '../../client/verify-run-files';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
-import { fastSpec, startHarness, type Harness } from '../support/harness';
-import { readJsonl, type DeadLetterLine } from '../support/run-files';
-
-export const CHAOS_PROFILE = {
-  seed: 11,
-  batch: { validatingMs: 20, completionMs: 150, failRate: 0.05, expireRate: 0.1 },
-  items: { retryableErrorRate: 0.05, permanentErrorRate: 0.01, corruptRate: 0.01 },
-  http: { errorRate: 0.1, lostResponseRate: 0.05 },
-  sync: { latencyMs: 5 },
-};
-
-export function chaosSpec(extra: Record<string, unknown> = {}) {
-  return fastSpec({
-    output: { dir: 'out', schema: 'label.schema.json' },
-    chunkSize: 100,
-    limits: { concurrentBatches: 10, syncConcurrency: 8 },
-    retry: { strike2Delay: '100ms', strike3Delay: '100ms', syncBackoff: '20ms' },
-    ...extra,
-  });
-}
-
-/** The guarantees every chaos run must keep. */
-export function expectChaosGuarantees(report: Parameters<typeof verifyRunFiles>[0], inputPath: string) {
-  expect(verifyRunFiles(report, inputPath, 'id').problems).toEqual([]);
-  const validate = new Ajv().compile(LABEL_SCHEMA);
-  for (const result of readJsonl(report.files.results)) {
-    expect(typeof result.output).toBe('string');
-    expect(validate(JSON.parse(result.output as string))).toBe(true);
-  }
-  const deadLetters = readJsonl(report.files.deadLetter) as unknown as DeadLetterLine[];
-  for (const d of deadLetters) {
-    expect(d.attempts.length).toBeGreaterThan(0);
-    expect(d.retryable).toBe(d.attempts[d.attempts.length - 1].retryable);
-    // A permanent failure is the last attempt an item gets: it never burns another strike.
-    const permanent = d.attempts.findIndex((a) => !a.retryable);
-    if (permanent >= 0) expect(permanent).toBe(d.attempts.length - 1);
-  }
-  return deadLetters;
-}
+import { startHarness, type Harness } from '../support/harness';
+import { readJsonl } from '../support/run-files';
+import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
 
 describe('the chaos run', () => {
   let h: Harness;

@@ -38,8 +38,12 @@ describe('a provider outage', () => {
     expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
     expect(report).toMatchObject({ items: 600, succeeded: 600, deadLettered: 0 });
     expect(h.simulator.ledger().doubleBilled).toBe(0);
-    const opened = breakerLog.findIndex((l) => /circuit for provider simulator opened after \d+ consecutive failures/.test(l));
-    const closed = breakerLog.findIndex((l) => l === 'circuit for provider simulator closed: the provider answers again');
+    const opened = breakerLog.findIndex((l) =>
+      /circuit for provider simulator opened after \d+ consecutive failures/.test(l),
+    );
+    const closed = breakerLog.findIndex(
+      (l) => l === 'circuit for provider simulator closed: the provider answers again',
+    );
     expect(opened).toBeGreaterThanOrEqual(0);
     expect(closed).toBeGreaterThan(opened);
   });

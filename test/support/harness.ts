@@ -35,6 +35,7 @@ export function temporalAddress(): string {
 
 export interface Harness {
   dir: string;
+  address: string;
   client: Client;
   simulator: RunningSimulator;
   taskQueue: string;
@@ -52,6 +53,8 @@ export interface HarnessOptions {
   inProcessWorker?: boolean;
   /** Overrides for the worker's provider settings (circuit breaker, log capture). */
   providerEnv?: Partial<ProviderEnv>;
+  /** A Temporal server of the test's own (default: the global one). */
+  address?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,7 +63,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const simulator = await startSimulator({ port: 0, profile: options.profile });
   const taskQueue = `test-${randomUUID()}`;
   const storeDir = join(dir, 'store');
-  const clientConnection = await Connection.connect({ address: temporalAddress() });
+  const address = options.address ?? temporalAddress();
+  const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
 
   let worker: Worker | undefined;
@@ -68,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let nativeConnection: NativeConnection | undefined;
   let store: RunStore | undefined;
   if (options.inProcessWorker !== false) {
-    nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+    nativeConnection = await NativeConnection.connect({ address });
     store = await openStore(storeDir);
     worker = await createLlmbatchWorker({
       connection: nativeConnection,
@@ -89,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   return {
     dir,
+    address,
     client,
     simulator,
     taskQueue,

@@ -11,14 +11,19 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(env: { taskQueue: string; storeDir: string; simulatorUrl: string }): WorkerProcess {
+export function spawnWorker(env: {
+  taskQueue: string;
+  storeDir: string;
+  simulatorUrl: string;
+  address?: string;
+}): WorkerProcess {
   let output = '';
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
-      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_ADDRESS: env.address ?? temporalAddress(),
       LLMBATCH_TASK_QUEUE: env.taskQueue,
       LLMBATCH_STORE_DIR: env.storeDir,
       LLMBATCH_SIMULATOR_URL: env.simulatorUrl,

@@ -1,0 +1,101 @@
+// The chaos run again, with the worker SIGKILLed at three random moments and the Temporal dev
+// server restarted once (it persists to its db file): the same guarantees, and no chunk creates
+// more batches than its strikes need.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { loadSpec } from '../../client/spec-loader';
+import { startRun } from '../../client/start-run';
+import { IDEMPOTENCY_METADATA_KEY } from '../../common';
+import { startDevServer, type DevServer } from '../../workers/dev-server';
+import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
+import { startHarness, type Harness } from '../support/harness';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process';
+import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the chaos run with crashes', () => {
+  let server: DevServer;
+  let h: Harness;
+  const workers: WorkerProcess[] = [];
+  const dbDir = mkdtempSync(join(tmpdir(), 'llmbatch-restart-'));
+  let port = 0;
+  const start = async () => {
+    server = await startDevServer({
+      port,
+      headless: true,
+      dbFile: join(dbDir, 'temporal.db'),
+      logFile: join(dbDir, 'temporal.log'),
+    });
+    port = Number(server.address.split(':')[1]);
+  };
+
+  beforeAll(async () => {
+    await start();
+    h = await startHarness({ inProcessWorker: false, profile: CHAOS_PROFILE, address: server.address });
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.kill();
+    await h?.close();
+    await server?.stop();
+  });
+
+  it('keeps every guarantee through three worker kills and a server restart', async () => {
+    writeTickets(join(h.dir, 'tickets.jsonl'), 5000);
+    writeFileSync(join(h.dir, 'label.schema.json'), JSON.stringify(LABEL_SCHEMA));
+    const spec = loadSpec(h.writeSpec(chaosSpec()));
+    const env = {
+      taskQueue: h.taskQueue,
+      storeDir: h.storeDir,
+      simulatorUrl: h.simulator.url,
+      address: server.address,
+    };
+    const runId = `it-chaos-crash-${Date.now()}`;
+    workers.push(spawnWorker(env));
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
+
+    const moments = [4000, 9000, 15000].map((ms) => ms + Math.floor(Math.random() * 3000));
+    const events: string[] = [];
+    for (const [i, at] of moments.entries()) {
+      await pause(at - (i ? moments[i - 1] : 0));
+      await workers[workers.length - 1].kill('SIGKILL');
+      events.push(`worker killed at ~${at} ms`);
+      if (i === 1) {
+        await server.stop();
+        await pause(500);
+        await start();
+        events.push('dev server restarted');
+      }
+      workers.push(spawnWorker(env));
+    }
+
+    let report;
+    for (;;) {
+      try {
+        report = await handle.result();
+        break;
+      } catch (error) {
+        // A long poll cut by the restart: ask again; a real run failure fails the expectations below.
+        if (String(error).includes('WorkflowFailed')) throw error;
+        await pause(500);
+      }
+    }
+    console.log(`chaos with crashes: ${events.join(', ')}; report ${JSON.stringify({ ...report, files: undefined })}`);
+    expectChaosGuarantees(report, spec.inputPath);
+    expect(report.succeeded + report.deadLettered).toBe(5000);
+    expect(h.simulator.ledger().doubleBilled).toBe(0);
+
+    // Every provider batch of the run has its own (run, chunk, strike) key: none was created twice.
+    const openai = new OpenAI({ apiKey: 'sim', baseURL: `${h.simulator.url}/v1`, maxRetries: 5 });
+    const keys: string[] = [];
+    for await (const batch of openai.batches.list({ limit: 100 })) {
+      const key = batch.metadata?.[IDEMPOTENCY_METADATA_KEY];
+      if (key?.startsWith(runId)) keys.push(key);
+    }
+    expect(keys.length).toBe(report.batches);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.every((k) => /\/(1|2)$/.test(k))).toBe(true);
+  });
+});
