@@ -53,7 +53,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
       };
 
-      const provider = providers.get(spec.provider);
+      const provider = providers.get(spec.provider, spec.model);
       await atBoundary(async () => {
         for await (const item of provider.readResults(batch)) {
           if (!waiting.delete(item.customId)) {

@@ -19,7 +19,7 @@ export interface PollInput {
 export function createPollActivities({ store, providers }: ActivityDeps) {
   return {
     async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {
-      const batch = await atBoundary(() => providers.get(spec.provider).getBatch(batchId));
+      const batch = await atBoundary(() => providers.get(spec.provider, spec.model).getBatch(batchId));
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
         const { completed, failed, total } = batch.counts;
         throw ApplicationFailure.retryable(

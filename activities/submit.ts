@@ -1,7 +1,7 @@
 // Submit: at most one provider batch per (run, chunk, strike), however often this runs. The
 // store remembers intent and the batch id; a batch whose create response was lost is found by
 // its idempotency key in the provider's metadata before anything new is created.
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { ResolvedSpec } from '../common';
 import type { ActivityDeps } from './deps';
 import { atBoundary } from './failure';
@@ -32,10 +32,16 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       const known = await store.getBatch(runId, chunk, strike);
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
-      const provider = providers.get(spec.provider);
+      const provider = providers.get(spec.provider, spec.model);
+      const pending = await store.pendingRequests(runId, chunk);
       if (known) {
         // An earlier attempt got this far: the create may have happened with its answer lost.
-        const found = await atBoundary(() => provider.findBatch(key, known.createdAtMs ?? 0));
+        const hint = {
+          createdAfterMs: known.createdAtMs ?? 0,
+          requests: pending.length,
+          claimed: await store.claimedBatchIds(),
+        };
+        const found = await atBoundary(() => provider.findBatch(key, hint));
         if (found) {
           log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
           await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status });
@@ -44,22 +50,12 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       } else {
         await store.saveBatch(runId, chunk, strike, { status: 'intent' });
       }
-
-      const pending = await store.pendingRequests(runId, chunk);
       if (pending.length === 0) return { requests: 0, reused: false };
-      let inputFileId = known?.inputFileId;
-      if (!inputFileId) {
-        const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
-        const safeName = key.replace(/[^a-zA-Z0-9_.-]/g, '_');
-        inputFileId = await keepAlive(() =>
-          atBoundary(() => provider.uploadRequests(requests, spec.outputSchema, `${safeName}.jsonl`)),
-        );
-        await store.saveBatch(runId, chunk, strike, { inputFileId });
-        heartbeat({ inputFileId });
-      }
-      const fileId = inputFileId;
-      const batch = await atBoundary(() =>
-        provider.createBatch(fileId, key, { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) }),
+
+      const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
+      const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
+      const batch = await keepAlive(() =>
+        atBoundary(() => provider.createBatch(requests, spec.outputSchema, key, metadata)),
       );
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status });
       return { batchId: batch.id, requests: pending.length, reused: false };

@@ -113,7 +113,7 @@ export function createSyncStrikeActivities({ store, providers }: ActivityDeps) {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
-      const provider = providers.get(spec.provider);
+      const provider = providers.get(spec.provider, spec.model);
       const limits: Limits = {
         rpm: spec.limits.syncRpm
           ? new RateLimiter({ tokensPerInterval: spec.limits.syncRpm, interval: 'minute' })

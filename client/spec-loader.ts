@@ -27,7 +27,7 @@ export class SpecError extends Error {
   }
 }
 
-const AVAILABLE_PROVIDERS = new Set(['openai', 'simulator']);
+const AVAILABLE_PROVIDERS = new Set(['openai', 'anthropic', 'simulator']);
 const AVAILABLE_MODES = new Set(['batch']);
 
 function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefined {
@@ -61,7 +61,9 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   if (!AVAILABLE_PROVIDERS.has(spec.provider)) {
-    problems.push(`provider: "${spec.provider}" is not available in this version yet (use openai or simulator)`);
+    problems.push(
+      `provider: "${spec.provider}" is not available in this version yet (use openai, anthropic or simulator)`,
+    );
   }
   const claude = spec.model.startsWith('claude');
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && claude) {

@@ -6,6 +6,7 @@
 //
 // Hand-written rather than opossum: we need every caller to *wait* while one probe runs and to
 // learn how long to wait; opossum fails fast while open and has no notion of the wait.
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 
 export interface BreakerOptions {
@@ -29,8 +30,9 @@ export class CircuitOpenError extends Error {
 
 /** Errors that say "the provider is not answering", as opposed to "your request is wrong". */
 export function isOutageError(error: unknown): boolean {
-  if (error instanceof OpenAI.APIConnectionError) return true;
-  if (error instanceof OpenAI.APIError) return error.status === undefined || error.status >= 500;
+  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError)
+    return error.status === undefined || error.status >= 500;
   return false;
 }
 

@@ -1,5 +1,6 @@
 // Translates SDK errors into our failure kinds; activities turn the result into an
 // ApplicationFailure whose retryability Temporal honors.
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../common';
 
@@ -21,6 +22,21 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 }
 
 export function classifyProviderError(error: unknown): ClassifiedError {
+  if (error instanceof Anthropic.APIConnectionTimeoutError)
+    return { kind: 'timeout', retryable: true, message: error.message };
+  if (error instanceof Anthropic.APIConnectionError) {
+    return { kind: 'connection', retryable: true, message: `cannot reach the provider: ${error.message}` };
+  }
+  if (error instanceof Anthropic.APIError) {
+    const type = (error.error as { error?: { type?: string } } | undefined)?.error?.type;
+    const kind = classifyHttpFailure(error.status, type);
+    return {
+      kind,
+      retryable: isRetryableKind(kind),
+      message: `${error.status ?? ''} ${error.message}`.trim(),
+      retryAfterMs: retryAfterMs(error.headers),
+    };
+  }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return { kind: 'timeout', retryable: true, message: error.message };
   }

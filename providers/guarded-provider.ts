@@ -2,16 +2,18 @@
 // seen by one activity pauses all of them.
 import type { JsonSchema } from '../common';
 import type { CircuitBreaker } from './circuit-breaker';
-import type { BatchProvider, BatchRequest } from './types';
+import type { BatchProvider, BatchRequest, FindHint } from './types';
 
 export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): BatchProvider {
   return {
     name: inner.name,
-    findBatch: (key: string, after: number) => breaker.run(() => inner.findBatch(key, after)),
-    uploadRequests: (requests: BatchRequest[], schema: JsonSchema | undefined, filename: string) =>
-      breaker.run(() => inner.uploadRequests(requests, schema, filename)),
-    createBatch: (fileId: string, key: string, metadata: Record<string, string>) =>
-      breaker.run(() => inner.createBatch(fileId, key, metadata)),
+    findBatch: (key: string, hint: FindHint) => breaker.run(() => inner.findBatch(key, hint)),
+    createBatch: (
+      requests: BatchRequest[],
+      schema: JsonSchema | undefined,
+      key: string,
+      metadata: Record<string, string>,
+    ) => breaker.run(() => inner.createBatch(requests, schema, key, metadata)),
     getBatch: (id: string) => breaker.run(() => inner.getBatch(id)),
     cancelBatch: (id: string) => breaker.run(() => inner.cancelBatch(id)),
     callSync: (request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal) =>

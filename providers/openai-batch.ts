@@ -6,7 +6,7 @@ import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema } from '../common';
 import type { NeutralRequest } from '../store';
-import type { BatchProvider, BatchRequest, BatchStatus, ItemResult, ProviderBatch } from './types';
+import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface OpenAIConfig {
   apiKey: string;
@@ -102,9 +102,9 @@ export class OpenAIBatchProvider implements BatchProvider {
     });
   }
 
-  async findBatch(idempotencyKey: string, createdAfterMs: number): Promise<ProviderBatch | undefined> {
+  async findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined> {
     // Newest first; stop once batches are older than our recorded intent (minus clock skew).
-    const floorSec = Math.floor((createdAfterMs - 10 * 60_000) / 1000);
+    const floorSec = Math.floor((hint.createdAfterMs - 10 * 60_000) / 1000);
     for await (const batch of this.client.batches.list({ limit: 100 })) {
       if (batch.created_at < floorSec) return undefined;
       if (batch.metadata?.[IDEMPOTENCY_METADATA_KEY] === idempotencyKey) return toProviderBatch(batch);
@@ -112,7 +112,12 @@ export class OpenAIBatchProvider implements BatchProvider {
     return undefined;
   }
 
-  async uploadRequests(requests: BatchRequest[], schema: JsonSchema | undefined, filename: string): Promise<string> {
+  async createBatch(
+    requests: BatchRequest[],
+    schema: JsonSchema | undefined,
+    idempotencyKey: string,
+    metadata: Record<string, string>,
+  ): Promise<ProviderBatch> {
     const lines = requests.map((r) =>
       JSON.stringify({
         custom_id: r.customId,
@@ -121,16 +126,13 @@ export class OpenAIBatchProvider implements BatchProvider {
         body: chatCompletionBody(r.request, schema),
       }),
     );
+    const filename = `${idempotencyKey.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`;
     const file = await this.client.files.create({
       file: await toFile(Buffer.from(lines.join('\n') + '\n'), filename, { type: 'application/jsonl' }),
       purpose: 'batch',
     });
-    return file.id;
-  }
-
-  async createBatch(inputFileId: string, idempotencyKey: string, metadata: Record<string, string>) {
     const batch = await this.client.batches.create({
-      input_file_id: inputFileId,
+      input_file_id: file.id,
       endpoint: OPENAI_CHAT_ENDPOINT,
       completion_window: '24h',
       metadata: { ...metadata, [IDEMPOTENCY_METADATA_KEY]: idempotencyKey },

@@ -3,6 +3,7 @@
 import type { ProviderName } from '../common';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker';
 import { guardProvider } from './guarded-provider';
+import { AnthropicBatchProvider } from './anthropic-batch';
 import { OpenAIBatchProvider } from './openai-batch';
 import type { BatchProvider } from './types';
 
@@ -11,6 +12,8 @@ export interface ProviderEnv {
   simulatorUrl?: string;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
   /** Circuit breaker settings (tests shrink the open period). */
   breaker?: Partial<BreakerOptions>;
   /** Where breaker transitions are logged; the worker's logger by default. */
@@ -22,6 +25,8 @@ export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Pr
     simulatorUrl: env.LLMBATCH_SIMULATOR_URL,
     openaiApiKey: env.OPENAI_API_KEY,
     openaiBaseUrl: env.OPENAI_BASE_URL,
+    anthropicApiKey: env.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL,
     breaker: {
       ...(env.LLMBATCH_BREAKER_THRESHOLD ? { threshold: Number(env.LLMBATCH_BREAKER_THRESHOLD) } : {}),
       ...(env.LLMBATCH_BREAKER_OPEN_MS ? { initialOpenMs: Number(env.LLMBATCH_BREAKER_OPEN_MS) } : {}),
@@ -33,8 +38,8 @@ export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Pr
 export class ProviderConfigError extends Error {}
 
 export function createProviderRegistry(env: ProviderEnv) {
-  const cache = new Map<ProviderName, BatchProvider>();
-  const build = (name: ProviderName): BatchProvider => {
+  const cache = new Map<string, BatchProvider>();
+  const build = (name: ProviderName, anthropicWire: boolean): BatchProvider => {
     switch (name) {
       case 'simulator':
         if (!env.simulatorUrl) {
@@ -42,26 +47,38 @@ export function createProviderRegistry(env: ProviderEnv) {
             'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)',
           );
         }
-        return new OpenAIBatchProvider('simulator', { apiKey: 'simulator', baseURL: `${env.simulatorUrl}/v1` });
+        // The simulator speaks both wires; Claude models go the Anthropic way, as with the real services.
+        return anthropicWire
+          ? new AnthropicBatchProvider('simulator', { apiKey: 'simulator', baseURL: env.simulatorUrl })
+          : new OpenAIBatchProvider('simulator', { apiKey: 'simulator', baseURL: `${env.simulatorUrl}/v1` });
       case 'openai':
         if (!env.openaiApiKey)
           throw new ProviderConfigError('provider "openai" needs OPENAI_API_KEY in the worker environment');
         return new OpenAIBatchProvider('openai', { apiKey: env.openaiApiKey, baseURL: env.openaiBaseUrl });
+      case 'anthropic':
+        if (!env.anthropicApiKey)
+          throw new ProviderConfigError('provider "anthropic" needs ANTHROPIC_API_KEY in the worker environment');
+        return new AnthropicBatchProvider('anthropic', { apiKey: env.anthropicApiKey, baseURL: env.anthropicBaseUrl });
       default:
-        throw new ProviderConfigError(`provider "${name}" is not available in this version (use openai or simulator)`);
+        throw new ProviderConfigError(
+          `provider "${name}" is not available in this version (use openai, anthropic or simulator)`,
+        );
     }
   };
   return {
-    get(name: ProviderName): BatchProvider {
-      let provider = cache.get(name);
+    /** The adapter for a spec's provider and model, each behind its own circuit breaker. */
+    get(name: ProviderName, model = ''): BatchProvider {
+      const anthropicWire = name === 'anthropic' || (name === 'simulator' && model.startsWith('claude'));
+      const key = `${name}/${anthropicWire ? 'anthropic' : 'openai'}`;
+      let provider = cache.get(key);
       if (!provider) {
         const breaker = new CircuitBreaker(
           name,
           { ...DEFAULT_BREAKER, ...env.breaker },
           env.log ?? ((m) => console.warn(m)),
         );
-        provider = guardProvider(build(name), breaker);
-        cache.set(name, provider);
+        provider = guardProvider(build(name, anthropicWire), breaker);
+        cache.set(key, provider);
       }
       return provider;
     },

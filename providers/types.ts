@@ -40,12 +40,30 @@ export type ItemResult =
       usage?: { inputTokens: number; outputTokens: number };
     };
 
+/** What a lookup for a batch whose create response was lost may use to recognise it. */
+export interface FindHint {
+  /** When intent was recorded: the batch cannot be older (minus clock skew). */
+  createdAfterMs: number;
+  /** How many requests it holds. */
+  requests: number;
+  /** Batch ids already owned by other chunks or strikes: never adopt one of those. */
+  claimed: ReadonlySet<string>;
+}
+
 export interface BatchProvider {
   readonly name: string;
-  /** A batch created earlier under this idempotency key, e.g. when the create's response was lost. */
-  findBatch(idempotencyKey: string, createdAfterMs: number): Promise<ProviderBatch | undefined>;
-  uploadRequests(requests: BatchRequest[], schema: JsonSchema | undefined, filename: string): Promise<string>;
-  createBatch(inputFileId: string, idempotencyKey: string, metadata: Record<string, string>): Promise<ProviderBatch>;
+  /**
+   * A batch created earlier under this idempotency key, e.g. when the create's response was lost.
+   * OpenAI finds it by the key in the batch metadata; Anthropic, which has no metadata, by the hint.
+   */
+  findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined>;
+  /** Uploads the requests (where the provider takes files) and creates one batch of them. */
+  createBatch(
+    requests: BatchRequest[],
+    schema: JsonSchema | undefined,
+    idempotencyKey: string,
+    metadata: Record<string, string>,
+  ): Promise<ProviderBatch>;
   getBatch(batchId: string): Promise<ProviderBatch>;
   /** Every per-item line of the output and error files, streamed. */
   readResults(batch: ProviderBatch): AsyncIterable<ItemResult>;

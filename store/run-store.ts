@@ -341,6 +341,15 @@ export class RunStore {
     return byKey;
   }
 
+  /** Provider batch ids that some run's chunk and strike already owns (recent ones: lookups are recent). */
+  async claimedBatchIds(): Promise<Set<string>> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `select provider_batch_id as id from batches
+       where provider_batch_id is not null and created_at > now() - interval '3 days'`,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async batchCount(runId: string): Promise<number> {
     const { rows } = await this.sql.query<{ n: number }>(
       'select count(*)::int as n from batches where run_id = $1 and provider_batch_id is not null',

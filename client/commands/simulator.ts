@@ -1,5 +1,6 @@
 // `llmbatch simulator`: the provider simulator on its own, for pointing the SDKs or a worker at it
-// (LLMBATCH_SIMULATOR_URL). Prints exactly `listening on <url>` so scripts can wait for that line.
+// (LLMBATCH_SIMULATOR_URL). Prints exactly `listening on <url>` so scripts can wait for that line;
+// the lines after it say how each official client reaches it.
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_SIMULATOR_PORT, loadProfileFile, startSimulator } from '../../simulator';
@@ -17,7 +18,9 @@ const optionsSchema = z.object({
 
 export function simulatorCommand(): Command {
   return new Command('simulator')
-    .description('run the provider simulator (OpenAI-compatible files, batches, chat completions) until Ctrl-C')
+    .description(
+      'run the provider simulator (OpenAI, Azure OpenAI and Anthropic batch and sync APIs, with faults) until Ctrl-C',
+    )
     .option('--port <n>', `port to listen on, 0 for a free one (default: ${DEFAULT_SIMULATOR_PORT})`)
     .option('--host <address>', 'address to bind (default: 127.0.0.1)')
     .option('--profile <file>', 'fault profile, YAML or JSON (default: a fault-free fast provider)')
@@ -26,6 +29,10 @@ export function simulatorCommand(): Command {
       const profile = options.profile ? loadProfileFile(options.profile) : undefined;
       const simulator = await startSimulator({ port: options.port, host: options.host, profile });
       console.log(`listening on ${simulator.url}`);
+      console.log(`  OpenAI:       new OpenAI({ baseURL: '${simulator.url}/v1' })`);
+      console.log(`  Azure OpenAI: new AzureOpenAI({ endpoint: '${simulator.url}', apiVersion: '2024-10-21' })`);
+      console.log(`  Anthropic:    new Anthropic({ baseURL: '${simulator.url}' })`);
+      console.log(`  admin:        ${simulator.url}/_sim/ledger, PUT /_sim/profile, POST /_sim/reset`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
