@@ -66,7 +66,11 @@ export async function waitForRun(
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, options.intervalMs ?? 500))]);
     }
     const report = await result;
-    if (bar && started) bar.update(report.succeeded + report.deadLettered - report.duplicates, { phase: 'completed' });
+    if (bar && started) {
+      const last = await handle.query(progressQuery).catch(() => undefined);
+      const chunks = last ? `${last.chunks.done}/${last.chunks.total}` : 'all';
+      bar.update(report.succeeded + report.deadLettered - report.duplicates, { phase: 'completed', chunks });
+    }
     return report;
   } finally {
     bar?.stop();
