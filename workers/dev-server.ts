@@ -94,6 +94,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   const child = spawn(binary, args, { stdio: ['ignore', out, out] });
   if (typeof out === 'number') closeSync(out);
+  // The server dies with the process that started it, even when that process ends by an error.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const address = `127.0.0.1:${port}`;
   await waitForTemporal(address, 60_000, child, options.logFile);
   await registerSearchAttributes(address);
