@@ -1,11 +1,12 @@
 export * from './run-store';
 export * from './sql';
-import { openPglite } from './sql';
+import { isPostgresUrl, openPglite, openPostgres } from './sql';
 import { RunStore } from './run-store';
 
-/** Opens the embedded store (PGlite in a folder) and makes sure its tables exist. */
-export async function openStore(dataDir: string): Promise<RunStore> {
-  const store = new RunStore(await openPglite(dataDir));
+/** Opens the store: PostgreSQL for a postgres:// URL, else PGlite in that folder; creates its tables. */
+export async function openStore(location: string): Promise<RunStore> {
+  const sql = isPostgresUrl(location) ? await openPostgres(location) : await openPglite(location);
+  const store = new RunStore(sql);
   await store.migrate();
   return store;
 }

@@ -77,8 +77,9 @@ const STILL_PENDING = `
 export class RunStore {
   constructor(readonly sql: Sql) {}
 
+  /** Creates the tables; an advisory lock keeps workers starting together from racing on it. */
   async migrate(): Promise<void> {
-    await this.sql.exec(SCHEMA);
+    await this.sql.exec(`begin; select pg_advisory_xact_lock(727274); ${SCHEMA} commit;`);
   }
 
   /** Plan starts from a clean slate so that a plan attempt that died half-way leaves nothing. */

@@ -1,7 +1,8 @@
 // The one SQL surface the store needs, so PGlite (embedded default) and PostgreSQL (production,
-// DATABASE_URL) can sit behind the same store code.
+// DATABASE_URL, shared by workers on many machines) sit behind the same store code.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { Pool } from 'pg';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -23,4 +24,24 @@ export async function openPglite(dataDir: string): Promise<Sql> {
     },
     close: () => db.close(),
   };
+}
+
+export async function openPostgres(connectionString: string): Promise<Sql> {
+  const pool = new Pool({ connectionString, max: 10 });
+  // Fail now, with the reason, rather than at the first activity.
+  await pool.query('select 1');
+  return {
+    query: async <T>(text: string, params?: unknown[]) => {
+      const result = await pool.query(text, params);
+      return { rows: result.rows as T[] };
+    },
+    exec: async (text: string) => {
+      await pool.query(text);
+    },
+    close: () => pool.end(),
+  };
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
 }

@@ -7,7 +7,7 @@ import { openStore } from '../store';
 import { installWorkerLogging } from './logging';
 import { createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
-import { storeDirFromEnv, taskQueueFromEnv, temporalConnectConfig } from './settings';
+import { storeLocationFromEnv, taskQueueFromEnv, temporalConnectConfig } from './settings';
 
 export async function runWorker(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig();
@@ -19,7 +19,7 @@ export async function runWorker(): Promise<void> {
     await admin.close();
   }
   const connection = await NativeConnection.connect(connectionOptions);
-  const store = await openStore(storeDirFromEnv());
+  const store = await openStore(storeLocationFromEnv());
   try {
     const taskQueue = taskQueueFromEnv();
     const worker = await createLlmbatchWorker({

@@ -7,8 +7,9 @@ export function taskQueueFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env.LLMBATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 }
 
-export function storeDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.LLMBATCH_STORE_DIR || '.llmbatch/store');
+/** DATABASE_URL (PostgreSQL, shared by every worker) or else a PGlite folder (one worker process). */
+export function storeLocationFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL || resolve(env.LLMBATCH_STORE_DIR || '.llmbatch/store');
 }
 
 /** Temporal connection settings by the environment-configuration conventions (TEMPORAL_ADDRESS, profiles, TLS). */

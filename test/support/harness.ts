@@ -55,6 +55,8 @@ export interface HarnessOptions {
   providerEnv?: Partial<ProviderEnv>;
   /** A Temporal server of the test's own (default: the global one). */
   address?: string;
+  /** Where the store lives: a postgres:// URL, or (default) a PGlite folder in the test's temp dir. */
+  store?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -62,7 +64,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), 'llmbatch-it-'));
   const simulator = await startSimulator({ port: 0, profile: options.profile });
   const taskQueue = `test-${randomUUID()}`;
-  const storeDir = join(dir, 'store');
+  const storeDir = options.store ?? join(dir, 'store');
   const address = options.address ?? temporalAddress();
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });

@@ -25,7 +25,9 @@ export function spawnWorker(env: {
       NODE_OPTIONS: '',
       TEMPORAL_ADDRESS: env.address ?? temporalAddress(),
       LLMBATCH_TASK_QUEUE: env.taskQueue,
-      LLMBATCH_STORE_DIR: env.storeDir,
+      ...(env.storeDir.startsWith('postgres')
+        ? { DATABASE_URL: env.storeDir }
+        : { LLMBATCH_STORE_DIR: env.storeDir, DATABASE_URL: '' }),
       LLMBATCH_SIMULATOR_URL: env.simulatorUrl,
       LLMBATCH_LOG_LEVEL: 'WARN',
     },
