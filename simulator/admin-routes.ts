@@ -7,11 +7,20 @@ import type { Reply, Route, RouteContext } from './routes-types';
 
 async function health({ state }: RouteContext): Promise<Reply> {
   const now = state.now();
-  return { status: 200, json: { status: 'ok', uptimeMs: now - state.startedAtMs, sinceEpochMs: now - state.epochMs } };
+  return {
+    status: 200,
+    json: {
+      status: 'ok',
+      uptimeMs: now - state.startedAtMs,
+      sinceEpochMs: now - state.epochMs,
+      // Batches of either API still running: a test or script waits for 0 without touching the fault streams.
+      pendingBatches: state.batches.pending(now) + state.messageBatches.pending(now),
+    },
+  };
 }
 
 async function ledger({ state }: RouteContext): Promise<Reply> {
-  state.batches.advanceAll(state.now());
+  state.advanceAll(state.now());
   return { status: 200, json: state.ledger.snapshot() };
 }
 

@@ -1,13 +1,14 @@
 // What a batch's requests turn into: the per-item fault draws, and the output and error files
-// built from them. Outcomes are drawn up front (one byte per item) so request_counts can report
-// honest progress while the batch runs; the answers are produced in input order, in slices, and
-// kept as one string per line that the file joins once: a 50,000-line batch costs O(n), never a
-// quadratic string build.
+// built from them. Each line is answered as soon as the input parser hands it over (while the batch
+// is still `validating`, in background slices), so the parsed body is dropped at once and a batch
+// never holds every prompt. Each answer line is written straight into large off-heap buffers (a
+// LineLog), so the strings die young instead of being promoted and copied by the garbage
+// collector; the output and error files are then views into those buffers, picked in runs: no
+// line is copied again, and nothing is ever joined into one giant string or buffer.
 import { requestHash } from './canonical';
-import { unixSeconds } from './http-util';
-import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject, type Corruption } from './fake-model';
+import { answerChat, answerEmbeddings, chatCompletionJson, embeddingObject, type Corruption } from './fake-model';
 import type { BatchLine } from './batch-input';
-import type { BillableRequest } from './ledger';
+import type { BilledItems } from './ledger';
 import { lineIds } from './ids';
 import type { Rng } from './random';
 
@@ -34,85 +35,199 @@ export function isFailure(o: Outcome): boolean {
  * Two draws per item whatever the rates, so an item's fate depends only on the seed and its
  * position. The rates are cumulative probabilities: retryable, then permanent, then corrupt.
  */
-export function drawOutcomes(n: number, rates: ItemRates, rng: Rng): Uint8Array {
-  const out = new Uint8Array(n);
+export function drawOutcome(rates: ItemRates, rng: Rng): Outcome {
+  const u = rng.next();
+  const v = rng.next();
   const r = rates.retryableErrorRate;
+  if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
   const p = r + rates.permanentErrorRate;
-  const c = p + rates.corruptRate;
-  for (let i = 0; i < n; i++) {
-    const u = rng.next();
-    const v = rng.next();
-    if (u < r) out[i] = v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
-    else if (u < p) out[i] = Outcome.Permanent;
-    else if (u < c) out[i] = v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
-  }
-  return out;
+  if (u < p) return Outcome.Permanent;
+  if (u < p + rates.corruptRate) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
+  return Outcome.Ok;
+}
+
+export function corruptionOf(o: Outcome): Corruption {
+  return o === Outcome.CorruptSchema ? 'schema' : o === Outcome.CorruptEmpty ? 'empty' : 'none';
 }
 
 /** failedBefore[k] = failures among the first k items, so progress counts are O(1) at any k. */
-export function failurePrefix(outcomes: Uint8Array): Uint32Array {
+export function failurePrefix(outcomes: ArrayLike<number>): Uint32Array {
   const prefix = new Uint32Array(outcomes.length + 1);
   for (let i = 0; i < outcomes.length; i++) prefix[i + 1] = prefix[i] + (isFailure(outcomes[i]) ? 1 : 0);
   return prefix;
 }
 
+/** ~256 KB per chunk for typical lines: big enough to stream efficiently, small enough never to spike memory. */
+const LINES_PER_CHUNK = 256;
+const LOG_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Lines appended in item order into 1 MB buffers. Any subset of them, in order, can then be taken
+ * as a list of views (`pick`), consecutive lines merged into one view.
+ */
+export class LineLog {
+  private readonly blocks: Buffer[] = [];
+  private block: Buffer = Buffer.alloc(0);
+  private used = 0;
+  /** Per item: which block, and where its line starts and ends. */
+  private readonly where: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  get length(): number {
+    return this.where.length;
+  }
+
+  append(line: string): void {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes: only a line near the end of a block needs measuring.
+    if (this.used + line.length * 3 > this.block.length) {
+      const bytes = Buffer.byteLength(line);
+      if (this.used + bytes > this.block.length) {
+        this.block = Buffer.allocUnsafe(Math.max(LOG_BLOCK_BYTES, bytes));
+        this.blocks.push(this.block);
+        this.used = 0;
+      }
+    }
+    const written = this.block.write(line, this.used, 'utf8');
+    this.where.push(this.blocks.length - 1);
+    this.starts.push(this.used);
+    this.used += written;
+    this.ends.push(this.used);
+  }
+
+  /** The lines of the items `keep` selects among the first `upTo`, in order, as buffer views. */
+  pick(upTo: number, keep: (item: number) => boolean): { chunks: Buffer[]; count: number } {
+    const chunks: Buffer[] = [];
+    let count = 0;
+    let runBlock = -1;
+    let runStart = 0;
+    let runEnd = 0;
+    const n = Math.min(upTo, this.where.length);
+    for (let i = 0; i < n; i++) {
+      if (!keep(i)) continue;
+      count += 1;
+      const block = this.where[i];
+      if (block === runBlock && this.starts[i] === runEnd) {
+        runEnd = this.ends[i];
+        continue;
+      }
+      if (runBlock >= 0) chunks.push(this.blocks[runBlock].subarray(runStart, runEnd));
+      runBlock = block;
+      runStart = this.starts[i];
+      runEnd = this.ends[i];
+    }
+    if (runBlock >= 0) chunks.push(this.blocks[runBlock].subarray(runStart, runEnd));
+    return { chunks, count };
+  }
+}
+
+/** Collects newline-terminated lines into file chunks as they come, in order. */
+export class ChunkWriter {
+  readonly chunks: Buffer[] = [];
+  private pending: string[] = [];
+  count = 0;
+
+  push(line: string): void {
+    this.pending.push(line);
+    this.count += 1;
+    if (this.pending.length >= LINES_PER_CHUNK) this.flush();
+  }
+
+  finish(): Buffer[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(Buffer.from(this.pending.join(''), 'utf8'));
+    this.pending = [];
+  }
+}
+
+/** Collects what a batch bills: one entry per answered item. */
+export class BillCollector implements BilledItems {
+  count = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  readonly hashes: string[] = [];
+  readonly corrupted: boolean[] = [];
+
+  add(inputTokens: number, outputTokens: number, hash: string, corrupted: boolean): void {
+    this.count += 1;
+    this.inputTokens += inputTokens;
+    this.outputTokens += outputTokens;
+    this.hashes.push(hash);
+    this.corrupted.push(corrupted);
+  }
+}
+
 export interface BatchResults {
-  /** Lines of the output file, each ending in a newline; joined once by the caller. */
-  output: string[];
-  errors: string[];
+  output: Buffer[];
+  errors: Buffer[];
   succeeded: number;
   failed: number;
-  inputTokens: number;
-  outputTokens: number;
-  billed: BillableRequest[];
+  billed: BillCollector;
 }
 
 type StopCode = 'batch_expired' | 'batch_cancelled' | null;
 
 /**
- * Turns items into result lines in input order, a slice at a time (`produce`), so the answers of
- * a big batch are computed in the background while it is `in_progress` instead of all at once in
- * the request that happens to observe its completion. `assemble` then only stitches lines.
+ * Answers the lines of one OpenAI batch in input order as the parser delivers them (`accept`), and
+ * stitches the output and error files once the batch stops (`assemble`).
  */
 export class ResultProducer {
-  /** Items produced so far, in input order. */
+  /** Items answered so far, in input order. */
   produced = 0;
-  private readonly texts: string[] = [];
+  /** Items seen (answered or not) and their drawn outcomes. */
+  readonly outcomes: number[] = [];
+  private readonly customIds: string[] = [];
+  /** One JSON line per produced item (answer or per-item error), in item order. */
+  private readonly log = new LineLog();
   /** Per item: 1 when its line goes to the output file (answered and billed). */
-  private readonly answered: Uint8Array;
-  private readonly inputTokens: Uint32Array;
-  private readonly outputTokens: Uint32Array;
-  private readonly corrupted: Uint8Array;
+  private readonly answered: number[] = [];
+  private readonly inputTokens: number[] = [];
+  private readonly outputTokens: number[] = [];
+  private readonly corrupted: number[] = [];
   private readonly hashes: string[] = [];
   private readonly lineId = lineIds('batch_req_');
   private readonly requestId = lineIds('req_');
   private readonly completionId = lineIds('chatcmpl-');
+  private modelJson = '';
+  private model = '';
+  /** Items past this index are recorded but not answered (cancelled, or the batch will fail). */
+  limit = Infinity;
+  private createdSec = 0;
+  private clockCheck = 0;
 
   constructor(
     private readonly endpoint: string,
-    private readonly lines: BatchLine[],
-    private readonly outcomes: Uint8Array,
-  ) {
-    const n = lines.length;
-    this.answered = new Uint8Array(n);
-    this.inputTokens = new Uint32Array(n);
-    this.outputTokens = new Uint32Array(n);
-    this.corrupted = new Uint8Array(n);
+    private readonly rates: ItemRates,
+    private readonly rng: Rng,
+  ) {}
+
+  get seen(): number {
+    return this.customIds.length;
   }
 
-  get total(): number {
-    return this.lines.length;
-  }
-
-  /** Produces items up to `upTo` (exclusive) or until `deadline`; true once `upTo` is reached. */
-  produce(upTo: number, deadline = Infinity): boolean {
-    const limit = Math.min(upTo, this.lines.length);
-    while (this.produced < limit) {
-      if ((this.produced & 63) === 0 && Date.now() >= deadline) return false;
-      this.produceItem(this.produced);
+  /** Takes the next valid input line: draws its fate and answers it now, unless past `limit`. */
+  accept(line: BatchLine, index: number): void {
+    const outcome = drawOutcome(this.rates, this.rng);
+    if (index === 0) {
+      this.model = String(line.body.model);
+      this.modelJson = JSON.stringify(this.model);
+    }
+    this.outcomes.push(outcome);
+    this.customIds.push(line.customId);
+    this.answered.push(0);
+    this.inputTokens.push(0);
+    this.outputTokens.push(0);
+    this.corrupted.push(0);
+    this.hashes.push('');
+    if (index < this.limit && this.produced === index) {
+      this.produceItem(index, line.body, outcome);
       this.produced += 1;
     }
-    return true;
   }
 
   /**
@@ -120,77 +235,60 @@ export class ResultProducer {
    * the rest did not run and go to the error file with `stopCode` (batch_expired / batch_cancelled).
    */
   assemble(processed: number, stopCode: StopCode): BatchResults {
-    this.produce(processed);
-    const res: BatchResults = {
-      output: [],
-      errors: [],
-      succeeded: 0,
-      failed: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      billed: [],
-    };
-    const n = this.lines.length;
-    const model = n > 0 ? String(this.lines[0].body.model) : '';
-    for (let i = 0; i < n; i++) {
-      if (i >= processed) {
-        res.failed += 1;
-        const line = {
-          id: this.lineId(i),
-          custom_id: this.lines[i].customId,
-          response: null,
-          error: stopError(stopCode),
-        };
-        res.errors.push(JSON.stringify(line) + '\n');
-      } else if (this.answered[i]) {
-        res.succeeded += 1;
-        res.inputTokens += this.inputTokens[i];
-        res.outputTokens += this.outputTokens[i];
-        res.output.push(this.texts[i]);
-        res.billed.push({
-          model,
-          inputTokens: this.inputTokens[i],
-          outputTokens: this.outputTokens[i],
-          bodyHash: this.hashes[i],
-          corrupted: this.corrupted[i] === 1,
-        });
-      } else {
-        res.failed += 1;
-        res.errors.push(this.texts[i]);
-      }
+    const n = this.customIds.length;
+    const done = Math.min(processed, this.produced);
+    const answered = this.answered;
+    const output = this.log.pick(done, (i) => answered[i] === 1);
+    const failed = this.log.pick(done, (i) => answered[i] === 0);
+    const billed = new BillCollector();
+    for (let i = 0; i < done; i++)
+      if (answered[i]) billed.add(this.inputTokens[i], this.outputTokens[i], this.hashes[i], this.corrupted[i] === 1);
+    // Items that never ran follow, in order, after every item that did.
+    const stopped = new ChunkWriter();
+    for (let i = done; i < n; i++) {
+      const line = { id: this.lineId(i), custom_id: this.customIds[i], response: null, error: stopError(stopCode) };
+      stopped.push(JSON.stringify(line) + '\n');
     }
-    return res;
+    return {
+      output: output.chunks,
+      errors: [...failed.chunks, ...stopped.finish()],
+      succeeded: output.count,
+      failed: failed.count + stopped.count,
+      billed,
+    };
   }
 
-  private produceItem(i: number): void {
-    const { customId, body } = this.lines[i];
-    const outcome = this.outcomes[i] as Outcome;
+  private produceItem(i: number, body: Record<string, unknown>, outcome: Outcome): void {
+    const customId = this.customIds[i];
+    // The clock is read once per 64 lines: `created` is seconds, and Date.now() per line shows in profiles.
+    if ((this.clockCheck++ & 63) === 0) this.createdSec = Math.floor(Date.now() / 1000);
     if (isFailure(outcome)) {
       const { status, error } = itemError(outcome);
       const response = { status_code: status, request_id: this.requestId(i), body: { error } };
-      this.texts[i] = JSON.stringify({ id: this.lineId(i), custom_id: customId, response, error: null }) + '\n';
+      this.log.append(JSON.stringify({ id: this.lineId(i), custom_id: customId, response, error: null }) + '\n');
       return;
     }
     const hash = requestHash(body);
-    const model = String(body.model);
-    let responseBody: object;
-    if (this.endpoint === '/v1/embeddings') {
+    let bodyJson: string;
+    if (this.endpoint.endsWith('/embeddings')) {
       const answer = answerEmbeddings(body);
-      responseBody = embeddingObject(model, answer, body.encoding_format);
+      bodyJson = JSON.stringify(embeddingObject(this.model, answer, body.encoding_format));
       this.inputTokens[i] = answer.promptTokens;
     } else {
-      const corruption: Corruption =
-        outcome === Outcome.CorruptSchema ? 'schema' : outcome === Outcome.CorruptEmpty ? 'empty' : 'none';
+      const corruption = corruptionOf(outcome);
       const answer = answerChat(body, corruption, hash);
-      responseBody = chatCompletionObject(this.completionId(i), unixSeconds(Date.now()), model, answer);
+      bodyJson = chatCompletionJson(this.completionId(i), this.createdSec, this.modelJson, answer);
       this.inputTokens[i] = answer.usage.prompt_tokens;
       this.outputTokens[i] = answer.usage.completion_tokens;
       this.corrupted[i] = corruption === 'none' ? 0 : 1;
     }
     this.answered[i] = 1;
     this.hashes[i] = hash;
-    const response = { status_code: 200, request_id: this.requestId(i), body: responseBody };
-    this.texts[i] = JSON.stringify({ id: this.lineId(i), custom_id: customId, response, error: null }) + '\n';
+    // Built by hand around the precomputed body: the same bytes JSON.stringify would give, at a fraction of the cost.
+    this.log.append(
+      `{"id":"${this.lineId(i)}","custom_id":${JSON.stringify(customId)},"response":{"status_code":200,` +
+        `"request_id":"${this.requestId(i)}","body":${bodyJson}},"error":null}\n`,
+    );
   }
 }
 

@@ -1,22 +1,26 @@
 // The Batch API's state machine. The wall clock drives it, lazily: every read first moves a batch
 // to where the clock says it should be (validating -> in_progress -> finalizing -> completed, or
 // failed / expired / cancelling -> cancelled). Transition times come from the profile snapshot
-// taken at creation, so a profile change never rewrites a running batch. The CPU work (parsing,
-// answering) runs in background slices, and a transition also waits for it: a huge batch on a slow
-// machine takes longer than its profile says rather than freezing the server in one request.
+// taken at creation, so a profile change never rewrites a running batch. The CPU work (parsing and
+// answering each line as it is parsed) runs in background slices, and a transition also waits for
+// it: a huge batch on a slow machine takes longer than its profile says rather than freezing the
+// server in one request.
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { ResultProducer, drawOutcomes, failurePrefix, type ItemRates } from './batch-results';
+import { ResultProducer, failurePrefix, type ItemRates } from './batch-results';
 import { SlicedTask } from './background';
 import { ApiError, invalidRequest, notFound } from './errors';
 import type { FileStore } from './files';
 import { unixSeconds } from './http-util';
 import { randomId } from './ids';
-import type { LedgerBook } from './ledger';
+import type { LedgerBook, Provider } from './ledger';
 import type { Profile } from './profile';
 import type { Rng } from './random';
 
 export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
+/** Azure OpenAI's batch endpoints drop the version prefix (its lines say `"url": "/chat/completions"`). */
+export const AZURE_BATCH_ENDPOINTS = ['/chat/completions', '/embeddings', ...BATCH_ENDPOINTS];
 const COMPLETION_WINDOW_SEC = 24 * 3600;
+const FINAL = new Set<BatchStatus>(['completed', 'failed', 'expired', 'cancelled']);
 
 export type BatchStatus =
   'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
@@ -27,21 +31,26 @@ type Stamp =
 /** A batch's own fate, drawn once at creation. */
 type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
 
-/** The CPU side of a batch: parse the input, draw item outcomes, produce answers (in the background). */
+/**
+ * The CPU side of a batch: parse the input and answer each line as it is parsed (in the
+ * background). Answers are drawn and produced speculatively during `validating`; if the file turns
+ * out invalid they are thrown away with it.
+ */
 interface Work {
   parser: BatchInputParser;
+  producer: ResultProducer;
   task: SlicedTask;
   /** Set once the input parsed cleanly. */
-  items?: { count: number; outcomes: Uint8Array; failedBefore: Uint32Array; producer: ResultProducer };
+  items?: { count: number; failedBefore: Uint32Array };
   /** Set when the input was invalid. */
   invalid?: BatchLineError[];
-  /** When the background finished parsing, and finished producing every answer the batch needs. */
+  /** When the background finished parsing (and so answering: the two go together). */
   parsedAt?: number;
-  producedAt?: number;
 }
 
 interface BatchRecord {
   id: string;
+  provider: Provider;
   endpoint: string;
   inputFileId: string;
   completionWindow: string;
@@ -80,7 +89,13 @@ export class BatchStore {
     private readonly ledger: LedgerBook,
   ) {}
 
-  create(params: CreateBatchParams, profile: Profile, rng: Rng, nowMs: number): BatchRecord {
+  create(
+    params: CreateBatchParams,
+    profile: Profile,
+    rng: Rng,
+    nowMs: number,
+    provider: Provider = 'openai',
+  ): BatchRecord {
     const { input_file_id: fileId, endpoint, completion_window: window } = params;
     if (typeof fileId !== 'string' || fileId === '')
       throw invalidRequest(
@@ -90,9 +105,10 @@ export class BatchStore {
       );
     if (typeof endpoint !== 'string' || endpoint === '')
       throw invalidRequest("Missing required parameter: 'endpoint'.", 'endpoint', 'missing_required_parameter');
-    if (!BATCH_ENDPOINTS.includes(endpoint))
+    const endpoints = provider === 'azure' ? AZURE_BATCH_ENDPOINTS : BATCH_ENDPOINTS;
+    if (!endpoints.includes(endpoint))
       throw invalidRequest(
-        `Invalid value for 'endpoint': the simulator supports ${BATCH_ENDPOINTS.join(' and ')}.`,
+        `Invalid value for 'endpoint': the simulator supports ${endpoints.join(', ')}.`,
         'endpoint',
         'invalid_value',
       );
@@ -131,10 +147,9 @@ export class BatchStore {
           : { kind: 'complete' };
 
     const { validatingMs, completionMs } = profile.batch;
-    // The file's chunks are captured now: deleting the file later does not change the batch.
-    const parser = new BatchInputParser(Buffer.concat(file.chunks), endpoint);
     const record: BatchRecord = {
       id: randomId('batch_', 24),
+      provider,
       endpoint,
       inputFileId: fileId,
       completionWindow: window,
@@ -148,7 +163,14 @@ export class BatchStore {
       status: 'validating',
       stamps: {},
     };
-    const work: Work = { parser, task: new SlicedTask((deadline) => this.work(record, work, deadline)) };
+    // The file's chunks are captured now (not copied): deleting the file later does not change the batch.
+    const producer = new ResultProducer(endpoint, record.rates, batchRng);
+    // A batch fated to fail needs no answers (and the parser stops handing over lines once the file is bad).
+    if (fate.kind === 'fail') producer.limit = 0;
+    const parser = new BatchInputParser(file.chunks, file.bytes, endpoint, (line, index) =>
+      producer.accept(line, index),
+    );
+    const work: Work = { parser, producer, task: new SlicedTask((deadline) => this.work(record, work, deadline)) };
     record.work = work;
     work.task.start();
     this.batches.set(record.id, record);
@@ -168,6 +190,7 @@ export class BatchStore {
     switch (b.status) {
       case 'validating':
         b.stoppedAt = 0;
+        if (b.work) b.work.producer.limit = 0;
         break;
       case 'in_progress':
         b.stoppedAt = this.progress(b, nowMs);
@@ -209,6 +232,14 @@ export class BatchStore {
     for (const b of this.batches.values()) this.advance(b, nowMs);
   }
 
+  /** Batches not yet in a final state (after bringing them up to date). */
+  pending(nowMs: number): number {
+    this.advanceAll(nowMs);
+    let n = 0;
+    for (const b of this.batches.values()) if (!FINAL.has(b.status)) n += 1;
+    return n;
+  }
+
   /** Stops background work (server closing); a later read still finishes a batch, synchronously. */
   stopBackground(): void {
     for (const b of this.batches.values()) b.work?.task.stop();
@@ -247,10 +278,8 @@ export class BatchStore {
           continue;
         }
         case 'in_progress': {
-          // Likewise processing ends when its time is up and the answers really exist.
-          const producedAt = b.work?.producedAt;
-          if (producedAt === undefined && b.work?.task.running) return;
-          const at = Math.max((b.stamps.in_progress_at ?? b.createdAtMs) + b.timing.completionMs, producedAt ?? 0);
+          // The answers exist by now (they are produced while parsing): processing ends when its time is up.
+          const at = (b.stamps.in_progress_at ?? b.createdAtMs) + b.timing.completionMs;
           if (now < at) return;
           if (b.fate.kind === 'expire') {
             b.status = 'expired';
@@ -287,33 +316,22 @@ export class BatchStore {
     }
   }
 
-  /** One background slice: parse the input, then produce the answers the batch will need. */
+  /** One background slice: parse (and so answer) more of the input. */
   private work(b: BatchRecord, work: Work, deadline: number): boolean {
-    if (!work.items && !work.invalid) {
-      if (!work.parser.step(deadline)) return false;
-      this.onParsed(b, work);
-    }
-    if (work.items && b.fate.kind !== 'fail' && !work.items.producer.produce(this.expireCount(b), deadline))
-      return false;
-    work.producedAt = Date.now();
+    if (work.items || work.invalid) return true;
+    if (!work.parser.step(deadline)) return false;
+    this.onParsed(b, work);
     return true;
   }
 
   private onParsed(b: BatchRecord, work: Work): void {
     const input = work.parser.result();
+    work.parsedAt = Date.now();
     if (!input.ok) {
       work.invalid = input.errors;
-      work.parsedAt = Date.now();
       return;
     }
-    work.parsedAt = Date.now();
-    const outcomes = drawOutcomes(input.lines.length, b.rates, b.rng);
-    work.items = {
-      count: input.lines.length,
-      outcomes,
-      failedBefore: failurePrefix(outcomes),
-      producer: new ResultProducer(b.endpoint, input.lines, outcomes),
-    };
+    work.items = { count: input.count, failedBefore: failurePrefix(work.producer.outcomes) };
     b.model = input.model;
   }
 
@@ -354,7 +372,7 @@ export class BatchStore {
     if (started === undefined) return 0;
     const share = b.timing.completionMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.timing.completionMs));
     // Never report more than has really been answered.
-    const produced = b.work?.items?.producer.produced ?? 0;
+    const produced = b.work?.producer.produced ?? 0;
     return Math.min(this.expireCount(b), Math.floor(n * share), produced);
   }
 
@@ -365,31 +383,32 @@ export class BatchStore {
     stopCode: 'batch_expired' | 'batch_cancelled' | null,
     at: number,
   ): void {
-    const items = b.work?.items;
-    b.work?.task.stop();
-    // The parsed lines and answers are no longer needed; a long session must not hold every prompt.
+    const work = b.work;
+    const items = work?.items;
+    work?.task.stop();
+    // The answers are no longer needed once in files; a long session must not hold every prompt.
     b.work = undefined;
-    if (!items) return;
+    if (!work || !items) return;
     b.stoppedAt = processed;
-    const results = items.producer.assemble(processed, stopCode);
+    const results = work.producer.assemble(processed, stopCode);
     const createdAtSec = unixSeconds(at);
     if (results.output.length > 0)
       b.outputFileId = this.files.add({
         filename: `${b.id}_output.jsonl`,
         purpose: 'batch_output',
-        chunks: [Buffer.from(results.output.join(''), 'utf8')],
+        chunks: results.output,
         createdAtSec,
       }).id;
     if (results.errors.length > 0)
       b.errorFileId = this.files.add({
         filename: `${b.id}_error.jsonl`,
         purpose: 'batch_output',
-        chunks: [Buffer.from(results.errors.join(''), 'utf8')],
+        chunks: results.errors,
         createdAtSec,
       }).id;
-    for (const req of results.billed) this.ledger.bill('batch', req);
+    this.ledger.billMany('batch', b.provider, b.model ?? '', results.billed);
     b.counts = { total: items.count, completed: results.succeeded, failed: results.failed };
-    b.usage = { input: results.inputTokens, output: results.outputTokens };
+    b.usage = { input: results.billed.inputTokens, output: results.billed.outputTokens };
   }
 
   private countsAt(b: BatchRecord, now: number): { total: number; completed: number; failed: number } {

@@ -1,7 +1,7 @@
 // A deterministic stand-in for a model. The answer is a pure function of the request (a hash of
 // its canonical body seeds the choices), so a retried request gets the same answer and tests can
 // predict outputs. Free text echoes the prompt, so a test can see which item an output belongs to.
-import { canonicalJson, requestHash } from './canonical';
+import { canonicalJson, hashSeed, requestHash } from './canonical';
 import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
 import { Rng, seedFromString } from './random';
 
@@ -68,7 +68,7 @@ export function answerChat(
   corruption: Corruption = 'none',
   hash: string = requestHash(body),
 ): ChatAnswer {
-  const rng = new Rng(parseInt(hash.slice(0, 8), 16));
+  const rng = new Rng(hashSeed(hash));
   const schema = responseSchema(body);
   const format = (body.response_format as { type?: unknown } | undefined)?.type;
   const echo = `Answer to: ${lastUserText(body.messages).slice(0, ECHO_CHARS)}`;
@@ -129,6 +129,24 @@ export function chatCompletionObject(id: string, createdSec: number, model: stri
     service_tier: 'default',
     system_fingerprint: 'fp_simulator',
   };
+}
+
+/**
+ * chatCompletionObject as JSON text, written out by hand for the batch hot path: the same bytes as
+ * `JSON.stringify(chatCompletionObject(id, createdSec, model, answer))` (a unit test holds it to
+ * that) without building and walking the object. `modelJson` is the model id already as JSON.
+ */
+export function chatCompletionJson(id: string, createdSec: number, modelJson: string, answer: ChatAnswer): string {
+  const u = answer.usage;
+  return (
+    `{"id":"${id}","object":"chat.completion","created":${createdSec},"model":${modelJson},` +
+    `"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(answer.content)},` +
+    `"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],` +
+    `"usage":{"prompt_tokens":${u.prompt_tokens},"completion_tokens":${u.completion_tokens},` +
+    `"total_tokens":${u.total_tokens},"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},` +
+    `"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,` +
+    `"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_simulator"}`
+  );
 }
 
 export interface EmbeddingAnswer {

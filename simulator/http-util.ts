@@ -6,14 +6,14 @@ import { ApiError, invalidRequest } from './errors';
 /** Chat and batch bodies are small; a cap keeps a runaway client from exhausting memory. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) {
+    if (size > maxBytes) {
       req.resume();
-      throw new ApiError(413, 'Request body too large.', 'invalid_request_error');
+      throw new ApiError(413, `Request body too large: the limit is ${maxBytes} bytes.`, 'invalid_request_error');
     }
     chunks.push(chunk);
   }
@@ -51,10 +51,6 @@ export function sendJson(
     'content-length': Buffer.byteLength(payload),
   });
   res.end(payload);
-}
-
-export function sendError(res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(res, err.status, err.body(), { ...headers, ...err.headers });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 // What the simulator billed. Tests and benchmarks compare it with the pipeline's own accounting
 // to prove that nothing was billed twice: `doubleBilled` counts a request body billed again after
 // an earlier, uncorrupted answer to the same body had already been billed (re-asking after a
-// corrupted answer is legitimate, re-asking after a good one is waste).
+// corrupted answer is legitimate, re-asking after a good one is waste). A sync answer whose
+// response was lost (http.lostResponseRate) never reached the client, so it counts as not good.
 import { costUsd, type PriceMode } from '../common/pricing';
 
 export interface LedgerTotals {
@@ -11,31 +12,53 @@ export interface LedgerTotals {
   costUsd: number;
 }
 
+/** Who the request was billed as: the path family it came in on. */
+export type Provider = 'openai' | 'azure' | 'anthropic';
+
+export interface ProviderTotals extends LedgerTotals {
+  byModel: Record<string, LedgerTotals>;
+}
+
 export interface Ledger extends LedgerTotals {
   batchesCreated: number;
   doubleBilled: number;
   byModel: Record<string, LedgerTotals>;
   byMode: Record<PriceMode, LedgerTotals>;
+  /** Only providers that billed something appear. */
+  byProvider: Partial<Record<Provider, ProviderTotals>>;
 }
 
 export interface BillableRequest {
   model: string;
   inputTokens: number;
   outputTokens: number;
-  /** requestHash() of the canonical body. */
+  /** requestHash() of the body. */
   bodyHash: string;
   corrupted: boolean;
+}
+
+/** Many answered requests of one batch (one model), billed in one go. */
+export interface BilledItems {
+  count: number;
+  inputTokens: number;
+  outputTokens: number;
+  hashes: readonly string[];
+  corrupted: readonly boolean[];
 }
 
 function emptyTotals(): LedgerTotals {
   return { requestsBilled: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-function add(t: LedgerTotals, inputTokens: number, outputTokens: number, cost: number): void {
-  t.requestsBilled += 1;
+function add(t: LedgerTotals, requests: number, inputTokens: number, outputTokens: number, cost: number): void {
+  t.requestsBilled += requests;
   t.inputTokens += inputTokens;
   t.outputTokens += outputTokens;
   t.costUsd += cost;
+}
+
+function rounded(t: LedgerTotals): LedgerTotals {
+  return { ...t, costUsd: roundUsd(t.costUsd) };
 }
 
 export class LedgerBook {
@@ -44,6 +67,7 @@ export class LedgerBook {
   private readonly totals = emptyTotals();
   private readonly byModel = new Map<string, LedgerTotals>();
   private readonly byMode: Record<PriceMode, LedgerTotals> = { batch: emptyTotals(), sync: emptyTotals() };
+  private readonly byProvider = new Map<Provider, { totals: LedgerTotals; byModel: Map<string, LedgerTotals> }>();
   /** Hashes of bodies that already got a billed, uncorrupted answer. */
   private readonly answered = new Set<string>();
 
@@ -51,32 +75,56 @@ export class LedgerBook {
     this.batchesCreated += 1;
   }
 
-  bill(mode: PriceMode, req: BillableRequest): void {
-    const cost = costUsd(req.model, mode, req.inputTokens, req.outputTokens);
-    add(this.totals, req.inputTokens, req.outputTokens, cost);
-    add(this.byMode[mode], req.inputTokens, req.outputTokens, cost);
-    let perModel = this.byModel.get(req.model);
-    if (!perModel) this.byModel.set(req.model, (perModel = emptyTotals()));
-    add(perModel, req.inputTokens, req.outputTokens, cost);
-    if (this.answered.has(req.bodyHash)) this.doubleBilled += 1;
-    else if (!req.corrupted) this.answered.add(req.bodyHash);
+  bill(mode: PriceMode, provider: Provider, req: BillableRequest): void {
+    this.billMany(mode, provider, req.model, {
+      count: 1,
+      inputTokens: req.inputTokens,
+      outputTokens: req.outputTokens,
+      hashes: [req.bodyHash],
+      corrupted: [req.corrupted],
+    });
+  }
+
+  /** Prices are linear in tokens, so a batch is priced once on its sums rather than per request. */
+  billMany(mode: PriceMode, provider: Provider, model: string, items: BilledItems): void {
+    if (items.count === 0) return;
+    const { count, inputTokens, outputTokens } = items;
+    const cost = costUsd(model, mode, inputTokens, outputTokens);
+    add(this.totals, count, inputTokens, outputTokens, cost);
+    add(this.byMode[mode], count, inputTokens, outputTokens, cost);
+    add(totalsIn(this.byModel, model), count, inputTokens, outputTokens, cost);
+    let perProvider = this.byProvider.get(provider);
+    if (!perProvider) this.byProvider.set(provider, (perProvider = { totals: emptyTotals(), byModel: new Map() }));
+    add(perProvider.totals, count, inputTokens, outputTokens, cost);
+    add(totalsIn(perProvider.byModel, model), count, inputTokens, outputTokens, cost);
+    for (let i = 0; i < items.hashes.length; i++) {
+      const hash = items.hashes[i];
+      if (this.answered.has(hash)) this.doubleBilled += 1;
+      else if (!items.corrupted[i]) this.answered.add(hash);
+    }
   }
 
   snapshot(): Ledger {
     return {
       batchesCreated: this.batchesCreated,
-      ...this.totals,
-      costUsd: roundUsd(this.totals.costUsd),
+      ...rounded(this.totals),
       doubleBilled: this.doubleBilled,
-      byModel: Object.fromEntries(
-        [...this.byModel].map(([model, t]) => [model, { ...t, costUsd: roundUsd(t.costUsd) }]),
+      byModel: Object.fromEntries([...this.byModel].map(([model, t]) => [model, rounded(t)])),
+      byMode: { batch: rounded(this.byMode.batch), sync: rounded(this.byMode.sync) },
+      byProvider: Object.fromEntries(
+        [...this.byProvider].map(([provider, p]) => [
+          provider,
+          { ...rounded(p.totals), byModel: Object.fromEntries([...p.byModel].map(([m, t]) => [m, rounded(t)])) },
+        ]),
       ),
-      byMode: {
-        batch: { ...this.byMode.batch, costUsd: roundUsd(this.byMode.batch.costUsd) },
-        sync: { ...this.byMode.sync, costUsd: roundUsd(this.byMode.sync.costUsd) },
-      },
     };
   }
+}
+
+function totalsIn(map: Map<string, LedgerTotals>, model: string): LedgerTotals {
+  let t = map.get(model);
+  if (!t) map.set(model, (t = emptyTotals()));
+  return t;
 }
 
 /** Sums of tiny per-request costs drift in the last bits; 1e-9 USD is far below any price. */

@@ -35,8 +35,9 @@ async function listFiles({ url, state }: RouteContext): Promise<Reply> {
     json: {
       object: 'list',
       data: page.data.map(fileObject),
-      first_id: page.data[0]?.id ?? null,
-      last_id: page.data[page.data.length - 1]?.id ?? null,
+      // The spec requires both as strings; an empty page has no id to give, so it gets ''.
+      first_id: page.data[0]?.id ?? '',
+      last_id: page.data[page.data.length - 1]?.id ?? '',
       has_more: page.hasMore,
     },
   };
@@ -56,12 +57,12 @@ async function fileContent({ params, state }: RouteContext): Promise<Reply> {
   return { status: 200, chunks: file.chunks, headers: { 'content-type': 'application/octet-stream' } };
 }
 
-async function createBatch({ req, state }: RouteContext): Promise<Reply> {
+async function createBatch({ req, state, provider }: RouteContext): Promise<Reply> {
   const body = await readJson(req);
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalidRequest('The request body must be a JSON object.');
   const now = state.now();
-  const batch = state.batches.create(body, state.profile, state.batchRng, now);
+  const batch = state.batches.create(body, state.profile, state.batchRng, now, provider);
   return { status: 200, json: state.batches.toJson(batch, now) };
 }
 
@@ -89,6 +90,21 @@ async function listBatches({ url, state }: RouteContext): Promise<Reply> {
     },
   };
 }
+
+/** The handlers by name, for the Azure paths that reuse them under /openai. */
+export const openaiHandlers = {
+  uploadFile,
+  listFiles,
+  getFile,
+  deleteFile,
+  fileContent,
+  createBatch,
+  listBatches,
+  getBatch,
+  cancelBatch,
+  chatCompletions,
+  embeddings,
+};
 
 export const openaiRoutes: Route[] = [
   { method: 'POST', pattern: /^\/v1\/files$/, handle: uploadFile },

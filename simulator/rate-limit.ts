@@ -1,6 +1,8 @@
 // Sync-lane rate limits (profile sync.rpm / sync.tpm) over a sliding 60-second window, answered
-// the way OpenAI answers: 429 with `retry-after` and the `x-ratelimit-*` headers, so the
-// pipeline's backoff is exercised against the same signals it will see in production.
+// the way each provider answers: 429 with `retry-after` and OpenAI's `x-ratelimit-*` or
+// Anthropic's `anthropic-ratelimit-*` headers, so the pipeline's backoff is exercised against the
+// same signals it will see in production. Each provider has its own window, as each real
+// service counts only its own traffic.
 const WINDOW_MS = 60_000;
 
 export interface LimitVerdict {
@@ -8,7 +10,19 @@ export interface LimitVerdict {
   /** Which limit refused the request (OpenAI's error `type`). */
   kind?: 'requests' | 'tokens';
   retryAfterMs: number;
+  /** OpenAI's `x-ratelimit-*` headers (empty when no limit is set). */
   headers: Record<string, string>;
+  window: WindowState;
+}
+
+/** Where the window stands after the verdict: what the headers of either provider report. */
+export interface WindowState {
+  rpm: number;
+  tpm: number;
+  remainingRequests: number;
+  remainingTokens: number;
+  /** Milliseconds until the oldest counted request leaves the window. */
+  resetMs: number;
 }
 
 export class SlidingWindowLimiter {
@@ -18,7 +32,13 @@ export class SlidingWindowLimiter {
 
   /** Checks and, when admitted, records the request. Rejected requests do not use up the window. */
   admit(now: number, tokens: number, rpm: number, tpm: number): LimitVerdict {
-    if (rpm <= 0 && tpm <= 0) return { ok: true, retryAfterMs: 0, headers: {} };
+    if (rpm <= 0 && tpm <= 0)
+      return {
+        ok: true,
+        retryAfterMs: 0,
+        headers: {},
+        window: { rpm, tpm, remainingRequests: 0, remainingTokens: 0, resetMs: 0 },
+      };
     this.prune(now);
     const count = this.events.length - this.head;
     let kind: 'requests' | 'tokens' | undefined;
@@ -34,7 +54,8 @@ export class SlidingWindowLimiter {
       this.events.push({ at: now, tokens });
       this.tokensInWindow += tokens;
     }
-    return { ok: !kind, kind, retryAfterMs: Math.max(1, retryAfterMs), headers: this.headers(now, rpm, tpm) };
+    const window = this.window(now, rpm, tpm);
+    return { ok: !kind, kind, retryAfterMs: Math.max(1, retryAfterMs), headers: openaiHeaders(window), window };
   }
 
   clear(): void {
@@ -65,22 +86,50 @@ export class SlidingWindowLimiter {
     return WINDOW_MS;
   }
 
-  private headers(now: number, rpm: number, tpm: number): Record<string, string> {
-    const h: Record<string, string> = {};
+  private window(now: number, rpm: number, tpm: number): WindowState {
     const oldest = this.head < this.events.length ? this.events[this.head].at : now;
-    const reset = `${Math.max(0, oldest + WINDOW_MS - now) / 1000}s`;
-    if (rpm > 0) {
-      h['x-ratelimit-limit-requests'] = String(rpm);
-      h['x-ratelimit-remaining-requests'] = String(Math.max(0, rpm - (this.events.length - this.head)));
-      h['x-ratelimit-reset-requests'] = reset;
-    }
-    if (tpm > 0) {
-      h['x-ratelimit-limit-tokens'] = String(tpm);
-      h['x-ratelimit-remaining-tokens'] = String(Math.max(0, tpm - this.tokensInWindow));
-      h['x-ratelimit-reset-tokens'] = reset;
-    }
-    return h;
+    return {
+      rpm,
+      tpm,
+      remainingRequests: Math.max(0, rpm - (this.events.length - this.head)),
+      remainingTokens: Math.max(0, tpm - this.tokensInWindow),
+      resetMs: Math.max(0, oldest + WINDOW_MS - now),
+    };
   }
+}
+
+function openaiHeaders(w: WindowState): Record<string, string> {
+  const h: Record<string, string> = {};
+  const reset = `${w.resetMs / 1000}s`;
+  if (w.rpm > 0) {
+    h['x-ratelimit-limit-requests'] = String(w.rpm);
+    h['x-ratelimit-remaining-requests'] = String(w.remainingRequests);
+    h['x-ratelimit-reset-requests'] = reset;
+  }
+  if (w.tpm > 0) {
+    h['x-ratelimit-limit-tokens'] = String(w.tpm);
+    h['x-ratelimit-remaining-tokens'] = String(w.remainingTokens);
+    h['x-ratelimit-reset-tokens'] = reset;
+  }
+  return h;
+}
+
+/** Anthropic's headers: limits, what remains, and RFC 3339 reset times; tokens also as input tokens. */
+export function anthropicRateHeaders(w: WindowState, nowMs: number): Record<string, string> {
+  const h: Record<string, string> = {};
+  const reset = new Date(nowMs + w.resetMs).toISOString();
+  if (w.rpm > 0) {
+    h['anthropic-ratelimit-requests-limit'] = String(w.rpm);
+    h['anthropic-ratelimit-requests-remaining'] = String(w.remainingRequests);
+    h['anthropic-ratelimit-requests-reset'] = reset;
+  }
+  if (w.tpm > 0)
+    for (const kind of ['tokens', 'input-tokens']) {
+      h[`anthropic-ratelimit-${kind}-limit`] = String(w.tpm);
+      h[`anthropic-ratelimit-${kind}-remaining`] = String(w.remainingTokens);
+      h[`anthropic-ratelimit-${kind}-reset`] = reset;
+    }
+  return h;
 }
 
 /** OpenAI sends both: whole seconds for generic clients, milliseconds for its own SDKs. */

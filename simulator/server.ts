@@ -1,20 +1,27 @@
-// The simulator's HTTP server (node:http, no framework): one port for the OpenAI paths under /v1
-// and the admin API under /_sim. Every /v1 call passes the fault gate first (latency, outages,
-// 500s before doing anything) and may lose its response after taking effect; /_sim never does.
+// The simulator's HTTP server (node:http, no framework): one port for the OpenAI and Anthropic paths
+// under /v1, Azure OpenAI's under /openai, and the admin API under /_sim. Every provider call
+// passes the fault gate first (latency, outages, 500s before doing anything) and may lose its
+// response after taking effect; /_sim never does. Errors and request-id headers take the shape of
+// the provider whose path was called.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
+import { anthropicRoutes } from './anthropic-routes';
+import { azureRoutes } from './azure-routes';
 import { ApiError, notFound, serverError, serviceUnavailable } from './errors';
-import { drain, sendError, sendJson, sleep } from './http-util';
+import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
-import type { Ledger } from './ledger';
+import type { Ledger, Provider } from './ledger';
 import { openaiRoutes } from './openai-routes';
 import type { Reply, Route } from './routes-types';
 import { SimulatorState } from './state';
 
 export interface RunningSimulator {
-  /** `http://127.0.0.1:PORT`: no trailing slash and no `/v1` (SDKs take `${url}/v1`). */
+  /**
+   * `http://127.0.0.1:PORT`, no trailing slash: the `baseURL` of Anthropic's SDK and the `endpoint`
+   * of AzureOpenAI; the OpenAI SDK takes `${url}/v1`.
+   */
   url: string;
   port: number;
   ledger(): Ledger;
@@ -33,6 +40,23 @@ export interface StartOptions {
 }
 
 export const DEFAULT_SIMULATOR_PORT = 8089;
+
+type Family = Provider | 'admin';
+
+/** Which path family a path belongs to: decides the routes, the fault gate and the error shape. */
+function familyOf(path: string): Family {
+  if (path.startsWith('/_sim/')) return 'admin';
+  if (path.startsWith('/openai/') || path === '/openai') return 'azure';
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
+  return 'openai';
+}
+
+const ROUTES: Record<Family, Route[]> = {
+  admin: adminRoutes,
+  openai: openaiRoutes,
+  azure: azureRoutes,
+  anthropic: anthropicRoutes,
+};
 
 function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
   for (const route of routes) {
@@ -63,23 +87,46 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
   Readable.from(reply.chunks).pipe(res);
 }
 
+function headersFor(family: Family): Record<string, string> {
+  switch (family) {
+    case 'anthropic':
+      return { 'request-id': randomId('req_01', 22) };
+    case 'azure': {
+      const id = randomId('', 32);
+      return { 'x-request-id': id, 'apim-request-id': id };
+    }
+    default:
+      return { 'x-request-id': randomId('req_', 32), 'openai-processing-ms': '1' };
+  }
+}
+
+function sendError(res: ServerResponse, err: ApiError, family: Family, headers: Record<string, string>): void {
+  const body = family === 'anthropic' ? err.anthropicBody(headers['request-id'] ?? null) : err.body();
+  // Anthropic's overload is 529; an outage there is one too, where OpenAI answers 503.
+  const status = family === 'anthropic' && err.code === 'service_unavailable' ? 529 : err.status;
+  sendJson(res, status, body, { ...headers, ...err.headers });
+}
+
 async function handle(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const headers = { 'x-request-id': randomId('req_', 32), 'openai-processing-ms': '1' };
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://simulator');
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  const family = familyOf(path);
+  const headers = headersFor(family);
 
   const fail = async (err: ApiError) => {
     await drain(req);
-    if (!res.headersSent) sendError(res, err, headers);
+    if (!res.headersSent) sendError(res, err, family, headers);
   };
 
-  const isAdmin = path.startsWith('/_sim/');
-  const found = match(isAdmin ? adminRoutes : openaiRoutes, method, path);
+  const found = match(ROUTES[family], method, path);
   if (!found) return fail(notFound(`Invalid URL (${method} ${url.pathname})`));
+  // Azure refuses any call without an api-version, the way it refuses an unknown resource.
+  if (family === 'azure' && !url.searchParams.get('api-version'))
+    return fail(new ApiError(404, 'Resource not found', 'invalid_request_error', 'api-version', '404'));
 
   let lostResponse = false;
-  if (!isAdmin) {
+  if (family !== 'admin') {
     const { http } = state.profile;
     await sleep(http.latencyMs);
     if (state.inOutage(state.now())) return fail(serviceUnavailable());
@@ -88,9 +135,19 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     lostResponse = state.httpRng.chance(http.lostResponseRate);
   }
 
+  const provider: Provider = family === 'admin' ? 'openai' : family;
+  const origin = `http://${req.headers.host ?? 'localhost'}`;
   let reply: Reply;
   try {
-    reply = await found.route.handle({ req, url, params: found.params, state });
+    reply = await found.route.handle({
+      req,
+      url,
+      params: found.params,
+      state,
+      provider,
+      origin,
+      responseLost: lostResponse,
+    });
   } catch (err) {
     return fail(err instanceof ApiError ? err : internal(err));
   }
@@ -107,7 +164,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   const state = new SimulatorState(opts.profile);
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, internal(err));
+      if (!res.headersSent) sendJson(res, 500, internal(err).body());
       else res.destroy();
     });
   });
@@ -129,7 +186,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     url: `http://${urlHost}:${port}`,
     port,
     ledger: () => {
-      state.batches.advanceAll(state.now());
+      state.advanceAll(state.now());
       return state.ledger.snapshot();
     },
     setProfile: (profile) => {
@@ -138,7 +195,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     reset: () => state.reset(),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        state.batches.stopBackground();
+        state.stopBackground();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,9 +1,10 @@
 // Everything one simulator instance remembers: the profile, the seeded fault streams, the file and
 // batch stores and the ledger. Reset and profile changes go through here so that "reseed" and
 // "restart the outage clock" always happen together.
+import { MessageBatchStore } from './anthropic-batches';
 import { BatchStore } from './batches';
 import { FileStore } from './files';
-import { LedgerBook } from './ledger';
+import { LedgerBook, type Provider } from './ledger';
 import { parseProfile, type Profile } from './profile';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
@@ -16,7 +17,9 @@ export class SimulatorState {
   files = new FileStore();
   ledger = new LedgerBook();
   batches = new BatchStore(this.files, this.ledger);
-  readonly limiter = new SlidingWindowLimiter();
+  messageBatches = new MessageBatchStore(this.ledger);
+  /** One sync rate-limit window per provider: each real service counts only its own traffic. */
+  private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
   httpRng!: Rng;
   batchRng!: Rng;
@@ -37,10 +40,30 @@ export class SimulatorState {
   }
 
   reset(): void {
+    this.batches.clear();
+    this.messageBatches.clear();
     this.files = new FileStore();
     this.ledger = new LedgerBook();
     this.batches = new BatchStore(this.files, this.ledger);
+    this.messageBatches = new MessageBatchStore(this.ledger);
     this.reseed();
+  }
+
+  limiter(provider: Provider): SlidingWindowLimiter {
+    let limiter = this.limiters.get(provider);
+    if (!limiter) this.limiters.set(provider, (limiter = new SlidingWindowLimiter()));
+    return limiter;
+  }
+
+  /** Brings every batch of either API up to date (so the ledger bills what finished unpolled). */
+  advanceAll(now: number): void {
+    this.batches.advanceAll(now);
+    this.messageBatches.advanceAll(now);
+  }
+
+  stopBackground(): void {
+    this.batches.stopBackground();
+    this.messageBatches.stopBackground();
   }
 
   inOutage(now: number): boolean {
@@ -53,7 +76,7 @@ export class SimulatorState {
     this.httpRng = streamRng(seed, 'http');
     this.batchRng = streamRng(seed, 'batch');
     this.syncRng = streamRng(seed, 'sync');
-    this.limiter.clear();
+    for (const limiter of this.limiters.values()) limiter.clear();
     this.epochMs = this.now();
   }
 }

@@ -1,13 +1,15 @@
-// The synchronous lane: POST /v1/chat/completions and /v1/embeddings. Billed at the sync price,
-// slowed by sync.latencyMs, limited by sync.rpm/tpm, and subject to the same per-item faults as
-// batch lines (drawn per attempt), so strike 3 meets failures too.
+// The synchronous lane: POST /v1/chat/completions and /v1/embeddings (and their Azure twins under a
+// deployment). Billed at the sync price, slowed by sync.latencyMs, limited by sync.rpm/tpm, and
+// subject to the same per-item faults as batch lines (drawn per attempt), so strike 3 meets
+// failures too.
 import { requestHash } from './canonical';
 import { ApiError, invalidRequest } from './errors';
-import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject, type Corruption } from './fake-model';
+import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject } from './fake-model';
 import { readJson, sleep, unixSeconds } from './http-util';
 import { randomId } from './ids';
-import { Outcome, itemError } from './batch-results';
-import { retryAfterHeaders } from './rate-limit';
+import { Outcome, corruptionOf, itemError } from './batch-results';
+import type { Provider } from './ledger';
+import { retryAfterHeaders, type LimitVerdict } from './rate-limit';
 import type { Reply, RouteContext } from './routes-types';
 import type { SimulatorState } from './state';
 
@@ -16,16 +18,24 @@ async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalidRequest('The request body must be a JSON object.');
   const b = body as Record<string, unknown>;
+  // At Azure the deployment in the path decides the model, whatever the body says.
+  if (ctx.deployment !== undefined) b.model = ctx.deployment;
   if (typeof b.model !== 'string' || b.model === '')
     throw invalidRequest('you must provide a model parameter', 'model', 'missing_required_parameter');
   return b;
 }
 
-/** Admits the request under the sync limits or throws the 429 OpenAI would send. */
-function admit(state: SimulatorState, tokens: number): Record<string, string> {
+/** Counts the request against the provider's window; the caller turns a refusal into its own 429. */
+export function checkLimits(state: SimulatorState, provider: Provider, tokens: number): LimitVerdict {
   const { rpm, tpm } = state.profile.sync;
-  const verdict = state.limiter.admit(state.now(), tokens, rpm, tpm);
+  return state.limiter(provider).admit(state.now(), tokens, rpm, tpm);
+}
+
+/** Admits the request under the sync limits or throws the 429 OpenAI would send. */
+function admit(state: SimulatorState, provider: Provider, tokens: number): Record<string, string> {
+  const verdict = checkLimits(state, provider, tokens);
   if (verdict.ok) return verdict.headers;
+  const { rpm, tpm } = state.profile.sync;
   const what =
     verdict.kind === 'requests' ? `requests per min (RPM): Limit ${rpm}` : `tokens per min (TPM): Limit ${tpm}`;
   throw new ApiError(
@@ -38,20 +48,24 @@ function admit(state: SimulatorState, tokens: number): Record<string, string> {
   );
 }
 
-/** Two draws per attempt, like a batch line: retryable, permanent, or corrupt (chat only). */
-function drawItemFault(state: SimulatorState): Outcome {
+/**
+ * Two draws per attempt, like a batch line: retryable (the second draw picks which kind),
+ * permanent, or corrupt.
+ */
+export function drawSyncFault(state: SimulatorState): Outcome {
   const { retryableErrorRate: r, permanentErrorRate: p, corruptRate: c } = state.profile.items;
   const u = state.syncRng.next();
   const v = state.syncRng.next();
-  if (u < r) return Outcome.Retryable500;
+  if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
   if (u < r + p) return Outcome.Permanent;
   if (u < r + p + c) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
   return Outcome.Ok;
 }
 
 function throwItemError(outcome: Outcome): void {
-  if (outcome !== Outcome.Retryable500 && outcome !== Outcome.Permanent) return;
-  const { status, error } = itemError(outcome);
+  if (outcome !== Outcome.Retryable500 && outcome !== Outcome.Retryable429 && outcome !== Outcome.Permanent) return;
+  // A sync retryable failure is a 500: a 429 without rate-limit headers would mislead a client's backoff.
+  const { status, error } = itemError(outcome === Outcome.Permanent ? outcome : Outcome.Retryable500);
   const e = error as { message: string; type: string; param: string | null; code: string | null };
   throw new ApiError(status, e.message, e.type, e.param, e.code);
 }
@@ -66,21 +80,20 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
 
   const hash = requestHash(body);
   const clean = answerChat(body, 'none', hash);
-  const headers = admit(state, clean.usage.total_tokens);
+  const headers = admit(state, ctx.provider, clean.usage.total_tokens);
   await sleep(state.profile.sync.latencyMs);
 
-  const outcome = drawItemFault(state);
+  const outcome = drawSyncFault(state);
   throwItemError(outcome);
-  const corruption: Corruption =
-    outcome === Outcome.CorruptSchema ? 'schema' : outcome === Outcome.CorruptEmpty ? 'empty' : 'none';
+  const corruption = corruptionOf(outcome);
   const answer = corruption === 'none' ? clean : answerChat(body, corruption, hash);
   const model = String(body.model);
-  state.ledger.bill('sync', {
+  state.ledger.bill('sync', ctx.provider, {
     model,
     inputTokens: answer.usage.prompt_tokens,
     outputTokens: answer.usage.completion_tokens,
     bodyHash: hash,
-    corrupted: corruption !== 'none',
+    corrupted: corruption !== 'none' || ctx.responseLost,
   });
   return {
     status: 200,
@@ -96,16 +109,16 @@ export async function embeddings(ctx: RouteContext): Promise<Reply> {
     throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
 
   const answer = answerEmbeddings(body);
-  const headers = admit(state, answer.promptTokens);
+  const headers = admit(state, ctx.provider, answer.promptTokens);
   await sleep(state.profile.sync.latencyMs);
-  throwItemError(drawItemFault(state));
+  throwItemError(drawSyncFault(state));
   const model = String(body.model);
-  state.ledger.bill('sync', {
+  state.ledger.bill('sync', ctx.provider, {
     model,
     inputTokens: answer.promptTokens,
     outputTokens: 0,
     bodyHash: requestHash(body),
-    corrupted: false,
+    corrupted: ctx.responseLost,
   });
   return { status: 200, headers, json: embeddingObject(model, answer, body.encoding_format) };
 }

@@ -14,10 +14,12 @@ import type {
   MessageBatchIndividualResponse,
   BatchCreateParams,
 } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { Message, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import Ajv2020 from 'ajv/dist/2020';
 import { costUsd } from '../../common/pricing';
 import { startSimulator, type RunningSimulator } from '../../simulator';
+import type { MessageBatchJson, ResultLine } from '../../simulator/anthropic-batches';
+import type { MessageJson } from '../../simulator/anthropic-model';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 40 }, sync: { latencyMs: 0 } };
 const MODEL = 'claude-haiku-4-5';
@@ -448,3 +450,10 @@ describe('Message Batches', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
 });
+
+// Compile-time: the simulator's spelled-out shapes are assignable to the SDK's own types, so a
+// field the SDK requires and the simulator forgot fails `tsc`, not a pipeline in production.
+type Assignable<T, U extends T> = U;
+export type MessageShapeCheck = Assignable<Message, MessageJson>;
+export type MessageBatchShapeCheck = Assignable<MessageBatch, MessageBatchJson>;
+export type ResultLineShapeCheck = Assignable<MessageBatchIndividualResponse, ResultLine>;

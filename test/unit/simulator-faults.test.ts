@@ -4,7 +4,7 @@
 import OpenAI, { InternalServerError, RateLimitError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProfileFile, parseProfile, startSimulator, type RunningSimulator } from '../../simulator';
@@ -288,6 +288,7 @@ describe('profile', () => {
       outages: [{ afterMs: 10, forMs: 20 }],
     });
     expect(loadProfileFile(join(dir, 'p.json')).http).toEqual({ errorRate: 0, lostResponseRate: 0, latencyMs: 5 });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('PUT /_sim/profile replaces the profile and refuses a bad one', async () => {

@@ -5,6 +5,10 @@ import { parseCreateBody, MAX_MESSAGE_BATCH_REQUESTS } from '../../simulator/ant
 import { BatchInputParser, LineReader, MAX_BATCH_REQUESTS, validateBatchInput } from '../../simulator/batch-input';
 import { LineLog } from '../../simulator/batch-results';
 import { canonicalJson, requestHash } from '../../simulator/canonical';
+import { ApiError } from '../../simulator/errors';
+import { readJson } from '../../simulator/http-util';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { answerChat, chatCompletionJson, chatCompletionObject } from '../../simulator/fake-model';
 
 describe('requestHash', () => {
@@ -121,6 +125,18 @@ describe('batch limits', () => {
     });
     expect(parser.result()).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'file_too_large' })] });
     expect(sunk).toBe(0);
+  });
+
+  test('a JSON body over its limit (256 MB for a Message Batch) is a 413, request_too_large in Anthropic terms', async () => {
+    const body = Readable.from([Buffer.from('{"requests":'), Buffer.from('[]}')]) as unknown as IncomingMessage;
+    const err = (await readJson(body, 12).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(413);
+    expect(err.anthropicBody('req_1')).toEqual({
+      type: 'error',
+      error: { type: 'request_too_large', message: expect.stringMatching(/limit is 12 bytes/) },
+      request_id: 'req_1',
+    });
   });
 
   test(`a Message Batch over ${MAX_MESSAGE_BATCH_REQUESTS} requests is refused at create`, () => {

@@ -1,7 +1,7 @@
 // The profile knobs not covered elsewhere, each shown through the official SDKs: batch timing
 // (validatingMs, completionMs) on both APIs, http.latencyMs and sync.latencyMs, the sync lane's
-// item faults on the OpenAI side, a lost sync response (billed, then billed again on retry: the
-// double billing the ledger exists to catch), and the seed: two runs with one seed and one order
+// item faults on the OpenAI side, a lost sync response (billed, the client sees a 500; its retry
+// is billed again but is no double billing, since no good answer was delivered), and the seed: two runs with one seed and one order
 // of calls give identical ledgers, another seed a different one.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { BadRequestError, InternalServerError, toFile } from 'openai';
@@ -178,7 +178,7 @@ test('OpenAI sync item faults, drawn per attempt: 500 then success on retry, 400
   expect(sim.ledger()).toMatchObject({ requestsBilled: 10, doubleBilled: 0 });
 });
 
-test('http.lostResponseRate on a sync call: billed, the client sees a 500, and its retry is billed twice', async () => {
+test('http.lostResponseRate on a sync call: billed, the client sees a 500, and its retry is billed again without counting as double', async () => {
   const ask = () =>
     openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'once' }] });
   sim.setProfile({ ...FAST, http: { lostResponseRate: 1 } });
@@ -186,7 +186,11 @@ test('http.lostResponseRate on a sync call: billed, the client sees a 500, and i
   expect(sim.ledger()).toMatchObject({ requestsBilled: 1, doubleBilled: 0 });
   sim.setProfile(FAST);
   await ask();
-  expect(sim.ledger()).toMatchObject({ requestsBilled: 2, doubleBilled: 1 });
+  // The first answer never reached the client: paying for the retry is not waste.
+  expect(sim.ledger()).toMatchObject({ requestsBilled: 2, doubleBilled: 0 });
+  // A third call after a delivered answer is.
+  await ask();
+  expect(sim.ledger()).toMatchObject({ requestsBilled: 3, doubleBilled: 1 });
 });
 
 describe('seed', () => {

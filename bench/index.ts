@@ -1,0 +1,22 @@
+// `npm run bench -- <name>`: one entry point for the project's benchmarks, each in its own file.
+import { benchSimulator } from './simulator';
+
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  simulator: benchSimulator,
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const bench = name ? benches[name] : undefined;
+  if (!bench) {
+    console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+    process.exitCode = 1;
+    return;
+  }
+  await bench(args);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+});
