@@ -1,5 +1,5 @@
-// Validates HTTP responses against the shared OpenAI OpenAPI description
-// (shared/specs/openai-batch-files-chat-embeddings.openapi.json) with Ajv, the JSON Schema
+// Validates HTTP responses against the official OpenAI OpenAPI description of our paths (a copy of
+// the team's shared/specs file, kept in test/fixtures/openapi so a fresh clone has it) with Ajv, the JSON Schema
 // validator the project already depends on. OpenAPI 3.1 Schema Objects are JSON Schema 2020-12
 // plus a few annotation keywords, so the spec's components are compiled as they are with Ajv2020;
 // the only rewriting is for what 3.1 dropped but this spec still writes: `nullable: true` (an
@@ -10,7 +10,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SPEC_PATH = join(__dirname, '../../../shared/specs/openai-batch-files-chat-embeddings.openapi.json');
+export const SPEC_PATH = join(__dirname, '../fixtures/openapi/openai-batch-files-chat-embeddings.openapi.json');
 const SPEC_ID = 'https://llmbatch.test/openai.openapi.json';
 
 type Json = Record<string, unknown>;
