@@ -99,7 +99,8 @@ async function callOne(
       last = { kind: classified.kind, error: classified.message };
       if (!classified.retryable) break;
       await sleep(classified.retryAfterMs ?? backoff(spec, attempt));
-      attempt++;
+      // A 429 is the provider pacing us, not the item failing: wait as told without spending an attempt.
+      if (classified.kind !== 'rate_limited') attempt++;
     }
   }
   await store.recordFailures(runId, [

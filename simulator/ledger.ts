@@ -22,6 +22,8 @@ export interface ProviderTotals extends LedgerTotals {
 export interface Ledger extends LedgerTotals {
   batchesCreated: number;
   doubleBilled: number;
+  /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
+  rateLimited: number;
   byModel: Record<string, LedgerTotals>;
   byMode: Record<PriceMode, LedgerTotals>;
   /** Only providers that billed something appear. */
@@ -71,6 +73,12 @@ export class LedgerBook {
   /** Hashes of bodies that already got a billed, uncorrupted answer. */
   private readonly answered = new Set<string>();
 
+  private rateLimited = 0;
+
+  countRateLimited(): void {
+    this.rateLimited += 1;
+  }
+
   countBatchCreated(): void {
     this.batchesCreated += 1;
   }
@@ -107,6 +115,7 @@ export class LedgerBook {
   snapshot(): Ledger {
     return {
       batchesCreated: this.batchesCreated,
+      rateLimited: this.rateLimited,
       ...rounded(this.totals),
       doubleBilled: this.doubleBilled,
       byModel: Object.fromEntries([...this.byModel].map(([model, t]) => [model, rounded(t)])),

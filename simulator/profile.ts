@@ -41,6 +41,8 @@ export const profileSchema = z.strictObject({
       rpm: z.number().int().nonnegative().default(0),
       /** 0 = unlimited. */
       tpm: z.number().int().nonnegative().default(0),
+      /** The window rpm and tpm are counted over: a minute, as the providers do; tests shrink it. */
+      windowMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   /** Windows, relative to the simulator's epoch (start, reset or profile change), when every call gets a 503. */

@@ -1,9 +1,10 @@
-// Sync-lane rate limits (profile sync.rpm / sync.tpm) over a sliding 60-second window, answered
+// Sync-lane rate limits (profile sync.rpm / sync.tpm) over a sliding window (60 s, as the real
+// services count; profile sync.windowMs shrinks it so tests need not wait minutes), answered
 // the way each provider answers: 429 with `retry-after` and OpenAI's `x-ratelimit-*` or
 // Anthropic's `anthropic-ratelimit-*` headers, so the pipeline's backoff is exercised against the
 // same signals it will see in production. Each provider has its own window, as each real
 // service counts only its own traffic.
-const WINDOW_MS = 60_000;
+const DEFAULT_WINDOW_MS = 60_000;
 
 export interface LimitVerdict {
   ok: boolean;
@@ -29,9 +30,11 @@ export class SlidingWindowLimiter {
   private events: Array<{ at: number; tokens: number }> = [];
   private head = 0;
   private tokensInWindow = 0;
+  private windowMs = DEFAULT_WINDOW_MS;
 
   /** Checks and, when admitted, records the request. Rejected requests do not use up the window. */
-  admit(now: number, tokens: number, rpm: number, tpm: number): LimitVerdict {
+  admit(now: number, tokens: number, rpm: number, tpm: number, windowMs = DEFAULT_WINDOW_MS): LimitVerdict {
+    this.windowMs = windowMs;
     if (rpm <= 0 && tpm <= 0)
       return {
         ok: true,
@@ -45,10 +48,10 @@ export class SlidingWindowLimiter {
     let retryAfterMs = 0;
     if (rpm > 0 && count >= rpm) {
       kind = 'requests';
-      retryAfterMs = this.events[this.head].at + WINDOW_MS - now;
+      retryAfterMs = this.events[this.head].at + this.windowMs - now;
     } else if (tpm > 0 && this.tokensInWindow + tokens > tpm) {
       kind = 'tokens';
-      retryAfterMs = tokens > tpm ? WINDOW_MS : this.waitForTokens(now, tpm - tokens);
+      retryAfterMs = tokens > tpm ? this.windowMs : this.waitForTokens(now, tpm - tokens);
     }
     if (!kind) {
       this.events.push({ at: now, tokens });
@@ -65,7 +68,7 @@ export class SlidingWindowLimiter {
   }
 
   private prune(now: number): void {
-    while (this.head < this.events.length && this.events[this.head].at <= now - WINDOW_MS) {
+    while (this.head < this.events.length && this.events[this.head].at <= now - this.windowMs) {
       this.tokensInWindow -= this.events[this.head].tokens;
       this.head += 1;
     }
@@ -81,9 +84,9 @@ export class SlidingWindowLimiter {
     let remaining = this.tokensInWindow;
     for (let i = this.head; i < this.events.length; i++) {
       remaining -= this.events[i].tokens;
-      if (remaining <= budget) return this.events[i].at + WINDOW_MS - now;
+      if (remaining <= budget) return this.events[i].at + this.windowMs - now;
     }
-    return WINDOW_MS;
+    return this.windowMs;
   }
 
   private window(now: number, rpm: number, tpm: number): WindowState {
@@ -93,7 +96,7 @@ export class SlidingWindowLimiter {
       tpm,
       remainingRequests: Math.max(0, rpm - (this.events.length - this.head)),
       remainingTokens: Math.max(0, tpm - this.tokensInWindow),
-      resetMs: Math.max(0, oldest + WINDOW_MS - now),
+      resetMs: Math.max(0, oldest + this.windowMs - now),
     };
   }
 }

@@ -27,8 +27,10 @@ async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
 
 /** Counts the request against the provider's window; the caller turns a refusal into its own 429. */
 export function checkLimits(state: SimulatorState, provider: Provider, tokens: number): LimitVerdict {
-  const { rpm, tpm } = state.profile.sync;
-  return state.limiter(provider).admit(state.now(), tokens, rpm, tpm);
+  const { rpm, tpm, windowMs } = state.profile.sync;
+  const verdict = state.limiter(provider).admit(state.now(), tokens, rpm, tpm, windowMs);
+  if (!verdict.ok) state.ledger.countRateLimited();
+  return verdict;
 }
 
 /** Admits the request under the sync limits or throws the 429 OpenAI would send. */

@@ -265,7 +265,7 @@ describe('profile', () => {
       batch: { validatingMs: 50, completionMs: 500, failRate: 0, expireRate: 0 },
       items: { retryableErrorRate: 0, permanentErrorRate: 0, corruptRate: 0 },
       http: { errorRate: 0, lostResponseRate: 0, latencyMs: 0 },
-      sync: { latencyMs: 100, rpm: 0, tpm: 0 },
+      sync: { latencyMs: 100, rpm: 0, tpm: 0, windowMs: 60_000 },
       outages: [],
     });
   });
