@@ -27,7 +27,7 @@ export class SpecError extends Error {
   }
 }
 
-const AVAILABLE_PROVIDERS = new Set(['openai', 'anthropic', 'simulator']);
+const AVAILABLE_PROVIDERS = new Set(['openai', 'azure-openai', 'anthropic', 'simulator']);
 const AVAILABLE_MODES = new Set(['batch']);
 
 function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefined {

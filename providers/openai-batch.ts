@@ -2,7 +2,7 @@
 // which speaks the same wire format). The client never retries: Temporal owns retries.
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import OpenAI, { toFile } from 'openai';
+import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema } from '../common';
 import type { NeutralRequest } from '../store';
@@ -11,6 +11,8 @@ import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, Pr
 export interface OpenAIConfig {
   apiKey: string;
   baseURL?: string;
+  /** Azure OpenAI: the resource endpoint and API version (the spec's model is the deployment name). */
+  azure?: { endpoint: string; apiVersion: string };
   /** Kept below the activities' startToCloseTimeout. */
   timeoutMs?: number;
 }
@@ -90,16 +92,18 @@ export function parseOutputLine(line: BatchOutputLine): ItemResult {
 export class OpenAIBatchProvider implements BatchProvider {
   readonly client: OpenAI;
 
+  /** The batch endpoint as the service names it: Azure drops the /v1. */
+  private readonly endpoint: string;
+
   constructor(
     readonly name: string,
     config: OpenAIConfig,
   ) {
-    this.client = new OpenAI({
-      apiKey: config.apiKey,
-      baseURL: config.baseURL,
-      maxRetries: 0,
-      timeout: config.timeoutMs ?? 50_000,
-    });
+    const common = { apiKey: config.apiKey, maxRetries: 0, timeout: config.timeoutMs ?? 50_000 };
+    this.client = config.azure
+      ? new AzureOpenAI({ ...common, endpoint: config.azure.endpoint, apiVersion: config.azure.apiVersion })
+      : new OpenAI({ ...common, baseURL: config.baseURL });
+    this.endpoint = config.azure ? '/chat/completions' : OPENAI_CHAT_ENDPOINT;
   }
 
   async findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined> {
@@ -122,7 +126,7 @@ export class OpenAIBatchProvider implements BatchProvider {
       JSON.stringify({
         custom_id: r.customId,
         method: 'POST',
-        url: OPENAI_CHAT_ENDPOINT,
+        url: this.endpoint,
         body: chatCompletionBody(r.request, schema),
       }),
     );
@@ -133,7 +137,7 @@ export class OpenAIBatchProvider implements BatchProvider {
     });
     const batch = await this.client.batches.create({
       input_file_id: file.id,
-      endpoint: OPENAI_CHAT_ENDPOINT,
+      endpoint: this.endpoint as typeof OPENAI_CHAT_ENDPOINT,
       completion_window: '24h',
       metadata: { ...metadata, [IDEMPOTENCY_METADATA_KEY]: idempotencyKey },
     });

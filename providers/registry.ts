@@ -14,6 +14,9 @@ export interface ProviderEnv {
   openaiBaseUrl?: string;
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
+  azureApiKey?: string;
+  azureEndpoint?: string;
+  azureApiVersion?: string;
   /** Circuit breaker settings (tests shrink the open period). */
   breaker?: Partial<BreakerOptions>;
   /** Where breaker transitions are logged; the worker's logger by default. */
@@ -27,6 +30,9 @@ export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Pr
     openaiBaseUrl: env.OPENAI_BASE_URL,
     anthropicApiKey: env.ANTHROPIC_API_KEY,
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL,
+    azureApiKey: env.AZURE_OPENAI_API_KEY,
+    azureEndpoint: env.AZURE_OPENAI_ENDPOINT,
+    azureApiVersion: env.OPENAI_API_VERSION,
     breaker: {
       ...(env.LLMBATCH_BREAKER_THRESHOLD ? { threshold: Number(env.LLMBATCH_BREAKER_THRESHOLD) } : {}),
       ...(env.LLMBATCH_BREAKER_OPEN_MS ? { initialOpenMs: Number(env.LLMBATCH_BREAKER_OPEN_MS) } : {}),
@@ -36,6 +42,9 @@ export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Pr
 }
 
 export class ProviderConfigError extends Error {}
+
+/** An Azure OpenAI API version with the Batch API, used when OPENAI_API_VERSION is not set. */
+export const AZURE_BATCH_API_VERSION = '2025-04-01-preview';
 
 export function createProviderRegistry(env: ProviderEnv) {
   const cache = new Map<string, BatchProvider>();
@@ -59,6 +68,16 @@ export function createProviderRegistry(env: ProviderEnv) {
         if (!env.anthropicApiKey)
           throw new ProviderConfigError('provider "anthropic" needs ANTHROPIC_API_KEY in the worker environment');
         return new AnthropicBatchProvider('anthropic', { apiKey: env.anthropicApiKey, baseURL: env.anthropicBaseUrl });
+      case 'azure-openai':
+        if (!env.azureApiKey || !env.azureEndpoint) {
+          throw new ProviderConfigError(
+            'provider "azure-openai" needs AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT in the worker environment',
+          );
+        }
+        return new OpenAIBatchProvider('azure-openai', {
+          apiKey: env.azureApiKey,
+          azure: { endpoint: env.azureEndpoint, apiVersion: env.azureApiVersion ?? AZURE_BATCH_API_VERSION },
+        });
       default:
         throw new ProviderConfigError(
           `provider "${name}" is not available in this version (use openai, anthropic or simulator)`,

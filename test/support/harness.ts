@@ -51,8 +51,8 @@ export interface Harness {
 export interface HarnessOptions {
   profile?: unknown;
   inProcessWorker?: boolean;
-  /** Overrides for the worker's provider settings (circuit breaker, log capture). */
-  providerEnv?: Partial<ProviderEnv>;
+  /** Overrides for the worker's provider settings (circuit breaker, log capture, endpoints at the simulator). */
+  providerEnv?: Partial<ProviderEnv> | ((simulatorUrl: string) => Partial<ProviderEnv>);
   /** A Temporal server of the test's own (default: the global one). */
   address?: string;
   /** Where the store lives: a postgres:// URL, or (default) a PGlite folder in the test's temp dir. */
@@ -81,7 +81,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       namespace: 'default',
       taskQueue,
       store,
-      providerEnv: { simulatorUrl: simulator.url, ...options.providerEnv },
+      providerEnv: {
+        simulatorUrl: simulator.url,
+        ...(typeof options.providerEnv === 'function' ? options.providerEnv(simulator.url) : options.providerEnv),
+      },
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();
