@@ -1,5 +1,6 @@
 // All activities, built from injected dependencies; workflows proxy ReturnType<typeof createActivities>.
 import type { ActivityDeps } from './deps';
+import { keepAlive } from './keep-alive';
 import { createAlertActivities } from './alert';
 import { createCollectActivities } from './collect';
 import { createFinalizeActivities } from './finalize';
@@ -12,8 +13,15 @@ import { createChunkTallyActivities } from './tally';
 export type { ActivityDeps } from './deps';
 export { BATCH_NOT_READY } from './poll';
 
+/** Every activity heartbeats on a timer while it runs, so slow I/O is never mistaken for a dead worker. */
+function alive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, run]) => [name, (...args: never[]) => keepAlive(() => run(...args))]),
+  ) as T;
+}
+
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return alive({
     ...createPlanActivities(deps),
     ...createSubmitActivities(deps),
     ...createPollActivities(deps),
@@ -22,6 +30,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createChunkTallyActivities(deps),
     ...createFinalizeActivities(deps),
     ...createAlertActivities(),
-  };
+  });
 }
 export type Activities = ReturnType<typeof createActivities>;

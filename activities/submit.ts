@@ -5,7 +5,6 @@ import { log } from '@temporalio/activity';
 import type { ResolvedSpec } from '../common';
 import type { ActivityDeps } from './deps';
 import { atBoundary } from './failure';
-import { keepAlive } from './keep-alive';
 
 export interface SubmitInput {
   runId: string;
@@ -54,9 +53,7 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
 
       const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
-      const batch = await keepAlive(() =>
-        atBoundary(() => provider.createBatch(requests, spec.outputSchema, key, metadata)),
-      );
+      const batch = await atBoundary(() => provider.createBatch(requests, spec.outputSchema, key, metadata));
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status });
       return { batchId: batch.id, requests: pending.length, reused: false };
     },

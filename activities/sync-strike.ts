@@ -7,7 +7,6 @@ import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type R
 import { CircuitOpenError, classifyProviderError, type BatchProvider } from '../providers';
 import type { NeutralRequest, RunStore } from '../store';
 import type { ActivityDeps } from './deps';
-import { keepAlive } from './keep-alive';
 import { checkOutput } from './output-check';
 
 /** Attempts per item within strike 3 for retryable failures (an open circuit does not count). */
@@ -135,10 +134,7 @@ export function createSyncStrikeActivities({ store, providers }: ActivityDeps) {
         }
       };
       const lanes = Math.max(1, Math.min(spec.limits.syncConcurrency, pending.length));
-      await keepAlive(
-        () => Promise.all(Array.from({ length: lanes }, pump)),
-        () => ({ done: outcome.succeeded + outcome.failed, of: pending.length }),
-      );
+      await Promise.all(Array.from({ length: lanes }, pump));
       log.info('strike 3 done', { runId, chunk, ...outcome });
       return outcome;
     },
