@@ -28,7 +28,7 @@ export class SpecError extends Error {
 }
 
 const AVAILABLE_PROVIDERS = new Set(['openai', 'azure-openai', 'anthropic', 'simulator']);
-const AVAILABLE_MODES = new Set(['batch']);
+const AVAILABLE_MODES = new Set(['batch', 'sync']);
 
 function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefined {
   if (!existsSync(path)) {
@@ -73,7 +73,7 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
   }
   if (spec.mode && !AVAILABLE_MODES.has(spec.mode)) {
-    problems.push(`mode: "${spec.mode}" is not available in this version yet (use batch)`);
+    problems.push(`mode: "${spec.mode}" is not available in this version yet (use batch or sync)`);
   }
   if (spec.poll?.initial && spec.poll.max && parseDuration(spec.poll.initial) > parseDuration(spec.poll.max)) {
     problems.push('poll: initial must not exceed max');

@@ -91,6 +91,20 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     if (ms > 0) await sleep(ms);
   };
 
+  if (spec.mode === 'sync') {
+    // Sync mode: every strike is a round of sync calls, with the same waits between strikes.
+    for (const strike of [1, 2, 3]) {
+      if (strike > 1) {
+        if ((await countPending({ runId, chunk })) === 0) break;
+        await backOff(strike === 2 ? spec.retry.strike2DelayMs : spec.retry.strike3DelayMs);
+      }
+      phase = 'calling-sync';
+      await syncStrike({ runId, chunk, strike, spec });
+    }
+    phase = 'done';
+    return tallyChunk({ runId, chunk, batches });
+  }
+
   await batchStrike(1);
   if ((await countPending({ runId, chunk })) > 0) {
     await backOff(spec.retry.strike2DelayMs);

@@ -49,4 +49,19 @@ describe('strike 3 under provider rate limits', () => {
     console.log(`strike 3 under 10 rpm/s: ${seconds.toFixed(1)} s, ${ledger.rateLimited} answers were 429`);
     expect(report.costUsd.actual).toBeCloseTo(report.costUsd.syncEquivalent, 9);
   });
+
+  it('runs a whole spec in sync mode: no batches, sync prices, strike 1', async () => {
+    h.simulator.reset();
+    writeTickets(join(h.dir, 'sync.jsonl'), 30);
+    const spec = loadSpec(
+      h.writeSpec(fastSpec({ input: 'sync.jsonl', mode: 'sync', output: { dir: 'out-sync' } }), 'sync.yaml'),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-sync-${Date.now()}` })
+    ).result();
+    expect(report).toMatchObject({ items: 30, succeeded: 30, deadLettered: 0, batches: 0 });
+    for (const r of readJsonl(report.files.results)) expect(r).toMatchObject({ mode: 'sync', strike: 1 });
+    expect(report.costUsd.actual).toBeCloseTo(report.costUsd.syncEquivalent, 9);
+    expect(h.simulator.ledger()).toMatchObject({ batchesCreated: 0, requestsBilled: 30, doubleBilled: 0 });
+  });
 });
