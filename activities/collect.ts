@@ -6,7 +6,6 @@ import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type R
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
-import { atBoundary } from './failure';
 import { checkOutput } from './output-check';
 
 const FLUSH_EVERY = 1000;
@@ -54,42 +53,40 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       };
 
       const provider = providers.get(spec.provider, spec.model);
-      await atBoundary(async () => {
-        for await (const item of provider.readResults(batch)) {
-          if (!waiting.delete(item.customId)) {
-            // Stored by an earlier attempt of this activity, or not ours at all.
-            if (!members.has(item.customId)) outcome.unknown++;
-            continue;
-          }
-          if (item.ok) {
-            const check = checkOutput(item.content, spec.outputSchema);
-            if (check.ok) {
-              const { inputTokens, outputTokens } = item.usage;
-              results.push({
-                dedupKey: item.customId,
-                output: item.content,
-                parsed: check.parsed,
-                provider: spec.provider,
-                model: spec.model,
-                mode: 'batch',
-                strike,
-                inputTokens,
-                outputTokens,
-                costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
-                syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
-              });
-              outcome.succeeded++;
-            } else {
-              fail(item.customId, { kind: check.kind, retryable: true, error: check.error });
-            }
-          } else {
-            const kind = classifyHttpFailure(item.status, item.code);
-            const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
-            fail(item.customId, { kind, retryable: isRetryableKind(kind), error });
-          }
-          if (results.length + failures.length >= FLUSH_EVERY) await flush();
+      for await (const item of provider.readResults(batch)) {
+        if (!waiting.delete(item.customId)) {
+          // Stored by an earlier attempt of this activity, or not ours at all.
+          if (!members.has(item.customId)) outcome.unknown++;
+          continue;
         }
-      });
+        if (item.ok) {
+          const check = checkOutput(item.content, spec.outputSchema);
+          if (check.ok) {
+            const { inputTokens, outputTokens } = item.usage;
+            results.push({
+              dedupKey: item.customId,
+              output: item.content,
+              parsed: check.parsed,
+              provider: spec.provider,
+              model: spec.model,
+              mode: 'batch',
+              strike,
+              inputTokens,
+              outputTokens,
+              costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
+              syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
+            });
+            outcome.succeeded++;
+          } else {
+            fail(item.customId, { kind: check.kind, retryable: true, error: check.error });
+          }
+        } else {
+          const kind = classifyHttpFailure(item.status, item.code);
+          const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
+          fail(item.customId, { kind, retryable: isRetryableKind(kind), error });
+        }
+        if (results.length + failures.length >= FLUSH_EVERY) await flush();
+      }
 
       // Whatever the files did not mention: the batch failed, expired, was cancelled, or lost it.
       const kind = MISSING_KIND[batch.status] ?? 'missing_output';

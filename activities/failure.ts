@@ -1,5 +1,6 @@
-// The activity boundary: provider errors leave as ApplicationFailures typed by failure kind,
-// non-retryable when the kind is permanent, with the provider's retry-after as the next delay.
+// The activity boundary, applied to every activity by workers/failure-interceptor.ts: provider
+// errors leave as ApplicationFailures typed by failure kind, non-retryable when the kind is
+// permanent, with the provider's retry-after as the next delay.
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { CircuitOpenError, ProviderConfigError, classifyProviderError } from '../providers';
 
@@ -25,13 +26,4 @@ export function toActivityFailure(error: unknown): Error {
     nextRetryDelay: classified.retryAfterMs,
     cause: error instanceof Error ? error : undefined,
   });
-}
-
-/** Runs a provider call, translating whatever it throws. */
-export async function atBoundary<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toActivityFailure(error);
-  }
 }

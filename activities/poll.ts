@@ -4,7 +4,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ResolvedSpec } from '../common';
 import { TERMINAL_BATCH_STATUSES, type ProviderBatch } from '../providers';
 import type { ActivityDeps } from './deps';
-import { atBoundary } from './failure';
 
 export const BATCH_NOT_READY = 'BatchNotReady';
 
@@ -19,7 +18,7 @@ export interface PollInput {
 export function createPollActivities({ store, providers }: ActivityDeps) {
   return {
     async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {
-      const batch = await atBoundary(() => providers.get(spec.provider, spec.model).getBatch(batchId));
+      const batch = await providers.get(spec.provider, spec.model).getBatch(batchId);
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
         const { completed, failed, total } = batch.counts;
         throw ApplicationFailure.retryable(

@@ -4,7 +4,6 @@
 import { log } from '@temporalio/activity';
 import type { ResolvedSpec } from '../common';
 import type { ActivityDeps } from './deps';
-import { atBoundary } from './failure';
 
 export interface SubmitInput {
   runId: string;
@@ -40,7 +39,7 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
           requests: pending.length,
           claimed: await store.claimedBatchIds(),
         };
-        const found = await atBoundary(() => provider.findBatch(key, hint));
+        const found = await provider.findBatch(key, hint);
         if (found) {
           log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
           await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status });
@@ -53,7 +52,7 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
 
       const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
-      const batch = await atBoundary(() => provider.createBatch(requests, spec.outputSchema, key, metadata));
+      const batch = await provider.createBatch(requests, spec.outputSchema, key, metadata);
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status });
       return { batchId: batch.id, requests: pending.length, reused: false };
     },
