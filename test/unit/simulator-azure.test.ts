@@ -2,9 +2,9 @@
 // ?api-version=, deployments standing for models, the api-key header, the batch flow with Azure's
 // unversioned endpoint, and the ledger keeping Azure apart from OpenAI.
 import OpenAI, { AzureOpenAI, InternalServerError, NotFoundError, toFile } from 'openai';
-import type { Batch } from 'openai/resources/batches';
 import { costUsd } from '../../common/pricing';
 import { startSimulator, type RunningSimulator } from '../../simulator';
+import { waitForBatch as waitUntilEnded } from '../support/openai-batch-client';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 30 }, sync: { latencyMs: 0 } };
 const API_VERSION = '2024-10-21';
@@ -45,14 +45,7 @@ beforeEach(() => {
   requests = [];
 });
 
-async function waitForBatch(client: OpenAI, id: string): Promise<Batch> {
-  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-    const batch = await client.batches.retrieve(id);
-    if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return batch;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`batch ${id} did not finish`);
-}
+const waitForBatch = (client: OpenAI, id: string) => waitUntilEnded(client, id, { pollMs: 5 });
 
 test('chat completions go to the deployment, which stands for the model, with the api-key header', async () => {
   const completion = await azure().chat.completions.create({

@@ -8,15 +8,13 @@ import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { OpenApiValidator, recordingFetch, type Exchange, type Violation } from './simulator-openapi';
+import {
+  LABEL_SCORE_SCHEMA as SCHEMA,
+  uploadJsonl,
+  waitForBatch as waitUntilEnded,
+} from '../support/openai-batch-client';
 
 const BASE = { batch: { validatingMs: 30, completionMs: 120 }, sync: { latencyMs: 0 } };
-const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
-const SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['label', 'score'],
-  properties: { label: { type: 'string', enum: ['a', 'b'] }, score: { type: 'integer', minimum: 0, maximum: 9 } },
-};
 
 let sim: RunningSimulator;
 let validator: OpenApiValidator;
@@ -44,25 +42,14 @@ function chatLine(i: number, extra: object = {}): string {
   });
 }
 
-async function upload(client: OpenAI, lines: string[]): Promise<string> {
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(lines.join('\n') + '\n'), 'in.jsonl'),
-    purpose: 'batch',
-  });
-  return file.id;
-}
-
 /** Polls until the batch ends, returning every status seen on the way. */
 async function follow(client: OpenAI, id: string): Promise<{ batch: Batch; seen: Set<string> }> {
   const seen = new Set<string>();
-  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-    const batch = await client.batches.retrieve(id);
-    seen.add(batch.status);
-    if (TERMINAL.has(batch.status)) return { batch, seen };
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
-  throw new Error(`batch ${id} did not end`);
+  const batch = await waitUntilEnded(client, id, { pollMs: 3, onStatus: (status) => seen.add(status) });
+  return { batch, seen };
 }
+
+const upload = (client: OpenAI, lines: string[]) => uploadJsonl(client, lines, 'in.jsonl');
 
 /** Validates every recorded exchange, and the bodies inside downloaded batch result files. */
 function violationsOf(log: Exchange[]): Violation[] {

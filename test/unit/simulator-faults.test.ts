@@ -8,32 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProfileFile, parseProfile, startSimulator, type RunningSimulator } from '../../simulator';
-
-/** One line of a batch output or error file, as the tests read it. */
-interface ResultLine {
-  id: string;
-  custom_id: string;
-  response: {
-    status_code: number;
-    request_id: string;
-    body: {
-      object?: string;
-      choices: Array<{ message: { content: string } }>;
-      usage: { prompt_tokens: number; completion_tokens: number };
-      error?: { message: string; type: string; param: string | null; code: string | null };
-    };
-  } | null;
-  error: { code: string; message: string } | null;
-}
+import {
+  LABEL_SCORE_SCHEMA as SCHEMA,
+  readResultLines,
+  uploadJsonl,
+  waitForBatch as waitUntilEnded,
+} from '../support/openai-batch-client';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 30 }, sync: { latencyMs: 0 } };
-const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
-const SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['label', 'score'],
-  properties: { label: { type: 'string', enum: ['a', 'b'] }, score: { type: 'integer', minimum: 0, maximum: 9 } },
-};
 
 let sim: RunningSimulator;
 let client: OpenAI;
@@ -68,30 +50,12 @@ function lines(n: number): string[] {
 }
 
 async function submit(n: number): Promise<Batch> {
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(lines(n).join('\n')), 'in.jsonl'),
-    purpose: 'batch',
-  });
-  return client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const fileId = await uploadJsonl(client, lines(n), 'in.jsonl');
+  return client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
 }
 
-async function waitForBatch(id: string): Promise<Batch> {
-  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-    const batch = await client.batches.retrieve(id);
-    if (TERMINAL.has(batch.status)) return batch;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`batch ${id} did not finish`);
-}
-
-async function readJsonl(fileId: string | null | undefined): Promise<ResultLine[]> {
-  if (!fileId) return [];
-  const text = await (await client.files.content(fileId)).text();
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as ResultLine);
-}
+const waitForBatch = (id: string) => waitUntilEnded(client, id);
+const readJsonl = (fileId: string | null | undefined) => readResultLines(client, fileId);
 
 /** Both files of a batch; asserts that every custom_id appears in exactly one line of one of them. */
 async function partition(batch: Batch, n: number) {

@@ -1,30 +1,13 @@
 // The simulator as the official `openai` client sees it: files, batches, chat completions, the
 // ledger, and a lost response. If these pass, the SDK-based provider adapter can trust it.
-import OpenAI, { InternalServerError, NotFoundError, BadRequestError, toFile } from 'openai';
+import OpenAI, { InternalServerError, NotFoundError, BadRequestError } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
 import { costUsd } from '../../common/pricing';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-
-/** One line of a batch output or error file, as the tests read it. */
-interface ResultLine {
-  id: string;
-  custom_id: string;
-  response: {
-    status_code: number;
-    request_id: string;
-    body: {
-      object?: string;
-      choices: Array<{ message: { content: string } }>;
-      usage: { prompt_tokens: number; completion_tokens: number };
-      error?: { message: string; type: string; param: string | null; code: string | null };
-    };
-  } | null;
-  error: { code: string; message: string } | null;
-}
+import { readResultLines, uploadJsonl, waitForBatch as waitUntilEnded } from '../support/openai-batch-client';
 
 const BASE_PROFILE = { batch: { validatingMs: 20, completionMs: 50 }, sync: { latencyMs: 0 } };
-const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 /** Exercises every construct the fake model claims to handle. */
 const SCHEMA = {
@@ -91,13 +74,9 @@ function requestLine(i: number, opts: { customId?: string; schema?: object } = {
   });
 }
 
-async function upload(lines: string[]): Promise<string> {
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(lines.join('\n') + '\n'), 'input.jsonl'),
-    purpose: 'batch',
-  });
-  return file.id;
-}
+const upload = (lines: string[]) => uploadJsonl(client, lines);
+const waitForBatch = (id: string, timeoutMs = 5_000) => waitUntilEnded(client, id, { timeoutMs });
+const readJsonl = (fileId: string) => readResultLines(client, fileId);
 
 async function createBatch(fileId: string, metadata?: Record<string, string>): Promise<Batch> {
   return client.batches.create({
@@ -106,24 +85,6 @@ async function createBatch(fileId: string, metadata?: Record<string, string>): P
     completion_window: '24h',
     ...(metadata ? { metadata } : {}),
   });
-}
-
-async function waitForBatch(id: string, timeoutMs = 5_000): Promise<Batch> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const batch = await client.batches.retrieve(id);
-    if (TERMINAL.has(batch.status)) return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${id} still ${batch.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function readJsonl(fileId: string): Promise<ResultLine[]> {
-  const text = await (await client.files.content(fileId)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as ResultLine);
 }
 
 describe('batch of 100 structured requests', () => {
