@@ -20,8 +20,10 @@ import {
   LineLog,
   Outcome,
   corruptionOf,
+  drawBatchFate,
   drawOutcome,
   isFailure,
+  type Fate,
   type ItemRates,
 } from './batch-results';
 import { SlicedTask } from './background';
@@ -36,7 +38,6 @@ export const MAX_MESSAGE_BATCH_BYTES = 256 * 1024 * 1024;
 const EXPIRY_MS = 24 * 3600 * 1000;
 
 export type ProcessingStatus = 'in_progress' | 'canceling' | 'ended';
-type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
 type StopKind = 'canceled' | 'expired';
 
 export interface MessageBatchRequest {
@@ -257,17 +258,8 @@ export class MessageBatchStore {
   constructor(private readonly ledger: LedgerBook) {}
 
   create(requests: MessageBatchRequest[], profile: Profile, rng: Rng, nowMs: number): MessageBatchRecord {
-    // The same three draws per batch as the OpenAI side, so one batch's fate never shifts the next one's.
     const batchRng = rng.fork();
-    const failDraw = batchRng.next();
-    const expireDraw = batchRng.next();
-    const fraction = batchRng.next();
-    const fate: Fate =
-      failDraw < profile.batch.failRate
-        ? { kind: 'fail' }
-        : expireDraw < profile.batch.expireRate
-          ? { kind: 'expire', fraction }
-          : { kind: 'complete' };
+    const fate = drawBatchFate(batchRng, profile.batch);
     const rates: ItemRates = { ...profile.items };
     const outcomes = new Uint8Array(requests.length);
     for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng);

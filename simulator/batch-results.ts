@@ -11,6 +11,7 @@ import type { BatchLine } from './batch-input';
 import type { BilledItems } from './ledger';
 import { lineIds } from './ids';
 import type { Rng } from './random';
+import type { Profile } from './profile';
 
 export enum Outcome {
   Ok = 0,
@@ -335,4 +336,20 @@ function stopError(code: StopCode): { code: string; message: string } {
     code: 'batch_expired',
     message: 'This request could not be executed before the completion window expired.',
   };
+}
+
+/** How a whole batch ends: completes, fails, or expires part-way (at `fraction` of its requests). */
+export type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
+
+/**
+ * A batch's fate, from three draws on the batch's own fork of the random stream whatever the
+ * rates, so one batch's fate never shifts the next one's. Shared by the OpenAI and Anthropic sides.
+ */
+export function drawBatchFate(batchRng: Rng, batch: Profile['batch']): Fate {
+  const failDraw = batchRng.next();
+  const expireDraw = batchRng.next();
+  const fraction = batchRng.next();
+  if (failDraw < batch.failRate) return { kind: 'fail' };
+  if (expireDraw < batch.expireRate) return { kind: 'expire', fraction };
+  return { kind: 'complete' };
 }

@@ -6,7 +6,7 @@
 // it: a huge batch on a slow machine takes longer than its profile says rather than freezing the
 // server in one request.
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { ResultProducer, failurePrefix, type ItemRates } from './batch-results';
+import { ResultProducer, drawBatchFate, failurePrefix, type Fate, type ItemRates } from './batch-results';
 import { SlicedTask } from './background';
 import { ApiError, invalidRequest, notFound } from './errors';
 import type { FileStore } from './files';
@@ -29,7 +29,6 @@ type Stamp =
   'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at';
 
 /** A batch's own fate, drawn once at creation. */
-type Fate = { kind: 'complete' } | { kind: 'fail' } | { kind: 'expire'; fraction: number };
 
 /**
  * The CPU side of a batch: parse the input and answer each line as it is parsed (in the
@@ -134,17 +133,8 @@ export class BatchStore {
         'invalid_value',
       );
 
-    // Three draws per batch whatever the rates, so one batch's fate never shifts the next one's.
     const batchRng = rng.fork();
-    const failDraw = batchRng.next();
-    const expireDraw = batchRng.next();
-    const fraction = batchRng.next();
-    const fate: Fate =
-      failDraw < profile.batch.failRate
-        ? { kind: 'fail' }
-        : expireDraw < profile.batch.expireRate
-          ? { kind: 'expire', fraction }
-          : { kind: 'complete' };
+    const fate = drawBatchFate(batchRng, profile.batch);
 
     const { validatingMs, completionMs } = profile.batch;
     const record: BatchRecord = {
