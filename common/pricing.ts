@@ -11,10 +11,6 @@ const TABLE = Object.fromEntries(
   Object.entries(pricingTable).filter(([key]) => !key.startsWith('_')),
 ) as unknown as Record<string, ModelPrice>;
 
-export function knownModels(): string[] {
-  return Object.keys(TABLE);
-}
-
 /** `claude-sonnet-4-20250514` and `gpt-4.1-2025-04-14` price as `claude-sonnet-4` and `gpt-4.1`. */
 export function baseModelId(model: string): string {
   return model.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');

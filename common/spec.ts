@@ -2,7 +2,6 @@
 // (ResolvedSpec: absolute paths, the output schema loaded, durations in milliseconds).
 import { z } from 'zod';
 import { isDuration } from './duration';
-import { SEED_DEFAULTS } from './constants';
 
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
@@ -92,5 +91,3 @@ export function describeSpecIssues(error: z.ZodError): string[] {
     return `${path}: ${issue.message}`;
   });
 }
-
-export const SPEC_DEFAULTS = SEED_DEFAULTS;
