@@ -6,7 +6,7 @@
 // are checked while it is processed: a bad request ends `errored` with an invalid_request_error
 // instead of failing the create call. The answers are produced in background slices, like the
 // OpenAI side's.
-import { anthropicError } from './errors';
+import { anthropicError, batchRejected } from './errors';
 import {
   CUSTOM_ID_PATTERN,
   answerMessage,
@@ -258,6 +258,8 @@ export class MessageBatchStore {
   constructor(private readonly ledger: LedgerBook) {}
 
   create(requests: MessageBatchRequest[], profile: Profile, rng: Rng, nowMs: number): MessageBatchRecord {
+    // batch.rejectRate: refused outright, nothing created or billed (a rate of 0 draws nothing).
+    if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
     const batchRng = rng.fork();
     const fate = drawBatchFate(batchRng, profile.batch);
     const rates: ItemRates = { ...profile.items };

@@ -3,8 +3,8 @@
 // resources at /openai/files and /openai/batches, and the model endpoints under a deployment
 // (/openai/deployments/{deployment}/chat/completions), the deployment name standing for the model.
 // The handlers are the OpenAI ones; only the routing, the model and the ledger's provider differ.
-// Azure authenticates with an `api-key` header, which is accepted like any bearer token: the
-// simulator checks no credentials.
+// Azure authenticates with an `api-key` header (or an Entra bearer token): the server requires
+// one of the two, of any non-empty value, and checks no more than that.
 import { openaiHandlers as h } from './openai-routes';
 import type { Reply, Route, RouteContext } from './routes-types';
 

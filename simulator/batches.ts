@@ -8,7 +8,7 @@
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
 import { ResultProducer, drawBatchFate, failurePrefix, type Fate, type ItemRates } from './batch-results';
 import { SlicedTask } from './background';
-import { ApiError, invalidRequest, notFound } from './errors';
+import { ApiError, batchRejected, invalidRequest, notFound } from './errors';
 import type { FileStore } from './files';
 import { unixSeconds } from './http-util';
 import { randomId } from './ids';
@@ -132,6 +132,9 @@ export class BatchStore {
         'input_file_id',
         'invalid_value',
       );
+
+    // A valid create the provider still refuses: nothing is created or billed. A rate of 0 draws nothing.
+    if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
 
     const batchRng = rng.fork();
     const fate = drawBatchFate(batchRng, profile.batch);

@@ -3,6 +3,7 @@
 // OverloadedError...) they would raise against the real APIs. Handlers throw one ApiError; the
 // server renders it as OpenAI's `{error: {message, type, param, code}}` or Anthropic's
 // `{type: 'error', error: {type, message}, request_id}`, by the path family it came in on.
+import type { Provider } from './ledger';
 
 export interface OpenAIErrorBody {
   message: string;
@@ -96,3 +97,98 @@ export const serviceUnavailable = () =>
     null,
     'service_unavailable',
   );
+
+/** batch.rejectRate: a batch create refused outright, the way a provider refuses a batch it will not take. */
+export const batchRejected = () =>
+  invalidRequest('The batch was refused: simulated rejection (batch.rejectRate).', null, 'invalid_request');
+
+/** A call that carries no API key, refused the way each service refuses it. */
+export function missingApiKey(provider: Provider): ApiError {
+  switch (provider) {
+    case 'anthropic':
+      return anthropicError(401, 'authentication_error', 'x-api-key header is required');
+    case 'azure':
+      return new ApiError(
+        401,
+        'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+        'invalid_request_error',
+        null,
+        '401',
+      );
+    default:
+      return new ApiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+      );
+  }
+}
+
+/**
+ * What every call gets during an outage with a chosen status: the error that status means at
+ * each service, so the SDKs raise the matching class (401 AuthenticationError, 403
+ * PermissionDeniedError, 429 RateLimitError...). No status is the classic overload.
+ * `remainingMs` is how long the outage still lasts: a 429's retry-after points past it.
+ */
+export function outageError(status: number | undefined, provider: Provider, remainingMs: number): ApiError {
+  if (status === undefined) return serviceUnavailable();
+  const anthropic = provider === 'anthropic';
+  // Azure's own errors carry the status as their code.
+  const code = (openaiCode: string) => (provider === 'azure' ? String(status) : openaiCode);
+  switch (status) {
+    case 401:
+      return anthropic
+        ? anthropicError(401, 'authentication_error', 'invalid x-api-key (simulated outage)')
+        : new ApiError(
+            401,
+            'Incorrect API key provided (simulated outage). You can find your API key at https://platform.openai.com/account/api-keys.',
+            'invalid_request_error',
+            null,
+            code('invalid_api_key'),
+          );
+    case 403:
+      return anthropic
+        ? anthropicError(
+            403,
+            'permission_error',
+            'Your API key does not have permission to use the specified resource (simulated outage).',
+          )
+        : new ApiError(
+            403,
+            'You are not allowed to access this resource (simulated outage).',
+            'invalid_request_error',
+            null,
+            code('permission_denied'),
+          );
+    case 429: {
+      const headers = {
+        'retry-after': String(Math.max(1, Math.ceil(remainingMs / 1000))),
+        'retry-after-ms': String(Math.max(1, Math.ceil(remainingMs))),
+      };
+      return anthropic
+        ? anthropicError(
+            429,
+            'rate_limit_error',
+            'Rate limit exceeded (simulated outage). Please retry later.',
+            headers,
+          )
+        : new ApiError(
+            429,
+            'Rate limit reached (simulated outage). Please retry later.',
+            'requests',
+            null,
+            code('rate_limit_exceeded'),
+            headers,
+          );
+    }
+    default:
+      // Anthropic's error type follows from the status (anthropicErrorType).
+      return new ApiError(
+        status,
+        `The service answered ${status} (simulated outage).`,
+        status >= 500 ? 'server_error' : 'invalid_request_error',
+        null,
+        provider === 'azure' ? String(status) : null,
+      );
+  }
+}

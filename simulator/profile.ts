@@ -9,6 +9,19 @@ import { z } from 'zod';
 const rate = z.number().min(0).max(1);
 const ms = z.number().int().nonnegative();
 
+const OUTAGE_PROVIDERS = ['openai', 'azure', 'anthropic'] as const;
+
+const outageSchema = z.strictObject({
+  afterMs: ms,
+  forMs: ms,
+  /** The path family the outage hits (absent: all of them). */
+  provider: z.enum(OUTAGE_PROVIDERS).optional(),
+  /** The HTTP status every call gets meanwhile, 400-599 (absent: 503, or 529 on Anthropic's paths). */
+  status: z.number().int().min(400).max(599).optional(),
+});
+
+export type Outage = z.output<typeof outageSchema>;
+
 export const profileSchema = z.strictObject({
   /** Seeds every fault draw: the same seed and the same order of calls give the same faults. */
   seed: z.number().int().default(7),
@@ -18,6 +31,11 @@ export const profileSchema = z.strictObject({
       completionMs: ms.default(500),
       failRate: rate.default(0),
       expireRate: rate.default(0),
+      /**
+       * Share of batch creates (OpenAI, Azure and Anthropic) refused outright with a 400
+       * invalid_request_error: nothing is created or billed. Drawn from the seeded batch stream.
+       */
+      rejectRate: rate.default(0),
     })
     .prefault({}),
   items: z
@@ -45,8 +63,14 @@ export const profileSchema = z.strictObject({
       windowMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
-  /** Windows, relative to the simulator's epoch (start, reset or profile change), when every call gets a 503. */
-  outages: z.array(z.strictObject({ afterMs: ms, forMs: ms })).default([]),
+  /**
+   * Windows, relative to the simulator's epoch (start, reset or profile change), when every call
+   * fails. Without `status` that is a 503 (Anthropic: 529 overloaded); 401 is a rejected key, 403
+   * a permission error, 429 a rate limit with retry-after, any other status a generic error. A
+   * `provider` confines the outage to that path family; the admin API is never affected. Where
+   * windows overlap, the first one listed wins.
+   */
+  outages: z.array(outageSchema).default([]),
 });
 
 export type Profile = z.output<typeof profileSchema>;

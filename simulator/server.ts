@@ -1,15 +1,16 @@
 // The simulator's HTTP server (node:http, no framework): one port for the OpenAI and Anthropic paths
 // under /v1, Azure OpenAI's under /openai, and the admin API under /_sim. Every provider call
-// passes the fault gate first (latency, outages, 500s before doing anything) and may lose its
-// response after taking effect; /_sim never does. Errors and request-id headers take the shape of
-// the provider whose path was called.
+// must carry an API key (any non-empty one: the simulator checks presence, not validity), then
+// passes the fault gate (latency, outages, 500s before doing anything) and may lose its response
+// after taking effect; /_sim needs no key and is never faulted. Errors and request-id headers take
+// the shape of the provider whose path was called.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
 import { anthropicRoutes } from './anthropic-routes';
 import { azureRoutes } from './azure-routes';
-import { ApiError, notFound, serverError, serviceUnavailable } from './errors';
+import { ApiError, missingApiKey, notFound, outageError, serverError } from './errors';
 import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
 import type { Ledger, Provider } from './ledger';
@@ -107,6 +108,22 @@ function sendError(res: ServerResponse, err: ApiError, family: Family, headers: 
   sendJson(res, status, body, { ...headers, ...err.headers });
 }
 
+/**
+ * Whether the call carries an API key where its service looks for one: `Authorization: Bearer` on
+ * every path (OpenAI's only way; Anthropic's SDK sends its key so too; Azure's for Entra tokens),
+ * `x-api-key` on Anthropic's paths, `api-key` on Azure's. Any non-empty value will do.
+ */
+function hasApiKey(req: IncomingMessage, provider: Provider): boolean {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return (Array.isArray(value) ? value.join(',') : (value ?? '')).trim();
+  };
+  if (/^Bearer\s+\S/i.test(header('authorization'))) return true;
+  if (provider === 'anthropic') return header('x-api-key') !== '';
+  if (provider === 'azure') return header('api-key') !== '';
+  return false;
+}
+
 async function handle(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://simulator');
@@ -129,7 +146,11 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
   if (family !== 'admin') {
     const { http } = state.profile;
     await sleep(http.latencyMs);
-    if (state.inOutage(state.now())) return fail(serviceUnavailable());
+    // Refused before any fault is drawn: a keyless call does not shift the seeded streams.
+    if (!hasApiKey(req, family)) return fail(missingApiKey(family));
+    const now = state.now();
+    const outage = state.outageAt(now, family);
+    if (outage) return fail(outageError(outage.status, family, state.epochMs + outage.afterMs + outage.forMs - now));
     if (state.httpRng.chance(http.errorRate)) return fail(serverError());
     // Drawn now, applied after the handler: the change happens, the client just never hears of it.
     lostResponse = state.httpRng.chance(http.lostResponseRate);

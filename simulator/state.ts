@@ -5,7 +5,7 @@ import { MessageBatchStore } from './anthropic-batches';
 import { BatchStore } from './batches';
 import { FileStore } from './files';
 import { LedgerBook, type Provider } from './ledger';
-import { parseProfile, type Profile } from './profile';
+import { parseProfile, type Outage, type Profile } from './profile';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
 
@@ -66,9 +66,13 @@ export class SimulatorState {
     this.messageBatches.stopBackground();
   }
 
-  inOutage(now: number): boolean {
+  /** The outage hitting `provider`'s paths at `now`, if any (the first listed, where windows overlap). */
+  outageAt(now: number, provider: Provider): Outage | undefined {
     const elapsed = now - this.epochMs;
-    return this.profile.outages.some((o) => elapsed >= o.afterMs && elapsed < o.afterMs + o.forMs);
+    return this.profile.outages.find(
+      (o) =>
+        (o.provider === undefined || o.provider === provider) && elapsed >= o.afterMs && elapsed < o.afterMs + o.forMs,
+    );
   }
 
   private reseed(): void {
