@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 
 export interface AlertInput {
   runId: string;
-  kind: 'dead-letter-rate' | 'batch-overdue';
+  kind: 'dead-letter-rate' | 'batch-overdue' | 'auth' | 'chunk-failed' | 'run-failed';
   message: string;
   webhook?: string;
   details?: Record<string, unknown>;
@@ -25,7 +25,7 @@ export function createAlertActivities() {
           at: new Date().toISOString(),
           ...alert.details,
         }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(5_000),
       });
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         throw ApplicationFailure.nonRetryable(`alert webhook answered ${response.status}`, 'webhook_refused');

@@ -6,4 +6,9 @@ export interface ActivityDeps {
   store: RunStore;
   providers: ProviderRegistry;
   clock?: () => number;
+  /**
+   * True once the worker is shutting down (SIGTERM): long activities stop taking new work, finish
+   * what is in flight and hand the rest back to Temporal for another worker.
+   */
+  draining?: () => boolean;
 }

@@ -2,10 +2,11 @@
 // page. Files are written under temporary names and renamed, so a crash never leaves half a file;
 // the report's counts are the lines actually written.
 import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { PlanSummary, ResolvedSpec, RunReport } from '../common';
+import type { PlanSummary, ResolvedSpec, RunReport, RunStatus } from '../common';
 import type { FinalItem } from '../store';
 import type { ActivityDeps } from './deps';
 
@@ -16,6 +17,23 @@ export interface FinalizeInput {
   spec: ResolvedSpec;
   plan: PlanSummary;
   startedAtMs: number;
+  status?: RunStatus;
+  /** Why the run failed, when it did. */
+  error?: string;
+}
+
+/**
+ * The end-of-run invariant: the three files hold exactly the planned lines. A gap means lines were
+ * lost (a bug, or a store shared by two processes): the run must fail loudly with the numbers.
+ */
+export function accountingProblem(planned: number, files: { results: number; deadLetters: number; rejected: number }) {
+  const written = files.results + files.deadLetters + files.rejected;
+  if (written === planned) return undefined;
+  return (
+    `the output files hold ${written} lines (${files.results} results + ${files.deadLetters} dead letters + ` +
+    `${files.rejected} rejected) but the plan counted ${planned} input lines: ` +
+    `${Math.abs(planned - written)} lines ${written < planned ? 'are in no file' : 'are written twice'}`
+  );
 }
 
 class JsonlWriter {
@@ -58,7 +76,7 @@ function resultLine(item: FinalItem) {
 
 export function createFinalizeActivities({ store, clock = Date.now }: ActivityDeps) {
   return {
-    async finalizeRun({ runId, spec, plan, startedAtMs }: FinalizeInput): Promise<RunReport> {
+    async finalizeRun({ runId, spec, plan, startedAtMs, status = 'completed', error }: FinalizeInput): Promise<RunReport> {
       mkdirSync(spec.outputDir, { recursive: true });
       const files = {
         results: join(spec.outputDir, 'results.jsonl'),
@@ -101,6 +119,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           await deadLetters.write({
             id: item.itemId,
             line: item.line,
+            kind: last ? last.kind : 'missing_output',
             reason: last ? `${last.kind}: ${last.error}` : 'no answer was received for this item',
             retryable: last ? last.retryable : true,
             ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
@@ -112,6 +131,12 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       await Promise.all([results.close(), deadLetters.close(), rejected.close()]);
 
       const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+      const unconfirmed = await store.unconfirmedSyncCalls(runId);
+      const problem = accountingProblem(plan.lines, {
+        results: results.lines,
+        deadLetters: deadLetters.lines,
+        rejected: rejected.lines,
+      });
       const report: RunReport = {
         runId,
         items: totals.items,
@@ -125,8 +150,12 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           estimated: round(plan.estimatedCostUsd),
           actual: round(totals.cost),
           syncEquivalent: round(totals.syncCost),
+          unconfirmed: round(unconfirmed.estimatedUsd),
         },
+        ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
+        status: problem ? 'failed' : status,
+        ...(problem || error ? { error: problem ?? error } : {}),
         durationMs: clock() - startedAtMs,
         provider: spec.provider,
         model: spec.model,
@@ -135,6 +164,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       };
       writeFileSync(`${files.report}.partial`, JSON.stringify(report, null, 2) + '\n');
       renameSync(`${files.report}.partial`, files.report);
+      if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
       return report;
     },
   };

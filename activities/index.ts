@@ -6,6 +6,7 @@ import { createCollectActivities } from './collect';
 import { createFinalizeActivities } from './finalize';
 import { createPlanActivities } from './plan';
 import { createPollActivities } from './poll';
+import { createRunOutcomeActivities } from './run-outcome';
 import { createSubmitActivities } from './submit';
 import { createSyncStrikeActivities } from './sync-strike';
 import { createChunkTallyActivities } from './tally';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncStrikeActivities(deps),
     ...createChunkTallyActivities(deps),
     ...createFinalizeActivities(deps),
+    ...createRunOutcomeActivities(deps),
     ...createAlertActivities(),
   });
 }

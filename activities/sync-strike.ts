@@ -1,16 +1,25 @@
-// Strike 3: each remaining item through the synchronous API, within the spec's concurrency and
-// rpm / tpm limits, honoring retry-after. Every answer is stored as it arrives, so a retried
-// activity (crash, timeout) only calls what is still pending; progress is heartbeated.
+// A round of sync calls (strike 3, or every strike in sync mode): each pending item through the
+// synchronous API, within the spec's concurrency and rpm / tpm limits, honoring retry-after. Every
+// answer is stored as it arrives, so a retried activity (crash, timeout) only calls what is still
+// pending; progress is heartbeated. Each call is recorded in the store before it is made, so a call
+// whose answer a crash lost still shows in the report as unconfirmed spend. A refused API key
+// (401/403) stops the round: it belongs to the run, not the item, and the chunk workflow waits for
+// the key to work again. A worker that is shutting down finishes its calls in flight and hands the
+// rest back.
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { Context, heartbeat, log, sleep } from '@temporalio/activity';
 import { RateLimiter } from 'limiter';
 import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
-import { CircuitOpenError, classifyProviderError, type BatchProvider } from '../providers';
+import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
 import type { NeutralRequest, RunStore } from '../store';
 import type { ActivityDeps } from './deps';
 import { checkOutput } from './output-check';
 
 /** Attempts per item within strike 3 for retryable failures (an open circuit does not count). */
 export const SYNC_ATTEMPTS = 4;
+
+export const WORKER_DRAINING = 'WorkerDraining';
 
 export interface SyncStrikeInput {
   runId: string;
@@ -31,6 +40,13 @@ interface Limits {
   tpmCap: number;
 }
 
+/** Why a whole round stops early: the key is refused (run-level), or the worker shuts down. */
+class RoundStopped extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /** 1x, 4x, 16x... the spec's sync backoff (500 ms by default). */
 function backoff(spec: ResolvedSpec, attempt: number): number {
   return spec.retry.syncBackoffMs * 4 ** (attempt - 1);
@@ -40,6 +56,22 @@ function estimateTokens(request: NeutralRequest): number {
   return Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4) + request.maxTokens;
 }
 
+/**
+ * What one call may cost at most, for the unconfirmed line of the report: input at 3 characters a
+ * token plus framing (tokenizers average about 4 for prose) and output at maxTokens, at sync prices.
+ */
+export function worstCaseCallUsd(request: NeutralRequest): number {
+  const chars = request.messages.reduce((n, m) => n + m.content.length, 0);
+  const input = Math.ceil(chars / 3) + 4 * request.messages.length;
+  return costUsd(request.model, 'sync', input, request.maxTokens);
+}
+
+/** A provider error after which the provider may have done (and billed) the work anyway. */
+function answerMayBeLost(error: unknown): boolean {
+  const kind = classifyProviderError(error).kind;
+  return kind === 'timeout' || kind === 'connection' || kind === 'server_error';
+}
+
 async function callOne(
   provider: BatchProvider,
   store: RunStore,
@@ -47,12 +79,21 @@ async function callOne(
   item: { dedupKey: string; body: NeutralRequest },
   limits: Limits,
 ): Promise<boolean> {
-  const { runId, strike, spec } = input;
+  const { runId, chunk, strike, spec } = input;
   const signal = Context.current().cancellationSignal;
   let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
-  for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
+  for (let attempt = 1; attempt <= SYNC_ATTEMPTS; ) {
     await limits.rpm?.removeTokens(1);
     await limits.tpm?.removeTokens(Math.min(estimateTokens(item.body), limits.tpmCap));
+    const callId = randomUUID();
+    await store.recordSyncCall({
+      callId,
+      runId,
+      chunk,
+      dedupKey: item.dedupKey,
+      strike,
+      estimatedUsd: worstCaseCallUsd(item.body),
+    });
     try {
       const result = await provider.callSync(
         { customId: item.dedupKey, request: item.body },
@@ -78,23 +119,30 @@ async function callOne(
               syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
             },
           ]);
+          await store.settleSyncCall(callId, 'answered');
           return true;
         }
         last = { kind: check.kind, error: check.error };
       } else {
         const kind = classifyHttpFailure(result.status, result.code);
         last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
-        if (!isRetryableKind(kind)) break;
       }
+      await store.settleSyncCall(callId, 'answered');
+      if (!isRetryableKind(last.kind)) break;
       await sleep(backoff(spec, attempt));
       attempt++;
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted) throw error; // the call stays in_flight: it may have been billed
       if (error instanceof CircuitOpenError) {
+        await store.settleSyncCall(callId, 'answered'); // never sent
+        if (error.reason === 'auth') throw new RoundStopped(error);
         await sleep(error.retryAfterMs); // the provider is down: wait, do not spend an attempt
         continue;
       }
+      await store.settleSyncCall(callId, answerMayBeLost(error) ? 'unconfirmed' : 'answered');
+      if (isAuthError(error)) throw new RoundStopped(error);
       const classified = classifyProviderError(error);
+      if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
       last = { kind: classified.kind, error: classified.message };
       if (!classified.retryable) break;
       await sleep(classified.retryAfterMs ?? backoff(spec, attempt));
@@ -108,7 +156,7 @@ async function callOne(
   return false;
 }
 
-export function createSyncStrikeActivities({ store, providers }: ActivityDeps) {
+export function createSyncStrikeActivities({ store, providers, draining = () => false }: ActivityDeps) {
   return {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
@@ -125,17 +173,31 @@ export function createSyncStrikeActivities({ store, providers }: ActivityDeps) {
       };
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };
       let next = 0;
+      let stopped: RoundStopped | undefined;
       const pump = async () => {
-        while (next < pending.length) {
+        while (next < pending.length && !stopped && !draining()) {
           const item = pending[next++];
-          if (await callOne(provider, store, input, item, limits)) outcome.succeeded++;
-          else outcome.failed++;
+          try {
+            if (await callOne(provider, store, input, item, limits)) outcome.succeeded++;
+            else outcome.failed++;
+          } catch (error) {
+            // One lane's trouble stops the others from taking new items; calls in flight finish.
+            if (error instanceof RoundStopped) stopped ??= error;
+            else stopped ??= new RoundStopped(error);
+          }
           heartbeat({ done: outcome.succeeded + outcome.failed, of: pending.length });
         }
       };
       const lanes = Math.max(1, Math.min(spec.limits.syncConcurrency, pending.length));
       await Promise.all(Array.from({ length: lanes }, pump));
-      log.info('strike 3 done', { runId, chunk, ...outcome });
+      log.info('sync round done', { runId, chunk, strike: input.strike, ...outcome });
+      if (stopped) throw stopped.cause;
+      if (next < pending.length) {
+        throw ApplicationFailure.retryable(
+          `worker shutting down: ${pending.length - next} of ${pending.length} sync calls left for another worker`,
+          WORKER_DRAINING,
+        );
+      }
       return outcome;
     },
   };

@@ -36,16 +36,24 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const log = options.log ?? ((line: string) => console.error(line));
   installWorkerLogging();
   const stateDir = resolve(options.stateDir ?? '.llmbatch');
+  // The store first: a folder already served by another process (`worker`, another `dev`) refuses
+  // here, before a Temporal server or simulator is started for nothing.
+  let store: RunStore | undefined = await openStore(join(stateDir, 'store'));
   const ports = await pickPorts();
-  const temporal = await startDevServer({
-    ...ports,
-    dbFile: join(stateDir, 'temporal.db'),
-    logFile: join(stateDir, 'temporal.log'),
-    log,
-  });
+  let temporal: DevServer;
+  try {
+    temporal = await startDevServer({
+      ...ports,
+      dbFile: join(stateDir, 'temporal.db'),
+      logFile: join(stateDir, 'temporal.log'),
+      log,
+    });
+  } catch (error) {
+    await store.sql.close();
+    throw error;
+  }
   let simulator: RunningSimulator | undefined;
   let connection: NativeConnection | undefined;
-  let store: RunStore | undefined;
   try {
     simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile: options.simulatorProfile });
     // Workers of this process and anything it spawns find the simulator and Temporal here.
@@ -53,7 +61,6 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     process.env.TEMPORAL_ADDRESS = temporal.address;
     if (temporal.uiUrl) process.env.TEMPORAL_UI_URL = temporal.uiUrl;
     connection = await NativeConnection.connect({ address: temporal.address });
-    store = await openStore(join(stateDir, 'store'));
     const taskQueue = process.env.LLMBATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
     const worker = await createLlmbatchWorker({
       connection,

@@ -143,6 +143,8 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       strike3DelayMs: ms(spec.retry?.strike3Delay, SEED_DEFAULTS.retry.strike3DelayMs),
       syncBackoffMs: ms(spec.retry?.syncBackoff, SEED_DEFAULTS.retry.syncBackoffMs),
       deadLetterAlertRate: spec.retry?.deadLetterAlertRate ?? SEED_DEFAULTS.retry.deadLetterAlertRate,
+      authProbeMs: ms(spec.retry?.authProbe, SEED_DEFAULTS.retry.authProbeMs),
+      authTimeoutMs: ms(spec.retry?.authTimeout, SEED_DEFAULTS.retry.authTimeoutMs),
     },
     limits: { ...SEED_DEFAULTS.limits, ...spec.limits },
     alert: spec.alert,

@@ -20,7 +20,16 @@ export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 /** Seed defaults of DESIGN.md, as durations in milliseconds. */
 export const SEED_DEFAULTS = {
   poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 20 * 3_600_000 },
-  retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, syncBackoffMs: 500, deadLetterAlertRate: 0.05 },
+  retry: {
+    strike2DelayMs: 60_000,
+    strike3DelayMs: 300_000,
+    syncBackoffMs: 500,
+    deadLetterAlertRate: 0.05,
+    /** A refused API key is probed again after this, doubling up to 5 minutes... */
+    authProbeMs: 30_000,
+    /** ...and given up after this: the waiting chunks fail and their items are dead-lettered. */
+    authTimeoutMs: 24 * 3_600_000,
+  },
   limits: {
     concurrentBatches: 10,
     enqueuedTokens: 0,

@@ -11,9 +11,18 @@ export const FAILURE_KINDS = {
   missing_output: { retryable: true },
   schema_violation: { retryable: true },
   empty_output: { retryable: true },
+  conflict: { retryable: true },
+  // The key, not the item: an item that met a 401/403 is tried again once the key works again
+  // (activities turn auth failures into a run-level wait, phase `waiting:auth`).
+  auth: { retryable: true },
+  // Our own code failed (not the provider): retried a few times, then the chunk fails for good.
+  internal: { retryable: true },
+  // The chunk this item belongs to failed for good; the item was never answered.
+  chunk_failed: { retryable: true },
+  // The run stopped (a run-wide fatal error) before this item's chunk ran.
+  run_failed: { retryable: true },
   invalid_request: { retryable: false },
   content_policy: { retryable: false },
-  auth: { retryable: false },
   not_found: { retryable: false },
 } as const;
 export type FailureKind = keyof typeof FAILURE_KINDS;
@@ -32,6 +41,7 @@ export function classifyHttpFailure(status: number | undefined, code?: string): 
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not_found';
   if (status === 408) return 'timeout';
+  if (status === 409) return 'conflict';
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'server_error';
   if (status >= 400) return 'invalid_request';

@@ -36,6 +36,8 @@ export const RunSpecSchema = z.strictObject({
       strike2Delay: duration.optional(),
       strike3Delay: duration.optional(),
       syncBackoff: duration.optional(),
+      authProbe: duration.optional(),
+      authTimeout: duration.optional(),
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
     })
     .optional(),
@@ -72,7 +74,14 @@ export interface ResolvedSpec {
   chunkSize: number;
   budget?: { maxUsd: number; dailyUsd?: number; monthlyUsd?: number };
   poll: { initialMs: number; maxMs: number; alertAfterMs: number };
-  retry: { strike2DelayMs: number; strike3DelayMs: number; syncBackoffMs: number; deadLetterAlertRate: number };
+  retry: {
+    strike2DelayMs: number;
+    strike3DelayMs: number;
+    syncBackoffMs: number;
+    deadLetterAlertRate: number;
+    authProbeMs: number;
+    authTimeoutMs: number;
+  };
   limits: {
     concurrentBatches: number;
     enqueuedTokens: number;

@@ -49,8 +49,16 @@ export function addTallies(a: ItemTally, b: ItemTally): ItemTally {
   };
 }
 
-export type RunPhase = 'planning' | 'running' | 'finalizing' | 'completed' | 'failed';
-export type ChunkPhase = 'submitting' | 'waiting' | 'collecting' | 'backing-off' | 'calling-sync' | 'done';
+export type RunPhase = 'planning' | 'running' | 'waiting:auth' | 'finalizing' | 'completed' | 'failed';
+export type ChunkPhase =
+  | 'submitting'
+  | 'waiting'
+  | 'collecting'
+  | 'backing-off'
+  | 'calling-sync'
+  | 'waiting:auth'
+  | 'done';
+export type RunStatus = 'completed' | 'cancelled' | 'failed';
 
 export interface ChunkInput {
   runId: string;
@@ -70,6 +78,10 @@ export interface RunState {
   nextChunk: number;
   chunksDone: number;
   tally: ItemTally;
+  /** Chunks that failed for good (their items dead-lettered as chunk_failed). */
+  chunksFailed?: number;
+  /** Set when a run-wide fatal error stops the run: no new chunks, the rest dead-lettered, status failed. */
+  fatal?: string;
 }
 
 export interface RunWorkflowInput {
@@ -89,7 +101,9 @@ export interface RunProgress {
   rejected: number;
   duplicates: number;
   costUsd: number;
-  chunks: { total: number; done: number; running: number[] };
+  chunks: { total: number; done: number; failed: number; running: number[]; waitingForAuth: number[] };
+  /** Why the run stops early, once it does. */
+  fatal?: string;
 }
 
 /** report.json, as INTERFACE.md names it. */
@@ -102,8 +116,19 @@ export interface RunReport {
   duplicates: number;
   cacheHits: number;
   tokens: TokenCounts;
-  costUsd: { estimated: number; actual: number; syncEquivalent: number };
+  costUsd: {
+    estimated: number;
+    actual: number;
+    syncEquivalent: number;
+    /** Sync calls whose answers were lost (a crash, a lost response): estimated, they may have been billed. */
+    unconfirmed: number;
+  };
+  /** How many sync calls are behind `costUsd.unconfirmed`. */
+  unconfirmedCalls?: number;
   batches: number;
+  status: RunStatus;
+  /** Why the run failed, when it did. */
+  error?: string;
   durationMs: number;
   provider: string;
   model: string;

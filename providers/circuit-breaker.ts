@@ -2,12 +2,14 @@
 // consecutive outage-like failures (connection errors, timeouts, 5xx) it opens: calls fail fast
 // with CircuitOpenError, so activities back off instead of hammering a provider that is down
 // and burning retries. After the open period one probe goes through (half-open): success
-// closes the circuit, failure reopens it for twice as long, up to a cap.
+// closes the circuit, failure reopens it for twice as long, up to a cap. A 401 or 403 opens it at
+// once (reason `auth`): every call would fail the same way until someone fixes the key.
 //
 // Hand-written rather than opossum: we need every caller to *wait* while one probe runs and to
 // learn how long to wait; opossum fails fast while open and has no notion of the wait.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { isAuthError } from './errors';
 
 export interface BreakerOptions {
   threshold: number;
@@ -17,13 +19,19 @@ export interface BreakerOptions {
 
 export const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, initialOpenMs: 5_000, maxOpenMs: 300_000 };
 
+export type CircuitReason = 'outage' | 'auth';
+
 export class CircuitOpenError extends Error {
   constructor(
     readonly provider: string,
     readonly retryAfterMs: number,
+    readonly reason: CircuitReason = 'outage',
+    readonly lastError = '',
   ) {
     super(
-      `circuit for provider ${provider} is open (provider failing); next probe in ${Math.ceil(retryAfterMs / 1000)} s`,
+      reason === 'auth'
+        ? `provider ${provider} refuses the API key (${lastError || 'authentication failed'}); next probe in ${Math.ceil(retryAfterMs / 1000)} s`
+        : `circuit for provider ${provider} is open (provider failing); next probe in ${Math.ceil(retryAfterMs / 1000)} s`,
     );
   }
 }
@@ -42,6 +50,8 @@ export class CircuitBreaker {
   private openUntil = 0;
   private openForMs: number;
   private probing = false;
+  private reason: CircuitReason = 'outage';
+  private lastError = '';
 
   constructor(
     readonly provider: string,
@@ -60,8 +70,10 @@ export class CircuitBreaker {
     let probe = false;
     if (this.state !== 'closed') {
       const wait = this.openUntil - this.now();
-      if (wait > 0) throw new CircuitOpenError(this.provider, wait);
-      if (this.probing) throw new CircuitOpenError(this.provider, Math.min(1000, this.options.initialOpenMs));
+      if (wait > 0) throw new CircuitOpenError(this.provider, wait, this.reason, this.lastError);
+      if (this.probing) {
+        throw new CircuitOpenError(this.provider, Math.min(1000, this.options.initialOpenMs), this.reason, this.lastError);
+      }
       this.state = 'half-open';
       this.probing = probe = true;
     }
@@ -70,7 +82,8 @@ export class CircuitBreaker {
       this.succeeded();
       return result;
     } catch (error) {
-      if (isOutageError(error)) this.failed(error);
+      if (isOutageError(error)) this.failed(error, 'outage');
+      else if (isAuthError(error)) this.failed(error, 'auth');
       else this.succeeded(); // the provider answered, even if with a 4xx
       throw error;
     } finally {
@@ -85,15 +98,17 @@ export class CircuitBreaker {
     this.openForMs = this.options.initialOpenMs;
   }
 
-  private failed(error: unknown) {
+  private failed(error: unknown, reason: CircuitReason) {
     this.failures++;
     const reopen = this.state === 'half-open';
-    if (!reopen && this.failures < this.options.threshold) return;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (!reopen && reason === 'outage' && this.failures < this.options.threshold) return;
+    this.reason = reason;
     if (reopen) this.openForMs = Math.min(this.openForMs * 2, this.options.maxOpenMs);
     this.state = 'open';
     this.openUntil = this.now() + this.openForMs;
     this.log(
-      `circuit for provider ${this.provider} opened after ${this.failures} consecutive failures ` +
+      `circuit for provider ${this.provider} opened (${reason}) after ${this.failures} consecutive failures ` +
         `(${error instanceof Error ? error.message : String(error)}); next probe in ${this.openForMs} ms`,
     );
   }

@@ -1,5 +1,8 @@
-// Translates SDK errors into our failure kinds; activities turn the result into an
-// ApplicationFailure whose retryability Temporal honors.
+// Translates the provider SDKs' own errors into our failure kinds, the way the SDKs themselves
+// decide to retry: `x-should-retry` first, then 408 / 409 / 429 / 5xx and connection errors retried,
+// other 4xx not; `retry-after-ms`, `retry-after` in seconds or as an HTTP date. Anything that is not
+// an SDK error is ours (a bug, a store or file problem): it keeps its message and is classified
+// `internal`, which the activity boundary retries only a few times.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../common';
@@ -8,50 +11,71 @@ export interface ClassifiedError {
   kind: FailureKind;
   retryable: boolean;
   message: string;
-  /** From `retry-after` / `retry-after-ms`, when the provider gave one. */
+  /** From `retry-after-ms` / `retry-after`, when the provider gave one. */
   retryAfterMs?: number;
 }
 
-function retryAfterMs(headers: Headers | undefined): number | undefined {
+type HeaderBag = Headers | Record<string, string | null | undefined> | undefined;
+
+function header(headers: HeaderBag, name: string): string | undefined {
   if (!headers) return undefined;
-  const ms = Number(headers.get('retry-after-ms'));
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const bag = headers as Record<string, string | null | undefined>;
+  return bag[name] ?? bag[name.toLowerCase()] ?? undefined;
+}
+
+/** `retry-after-ms`, `retry-after` as seconds (fractions allowed) or as an HTTP date. */
+export function retryAfterMs(headers: HeaderBag, now = Date.now()): number | undefined {
+  const ms = Number(header(headers, 'retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return ms;
-  const seconds = Number(headers.get('retry-after'));
-  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
-  return undefined;
+  const raw = header(headers, 'retry-after')?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(raw);
+  return Number.isFinite(at) && at > now ? at - now : undefined;
+}
+
+/** An error raised by the openai or @anthropic-ai/sdk client (HTTP answers and connection failures). */
+export function isProviderSdkError(error: unknown): boolean {
+  return error instanceof OpenAI.APIError || error instanceof Anthropic.APIError;
+}
+
+/** The caller aborted the request (activity cancellation): not the provider's failure. */
+export function isUserAbort(error: unknown): boolean {
+  return error instanceof OpenAI.APIUserAbortError || error instanceof Anthropic.APIUserAbortError;
+}
+
+/** A 401 or 403: the key is wrong, revoked or lacks permission; a run-level condition, not an item's. */
+export function isAuthError(error: unknown): boolean {
+  return isProviderSdkError(error) && [401, 403].includes((error as { status?: number }).status ?? 0);
+}
+
+function providerCode(error: InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>) {
+  if (error instanceof Anthropic.APIError) {
+    return (error.error as { error?: { type?: string } } | undefined)?.error?.type;
+  }
+  return typeof error.code === 'string' ? error.code : undefined;
 }
 
 export function classifyProviderError(error: unknown): ClassifiedError {
-  if (error instanceof Anthropic.APIConnectionTimeoutError)
-    return { kind: 'timeout', retryable: true, message: error.message };
-  if (error instanceof Anthropic.APIConnectionError) {
-    return { kind: 'connection', retryable: true, message: `cannot reach the provider: ${error.message}` };
-  }
-  if (error instanceof Anthropic.APIError) {
-    const type = (error.error as { error?: { type?: string } } | undefined)?.error?.type;
-    const kind = classifyHttpFailure(error.status, type);
-    return {
-      kind,
-      retryable: isRetryableKind(kind),
-      message: `${error.status ?? ''} ${error.message}`.trim(),
-      retryAfterMs: retryAfterMs(error.headers),
-    };
-  }
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError) {
     return { kind: 'timeout', retryable: true, message: error.message };
   }
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {
     return { kind: 'connection', retryable: true, message: `cannot reach the provider: ${error.message}` };
   }
-  if (error instanceof OpenAI.APIError) {
-    const kind = classifyHttpFailure(error.status, typeof error.code === 'string' ? error.code : undefined);
+  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError) {
+    const kind = classifyHttpFailure(error.status, providerCode(error));
+    const shouldRetry = header(error.headers as HeaderBag, 'x-should-retry');
+    const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : isRetryableKind(kind);
     return {
       kind,
-      retryable: isRetryableKind(kind),
-      message: `${error.status ?? ''} ${error.message}`.trim(),
-      retryAfterMs: retryAfterMs(error.headers),
+      retryable,
+      message: error.status && !error.message.startsWith(String(error.status)) ? `${error.status} ${error.message}` : error.message,
+      retryAfterMs: retryAfterMs(error.headers as HeaderBag),
     };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'server_error', retryable: true, message };
+  return { kind: 'internal', retryable: true, message };
 }

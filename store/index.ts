@@ -1,5 +1,6 @@
 export * from './run-store';
 export * from './sql';
+export * from './folder-lock';
 import { isPostgresUrl, openPglite, openPostgres } from './sql';
 import { RunStore } from './run-store';
 

@@ -70,6 +70,9 @@ export interface FinalItem {
   result: ResultRow | null;
 }
 
+/** The strike number of failures recorded for a whole chunk or run (after strike 3). */
+export const FINAL_STRIKE = 9;
+
 const STILL_PENDING = `
   and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
   and not exists (select 1 from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key and not f.retryable)`;
@@ -349,6 +352,73 @@ export class RunStore {
        where provider_batch_id is not null and created_at > now() - interval '3 days'`,
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Ties a run id to the Temporal execution that planned it. Returns the execution that holds the id:
+   * a different one means the id was used before (e.g. the store outlived its Temporal server).
+   */
+  async claimRun(runId: string, temporalRunId: string): Promise<string> {
+    await this.sql.query('insert into runs (run_id, temporal_run_id) values ($1, $2) on conflict do nothing', [
+      runId,
+      temporalRunId,
+    ]);
+    const { rows } = await this.sql.query<{ temporal_run_id: string }>(
+      'select temporal_run_id from runs where run_id = $1',
+      [runId],
+    );
+    return rows[0]?.temporal_run_id ?? temporalRunId;
+  }
+
+  /**
+   * Ends every request of a chunk (or of the whole run) that still waits for an answer with a
+   * failure of this kind, so finalize writes it as a dead letter. Returns how many it ended.
+   */
+  async failPending(runId: string, chunk: number | undefined, kind: string, error: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number }>(
+      `with pending as (
+         select q.dedup_key from requests q
+         where q.run_id = $1 and ($2::int is null or q.chunk = $2) ${STILL_PENDING}
+       ), ended as (
+         insert into failures (run_id, dedup_key, strike, kind, retryable, error)
+         select $1, dedup_key, ${FINAL_STRIKE}, $3, true, $4 from pending
+         on conflict (run_id, dedup_key, strike) do update set kind = excluded.kind, error = excluded.error
+         returning 1
+       )
+       select count(*)::int as n from ended`,
+      [runId, chunk ?? null, kind, error],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Records a sync call before it is made, so a crash mid-call still leaves its possible cost. */
+  async recordSyncCall(call: {
+    callId: string;
+    runId: string;
+    chunk: number;
+    dedupKey: string;
+    strike: number;
+    estimatedUsd: number;
+  }): Promise<void> {
+    await this.sql.query(
+      `insert into sync_calls (call_id, run_id, chunk, dedup_key, strike, estimated_usd, state)
+       values ($1, $2, $3, $4, $5, $6, 'in_flight') on conflict do nothing`,
+      [call.callId, call.runId, call.chunk, call.dedupKey, call.strike, call.estimatedUsd],
+    );
+  }
+
+  async settleSyncCall(callId: string, state: 'answered' | 'unconfirmed'): Promise<void> {
+    await this.sql.query('update sync_calls set state = $2 where call_id = $1', [callId, state]);
+  }
+
+  /** Sync calls whose answers never arrived (a crash, a lost response): they may have been billed. */
+  async unconfirmedSyncCalls(runId: string): Promise<{ calls: number; estimatedUsd: number }> {
+    const { rows } = await this.sql.query<{ calls: number; usd: number }>(
+      `select count(*)::int as calls, coalesce(sum(estimated_usd), 0)::float8 as usd
+       from sync_calls where run_id = $1 and state <> 'answered'`,
+      [runId],
+    );
+    return { calls: rows[0]?.calls ?? 0, estimatedUsd: rows[0]?.usd ?? 0 };
   }
 
   async batchCount(runId: string): Promise<number> {

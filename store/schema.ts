@@ -55,4 +55,20 @@ create table if not exists failures (
   error text not null,
   primary key (run_id, dedup_key, strike)
 );
+create table if not exists runs (
+  run_id text primary key,
+  temporal_run_id text not null,    -- the first execution that planned it: a reused run id is refused
+  created_at timestamptz not null default now()
+);
+create table if not exists sync_calls (
+  call_id text primary key,         -- recorded before the call is made
+  run_id text not null,
+  chunk integer not null,
+  dedup_key text not null,
+  strike integer not null,
+  estimated_usd double precision not null,
+  state text not null,              -- in_flight | answered | unconfirmed (the answer was lost)
+  started_at timestamptz not null default now()
+);
+create index if not exists sync_calls_by_run on sync_calls (run_id, state);
 `;

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
+import { lockStoreFolder } from './folder-lock';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -10,10 +11,17 @@ export interface Sql {
   close(): Promise<void>;
 }
 
-/** PGlite keeps its data in a folder; one process may open it at a time. */
+/** PGlite keeps its data in a folder; one process may open it at a time (a lock file enforces it). */
 export async function openPglite(dataDir: string): Promise<Sql> {
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const release = lockStoreFolder(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   return {
     query: async <T>(text: string, params?: unknown[]) => {
       const result = await db.query<T>(text, params);
@@ -22,7 +30,13 @@ export async function openPglite(dataDir: string): Promise<Sql> {
     exec: async (text: string) => {
       await db.exec(text);
     },
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
 

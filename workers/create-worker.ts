@@ -18,11 +18,16 @@ export interface LlmbatchWorkerOptions {
   /** A bundle built once (tests); otherwise LLMBATCH_WORKFLOW_BUNDLE or workflows/ bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivities?: number;
+  /** How long a stopping worker lets in-flight activities finish (LLMBATCH_SHUTDOWN_GRACE, default 30s). */
+  shutdownGraceTime?: string;
 }
+
+const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
 export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Promise<Worker> {
   installWorkerLogging();
-  return Worker.create({
+  let worker: Worker | undefined;
+  worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -33,8 +38,13 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
         ...options.providerEnv,
         log: options.providerEnv.log ?? ((message) => Runtime.instance().logger.warn(message)),
       }),
+      // On SIGTERM the runtime stops the worker: sync rounds finish their calls in flight and hand
+      // the rest back, so no call is cut off after the provider billed it.
+      draining: () => worker !== undefined && STOPPING.has(worker.getState()),
     }),
+    shutdownGraceTime: options.shutdownGraceTime ?? process.env.LLMBATCH_SHUTDOWN_GRACE ?? '30s',
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
   });
+  return worker;
 }

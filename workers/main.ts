@@ -3,7 +3,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { providerEnvFromProcess } from '../providers';
-import { openStore } from '../store';
+import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from './logging';
 import { createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
@@ -12,6 +12,20 @@ import { storeLocationFromEnv, taskQueueFromEnv, temporalConnectConfig } from '.
 export async function runWorker(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   installWorkerLogging();
+  // The store first: a PGlite folder held by another process refuses here, before anything starts.
+  const store = await openStore(storeLocationFromEnv());
+  try {
+    await serve(connectionOptions, namespace, store);
+  } finally {
+    await store.sql.close();
+  }
+}
+
+async function serve(
+  connectionOptions: ReturnType<typeof temporalConnectConfig>['connectionOptions'],
+  namespace: string,
+  store: RunStore,
+): Promise<void> {
   const admin = await Connection.connect(connectionOptions as never);
   try {
     await ensureSearchAttributes(admin, namespace);
@@ -19,7 +33,6 @@ export async function runWorker(): Promise<void> {
     await admin.close();
   }
   const connection = await NativeConnection.connect(connectionOptions);
-  const store = await openStore(storeLocationFromEnv());
   try {
     const taskQueue = taskQueueFromEnv();
     const worker = await createLlmbatchWorker({
@@ -33,7 +46,6 @@ export async function runWorker(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
-    await store.sql.close();
   }
 }
 

@@ -1,12 +1,24 @@
-// Named activity option profiles. Every profile sets a timeout and an explicit retry policy;
-// heartbeat timeouts are short so a crashed worker's activities move to a live one quickly.
+// Named activity option profiles. Every profile sets a timeout, an explicit retry policy and a
+// bound: an attempt cap or a schedule-to-close timeout, so nothing but the wait on a provider's
+// batch can go on for long, and even that ends. Internal (non-provider) errors are capped at a few
+// attempts by the activity boundary (activities/failure.ts). Heartbeat timeouts are short so a
+// crashed worker's activities move to a live one quickly.
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ResolvedSpec } from '../common';
 
-/** Kinds that no retry can fix (activities/failure.ts marks them nonRetryable as well). */
-const PERMANENT = ['auth', 'not_found', 'invalid_request', 'content_policy', 'ProviderConfig'];
+/** Kinds that no retry can fix (activities/failure.ts marks them nonRetryable as well). `auth` is
+ * handled by the chunk workflow: it waits for the key to work again. */
+const PERMANENT = [
+  'auth',
+  'not_found',
+  'invalid_request',
+  'content_policy',
+  'ProviderConfig',
+  'OutputDirUnusable',
+  'AccountingMismatch',
+];
 
-/** Store and file I/O that may take a while on big chunks: heartbeats carry progress. */
+/** Store and file I/O (plan, finalize, tallies): heartbeats carry progress; a capped number of attempts. */
 export const ioProfile = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
@@ -14,13 +26,19 @@ export const ioProfile = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
+    maximumAttempts: 10,
     nonRetryableErrorTypes: PERMANENT,
   },
 } as const satisfies ActivityOptions;
 
-/** A provider call such as upload + create: short attempts, backoff on provider trouble. */
+/**
+ * A provider call such as upload + create, or a results download: short attempts, backoff on
+ * provider trouble (an open circuit waits without counting as trouble), bounded in time: a provider
+ * that stays down for six hours fails the chunk, whose items are then dead-lettered as chunk_failed.
+ */
 export const providerCallProfile = {
   startToCloseTimeout: '10 minutes',
+  scheduleToCloseTimeout: '6 hours',
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -30,9 +48,16 @@ export const providerCallProfile = {
   },
 } as const satisfies ActivityOptions;
 
-/** Strike 3's sync calls: long (a whole chunk, rate limited), heartbeating, resumable. */
+/** Collect: downloads the result files (provider trouble as above) and stores every line, heartbeating. */
+export const collectProfile = {
+  ...providerCallProfile,
+  startToCloseTimeout: '30 minutes',
+} as const satisfies ActivityOptions;
+
+/** A round of sync calls: long (a whole chunk, rate limited), heartbeating, resumable, bounded. */
 export const syncCallProfile = {
   startToCloseTimeout: '24 hours',
+  scheduleToCloseTimeout: '48 hours',
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -40,6 +65,12 @@ export const syncCallProfile = {
     maximumInterval: '5 minutes',
     nonRetryableErrorTypes: PERMANENT,
   },
+} as const satisfies ActivityOptions;
+
+/** Alerts never hold a run: a few quick attempts, then the workflow logs that it gave up. */
+export const alertProfile = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 } as const satisfies ActivityOptions;
 
 /**

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { rootMessage } from '../failure-message';
+import { rootMessage } from '../../common';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';

@@ -54,8 +54,11 @@ describe('failure classification', () => {
     [500, undefined, 'server_error', true],
     [503, undefined, 'server_error', true],
     [400, 'invalid_request_error', 'invalid_request', false],
-    [401, undefined, 'auth', false],
-    [403, undefined, 'auth', false],
+    // The key, not the item: retried once the key works again, never dead-lettered for it.
+    [401, undefined, 'auth', true],
+    [403, undefined, 'auth', true],
+    [409, undefined, 'conflict', true],
+    [408, undefined, 'timeout', true],
     [404, undefined, 'not_found', false],
     [400, 'content_policy_violation', 'content_policy', false],
     [undefined, 'batch_expired', 'expired', true],

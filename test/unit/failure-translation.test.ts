@@ -1,19 +1,19 @@
 // The activity boundary: provider errors leave as ApplicationFailures whose type and
 // retryability say what to do next.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
-import { toActivityFailure } from '../../activities/failure';
-import { CircuitBreaker, CircuitOpenError, ProviderConfigError } from '../../providers';
+import { INTERNAL_ATTEMPTS, toActivityFailure } from '../../activities/failure';
+import { CircuitBreaker, CircuitOpenError, ProviderConfigError, retryAfterMs } from '../../providers';
 
 function apiError(status: number, message: string, headers: Record<string, string> = {}) {
   return OpenAI.APIError.generate(status, { error: { message, type: 'x', code: null } }, message, new Headers(headers));
 }
 
 describe('failure translation', () => {
-  it('makes auth and invalid requests permanent, with the provider message', () => {
+  it('hands auth to the workflow at once and makes invalid requests permanent, with the provider message', () => {
     const auth = toActivityFailure(apiError(401, 'Incorrect API key provided')) as ApplicationFailure;
     expect(auth).toMatchObject({ type: 'auth', nonRetryable: true });
-    expect(auth.message).toContain('Incorrect API key provided');
+    expect(auth.message).toBe('401 Incorrect API key provided');
     expect(toActivityFailure(apiError(400, 'bad'))).toMatchObject({ type: 'invalid_request', nonRetryable: true });
   });
   it('retries 429 and 5xx, after the retry-after the provider asked for', () => {
@@ -61,8 +61,8 @@ describe('circuit breaker', () => {
     await expect(breaker.run(() => Promise.resolve(2))).resolves.toBe(2);
     expect(breaker.status).toBe('closed');
     expect(log).toEqual([
-      expect.stringMatching(/opened after 2 consecutive failures .*next probe in 100 ms/),
-      expect.stringMatching(/opened after 3 consecutive failures .*next probe in 200 ms/),
+      expect.stringMatching(/opened \(outage\) after 2 consecutive failures .*next probe in 100 ms/),
+      expect.stringMatching(/opened \(outage\) after 3 consecutive failures .*next probe in 200 ms/),
       'circuit for provider p closed: the provider answers again',
     ]);
   });
@@ -70,5 +70,42 @@ describe('circuit breaker', () => {
     const breaker = new CircuitBreaker('p', { threshold: 1, initialOpenMs: 100, maxOpenMs: 100 }, () => undefined);
     await expect(breaker.run(() => Promise.reject(apiError(400, 'bad')))).rejects.toThrow('bad');
     expect(breaker.status).toBe('closed');
+  });
+});
+
+describe('what is ours and what is the provider\'s', () => {
+  it('keeps an internal error\'s message and caps its attempts', () => {
+    const first = toActivityFailure(new Error('disk full'), 1) as ApplicationFailure;
+    expect(first).toMatchObject({ type: 'internal', message: 'disk full', nonRetryable: false });
+    const last = toActivityFailure(new Error('disk full'), INTERNAL_ATTEMPTS) as ApplicationFailure;
+    expect(last).toMatchObject({ type: 'internal', nonRetryable: true });
+    expect(last.message).toBe(`disk full (gave up after ${INTERNAL_ATTEMPTS} attempts)`);
+    class CsvError extends Error {
+      override name = 'CsvError';
+    }
+    expect(toActivityFailure(new CsvError('bad quote'), 1)).toMatchObject({ type: 'CsvError', message: 'bad quote' });
+  });
+  it('follows x-should-retry and every form of retry-after, as the SDKs do', () => {
+    expect(toActivityFailure(apiError(400, 'busy', { 'x-should-retry': 'true' }))).toMatchObject({
+      nonRetryable: false,
+    });
+    expect(toActivityFailure(apiError(503, 'no', { 'x-should-retry': 'false' }))).toMatchObject({ nonRetryable: true });
+    expect(toActivityFailure(apiError(409, 'conflict'))).toMatchObject({ type: 'conflict', nonRetryable: false });
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '250' }))).toBe(250);
+    expect(retryAfterMs(new Headers({ 'retry-after': '1.5' }))).toBe(1500);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }), now)).toBe(30_000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }))).toBeUndefined();
+  });
+  it('treats a cancelled call as cancellation, not as a provider failure', () => {
+    expect(toActivityFailure(new OpenAI.APIUserAbortError(), 1)).toBeInstanceOf(CancelledFailure);
+  });
+  it('opens the circuit at once on a refused key and says so to every caller', async () => {
+    const breaker = new CircuitBreaker('p', { threshold: 5, initialOpenMs: 100, maxOpenMs: 100 }, () => undefined);
+    await expect(breaker.run(() => Promise.reject(apiError(401, 'Incorrect API key')))).rejects.toThrow('API key');
+    expect(breaker.status).toBe('open');
+    const refused = await breaker.run(() => Promise.resolve(1)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect(toActivityFailure(refused)).toMatchObject({ type: 'auth', nonRetryable: true });
   });
 });
