@@ -1,7 +1,7 @@
 // `run --wait`: follows a run through its progress query until it ends. A cli-progress bar when
 // stdout is a terminal (and not CI); otherwise a plain line every few seconds.
 import { SingleBar, Presets } from 'cli-progress';
-import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
 import type { RunProgress, RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
 
@@ -77,14 +77,30 @@ export async function waitForRun(
   }
 }
 
+/** The report a failed run carries in its failure's details (the run wrote its files before failing). */
+export function failedRunReport(error: unknown): RunReport | undefined {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure && current.type === 'RunFailed') {
+      const report = current.details?.[0] as RunReport | undefined;
+      return report && typeof report === 'object' && 'runId' in report ? report : undefined;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function formatReport(report: RunReport, link: string): string {
   const usd = (n: number) => `$${n.toFixed(4)}`;
   const saved = report.costUsd.syncEquivalent - report.costUsd.actual;
+  const unconfirmed = report.costUsd.unconfirmed
+    ? `\n  unconfirmed  ${usd(report.costUsd.unconfirmed)} at most, for ${report.unconfirmedCalls ?? 0} sync calls whose answers were lost (a crash); they may have been billed`
+    : '';
   return [
-    `run ${report.runId} completed in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `run ${report.runId} ${report.status ?? 'completed'} in ${(report.durationMs / 1000).toFixed(1)} s${report.error ? `: ${report.error}` : ''}`,
     `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
     `  tokens ${report.tokens.input} in / ${report.tokens.output} out in ${report.batches} batches`,
-    `  cost ${usd(report.costUsd.actual)} (estimated ${usd(report.costUsd.estimated)}; sync would cost ${usd(report.costUsd.syncEquivalent)}, saved ${usd(saved)})`,
+    `  cost ${usd(report.costUsd.actual)} (estimated ${usd(report.costUsd.estimated)}; sync would cost ${usd(report.costUsd.syncEquivalent)}, saved ${usd(saved)})${unconfirmed}`,
     `  results      ${report.files.results}`,
     `  dead letters ${report.files.deadLetter}`,
     `  rejected     ${report.files.rejected}`,

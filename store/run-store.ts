@@ -380,9 +380,10 @@ export class RunStore {
          select q.dedup_key from requests q
          where q.run_id = $1 and ($2::int is null or q.chunk = $2) ${STILL_PENDING}
        ), ended as (
+         -- Retryable (a replay may answer them), and ended once: the first reason stays.
          insert into failures (run_id, dedup_key, strike, kind, retryable, error)
          select $1, dedup_key, ${FINAL_STRIKE}, $3, true, $4 from pending
-         on conflict (run_id, dedup_key, strike) do update set kind = excluded.kind, error = excluded.error
+         on conflict (run_id, dedup_key, strike) do nothing
          returning 1
        )
        select count(*)::int as n from ended`,

@@ -6,7 +6,7 @@ import { rootMessage } from '../../common';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
-import { formatReport, waitForRun } from '../wait-for-run';
+import { failedRunReport, formatReport, waitForRun } from '../wait-for-run';
 import { taskQueueFromEnv } from '../../workers/settings';
 
 const RunOptions = z.object({
@@ -51,6 +51,9 @@ export function runCommand(): Command {
           console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
         } catch (error) {
           if (error instanceof WorkflowFailedError) {
+            // A run that failed after planning still wrote its files: show its report first.
+            const report = failedRunReport(error);
+            if (report) console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
             throw new Error(`run ${handle.workflowId} failed: ${rootMessage(error)}`);
           }
           throw error;

@@ -16,6 +16,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
 import type { ProviderEnv } from '../../providers';
 import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
+import { freePort } from '../../workers/dev-server';
 import { installWorkerLogging } from '../../workers/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -117,6 +118,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await simulator.close();
     },
   };
+}
+
+/** A port that nothing listens on (taken and released): connections to it are refused. */
+export function freeClosedPort(): Promise<number> {
+  return freePort();
 }
 
 /** A spec with every delay shrunk to test speed. */

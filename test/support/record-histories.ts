@@ -1,6 +1,7 @@
 // Records the workflow histories that the replay test replays: a small run whose parent
-// continues as new, through a real dev server, simulator and worker. Re-record when a workflow
-// change is deliberate and guarded by patched(): `npx tsx test/support/record-histories.ts`.
+// continues as new, through a real dev server, simulator and worker. No production history exists
+// yet, so workflow code changes freely: re-record after every workflow change
+// (`rm test/fixtures/histories/*.json && npx tsx test/support/record-histories.ts`).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

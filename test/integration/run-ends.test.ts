@@ -1,0 +1,165 @@
+// Every run ends, and ends accounted for (DESIGN.md rule 6): chunks refused by the provider are
+// dead-lettered as chunk_failed while the run goes on; a window full of failing chunks does not
+// hang; a run-wide fatal error still writes every file; every line rejected is a failed run; files
+// that do not hold the planned lines fail the run loudly; a second process on a PGlite folder in
+// use refuses to start.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { loadSpec } from '../../client/spec-loader';
+import { startRun } from '../../client/start-run';
+import { verifyRunFiles } from '../../client/verify-run-files';
+import { rootMessage, type RunReport } from '../../common';
+import { progressQuery } from '../../workflows';
+import { writeTickets } from '../support/datasets';
+import { fastSpec, startHarness, type Harness } from '../support/harness';
+import { readJsonl, type DeadLetterLine } from '../support/run-files';
+import { spawnWorker } from '../support/worker-process';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  return error as WorkflowFailedError;
+}
+
+describe('every run ends accounted for', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 100 } } });
+  });
+  afterAll(async () => h?.close());
+
+  it('dead-letters the items of chunks the provider refuses (rejectRate 0.3) and finishes with every file', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ seed: 3, batch: { validatingMs: 20, completionMs: 100, rejectRate: 0.3 } });
+    const input = join(h.dir, 'reject.jsonl');
+    writeTickets(input, 1000);
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          input: 'reject.jsonl',
+          output: { dir: 'out-reject' },
+          chunkSize: 50,
+          limits: { concurrentBatches: 5 },
+        }),
+        'reject.yaml',
+      ),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-reject-${Date.now()}` })
+    ).result();
+
+    expect(report.status).toBe('completed');
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    const deadLetters = readJsonl(report.files.deadLetter) as unknown as (DeadLetterLine & { kind: string })[];
+    const chunkFailed = deadLetters.filter((d) => d.kind === 'chunk_failed');
+    expect(chunkFailed.length).toBeGreaterThan(0);
+    expect(chunkFailed.length).toBe(deadLetters.length);
+    expect(chunkFailed[0].reason).toMatch(/^chunk_failed: .*simulated rejection/);
+    expect(report.succeeded + report.deadLettered).toBe(1000);
+    expect(report.succeeded).toBeGreaterThan(0);
+    expect(h.simulator.ledger().doubleBilled).toBe(0);
+  });
+
+  it('does not hang when every chunk in the window fails at once', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 100, rejectRate: 1 } });
+    writeTickets(join(h.dir, 'all-refused.jsonl'), 200);
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          input: 'all-refused.jsonl',
+          output: { dir: 'out-all-refused' },
+          chunkSize: 50,
+          limits: { concurrentBatches: 4 },
+        }),
+        'all-refused.yaml',
+      ),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-all-refused-${Date.now()}` })
+    ).result();
+    expect(report).toMatchObject({ status: 'completed', items: 200, succeeded: 0, deadLettered: 200 });
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    expect(h.simulator.ledger().batchesCreated).toBe(0);
+  });
+
+  it('ends a run with no provider configured as failed, with every file written', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 100 } });
+    writeTickets(join(h.dir, 'no-key.jsonl'), 120);
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          input: 'no-key.jsonl',
+          output: { dir: 'out-no-key' },
+          provider: 'openai',
+          chunkSize: 20,
+          limits: { concurrentBatches: 2 },
+        }),
+        'no-key.yaml',
+      ),
+    );
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-no-key-${Date.now()}` });
+    const error = await failureOf(handle.result());
+    expect(rootMessage(error)).toMatch(
+      /provider "openai" needs OPENAI_API_KEY in the worker environment; outputs for what was done are in/,
+    );
+    const report = JSON.parse(readFileSync(join(spec.outputDir, 'report.json'), 'utf8')) as RunReport;
+    expect(report).toMatchObject({ status: 'failed', items: 120, succeeded: 0, deadLettered: 120 });
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    const kinds = new Set((readJsonl(report.files.deadLetter) as { kind: string }[]).map((d) => d.kind));
+    // The chunks in flight failed (chunk_failed); the ones never started were stopped (run_failed).
+    expect([...kinds].sort()).toEqual(['chunk_failed', 'run_failed']);
+  });
+
+  it('fails a run whose every line is rejected, and says so', async () => {
+    writeTickets(join(h.dir, 'no-body.jsonl'), 30, { missingFieldLines: Array.from({ length: 30 }, (_, i) => i + 1) });
+    const spec = loadSpec(
+      h.writeSpec(fastSpec({ input: 'no-body.jsonl', output: { dir: 'out-no-body' } }), 'no-body.yaml'),
+    );
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-no-body-${Date.now()}` });
+    const error = await failureOf(handle.result());
+    expect(rootMessage(error)).toMatch(/every one of the 30 input lines was rejected; nothing was sent/);
+    const rejected = readJsonl(join(spec.outputDir, 'rejected.jsonl'));
+    expect(rejected).toHaveLength(30);
+    expect(rejected[0]).toMatchObject({ line: 1, id: 't1', error: 'template field "body" is missing' });
+  });
+
+  it('fails loudly, with the numbers, when the files do not hold the planned lines', async () => {
+    h.simulator.setProfile({ batch: { validatingMs: 200, completionMs: 1500 } });
+    writeTickets(join(h.dir, 'gap.jsonl'), 300);
+    const spec = loadSpec(h.writeSpec(fastSpec({ input: 'gap.jsonl', output: { dir: 'out-gap' } }), 'gap.yaml'));
+    const runId = `it-gap-${Date.now()}`;
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
+    // Lines vanish from the store after planning, as they did with two processes on one store.
+    for (;;) {
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress?.phase === 'running') break;
+      await pause(50);
+    }
+    await h.store!.sql.query('delete from items where run_id = $1 and line > 250', [runId]);
+    const error = await failureOf(handle.result());
+    expect(rootMessage(error)).toBe(
+      `run ${runId} lost lines: the output files hold 250 lines (250 results + 0 dead letters + 0 rejected) ` +
+        'but the plan counted 300 input lines: 50 lines are in no file',
+    );
+    const report = JSON.parse(readFileSync(join(spec.outputDir, 'report.json'), 'utf8')) as RunReport;
+    expect(report.status).toBe('failed');
+  });
+
+  it('refuses a second process on a PGlite folder in use, with a clear message', async () => {
+    const worker = spawnWorker({ taskQueue: h.taskQueue, storeDir: h.storeDir, simulatorUrl: h.simulator.url });
+    const code = await new Promise<number | null>((r) => worker.child.once('exit', r));
+    expect(code).toBe(1);
+    expect(worker.output()).toMatch(
+      new RegExp(`worker: the store folder ${h.storeDir} is in use by process ${process.pid} .*set DATABASE_URL`),
+    );
+    expect(existsSync(join(h.storeDir, 'llmbatch.lock'))).toBe(true);
+  });
+});
