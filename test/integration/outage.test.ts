@@ -39,7 +39,7 @@ describe('a provider outage', () => {
     expect(report).toMatchObject({ items: 600, succeeded: 600, deadLettered: 0 });
     expect(h.simulator.ledger().doubleBilled).toBe(0);
     const opened = breakerLog.findIndex((l) =>
-      /circuit for provider simulator opened after \d+ consecutive failures/.test(l),
+      /circuit for provider simulator opened \(outage\) after \d+ consecutive failures/.test(l),
     );
     const closed = breakerLog.findIndex(
       (l) => l === 'circuit for provider simulator closed: the provider answers again',
