@@ -76,7 +76,14 @@ function resultLine(item: FinalItem) {
 
 export function createFinalizeActivities({ store, clock = Date.now }: ActivityDeps) {
   return {
-    async finalizeRun({ runId, spec, plan, startedAtMs, status = 'completed', error }: FinalizeInput): Promise<RunReport> {
+    async finalizeRun({
+      runId,
+      spec,
+      plan,
+      startedAtMs,
+      status = 'completed',
+      error,
+    }: FinalizeInput): Promise<RunReport> {
       mkdirSync(spec.outputDir, { recursive: true });
       const files = {
         results: join(spec.outputDir, 'results.jsonl'),

@@ -82,7 +82,7 @@ async function callOne(
   const { runId, chunk, strike, spec } = input;
   const signal = Context.current().cancellationSignal;
   let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
-  for (let attempt = 1; attempt <= SYNC_ATTEMPTS; ) {
+  for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
     await limits.rpm?.removeTokens(1);
     await limits.tpm?.removeTokens(Math.min(estimateTokens(item.body), limits.tpmCap));
     const callId = randomUUID();

@@ -38,7 +38,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const stateDir = resolve(options.stateDir ?? '.llmbatch');
   // The store first: a folder already served by another process (`worker`, another `dev`) refuses
   // here, before a Temporal server or simulator is started for nothing.
-  let store: RunStore | undefined = await openStore(join(stateDir, 'store'));
+  const store: RunStore = await openStore(join(stateDir, 'store'));
   const ports = await pickPorts();
   let temporal: DevServer;
   try {

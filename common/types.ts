@@ -51,13 +51,7 @@ export function addTallies(a: ItemTally, b: ItemTally): ItemTally {
 
 export type RunPhase = 'planning' | 'running' | 'waiting:auth' | 'finalizing' | 'completed' | 'failed';
 export type ChunkPhase =
-  | 'submitting'
-  | 'waiting'
-  | 'collecting'
-  | 'backing-off'
-  | 'calling-sync'
-  | 'waiting:auth'
-  | 'done';
+  'submitting' | 'waiting' | 'collecting' | 'backing-off' | 'calling-sync' | 'waiting:auth' | 'done';
 export type RunStatus = 'completed' | 'cancelled' | 'failed';
 
 export interface ChunkInput {

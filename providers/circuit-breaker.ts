@@ -72,7 +72,12 @@ export class CircuitBreaker {
       const wait = this.openUntil - this.now();
       if (wait > 0) throw new CircuitOpenError(this.provider, wait, this.reason, this.lastError);
       if (this.probing) {
-        throw new CircuitOpenError(this.provider, Math.min(1000, this.options.initialOpenMs), this.reason, this.lastError);
+        throw new CircuitOpenError(
+          this.provider,
+          Math.min(1000, this.options.initialOpenMs),
+          this.reason,
+          this.lastError,
+        );
       }
       this.state = 'half-open';
       this.probing = probe = true;

@@ -72,7 +72,10 @@ export function classifyProviderError(error: unknown): ClassifiedError {
     return {
       kind,
       retryable,
-      message: error.status && !error.message.startsWith(String(error.status)) ? `${error.status} ${error.message}` : error.message,
+      message:
+        error.status && !error.message.startsWith(String(error.status))
+          ? `${error.status} ${error.message}`
+          : error.message,
       retryAfterMs: retryAfterMs(error.headers as HeaderBag),
     };
   }

@@ -26,8 +26,8 @@ const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED'
 
 export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Promise<Worker> {
   installWorkerLogging();
-  let worker: Worker | undefined;
-  worker = await Worker.create({
+  // `draining` reads the worker it belongs to; activities run only after Worker.create returns.
+  const worker: Worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -40,7 +40,7 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
       }),
       // On SIGTERM the runtime stops the worker: sync rounds finish their calls in flight and hand
       // the rest back, so no call is cut off after the provider billed it.
-      draining: () => worker !== undefined && STOPPING.has(worker.getState()),
+      draining: () => STOPPING.has(worker.getState()),
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? process.env.LLMBATCH_SHUTDOWN_GRACE ?? '30s',
     interceptors: { activity: [failureTranslation] },

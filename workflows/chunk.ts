@@ -45,9 +45,7 @@ const { sendAlert } = proxyActivities<Activities>(alertProfile);
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
 
 function isAuthFailure(error: unknown): error is ActivityFailure {
-  return (
-    error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'auth'
-  );
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'auth';
 }
 
 export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
@@ -113,14 +111,16 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     const polling = pollBatch({ runId, chunk, strike, batchId, spec });
     const timer = new CancellationScope();
     let alerted: Promise<void> | undefined;
-    const alarm = timer.run(() => sleep(spec.poll.alertAfterMs)).then(
-      () => {
-        upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
-        const message = `batch ${batchId} of chunk ${chunk} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
-        alerted = alert('batch-overdue', message, { strike, batchId });
-      },
-      () => undefined,
-    );
+    const alarm = timer
+      .run(() => sleep(spec.poll.alertAfterMs))
+      .then(
+        () => {
+          upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
+          const message = `batch ${batchId} of chunk ${chunk} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
+          alerted = alert('batch-overdue', message, { strike, batchId });
+        },
+        () => undefined,
+      );
     try {
       return await polling;
     } finally {

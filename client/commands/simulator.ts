@@ -30,7 +30,9 @@ export function simulatorCommand(): Command {
       const simulator = await startSimulator({ port: options.port, host: options.host, profile });
       console.log(`listening on ${simulator.url}`);
       console.log(`  OpenAI:       new OpenAI({ apiKey: 'sim', baseURL: '${simulator.url}/v1' })`);
-      console.log(`  Azure OpenAI: new AzureOpenAI({ apiKey: 'sim', endpoint: '${simulator.url}', apiVersion: '2024-10-21' })`);
+      console.log(
+        `  Azure OpenAI: new AzureOpenAI({ apiKey: 'sim', endpoint: '${simulator.url}', apiVersion: '2024-10-21' })`,
+      );
       console.log(`  Anthropic:    new Anthropic({ apiKey: 'sim', baseURL: '${simulator.url}' })`);
       console.log(`  admin:        ${simulator.url}/_sim/ledger, PUT /_sim/profile, POST /_sim/reset`);
       await new Promise<void>((resolve) => {

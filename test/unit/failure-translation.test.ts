@@ -73,8 +73,8 @@ describe('circuit breaker', () => {
   });
 });
 
-describe('what is ours and what is the provider\'s', () => {
-  it('keeps an internal error\'s message and caps its attempts', () => {
+describe("what is ours and what is the provider's", () => {
+  it("keeps an internal error's message and caps its attempts", () => {
     const first = toActivityFailure(new Error('disk full'), 1) as ApplicationFailure;
     expect(first).toMatchObject({ type: 'internal', message: 'disk full', nonRetryable: false });
     const last = toActivityFailure(new Error('disk full'), INTERNAL_ATTEMPTS) as ApplicationFailure;
