@@ -59,4 +59,37 @@ describe('a sync-mode run with three worker kills', () => {
     expect(report.unconfirmedCalls).toBeGreaterThan(0);
     expect(report.costUsd.actual + report.costUsd.unconfirmed).toBeGreaterThanOrEqual(ledger.costUsd - 2e-6);
   });
+
+  it('lets a worker stopped with SIGTERM finish its calls in flight: nothing unconfirmed, nothing billed twice', async () => {
+    h.simulator.reset();
+    writeTickets(join(h.dir, 'graceful.jsonl'), 600);
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          input: 'graceful.jsonl',
+          output: { dir: 'out-graceful' },
+          mode: 'sync',
+          chunkSize: 150,
+          limits: { concurrentBatches: 4, syncConcurrency: 16 },
+          retry: { strike2Delay: '100ms', strike3Delay: '100ms', syncBackoff: '20ms' },
+        }),
+        'graceful.yaml',
+      ),
+    );
+    const env = { taskQueue: h.taskQueue, storeDir: h.storeDir, simulatorUrl: h.simulator.url };
+    workers.push(spawnWorker(env));
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-sync-term-${Date.now()}` });
+    while (h.simulator.ledger().requestsBilled < 100) await pause(50);
+    const stopping = workers[workers.length - 1];
+    await stopping.kill('SIGTERM');
+    expect(stopping.child.exitCode).toBe(0);
+    workers.push(spawnWorker(env));
+    const report = await handle.result();
+    const ledger = h.simulator.ledger();
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    expect(report).toMatchObject({ status: 'completed', items: 600, succeeded: 600 });
+    expect(report.costUsd.unconfirmed).toBe(0);
+    expect(ledger.doubleBilled).toBe(0);
+    expect(ledger.requestsBilled).toBe(600);
+  });
 });
