@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
-import { progressQuery } from '../../workflows';
 import { writeTickets } from '../support/datasets';
+import { followRun } from '../support/follow-run';
 import { fastSpec, freeClosedPort, startHarness, type Harness } from '../support/harness';
 
 describe('alerts to a webhook that does not answer', () => {
@@ -51,16 +51,10 @@ describe('alerts to a webhook that does not answer', () => {
       ),
     );
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-alert-${slug}-${Date.now()}` });
-    const result = handle.result();
-    let done = false;
-    void result.finally(() => (done = true)).catch(() => undefined);
     let lastChunkAt = Date.now();
-    while (!done) {
-      const p = await handle.query(progressQuery).catch(() => undefined);
-      if (p && p.chunks.total > 0 && p.chunks.done < p.chunks.total) lastChunkAt = Date.now();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const report = await result;
+    const report = await followRun(handle, (p) => {
+      if (p.chunks.total > 0 && p.chunks.done < p.chunks.total) lastChunkAt = Date.now();
+    });
     expect(Date.now() - lastChunkAt).toBeLessThan(60_000);
     expect(report.status).toBe('completed');
     expect(report.deadLettered / report.items).toBeGreaterThan(0.05);

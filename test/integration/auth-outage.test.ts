@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
-import { progressQuery } from '../../workflows';
 import { writeTickets } from '../support/datasets';
+import { followRun } from '../support/follow-run';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl, type DeadLetterLine } from '../support/run-files';
 
@@ -45,15 +45,7 @@ describe('a 401 outage', () => {
     );
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-auth-${mode}-${Date.now()}` });
     const phases = new Set<string>();
-    const result = handle.result();
-    let done = false;
-    void result.finally(() => (done = true)).catch(() => undefined);
-    while (!done) {
-      const progress = await handle.query(progressQuery).catch(() => undefined);
-      if (progress) phases.add(progress.phase);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const report = await result;
+    const report = await followRun(handle, (p) => phases.add(p.phase), 200);
 
     expect(Date.now() - startedAt).toBeGreaterThan(OUTAGE.afterMs + OUTAGE.forMs);
     expect(phases).toContain('waiting:auth');

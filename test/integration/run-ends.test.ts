@@ -34,25 +34,26 @@ describe('every run ends accounted for', () => {
   });
   afterAll(async () => h?.close());
 
+  /** Writes `lines` tickets and a spec named after the case, and starts the run. */
+  const start = async (
+    name: string,
+    lines: number,
+    overrides: Record<string, unknown> = {},
+    dataset: Parameters<typeof writeTickets>[2] = {},
+  ) => {
+    writeTickets(join(h.dir, `${name}.jsonl`), lines, dataset);
+    const spec = loadSpec(
+      h.writeSpec(fastSpec({ input: `${name}.jsonl`, output: { dir: `out-${name}` }, ...overrides }), `${name}.yaml`),
+    );
+    const runId = `it-${name}-${Date.now()}`;
+    return { spec, runId, handle: await startRun(h.client, spec, { taskQueue: h.taskQueue, runId }) };
+  };
+
   it('dead-letters the items of chunks the provider refuses (rejectRate 0.3) and finishes with every file', async () => {
     h.simulator.reset();
     h.simulator.setProfile({ seed: 3, batch: { validatingMs: 20, completionMs: 100, rejectRate: 0.3 } });
-    const input = join(h.dir, 'reject.jsonl');
-    writeTickets(input, 1000);
-    const spec = loadSpec(
-      h.writeSpec(
-        fastSpec({
-          input: 'reject.jsonl',
-          output: { dir: 'out-reject' },
-          chunkSize: 50,
-          limits: { concurrentBatches: 5 },
-        }),
-        'reject.yaml',
-      ),
-    );
-    const report = await (
-      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-reject-${Date.now()}` })
-    ).result();
+    const { spec, handle } = await start('reject', 1000, { chunkSize: 50, limits: { concurrentBatches: 5 } });
+    const report = await handle.result();
 
     expect(report.status).toBe('completed');
     expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
@@ -69,21 +70,8 @@ describe('every run ends accounted for', () => {
   it('does not hang when every chunk in the window fails at once', async () => {
     h.simulator.reset();
     h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 100, rejectRate: 1 } });
-    writeTickets(join(h.dir, 'all-refused.jsonl'), 200);
-    const spec = loadSpec(
-      h.writeSpec(
-        fastSpec({
-          input: 'all-refused.jsonl',
-          output: { dir: 'out-all-refused' },
-          chunkSize: 50,
-          limits: { concurrentBatches: 4 },
-        }),
-        'all-refused.yaml',
-      ),
-    );
-    const report = await (
-      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-all-refused-${Date.now()}` })
-    ).result();
+    const { spec, handle } = await start('all-refused', 200, { chunkSize: 50, limits: { concurrentBatches: 4 } });
+    const report = await handle.result();
     expect(report).toMatchObject({ status: 'completed', items: 200, succeeded: 0, deadLettered: 200 });
     expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
     expect(h.simulator.ledger().batchesCreated).toBe(0);
@@ -92,20 +80,11 @@ describe('every run ends accounted for', () => {
   it('ends a run with no provider configured as failed, with every file written', async () => {
     h.simulator.reset();
     h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 100 } });
-    writeTickets(join(h.dir, 'no-key.jsonl'), 120);
-    const spec = loadSpec(
-      h.writeSpec(
-        fastSpec({
-          input: 'no-key.jsonl',
-          output: { dir: 'out-no-key' },
-          provider: 'openai',
-          chunkSize: 20,
-          limits: { concurrentBatches: 2 },
-        }),
-        'no-key.yaml',
-      ),
-    );
-    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-no-key-${Date.now()}` });
+    const { spec, handle } = await start('no-key', 120, {
+      provider: 'openai',
+      chunkSize: 20,
+      limits: { concurrentBatches: 2 },
+    });
     const error = await failureOf(handle.result());
     expect(rootMessage(error)).toMatch(
       /provider "openai" needs OPENAI_API_KEY in the worker environment; outputs for what was done are in/,
@@ -119,11 +98,8 @@ describe('every run ends accounted for', () => {
   });
 
   it('fails a run whose every line is rejected, and says so', async () => {
-    writeTickets(join(h.dir, 'no-body.jsonl'), 30, { missingFieldLines: Array.from({ length: 30 }, (_, i) => i + 1) });
-    const spec = loadSpec(
-      h.writeSpec(fastSpec({ input: 'no-body.jsonl', output: { dir: 'out-no-body' } }), 'no-body.yaml'),
-    );
-    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-no-body-${Date.now()}` });
+    const everyLine = Array.from({ length: 30 }, (_, i) => i + 1);
+    const { spec, handle } = await start('no-body', 30, {}, { missingFieldLines: everyLine });
     const error = await failureOf(handle.result());
     expect(rootMessage(error)).toMatch(/every one of the 30 input lines was rejected; nothing was sent/);
     const rejected = readJsonl(join(spec.outputDir, 'rejected.jsonl'));
@@ -133,10 +109,7 @@ describe('every run ends accounted for', () => {
 
   it('fails loudly, with the numbers, when the files do not hold the planned lines', async () => {
     h.simulator.setProfile({ batch: { validatingMs: 200, completionMs: 1500 } });
-    writeTickets(join(h.dir, 'gap.jsonl'), 300);
-    const spec = loadSpec(h.writeSpec(fastSpec({ input: 'gap.jsonl', output: { dir: 'out-gap' } }), 'gap.yaml'));
-    const runId = `it-gap-${Date.now()}`;
-    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
+    const { spec, handle, runId } = await start('gap', 300);
     // Lines vanish from the store after planning, as they did with two processes on one store.
     for (;;) {
       const progress = await handle.query(progressQuery).catch(() => undefined);
