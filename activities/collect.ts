@@ -78,12 +78,19 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
             });
             outcome.succeeded++;
           } else {
-            fail(item.customId, { kind: check.kind, retryable: true, error: check.error });
+            const { inputTokens, outputTokens } = item.usage;
+            fail(item.customId, {
+              kind: check.kind,
+              retryable: true,
+              error: check.error,
+              costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
+            });
           }
         } else {
           const kind = classifyHttpFailure(item.status, item.code);
           const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
-          fail(item.customId, { kind, retryable: isRetryableKind(kind), error });
+          const billed = item.usage ? costUsd(spec.model, 'batch', item.usage.inputTokens, item.usage.outputTokens) : 0;
+          fail(item.customId, { kind, retryable: isRetryableKind(kind), error, costUsd: billed });
         }
         if (results.length + failures.length >= FLUSH_EVERY) await flush();
       }

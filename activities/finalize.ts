@@ -139,6 +139,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
 
       const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
       const unconfirmed = await store.unconfirmedSyncCalls(runId);
+      const failedAnswers = await store.failedAnswersCost(runId);
       const problem = accountingProblem(plan.lines, {
         results: results.lines,
         deadLetters: deadLetters.lines,
@@ -155,7 +156,9 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
         tokens: { input: totals.input, output: totals.output },
         costUsd: {
           estimated: round(plan.estimatedCostUsd),
-          actual: round(totals.cost),
+          // Everything the provider billed that we know of: answers kept, and answers that failed.
+          actual: round(totals.cost + failedAnswers),
+          failedAnswers: round(failedAnswers),
           syncEquivalent: round(totals.syncCost),
           unconfirmed: round(unconfirmed.estimatedUsd),
         },

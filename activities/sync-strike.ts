@@ -82,6 +82,7 @@ async function callOne(
   const { runId, chunk, strike, spec } = input;
   const signal = Context.current().cancellationSignal;
   let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
+  let billedForFailures = 0; // answers that came back but failed the checks: billed all the same
   for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
     await limits.rpm?.removeTokens(1);
     await limits.tpm?.removeTokens(Math.min(estimateTokens(item.body), limits.tpmCap));
@@ -123,6 +124,7 @@ async function callOne(
           return true;
         }
         last = { kind: check.kind, error: check.error };
+        billedForFailures += costUsd(spec.model, 'sync', result.usage.inputTokens, result.usage.outputTokens);
       } else {
         const kind = classifyHttpFailure(result.status, result.code);
         last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
@@ -151,7 +153,14 @@ async function callOne(
     }
   }
   await store.recordFailures(runId, [
-    { dedupKey: item.dedupKey, strike, kind: last.kind, retryable: isRetryableKind(last.kind), error: last.error },
+    {
+      dedupKey: item.dedupKey,
+      strike,
+      kind: last.kind,
+      retryable: isRetryableKind(last.kind),
+      error: last.error,
+      costUsd: billedForFailures,
+    },
   ]);
   return false;
 }

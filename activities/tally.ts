@@ -20,13 +20,14 @@ export function createChunkTallyActivities({ store }: ActivityDeps) {
       batches: number;
     }): Promise<ChunkOutcome> {
       const totals = await store.chunkTotals(runId, chunk);
+      const failedAnswers = await store.failedAnswersCost(runId, chunk);
       return {
         chunk,
         requests: totals.requests,
         succeeded: totals.succeeded,
         deadLettered: totals.requests - totals.succeeded,
         tokens: { input: totals.input_tokens, output: totals.output_tokens },
-        costUsd: totals.cost_usd,
+        costUsd: totals.cost_usd + failedAnswers,
         syncEquivalentUsd: totals.sync_cost_usd,
         batches,
       };

@@ -114,6 +114,8 @@ export interface RunReport {
     estimated: number;
     actual: number;
     syncEquivalent: number;
+    /** Part of `actual`: answers the provider billed that failed the checks (schema, empty, refused). */
+    failedAnswers: number;
     /** Sync calls whose answers were lost (a crash, a lost response): estimated, they may have been billed. */
     unconfirmed: number;
   };

@@ -50,6 +50,8 @@ export interface FailureRow {
   kind: string;
   retryable: boolean;
   error: string;
+  /** What the provider billed for this failed answer, when it sent usage (0 otherwise). */
+  costUsd?: number;
 }
 
 export interface BatchRecord {
@@ -240,10 +242,10 @@ export class RunStore {
   async recordFailures(runId: string, rows: FailureRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.sql.query(
-      `insert into failures (run_id, dedup_key, strike, kind, retryable, error)
-       select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[])
+      `insert into failures (run_id, dedup_key, strike, kind, retryable, error, cost_usd)
+       select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::float8[])
        on conflict (run_id, dedup_key, strike) do update set
-         kind = excluded.kind, retryable = excluded.retryable, error = excluded.error`,
+         kind = excluded.kind, retryable = excluded.retryable, error = excluded.error, cost_usd = excluded.cost_usd`,
       [
         runId,
         rows.map((r) => r.dedupKey),
@@ -251,6 +253,7 @@ export class RunStore {
         rows.map((r) => r.kind),
         rows.map((r) => r.retryable),
         rows.map((r) => r.error),
+        rows.map((r) => r.costUsd ?? 0),
       ],
     );
   }
@@ -420,6 +423,17 @@ export class RunStore {
       [runId],
     );
     return { calls: rows[0]?.calls ?? 0, estimatedUsd: rows[0]?.usd ?? 0 };
+  }
+
+  /** What the provider billed for failed answers of the run (or of one chunk). */
+  async failedAnswersCost(runId: string, chunk?: number): Promise<number> {
+    const { rows } = await this.sql.query<{ usd: number }>(
+      `select coalesce(sum(f.cost_usd), 0)::float8 as usd from failures f
+       join requests q on q.run_id = f.run_id and q.dedup_key = f.dedup_key
+       where f.run_id = $1 and ($2::int is null or q.chunk = $2)`,
+      [runId, chunk ?? null],
+    );
+    return rows[0]?.usd ?? 0;
   }
 
   async batchCount(runId: string): Promise<number> {

@@ -55,6 +55,9 @@ create table if not exists failures (
   error text not null,
   primary key (run_id, dedup_key, strike)
 );
+-- What the provider billed for answers that failed (a schema violation, an empty or refused answer):
+-- spend with no result line, still part of the run's actual cost. Added after stores existed.
+alter table failures add column if not exists cost_usd double precision not null default 0;
 create table if not exists runs (
   run_id text primary key,
   temporal_run_id text not null,    -- the first execution that planned it: a reused run id is refused

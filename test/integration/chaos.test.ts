@@ -48,5 +48,9 @@ describe('the chaos run', () => {
     // At most two batches per chunk (strikes 1 and 2), whatever was lost or retried.
     expect(report.batches).toBeLessThanOrEqual(100);
     expect(ledger.batchesCreated).toBe(report.batches);
+    // Every cent: what the report knows it spent (answers kept and answers that failed the checks),
+    // plus what it could not confirm, covers what the provider billed.
+    expect(report.costUsd.failedAnswers).toBeGreaterThan(0);
+    expect(report.costUsd.actual + report.costUsd.unconfirmed).toBeGreaterThanOrEqual(ledger.costUsd - 2e-6);
   });
 });
