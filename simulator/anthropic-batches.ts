@@ -306,6 +306,7 @@ export class MessageBatchStore {
     b.stoppedAt = this.progress(b, nowMs);
     b.status = 'canceling';
     b.cancelInitiatedAtMs = nowMs;
+    this.ledger.countBatchCancelled(); // only here: a repeated cancel returned above
     return b;
   }
 

@@ -204,6 +204,7 @@ export class BatchStore {
     b.status = 'cancelling';
     b.stamps.cancelling_at = nowMs;
     b.work?.task.stop(); // nothing past the cancel point will run
+    this.ledger.countBatchCancelled(); // only here: a repeated cancel returned above
     return b;
   }
 

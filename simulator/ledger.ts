@@ -21,6 +21,12 @@ export interface ProviderTotals extends LedgerTotals {
 
 export interface Ledger extends LedgerTotals {
   batchesCreated: number;
+  /**
+   * Batches (any provider) whose cancel was accepted, i.e. moved to cancelling / canceling: once
+   * per batch, however often cancel is called. A cancel that changes nothing (the batch is already
+   * finalizing, cancelling or final) does not count.
+   */
+  batchesCancelled: number;
   doubleBilled: number;
   /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
   rateLimited: number;
@@ -65,6 +71,7 @@ function rounded(t: LedgerTotals): LedgerTotals {
 
 export class LedgerBook {
   private batchesCreated = 0;
+  private batchesCancelled = 0;
   private doubleBilled = 0;
   private readonly totals = emptyTotals();
   private readonly byModel = new Map<string, LedgerTotals>();
@@ -81,6 +88,11 @@ export class LedgerBook {
 
   countBatchCreated(): void {
     this.batchesCreated += 1;
+  }
+
+  /** A batch moved to cancelling / canceling; the stores call this once per batch. */
+  countBatchCancelled(): void {
+    this.batchesCancelled += 1;
   }
 
   bill(mode: PriceMode, provider: Provider, req: BillableRequest): void {
@@ -115,6 +127,7 @@ export class LedgerBook {
   snapshot(): Ledger {
     return {
       batchesCreated: this.batchesCreated,
+      batchesCancelled: this.batchesCancelled,
       rateLimited: this.rateLimited,
       ...rounded(this.totals),
       doubleBilled: this.doubleBilled,

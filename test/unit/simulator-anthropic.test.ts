@@ -371,6 +371,62 @@ describe('Message Batches', () => {
     await expect(client.messages.batches.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  test('ledger batchesCancelled: once per batch; a canceled batch bills only the requests processed before the cancel', async () => {
+    // Item faults too, so the processed part holds both billed answers and unbilled errored lines.
+    sim.setProfile({
+      ...FAST,
+      seed: 5,
+      batch: { validatingMs: 0, completionMs: 600 },
+      items: { retryableErrorRate: 0.3 },
+    });
+    const n = 40;
+    const created = await client.messages.batches.create({ requests: Array.from({ length: n }, (_, i) => request(i)) });
+    expect(sim.ledger().batchesCancelled).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await client.messages.batches.cancel(created.id)).processing_status).toBe('canceling');
+    expect(sim.ledger().batchesCancelled).toBe(1);
+    expect((await client.messages.batches.cancel(created.id)).processing_status).toBe('canceling');
+    expect(sim.ledger().batchesCancelled).toBe(1);
+
+    const ended = await waitEnded(created.id);
+    const { succeeded, errored, canceled, expired } = ended.request_counts;
+    const processed = succeeded + errored;
+    expect(succeeded).toBeGreaterThan(0);
+    expect(errored).toBeGreaterThan(0); // seed 5: ticket-3 is the first to fail
+    expect(canceled).toBeGreaterThan(0);
+    expect(expired).toBe(0);
+    expect(processed + canceled).toBe(n);
+    // Those that ran are the first `processed` requests; the rest were canceled unrun.
+    const lines = await results(created.id);
+    const ran = lines.filter((l) => l.result.type !== 'canceled');
+    expect(ran.map((l) => l.custom_id).sort()).toEqual(
+      Array.from({ length: processed }, (_, i) => `ticket-${i}`).sort(),
+    );
+    const answered = ran.flatMap((l) => (l.result.type === 'succeeded' ? [l.result.message] : []));
+    expect(answered).toHaveLength(succeeded);
+
+    // Billed: the succeeded requests that ran before the cancel, nothing else.
+    const inputTokens = answered.reduce((sum, m) => sum + m.usage.input_tokens, 0);
+    const outputTokens = answered.reduce((sum, m) => sum + m.usage.output_tokens, 0);
+    const ledger = sim.ledger();
+    expect(ledger).toMatchObject({
+      batchesCreated: 1,
+      batchesCancelled: 1,
+      requestsBilled: succeeded,
+      inputTokens,
+      outputTokens,
+      doubleBilled: 0,
+    });
+    expect(ledger.byProvider.anthropic).toMatchObject({ requestsBilled: succeeded });
+    expect(ledger.costUsd).toBeCloseTo(costUsd(MODEL, 'batch', inputTokens, outputTokens), 9);
+
+    // Canceling an ended batch is refused and does not count.
+    await expect(client.messages.batches.cancel(created.id)).rejects.toBeInstanceOf(BadRequestError);
+    expect(sim.ledger().batchesCancelled).toBe(1);
+    sim.reset();
+    expect(sim.ledger().batchesCancelled).toBe(0);
+  });
+
   test('expireRate 1: the batch ends with the processed part kept and billed, the rest expired', async () => {
     sim.setProfile({ ...FAST, seed: 3, batch: { ...FAST.batch, expireRate: 1 } });
     const created = await client.messages.batches.create({

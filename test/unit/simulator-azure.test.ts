@@ -125,6 +125,52 @@ test('the batch flow: upload, create with /chat/completions, poll, download, und
   expect(sim.ledger().byProvider.openai).toBeUndefined();
 });
 
+test('cancel under /openai: counted once in batchesCancelled, billed to azure for the processed part only', async () => {
+  sim.setProfile({ ...FAST, batch: { validatingMs: 10, completionMs: 600 } });
+  const client = azure();
+  const n = 50;
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      custom_id: `task-${i}`,
+      method: 'POST',
+      url: '/chat/completions',
+      body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `item ${i}` }] },
+    }),
+  );
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(lines.join('\n')), 'azure.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/chat/completions' as '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  let batch = await client.batches.retrieve(created.id);
+  while (batch.status === 'validating') batch = await client.batches.retrieve(created.id);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+
+  const cancelling = await client.batches.cancel(created.id);
+  expect(cancelling.status).toBe('cancelling');
+  const processed = cancelling.request_counts!.completed;
+  expect(processed).toBeGreaterThan(0);
+  expect(processed).toBeLessThan(n);
+  expect((await client.batches.cancel(created.id)).status).toMatch(/^cancell/);
+  expect(requests.filter((r) => r.url.pathname === `/openai/batches/${created.id}/cancel`)).toHaveLength(2);
+  expect(sim.ledger().batchesCancelled).toBe(1);
+
+  batch = await waitForBatch(client, created.id);
+  expect(batch.status).toBe('cancelled');
+  expect(batch.request_counts).toEqual({ total: n, completed: processed, failed: n - processed });
+  const output = (await (await client.files.content(batch.output_file_id!)).text()).trim().split('\n');
+  expect(output).toHaveLength(processed);
+  const ledger = sim.ledger();
+  expect(ledger).toMatchObject({ batchesCreated: 1, batchesCancelled: 1, requestsBilled: processed });
+  expect(ledger.byProvider.azure).toMatchObject({ requestsBilled: processed });
+  expect(ledger.byProvider.azure?.inputTokens).toBe(batch.usage?.input_tokens);
+  expect(ledger.byProvider.openai).toBeUndefined();
+});
+
 test('a client bound to a deployment creates batches under it; lines must name the batch endpoint', async () => {
   const client = azure({ deployment: 'gpt-4.1-mini' });
   const line = (url: string) =>

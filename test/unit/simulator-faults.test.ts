@@ -4,6 +4,7 @@
 import OpenAI, { InternalServerError, RateLimitError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
+import { costUsd } from '../../common/pricing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,88 @@ test('cancel keeps what ran and reports the rest as batch_cancelled', async () =
   expect(errors.length).toBeGreaterThan(0);
   for (const line of errors) expect(line.error).toMatchObject({ code: 'batch_cancelled' });
   await expect(client.batches.cancel('batch_missing')).rejects.toMatchObject({ status: 404 });
+});
+
+describe('ledger batchesCancelled', () => {
+  const getLedger = async () => (await (await fetch(`${sim.url}/_sim/ledger`)).json()) as { batchesCancelled: number };
+
+  test('counts a batch once when its cancel is accepted; it bills only the requests processed before the cancel', async () => {
+    // Item faults too, so the processed part holds both billed answers and unbilled error lines.
+    sim.setProfile({
+      ...FAST,
+      seed: 5,
+      batch: { validatingMs: 10, completionMs: 600 },
+      items: { retryableErrorRate: 0.3 },
+    });
+    const n = 100;
+    const created = await submit(n);
+    expect(sim.ledger().batchesCancelled).toBe(0);
+    let batch = await client.batches.retrieve(created.id);
+    while (batch.status === 'validating') batch = await client.batches.retrieve(created.id);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    const cancelling = await client.batches.cancel(created.id);
+    expect(cancelling.status).toBe('cancelling');
+    // What had run at the cancel: the first `processed` lines, some answered, some failed.
+    const { completed, failed } = cancelling.request_counts!;
+    const processed = completed + failed;
+    expect(completed).toBeGreaterThan(0);
+    expect(failed).toBeGreaterThan(0); // seed 5: c3 is the first line to fail
+    expect(processed).toBeLessThan(n);
+    expect(sim.ledger().batchesCancelled).toBe(1);
+    expect((await client.batches.cancel(created.id)).status).toMatch(/^cancell/);
+    expect(sim.ledger().batchesCancelled).toBe(1);
+    expect((await getLedger()).batchesCancelled).toBe(1);
+
+    batch = await waitForBatch(created.id);
+    expect(batch.status).toBe('cancelled');
+    expect((await client.batches.cancel(created.id)).status).toBe('cancelled'); // a no-op on a cancelled batch
+    const { output, errors } = await partition(batch, n);
+    expect(batch.request_counts).toEqual({ total: n, completed, failed: failed + (n - processed) });
+    const ranIds = [...output, ...errors.filter((l) => l.response !== null)].map((l) => l.custom_id).sort();
+    expect(ranIds).toEqual(Array.from({ length: processed }, (_, i) => `c${i}`).sort());
+    const notRun = errors.filter((l) => l.response === null);
+    expect(notRun).toHaveLength(n - processed);
+    for (const line of notRun) expect(line.error).toMatchObject({ code: 'batch_cancelled' });
+
+    // Billed: the answered lines that ran before the cancel, nothing else.
+    const inputTokens = output.reduce((sum, l) => sum + l.response!.body.usage.prompt_tokens, 0);
+    const outputTokens = output.reduce((sum, l) => sum + l.response!.body.usage.completion_tokens, 0);
+    const ledger = sim.ledger();
+    expect(ledger).toMatchObject({
+      batchesCreated: 1,
+      batchesCancelled: 1,
+      requestsBilled: completed,
+      inputTokens,
+      outputTokens,
+      doubleBilled: 0,
+    });
+    expect(ledger.byProvider.openai).toMatchObject({ requestsBilled: completed });
+    expect(ledger.costUsd).toBeCloseTo(costUsd('gpt-4.1-nano', 'batch', inputTokens, outputTokens), 9);
+    expect(batch.usage).toMatchObject({ input_tokens: inputTokens, output_tokens: outputTokens });
+  });
+
+  test('a cancel while validating counts and bills nothing; a refused cancel does not count; reset clears it', async () => {
+    sim.setProfile({ ...FAST, batch: { validatingMs: 300, completionMs: 30 } });
+    const early = await submit(10);
+    const cancelling = await client.batches.cancel(early.id);
+    expect(cancelling.status).toBe('cancelling');
+    expect(cancelling.request_counts).toMatchObject({ completed: 0, failed: 0 });
+    const cancelled = await waitForBatch(early.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.request_counts).toEqual({ total: 10, completed: 0, failed: 10 });
+    expect(sim.ledger()).toMatchObject({ batchesCreated: 1, batchesCancelled: 1, requestsBilled: 0 });
+
+    sim.setProfile(FAST);
+    const done = await waitForBatch((await submit(3)).id);
+    expect(done.status).toBe('completed');
+    await expect(client.batches.cancel(done.id)).rejects.toMatchObject({ status: 400, code: 'batch_not_cancellable' });
+    await expect(client.batches.cancel('batch_missing')).rejects.toMatchObject({ status: 404 });
+    expect(sim.ledger()).toMatchObject({ batchesCreated: 2, batchesCancelled: 1, requestsBilled: 3 });
+
+    expect((await fetch(`${sim.url}/_sim/reset`, { method: 'POST' })).status).toBe(200);
+    expect(await getLedger()).toMatchObject({ batchesCreated: 0, batchesCancelled: 0, requestsBilled: 0 });
+  });
 });
 
 test('http.errorRate 1 fails every /v1 call with 500 while the admin API keeps working', async () => {
