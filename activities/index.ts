@@ -2,6 +2,7 @@
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { createAlertActivities } from './alert';
+import { createCancelActivities } from './cancel';
 import { createCollectActivities } from './collect';
 import { createFinalizeActivities } from './finalize';
 import { createPlanActivities } from './plan';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlanActivities(deps),
     ...createSubmitActivities(deps),
     ...createPollActivities(deps),
+    ...createCancelActivities(deps),
     ...createCollectActivities(deps),
     ...createSyncStrikeActivities(deps),
     ...createChunkTallyActivities(deps),

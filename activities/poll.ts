@@ -1,6 +1,6 @@
 // Poll: one look at the batch. "Not finished yet" is a retryable failure, so Temporal's retry
 // policy (60 s -> 300 s by default) does the waiting without writing history events.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ResolvedSpec } from '../common';
 import { TERMINAL_BATCH_STATUSES, type ProviderBatch } from '../providers';
 import type { ActivityDeps } from './deps';
@@ -21,10 +21,12 @@ export function createPollActivities({ store, providers }: ActivityDeps) {
       const batch = await providers.get(spec.provider, spec.model).getBatch(batchId);
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
         const { completed, failed, total } = batch.counts;
-        throw ApplicationFailure.retryable(
-          `batch ${batchId} is ${batch.status} (${completed + failed}/${total} done)`,
-          BATCH_NOT_READY,
-        );
+        // Benign: a healthy wait, not a failure (no error noise in the Web UI, logs or metrics).
+        throw ApplicationFailure.create({
+          message: `batch ${batchId} is ${batch.status} (${completed + failed}/${total} done)`,
+          type: BATCH_NOT_READY,
+          category: ApplicationFailureCategory.BENIGN,
+        });
       }
       await store.saveBatch(runId, chunk, strike, { status: batch.status });
       return batch;

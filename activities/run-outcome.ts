@@ -19,9 +19,22 @@ export function createRunOutcomeActivities({ store }: ActivityDeps) {
       }
     },
 
-    /** A chunk failed for good: its unanswered requests become `chunk_failed` dead letters. */
-    async failChunk({ runId, chunk, error }: { runId: string; chunk: number; error: string }): Promise<number> {
-      return store.failPending(runId, chunk, 'chunk_failed', error);
+    /**
+     * A chunk failed for good (`chunk_failed`) or was cancelled (`cancelled`): its unanswered
+     * requests become dead letters of that kind.
+     */
+    async failChunk({
+      runId,
+      chunk,
+      error,
+      kind = 'chunk_failed',
+    }: {
+      runId: string;
+      chunk: number;
+      error: string;
+      kind?: 'chunk_failed' | 'cancelled';
+    }): Promise<number> {
+      return store.failPending(runId, chunk, kind, error);
     },
 
     /** The run stopped early: every request still unanswered becomes a dead letter of this kind. */

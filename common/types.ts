@@ -49,9 +49,27 @@ export function addTallies(a: ItemTally, b: ItemTally): ItemTally {
   };
 }
 
-export type RunPhase = 'planning' | 'running' | 'waiting:auth' | 'finalizing' | 'completed' | 'failed';
+export type RunPhase =
+  | 'planning'
+  | 'running'
+  | 'waiting:auth'
+  | 'paused'
+  | 'cancelling'
+  | 'finalizing'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
 export type ChunkPhase =
-  'submitting' | 'waiting' | 'collecting' | 'backing-off' | 'calling-sync' | 'waiting:auth' | 'done';
+  | 'submitting'
+  | 'waiting'
+  | 'collecting'
+  | 'backing-off'
+  | 'calling-sync'
+  | 'waiting:auth'
+  | 'paused'
+  | 'cancelling'
+  | 'cancelled'
+  | 'done';
 export type RunStatus = 'completed' | 'cancelled' | 'failed';
 
 export interface ChunkInput {
@@ -76,11 +94,16 @@ export interface RunState {
   chunksFailed?: number;
   /** Set when a run-wide fatal error stops the run: no new chunks, the rest dead-lettered, status failed. */
   fatal?: string;
+  /** Paused by `llmbatch pause` (carried across continue-as-new). */
+  paused?: boolean;
 }
 
 export interface RunWorkflowInput {
-  runId: string;
+  /** Ignored: the run id is the workflow id, read in the workflow (so Schedules and `temporal workflow start` work). */
+  runId?: string;
   spec: ResolvedSpec;
+  /** Write the files to `<output.dir>/<run id>/` (scheduled runs, which share one spec). */
+  outputPerRun?: boolean;
   /** Continue as new after this many chunk children in one execution (tests lower it). */
   continueAsNewEvery?: number;
   state?: RunState;
@@ -96,6 +119,8 @@ export interface RunProgress {
   duplicates: number;
   costUsd: number;
   chunks: { total: number; done: number; failed: number; running: number[]; waitingForAuth: number[] };
+  paused: boolean;
+  outputDir: string;
   /** Why the run stops early, once it does. */
   fatal?: string;
 }

@@ -79,14 +79,21 @@ export const alertProfile = {
  * covers the provider's 24 h completion window, after which the batch ends expired anyway.
  */
 export function pollProfile(poll: ResolvedSpec['poll']): ActivityOptions {
+  const maxMs = Math.max(poll.maxMs, poll.initialMs);
   return {
     startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: '26 hours',
+    scheduleToCloseTimeout: `${POLL_WINDOW_MS}ms`,
     retry: {
       initialInterval: poll.initialMs,
       backoffCoefficient: 2,
-      maximumInterval: Math.max(poll.maxMs, poll.initialMs),
+      maximumInterval: maxMs,
+      // The looks that fit in the window (the bound is the window; the count is what the Web UI shows).
+      maximumAttempts:
+        Math.ceil(POLL_WINDOW_MS / Math.max(1, maxMs)) + Math.ceil(Math.log2(maxMs / Math.max(1, poll.initialMs))) + 1,
       nonRetryableErrorTypes: PERMANENT,
     },
   };
 }
+
+/** The provider's 24 h completion window and some slack: a batch is over by then, one way or another. */
+const POLL_WINDOW_MS = 26 * 3_600_000;

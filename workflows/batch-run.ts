@@ -1,22 +1,28 @@
 // The parent of a run: plan -> a sliding window of chunk children -> finalize. It continues as
 // new every so many chunks (or when Temporal suggests it) after draining its window, carrying
-// only counters, so its history stays bounded however large the dataset.
+// only counters, so its history stays bounded however large the dataset. The run id is the
+// workflow id, read here, so a Schedule or `temporal workflow start` starts a proper run.
 //
 // Every run ends, and ends accounted for (DESIGN.md rule 6): a chunk that fails for good has its
 // unanswered items dead-lettered as `chunk_failed` and the run goes on; a run-wide fatal error (no
 // provider configured, every input line rejected) stops new chunks, dead-letters what is left as
-// `run_failed`, still writes every output file, and fails the run with the reason.
+// `run_failed`, still writes every output file, and fails the run with the reason. A cancel (the
+// CLI's or the Web UI's) cancels the chunks' provider batches, keeps what they answered, writes
+// every file with the rest dead-lettered as `cancelled`, and ends the run as cancelled. A pause
+// starts nothing new until resume.
 import {
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  type ChildWorkflowHandle,
   condition,
   continueAsNew,
-  defineQuery,
-  executeChild,
   isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -27,6 +33,7 @@ import {
   addTallies,
   rootFailureType,
   rootMessage,
+  type ChunkOutcome,
   type RunPhase,
   type RunProgress,
   type RunReport,
@@ -45,29 +52,41 @@ import {
   LlmProvider,
   LlmRunId,
 } from './search-attributes';
-import { chunkWaitingSignal } from './signals';
+import { chunkWaitingSignal, pauseSignal, reportQuery, resumeSignal } from './signals';
+import { progressQuery } from './progress';
 
-export const progressQuery = defineQuery<RunProgress>('progress');
+export { progressQuery } from './progress';
 
-const { claimRunId, planRun, finalizeRun, failChunk, failRemaining, tallyChunk } =
-  proxyActivities<Activities>(ioProfile);
+const io = proxyActivities<Activities>(ioProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
 
 /** Failure types of a chunk that no other chunk can escape either: they stop the whole run. */
 const RUN_FATAL = new Set(['ProviderConfig']);
 
-export function chunkWorkflowId(runId: string, chunk: number): string {
-  return `${runId}/chunk-${chunk}`;
+/** `RUN/chunk-007`: zero-padded to the run's chunk count (three digits at least), so ids sort. */
+export function chunkWorkflowId(runId: string, chunk: number, chunks = 0): string {
+  const width = Math.max(3, String(Math.max(0, chunks - 1)).length);
+  return `${runId}/chunk-${String(chunk).padStart(width, '0')}`;
 }
 
 export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunReport> {
-  const { runId, spec } = input;
+  const runId = workflowInfo().workflowId;
+  const spec = input.outputPerRun ? { ...input.spec, outputDir: `${input.spec.outputDir}/${runId}` } : input.spec;
   const state: RunState = input.state ?? { startedAtMs: Date.now(), nextChunk: 0, chunksDone: 0, tally: EMPTY_TALLY };
   let phase: RunPhase = state.plan ? 'running' : 'planning';
+  /** The report, once finalize wrote it (read by the report query and publish). */
+  const final: { report?: RunReport } = {};
+  let cancelled = false;
+  /** Chunks in the window (a slot is taken before the child starts) and their handles, once started. */
   const running = new Set<number>();
+  const handles = new Map<number, ChildWorkflowHandle<typeof chunkWorkflow>>();
   const waitingForAuth = new Map<number, string>();
 
-  const shownPhase = (): RunPhase => (phase === 'running' && waitingForAuth.size > 0 ? 'waiting:auth' : phase);
+  const shownPhase = (): RunPhase => {
+    if (phase !== 'running') return phase;
+    if (state.paused) return 'paused';
+    return waitingForAuth.size > 0 ? 'waiting:auth' : phase;
+  };
   const progress = (): RunProgress => ({
     runId,
     phase: shownPhase(),
@@ -85,26 +104,38 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       running: [...running].sort((a, b) => a - b),
       waitingForAuth: [...waitingForAuth.keys()].sort((a, b) => a - b),
     },
+    paused: state.paused ?? false,
+    outputDir: spec.outputDir,
     ...(state.fatal ? { fatal: state.fatal } : {}),
   });
   setHandler(progressQuery, progress);
+  setHandler(reportQuery, () => final.report);
 
+  /** The Web UI's view: search attributes and current details, true at every phase. */
   const publish = () => {
-    upsertSearchAttributes([
-      { key: LlmPhase, value: shownPhase() },
-      { key: LlmItemsTotal, value: state.plan?.lines ?? 0 },
-      { key: LlmItemsDone, value: state.tally.succeeded },
-      { key: LlmItemsFailed, value: state.tally.deadLettered + (state.plan?.rejected ?? 0) },
-      { key: LlmCostUsd, value: Math.round(state.tally.costUsd * 1e6) / 1e6 },
-    ]);
     const p = progress();
-    const waiting = waitingForAuth.size
-      ? ` · **waiting for the API key** (${[...waitingForAuth.values()][0].slice(0, 200)})`
-      : '';
-    setCurrentDetails(
-      `**${p.phase}** · chunks ${p.chunks.done}/${p.chunks.total} (${p.chunks.failed} failed) · requests answered ${p.succeeded}, failed ${p.deadLettered}` +
-        ` · rejected lines ${p.rejected} · $${p.costUsd.toFixed(4)}${waiting}${state.fatal ? ` · **stopping: ${state.fatal}**` : ''}`,
-    );
+    // Once the report exists its counts are the truth (duplicates and cache hits included).
+    const { report } = final;
+    const done = report ? report.succeeded : p.succeeded;
+    const failed = report ? report.deadLettered + report.rejected : p.deadLettered + p.rejected;
+    const cost = report ? report.costUsd.actual : p.costUsd;
+    upsertSearchAttributes([
+      { key: LlmPhase, value: p.phase },
+      { key: LlmItemsTotal, value: p.items },
+      { key: LlmItemsDone, value: done },
+      { key: LlmItemsFailed, value: failed },
+      { key: LlmCostUsd, value: Math.round(cost * 1e6) / 1e6 },
+    ]);
+    const lines = [
+      `**${p.phase}** · ${spec.provider}/${spec.model} ${spec.mode}`,
+      `chunks ${p.chunks.done}/${p.chunks.total} done (${p.chunks.failed} failed), ${p.chunks.running.length} running`,
+      `items ${p.items}: answered ${done}, failed ${failed} (rejected lines ${p.rejected}), duplicates ${p.duplicates} · $${cost.toFixed(4)}`,
+      `output \`${spec.outputDir}\``,
+    ];
+    if (waitingForAuth.size)
+      lines.push(`**waiting for the API key**: ${[...waitingForAuth.values()][0].slice(0, 300)}`);
+    if (state.fatal) lines.push(`**stopping**: ${state.fatal.slice(0, 500)}`);
+    setCurrentDetails(lines.join('\n\n'));
   };
 
   setHandler(chunkWaitingSignal, ({ chunk, waiting, reason }) => {
@@ -112,18 +143,41 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     else waitingForAuth.delete(chunk);
     publish();
   });
+  const tellChunks = (signal: typeof pauseSignal | typeof resumeSignal) => {
+    for (const [chunk, handle] of handles) {
+      handle
+        .signal(signal)
+        .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
+    }
+  };
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+    tellChunks(pauseSignal);
+    publish();
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    tellChunks(resumeSignal);
+    publish();
+  });
 
   /** Alerts never hold the run: a few attempts, then a log line. */
   const alert = async (kind: Parameters<Activities['sendAlert']>[0]['kind'], message: string, details = {}) => {
-    await sendAlert({ runId, kind, message, webhook: spec.alert?.webhook, details }).catch((error: unknown) =>
-      log.warn('alert could not be delivered', { kind, error: String(error) }),
-    );
+    await sendAlert
+      .executeWithOptions({ ...alertProfile, summary: `alert ${kind}` }, [
+        { runId, kind, message, webhook: spec.alert?.webhook, details },
+      ])
+      .catch((error: unknown) => log.warn('alert could not be delivered', { kind, error: String(error) }));
   };
 
   if (!state.plan) {
     publish();
-    await claimRunId({ runId, temporalRunId: workflowInfo().firstExecutionRunId });
-    state.plan = await planRun({ runId, spec });
+    await io.claimRunId.executeWithOptions({ ...ioProfile, summary: 'claim the run id in the store' }, [
+      { runId, temporalRunId: workflowInfo().firstExecutionRunId },
+    ]);
+    state.plan = await io.planRun.executeWithOptions({ ...ioProfile, summary: `plan ${spec.inputPath}` }, [
+      { runId, spec },
+    ]);
     log.info('planned', { ...state.plan });
     if (state.plan.lines > 0 && state.plan.accepted === 0) {
       state.fatal = `every one of the ${state.plan.lines} input lines was rejected; nothing was sent (see rejected.jsonl)`;
@@ -133,39 +187,59 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   phase = 'running';
   publish();
 
+  /** What a chunk that did not complete still counts (read from the store). */
+  const tallyOf = (chunk: number) =>
+    CancellationScope.nonCancellable(() =>
+      io.tallyChunk.executeWithOptions({ ...ioProfile, summary: `tally chunk ${chunk}` }, [
+        { runId, chunk, batches: 0 },
+      ]),
+    );
+
   /** One chunk child; it never rejects: a chunk that fails for good has its items dead-lettered. */
   const runChunk = async (chunk: number) => {
+    let outcome: ChunkOutcome | undefined;
     running.add(chunk);
-    let outcome;
     try {
-      outcome = await executeChild(chunkWorkflow, {
-        workflowId: chunkWorkflowId(runId, chunk),
+      const handle = await startChild(chunkWorkflow, {
+        workflowId: chunkWorkflowId(runId, chunk, plan.chunks),
         args: [{ runId, chunk, spec }],
         staticSummary: `${runId} chunk ${chunk + 1}/${plan.chunks}`,
         typedSearchAttributes: [
           { key: LlmRunId, value: runId },
           { key: LlmProvider, value: spec.provider },
           { key: LlmModel, value: spec.model },
+          { key: LlmPhase, value: 'submitting' },
         ],
       });
+      handles.set(chunk, handle);
+      // A pause that came while the child was starting: tell it now.
+      if (state.paused) await handle.signal(pauseSignal);
+      publish();
+      outcome = await handle.result();
     } catch (error) {
-      if (isCancellation(error)) throw error;
-      const message = rootMessage(error);
-      state.chunksFailed = (state.chunksFailed ?? 0) + 1;
-      log.warn('chunk failed for good; its unanswered items go to the dead letters', { chunk, error: message });
-      if (RUN_FATAL.has(rootFailureType(error) ?? '')) state.fatal ??= message;
-      try {
-        const ended = await failChunk({ runId, chunk, error: message });
-        outcome = await tallyChunk({ runId, chunk, batches: 0 });
-        await alert('chunk-failed', `chunk ${chunk} failed for good (${message}); ${ended} items dead-lettered`, {
-          chunk,
-          deadLettered: ended,
-        });
-      } catch (recordError) {
-        state.fatal ??= `chunk ${chunk} failed (${message}) and its items could not be recorded: ${rootMessage(recordError)}`;
+      if (isCancellation(error)) {
+        // The chunk cancelled its batch and dead-lettered the rest; count what it kept.
+        cancelled = true;
+        outcome = await tallyOf(chunk);
+      } else {
+        const message = rootMessage(error);
+        state.chunksFailed = (state.chunksFailed ?? 0) + 1;
+        log.warn('chunk failed for good; its unanswered items go to the dead letters', { chunk, error: message });
+        if (RUN_FATAL.has(rootFailureType(error) ?? '')) state.fatal ??= message;
+        try {
+          const ended = await io.failChunk({ runId, chunk, error: message });
+          outcome = await tallyOf(chunk);
+          await alert('chunk-failed', `chunk ${chunk} failed for good (${message}); ${ended} items dead-lettered`, {
+            chunk,
+            deadLettered: ended,
+          });
+        } catch (recordError) {
+          state.fatal ??= `chunk ${chunk} failed (${message}) and its items could not be recorded: ${rootMessage(recordError)}`;
+        }
       }
     } finally {
       running.delete(chunk);
+      handles.delete(chunk);
       waitingForAuth.delete(chunk);
       state.chunksDone++;
     }
@@ -177,52 +251,74 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const budget = input.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY;
   const children: Promise<void>[] = [];
   let startedHere = 0;
-  while (
-    state.nextChunk < plan.chunks &&
-    !state.fatal &&
-    startedHere < budget &&
-    !workflowInfo().continueAsNewSuggested
-  ) {
-    await condition(() => running.size < window || state.fatal !== undefined);
-    if (state.fatal) break;
-    const chunk = state.nextChunk++;
-    startedHere++;
-    children.push(runChunk(chunk));
+  try {
+    while (
+      state.nextChunk < plan.chunks &&
+      !state.fatal &&
+      startedHere < budget &&
+      !workflowInfo().continueAsNewSuggested
+    ) {
+      await condition(() => (running.size < window && !state.paused) || state.fatal !== undefined);
+      if (state.fatal) break;
+      const chunk = state.nextChunk++;
+      startedHere++;
+      children.push(runChunk(chunk));
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancelled = true;
   }
-  await Promise.all(children);
+  if (cancelled) {
+    phase = 'cancelling';
+    publish();
+  }
+  // Children never reject; on a cancel each one stops its batch and keeps what it answered first.
+  await CancellationScope.nonCancellable(() => Promise.all(children));
+  cancelled ||= CancellationScope.current().consideredCancelled;
 
-  if (!state.fatal && state.nextChunk < plan.chunks) {
+  if (!cancelled && !state.fatal && state.nextChunk < plan.chunks) {
     log.info('continuing as new', { nextChunk: state.nextChunk, chunks: plan.chunks });
     await continueAsNew<typeof batchRunWorkflow>({ ...input, state });
   }
 
-  if (state.fatal) {
-    log.error('the run stops', { reason: state.fatal });
-    await failRemaining({ runId, kind: 'run_failed', error: state.fatal });
-  }
-  phase = 'finalizing';
-  publish();
-  const report = await finalizeRun({
-    runId,
-    spec,
-    plan,
-    startedAtMs: state.startedAtMs,
-    status: state.fatal ? 'failed' : 'completed',
-    error: state.fatal,
+  const status = cancelled ? 'cancelled' : state.fatal ? 'failed' : 'completed';
+  const report = await CancellationScope.nonCancellable(async () => {
+    if (status !== 'completed') {
+      const kind = cancelled ? 'cancelled' : 'run_failed';
+      const why = cancelled ? 'the run was cancelled' : state.fatal!;
+      await io.failRemaining.executeWithOptions({ ...ioProfile, summary: `dead-letter what is left (${kind})` }, [
+        { runId, kind, error: why },
+      ]);
+    }
+    phase = 'finalizing';
+    publish();
+    return io.finalizeRun.executeWithOptions({ ...ioProfile, summary: `write the files to ${spec.outputDir}` }, [
+      { runId, spec, plan, startedAtMs: state.startedAtMs, status, error: state.fatal },
+    ]);
   });
-  phase = state.fatal ? 'failed' : 'completed';
+  final.report = report;
+  phase = status;
   publish();
-  const rate = report.items > 0 ? report.deadLettered / report.items : 0;
-  if (rate > spec.retry.deadLetterAlertRate) {
-    // Stays as the run's phase so that `LlmPhase = "alert:dead-letters"` finds it in the Web UI.
-    upsertSearchAttributes([{ key: LlmPhase, value: 'alert:dead-letters' }]);
-    const message =
-      `${report.deadLettered} of ${report.items} items (${(rate * 100).toFixed(1)}%) ended in the dead letters, ` +
-      `over the ${(spec.retry.deadLetterAlertRate * 100).toFixed(1)}% alert rate; see ${report.files.deadLetter}`;
-    await alert('dead-letter-rate', message, { deadLettered: report.deadLettered, items: report.items, rate });
+
+  await CancellationScope.nonCancellable(async () => {
+    const rate = report.items > 0 ? report.deadLettered / report.items : 0;
+    if (status === 'completed' && rate > spec.retry.deadLetterAlertRate) {
+      // Stays as the run's phase so that `LlmPhase = "alert:dead-letters"` finds it in the Web UI.
+      upsertSearchAttributes([{ key: LlmPhase, value: 'alert:dead-letters' }]);
+      const message =
+        `${report.deadLettered} of ${report.items} items (${(rate * 100).toFixed(1)}%) ended in the dead letters, ` +
+        `over the ${(spec.retry.deadLetterAlertRate * 100).toFixed(1)}% alert rate; see ${report.files.deadLetter}`;
+      await alert('dead-letter-rate', message, { deadLettered: report.deadLettered, items: report.items, rate });
+    }
+    if (state.fatal) await alert('run-failed', `run ${runId} failed: ${state.fatal}`);
+  });
+  if (cancelled) {
+    // Ends as Canceled in Temporal (what the Web UI shows); the report stays readable by query.
+    throw new CancelledFailure(`run ${runId} was cancelled; outputs for what was done are in ${report.outputDir}`, [
+      report,
+    ]);
   }
   if (state.fatal) {
-    await alert('run-failed', `run ${runId} failed: ${state.fatal}`);
     throw ApplicationFailure.create({
       type: 'RunFailed',
       message: `${state.fatal}; outputs for what was done are in ${report.outputDir}`,

@@ -7,12 +7,17 @@
 // A refused API key (401/403) is the run's trouble, not the items': the step that met it waits
 // (phase `waiting:auth`, an alert, the parent told) and probes again with backoff until the key
 // works or retry.authTimeout passes, when the chunk fails and its items are dead-lettered.
+// Paused, the chunk submits nothing new (a batch in flight finishes and is collected). Cancelled,
+// it cancels its provider batch, collects what the batch already answered and dead-letters the
+// rest as `cancelled`.
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -30,15 +35,15 @@ import {
   providerCallProfile,
   syncCallProfile,
 } from './activity-profiles';
-import { LlmPhase } from './search-attributes';
-import { chunkWaitingSignal } from './signals';
+import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmPhase } from './search-attributes';
+import { chunkWaitingSignal, pauseSignal, resumeSignal } from './signals';
 
 export const chunkPhaseQuery = defineQuery<ChunkPhase>('phase');
 
-const { tallyChunk, countPending } = proxyActivities<Activities>(ioProfile);
-const { submitBatch } = proxyActivities<Activities>(providerCallProfile);
-const { collectBatch } = proxyActivities<Activities>(collectProfile);
-const { syncStrike } = proxyActivities<Activities>(syncCallProfile);
+const io = proxyActivities<Activities>(ioProfile);
+const calls = proxyActivities<Activities>(providerCallProfile);
+const collecting = proxyActivities<Activities>(collectProfile);
+const syncCalls = proxyActivities<Activities>(syncCallProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
 
 /** The longest wait between two probes of a refused key. */
@@ -48,18 +53,49 @@ function isAuthFailure(error: unknown): error is ActivityFailure {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'auth';
 }
 
+/** A duration as a person reads it in a timer's summary: 250 ms, 30 s, 5 min, 20 h. */
+function readable(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
 export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   const { runId, chunk, spec } = input;
+  const label = `chunk ${chunk}`;
   let phase: ChunkPhase = 'submitting';
-  setHandler(chunkPhaseQuery, () => phase);
-  const { pollBatch } = proxyActivities<Activities>(pollProfile(spec.poll));
+  let paused = false;
   let batches = 0;
+  /** The provider batch being waited on, so a cancel can stop it and collect what it answered. */
+  let inFlight: { strike: number; batchId: string } | undefined;
+  const poll = proxyActivities<Activities>(pollProfile(spec.poll));
+
+  const enter = (next: ChunkPhase) => {
+    if (next === phase) return;
+    phase = next;
+    upsertSearchAttributes([{ key: LlmPhase, value: next }]);
+  };
+  setHandler(chunkPhaseQuery, () => phase);
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+
+  /** Before anything new is submitted: wait while the run is paused. */
+  const unlessPaused = async () => {
+    if (!paused) return;
+    const resume = phase;
+    enter('paused');
+    await condition(() => !paused);
+    enter(resume);
+  };
 
   /** Alerts never hold the chunk: a few attempts, then a log line. */
   const alert = (kind: Parameters<Activities['sendAlert']>[0]['kind'], message: string, details = {}) =>
-    sendAlert({ runId, kind, message, webhook: spec.alert?.webhook, details: { chunk, ...details } }).catch(
-      (error: unknown) => log.warn('alert could not be delivered', { kind, error: String(error) }),
-    );
+    sendAlert
+      .executeWithOptions({ ...alertProfile, summary: `alert ${kind}` }, [
+        { runId, kind, message, webhook: spec.alert?.webhook, details: { chunk, ...details } },
+      ])
+      .catch((error: unknown) => log.warn('alert could not be delivered', { kind, error: String(error) }));
 
   const tellParent = async (waiting: boolean, reason: string) => {
     const parent = workflowInfo().parent;
@@ -78,8 +114,7 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
       try {
         const result = await step();
         if (resume) {
-          phase = resume;
-          upsertSearchAttributes([{ key: LlmPhase, value: 'running' }]);
+          enter(resume);
           await tellParent(false, '');
           log.info('the provider accepts the key again', { chunk, waitedMs });
         }
@@ -94,12 +129,11 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
         }
         if (!resume) {
           resume = phase;
-          phase = 'waiting:auth';
-          upsertSearchAttributes([{ key: LlmPhase, value: 'waiting:auth' }]);
+          enter('waiting:auth');
           await tellParent(true, error.cause?.message ?? 'authentication failed');
-          await alert('auth', `chunk ${chunk} waits: ${error.cause?.message}; fix the key in the worker environment`);
+          await alert('auth', `${label} waits: ${error.cause?.message}; fix the key in the worker environment`);
         }
-        await sleep(probeMs);
+        await sleep(probeMs, { summary: `probe the API key again in ${readable(probeMs)}` });
         waitedMs += probeMs;
         probeMs = Math.min(probeMs * 2, Math.max(AUTH_PROBE_MAX_MS, spec.retry.authProbeMs));
       }
@@ -108,15 +142,22 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 
   /** Polls a batch; if it is still unfinished after poll.alertAfter, alerts once and keeps waiting. */
   const waitForBatch = async (strike: number, batchId: string) => {
-    const polling = pollBatch({ runId, chunk, strike, batchId, spec });
+    const polling = poll.pollBatch.executeWithOptions(
+      { ...pollProfile(spec.poll), summary: `wait for batch ${batchId} (${label}, strike ${strike})` },
+      [{ runId, chunk, strike, batchId, spec }],
+    );
     const timer = new CancellationScope();
     let alerted: Promise<void> | undefined;
     const alarm = timer
-      .run(() => sleep(spec.poll.alertAfterMs))
+      .run(() =>
+        sleep(spec.poll.alertAfterMs, {
+          summary: `overdue alarm: batch ${batchId} after ${readable(spec.poll.alertAfterMs)}`,
+        }),
+      )
       .then(
         () => {
           upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
-          const message = `batch ${batchId} of chunk ${chunk} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
+          const message = `batch ${batchId} of ${label} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
           alerted = alert('batch-overdue', message, { strike, batchId });
         },
         () => undefined,
@@ -130,48 +171,115 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     }
   };
 
-  const batchStrike = async (strike: 1 | 2) => {
-    phase = 'submitting';
-    const submitted = await withAuthWait(() => submitBatch({ runId, chunk, strike, spec }));
+  const batchStrike = async (strike: 1 | 2, pending: number) => {
+    await unlessPaused();
+    enter('submitting');
+    const submitted = await withAuthWait(() =>
+      calls.submitBatch.executeWithOptions(
+        { ...providerCallProfile, summary: `submit ${label} strike ${strike} (${pending} requests)` },
+        [{ runId, chunk, strike, spec }],
+      ),
+    );
     if (!submitted.batchId) return;
     const batchId = submitted.batchId;
     batches++;
-    phase = 'waiting';
+    inFlight = { strike, batchId };
+    enter('waiting');
     const batch = await withAuthWait(() => waitForBatch(strike, batchId));
-    phase = 'collecting';
-    await withAuthWait(() => collectBatch({ runId, chunk, strike, batch, spec }));
+    enter('collecting');
+    await withAuthWait(() =>
+      collecting.collectBatch.executeWithOptions(
+        { ...collectProfile, summary: `collect batch ${batchId} (${label}, strike ${strike})` },
+        [{ runId, chunk, strike, batch, spec }],
+      ),
+    );
+    inFlight = undefined;
   };
 
-  const syncRound = async (strike: number) => {
-    phase = 'calling-sync';
-    await withAuthWait(() => syncStrike({ runId, chunk, strike, spec }));
+  const syncRound = async (strike: number, pending: number) => {
+    await unlessPaused();
+    enter('calling-sync');
+    await withAuthWait(() =>
+      syncCalls.syncStrike.executeWithOptions(
+        { ...syncCallProfile, summary: `sync calls for ${label} strike ${strike} (${pending} requests)` },
+        [{ runId, chunk, strike, spec }],
+      ),
+    );
   };
 
-  const backOff = async (ms: number) => {
-    phase = 'backing-off';
-    if (ms > 0) await sleep(ms);
+  const pendingCount = () =>
+    io.countPending.executeWithOptions({ ...ioProfile, summary: `count what ${label} still needs` }, [
+      { runId, chunk },
+    ]);
+
+  const backOff = async (ms: number, strike: number) => {
+    enter('backing-off');
+    if (ms > 0) await sleep(ms, { summary: `wait ${readable(ms)} before strike ${strike}` });
   };
 
-  if (spec.mode === 'sync') {
-    // Sync mode: every strike is a round of sync calls, with the same waits between strikes.
-    for (const strike of [1, 2, 3]) {
-      if (strike > 1) {
-        if ((await countPending({ runId, chunk })) === 0) break;
-        await backOff(strike === 2 ? spec.retry.strike2DelayMs : spec.retry.strike3DelayMs);
+  const strikes = async () => {
+    if (spec.mode === 'sync') {
+      // Sync mode: every strike is a round of sync calls, with the same waits between strikes.
+      for (const strike of [1, 2, 3]) {
+        const pending = await pendingCount();
+        if (pending === 0) break;
+        if (strike > 1) await backOff(strike === 2 ? spec.retry.strike2DelayMs : spec.retry.strike3DelayMs, strike);
+        await syncRound(strike, pending);
       }
-      await syncRound(strike);
+      return;
     }
-  } else {
-    await batchStrike(1);
-    if ((await countPending({ runId, chunk })) > 0) {
-      await backOff(spec.retry.strike2DelayMs);
-      await batchStrike(2);
+    await batchStrike(1, await pendingCount());
+    let pending = await pendingCount();
+    if (pending > 0) {
+      await backOff(spec.retry.strike2DelayMs, 2);
+      await batchStrike(2, pending);
+      pending = await pendingCount();
     }
-    if ((await countPending({ runId, chunk })) > 0) {
-      await backOff(spec.retry.strike3DelayMs);
-      await syncRound(3);
+    if (pending > 0) {
+      await backOff(spec.retry.strike3DelayMs, 3);
+      await syncRound(3, pending);
     }
+  };
+
+  const finish = async (): Promise<ChunkOutcome> => {
+    const outcome = await io.tallyChunk.executeWithOptions({ ...ioProfile, summary: `tally ${label}` }, [
+      { runId, chunk, batches },
+    ]);
+    upsertSearchAttributes([
+      { key: LlmItemsTotal, value: outcome.requests },
+      { key: LlmItemsDone, value: outcome.succeeded },
+      { key: LlmItemsFailed, value: outcome.deadLettered },
+      { key: LlmCostUsd, value: Math.round(outcome.costUsd * 1e6) / 1e6 },
+    ]);
+    return outcome;
+  };
+
+  try {
+    await strikes();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled (the run was): stop the provider batch, keep what it answered, end the rest.
+    await CancellationScope.nonCancellable(async () => {
+      enter('cancelling');
+      if (inFlight) {
+        const { strike, batchId } = inFlight;
+        await calls.cancelBatch.executeWithOptions(
+          { ...providerCallProfile, summary: `cancel batch ${batchId} (${label}, strike ${strike})` },
+          [{ runId, chunk, strike, batchId, spec }],
+        );
+        const batch = await waitForBatch(strike, batchId);
+        await collecting.collectBatch.executeWithOptions(
+          { ...collectProfile, summary: `collect cancelled batch ${batchId} (${label})` },
+          [{ runId, chunk, strike, batch, spec }],
+        );
+      }
+      await io.failChunk({ runId, chunk, kind: 'cancelled', error: 'the run was cancelled' });
+      await finish();
+      enter('cancelled');
+    });
+    throw error;
   }
-  phase = 'done';
-  return tallyChunk({ runId, chunk, batches });
+  const outcome = await finish();
+  enter('done');
+  return outcome;
 }

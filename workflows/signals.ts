@@ -1,6 +1,16 @@
-// Signals between a run's workflows, defined apart so the parent and the chunk both import them
-// without importing each other.
-import { defineSignal } from '@temporalio/workflow';
+// Signals and queries between the CLI, a run's parent and its chunks, defined apart so every
+// workflow imports them without importing the others.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RunReport } from '../common';
 
 /** A chunk tells its parent that it waits for a refused API key to work again (or no longer does). */
 export const chunkWaitingSignal = defineSignal<[{ chunk: number; waiting: boolean; reason: string }]>('chunkWaiting');
+
+/** Stop submitting: no new chunk, no new provider batch or sync round; what is in flight finishes. */
+export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
+
+/** Submit again after a pause. */
+export const resumeSignal = defineSignal('resume');
+
+/** The run's report once finalize wrote it (also after a cancel or a failure); undefined before. */
+export const reportQuery = defineQuery<RunReport | undefined>('report');

@@ -25,7 +25,7 @@ export function statusCommand(): Command {
         const chunkPhases: Record<string, string> = {};
         for (const chunk of progress?.chunks.running ?? []) {
           chunkPhases[chunk] = await client.workflow
-            .getHandle(chunkWorkflowId(runId, chunk))
+            .getHandle(chunkWorkflowId(runId, chunk, progress?.chunks.total))
             .query(chunkPhaseQuery)
             .catch(() => 'unknown');
         }
