@@ -27,6 +27,8 @@ async function main() {
     const runId = 'replay-fixture';
     await (await startRun(h.client, spec, { taskQueue: h.taskQueue, runId, continueAsNewEvery: 2 })).result();
     const executions = await runHistories(h.client, runId);
+    // Workflows read their own id (the run id is the workflow id): replay needs each file's.
+    const ids: Record<string, string> = {};
     for (const execution of executions) {
       // The CLI writes the canonical JSON history format that historyFromJSON reads back.
       const json = execFileSync(
@@ -47,7 +49,9 @@ async function main() {
       );
       const name = `${execution.workflowId.replace(/[^a-zA-Z0-9-]/g, '_')}-${execution.runId}.json`;
       writeFileSync(join(OUT, name), json);
+      ids[name] = execution.workflowId;
     }
+    writeFileSync(join(OUT, 'workflow-ids.json'), JSON.stringify(ids, null, 2) + '\n');
     console.log(`recorded ${executions.length} histories into ${OUT}`);
   } finally {
     await h.close();

@@ -10,10 +10,11 @@ const DIR = join(__dirname, '..', 'fixtures', 'histories');
 
 describe('workflow replay', () => {
   it('replays every recorded history without nondeterminism', async () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+    const ids = JSON.parse(readFileSync(join(DIR, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json');
     expect(files.length).toBeGreaterThanOrEqual(2);
     const histories = files.map((file) => ({
-      workflowId: file,
+      workflowId: ids[file] ?? file,
       history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))),
     }));
     const failures: string[] = [];
