@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { PlanSummary, ResolvedSpec, RunReport, RunStatus } from '../common';
 import type { FinalItem } from '../store';
+import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 
 const PAGE = 5000;
@@ -74,6 +75,26 @@ function resultLine(item: FinalItem) {
   };
 }
 
+/**
+ * The original input records of dead-lettered lines, read lazily in one forward pass over the
+ * input (dead letters come in input order), so a dead letter carries what a replay needs even
+ * if the input changes later. The input is only read when the run has a dead letter.
+ */
+class InputRecords {
+  private entries?: AsyncGenerator<DatasetEntry>;
+  private current?: DatasetEntry;
+  constructor(private readonly spec: ResolvedSpec) {}
+  async at(line: number): Promise<Record<string, unknown> | undefined> {
+    this.entries ??= readDataset(this.spec.inputPath, this.spec.inputFormat, this.spec.limits.maxItemBytes);
+    while (!this.current || this.current.line < line) {
+      const next = await this.entries.next();
+      if (next.done) return undefined;
+      this.current = next.value;
+    }
+    return this.current.line === line && 'record' in this.current ? this.current.record : undefined;
+  }
+}
+
 export function createFinalizeActivities({ store, clock = Date.now }: ActivityDeps) {
   return {
     async finalizeRun({
@@ -91,6 +112,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
         rejected: join(spec.outputDir, 'rejected.jsonl'),
         report: join(spec.outputDir, 'report.json'),
       };
+      const inputRecords = new InputRecords(spec);
       const results = new JsonlWriter(files.results);
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
@@ -131,6 +153,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
             retryable: last ? last.retryable : true,
             ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
             attempts: attempts.map((a) => ({ strike: a.strike, kind: a.kind, retryable: a.retryable, error: a.error })),
+            record: await inputRecords.at(item.line).catch(() => undefined),
           });
         }
         heartbeat({ after });

@@ -120,6 +120,10 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     const failed = report ? report.deadLettered + report.rejected : p.deadLettered + p.rejected;
     const cost = report ? report.costUsd.actual : p.costUsd;
     upsertSearchAttributes([
+      // Set here too: a Schedule's runs get their ids from Temporal, after the schedule was made.
+      { key: LlmRunId, value: runId },
+      { key: LlmProvider, value: spec.provider },
+      { key: LlmModel, value: spec.model },
       { key: LlmPhase, value: p.phase },
       { key: LlmItemsTotal, value: p.items },
       { key: LlmItemsDone, value: done },
