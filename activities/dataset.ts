@@ -1,7 +1,8 @@
 // Streams a dataset line by line (JSONL or CSV with a header), never holding it in memory.
-// A line that is not a usable object becomes an error entry, not an exception.
-import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
+// A line that is not a usable object becomes an error entry, not an exception; only a file that
+// cannot be read at all (a CSV without a usable header) stops the plan, and never by retrying.
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { ApplicationFailure } from '@temporalio/common';
 
 export type DatasetEntry = { line: number; record: Record<string, unknown> } | { line: number; error: string };
 
@@ -10,8 +11,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Splits a file into lines as bytes (LF or CRLF), so that each line's encoding can be checked:
  * readline would quietly turn invalid UTF-8 into replacement characters and send them on.
+ * With `keepCr` the CR of a CRLF stays on the line (a CSV field may hold a CRLF inside quotes).
  */
-async function* byteLines(path: string): AsyncGenerator<Buffer> {
+async function* byteLines(path: string, keepCr = false): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     let start = 0;
@@ -19,7 +21,7 @@ async function* byteLines(path: string): AsyncGenerator<Buffer> {
       const piece = chunk.subarray(start, nl);
       const line = carry.length ? Buffer.concat([...carry, piece]) : piece;
       carry = [];
-      yield line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
+      yield !keepCr && line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
       start = nl + 1;
     }
     if (start < chunk.length) carry.push(chunk.subarray(start));
@@ -36,23 +38,31 @@ function firstInvalidByte(bytes: Buffer): number {
   return Buffer.byteLength(text.slice(0, Math.max(0, at))) + 1;
 }
 
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const tooBig = (bytes: number, max: number) =>
+  `line is ${mb(bytes)}, over the ${mb(max)} per item (limits.maxItemBytes)`;
+const notUtf8 = (bytes: Buffer) =>
+  `invalid UTF-8 near byte ${firstInvalidByte(bytes)} of the line; re-export the file as UTF-8`;
+
+function decodeUtf8(bytes: Buffer): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 async function* readJsonl(path: string, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
   let line = 0;
   for await (const bytes of byteLines(path)) {
     line++;
     if (bytes.length > maxLineBytes) {
-      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-      yield { line, error: `line is ${mb(bytes.length)}, over the ${mb(maxLineBytes)} per item (limits.maxItemBytes)` };
+      yield { line, error: tooBig(bytes.length, maxLineBytes) };
       continue;
     }
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      yield {
-        line,
-        error: `invalid UTF-8 near byte ${firstInvalidByte(bytes)} of the line; re-export the file as UTF-8`,
-      };
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      yield { line, error: notUtf8(bytes) };
       continue;
     }
     if (!text.trim()) {
@@ -74,16 +84,319 @@ async function* readJsonl(path: string, maxLineBytes: number): AsyncGenerator<Da
   }
 }
 
-async function* readCsv(path: string): AsyncGenerator<DatasetEntry> {
-  // Line numbers are the file's own (the header is line 1), so a user can find the row in an editor.
-  const parser = createReadStream(path).pipe(
-    parse({ columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
-  );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    yield { line: info.lines, record };
+// ---------------------------------------------------------------------------------------------
+// CSV
+//
+// Why not csv-parse's stream: with `skip_records_with_error` it reports a bad quote through
+// `on_skip` and carries on, but it carries on INSIDE the quote it was reading: every following
+// line is swallowed into the skipped record until some later quote happens to close it, and those
+// lines are lost without a word. `relax_column_count` kept ragged rows and silently dropped their
+// extra fields. Without those options, the first bad quote throws and the plan stops.
+//
+// So rows are read here, strictly by RFC 4180 (comma, double quote, "" inside quotes, LF or CRLF,
+// the same rules csv-parse applies by default), one physical line at a time, which is what lets
+// every line be answered for:
+// - A row that fits on its line is parsed or rejected on its own: a bad quote or a wrong field
+//   count rejects that line only, and reading goes on with the next line.
+// - A quoted field may run over several lines (a legitimate multi-line value). Such a row is
+//   accepted only when it closes into a well-formed row with the header's field count, within
+//   limits.maxItemBytes; it is ONE dataset entry, as a spreadsheet shows it as one row (numbered by
+//   its last line, as before).
+// - Otherwise the quote was most likely a stray one on the row's first line (`5,"oops` or an inch
+//   mark), and taking the following lines into it would silently eat them. So only that first line
+//   is rejected, saying so, and the lines after it are read again as rows of their own. An
+//   unclosed quote that would swallow the rest of the file therefore costs exactly its own line;
+//   the look-ahead stops at the end of the file or at limits.maxItemBytes, so it never hangs and
+//   never holds more than one item's worth of lines. The one case this cannot tell apart: a stray
+//   quote that a later stray quote closes into a well-formed row with the right field count. That
+//   is indistinguishable from a real multi-line field, so it is kept as one row (its text, lines
+//   included, goes to the model; nothing is dropped).
+// Every physical line thus ends up in exactly one entry: a record, or a rejection with its number.
+
+const QUOTE = 34;
+const COMMA = 44;
+
+/** A problem found while reading a row's fields; `column` is the 0-based field index. */
+interface CsvFault {
+  kind: 'closing' | 'stray';
+  column: number;
+  got?: string;
+}
+
+type FeedResult = 'done' | 'open' | CsvFault;
+
+/** One CSV row, fed one physical line at a time (a quoted field may continue on the next line). */
+class CsvRow {
+  readonly fields: string[] = [];
+  /** Field index where the quote that is still open began. */
+  openColumn = 0;
+  private field = '';
+  private state: 'start' | 'plain' | 'quoted' | 'afterQuote' = 'start';
+
+  /** Feeds a line without its LF (a trailing CR is the line end unless a quoted field is open). */
+  feed(line: string): FeedResult {
+    const cr = line.endsWith('\r');
+    const text = cr ? line.slice(0, -1) : line;
+    let i = 0;
+    while (i < text.length) {
+      switch (this.state) {
+        case 'start':
+          if (text.charCodeAt(i) === QUOTE) {
+            this.state = 'quoted';
+            this.openColumn = this.fields.length;
+            i++;
+          } else this.state = 'plain';
+          break;
+        case 'plain': {
+          const comma = text.indexOf(',', i);
+          const end = comma === -1 ? text.length : comma;
+          const quote = text.indexOf('"', i);
+          if (quote !== -1 && quote < end) return { kind: 'stray', column: this.fields.length };
+          this.field += text.slice(i, end);
+          i = end;
+          if (comma !== -1) {
+            this.endField();
+            i++;
+          }
+          break;
+        }
+        case 'quoted': {
+          const quote = text.indexOf('"', i);
+          if (quote === -1) {
+            this.field += text.slice(i);
+            i = text.length;
+          } else {
+            this.field += text.slice(i, quote);
+            this.state = 'afterQuote';
+            i = quote + 1;
+          }
+          break;
+        }
+        case 'afterQuote': {
+          const c = text.charCodeAt(i);
+          if (c === QUOTE) {
+            this.field += '"';
+            this.state = 'quoted';
+          } else if (c === COMMA) this.endField();
+          else return { kind: 'closing', column: this.fields.length, got: text[i] };
+          i++;
+          break;
+        }
+      }
+    }
+    if (this.state === 'quoted') {
+      this.field += cr ? '\r\n' : '\n';
+      return 'open';
+    }
+    this.endField();
+    return 'done';
+  }
+
+  private endField() {
+    this.fields.push(this.field);
+    this.field = '';
+    this.state = 'start';
+  }
+}
+
+/** Splits a line that has no quote at all: the common case, without the state machine. */
+function plainFields(line: string): string[] {
+  return (line.endsWith('\r') ? line.slice(0, -1) : line).split(',');
+}
+
+function columnName(columns: string[], index: number): string {
+  const name = columns[index];
+  return name ? `column ${JSON.stringify(name)}` : `column ${index + 1}`;
+}
+
+function describeFault(fault: CsvFault, columns: string[]): string {
+  const where = columnName(columns, fault.column);
+  return fault.kind === 'closing'
+    ? `CSV: invalid closing quote in ${where}: "${fault.got}" follows the closing quote where a comma or the end ` +
+        'of the row should be (write "" for a quote inside a quoted field)'
+    : `CSV: invalid quote in ${where}: a field that holds a quote must be quoted as a whole, ` +
+        'with the quote doubled ("say ""hi""")';
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The header: line 1. Its problems stop the run, since no row can be read without it. */
+function headerOf(bytes: Buffer): { columns: string[] } | { problem: string } {
+  const at = 'CSV header (line 1)';
+  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  const text = decodeUtf8(body);
+  if (text === undefined) return { problem: `${at} is not valid UTF-8; re-export the file as UTF-8` };
+  if (!text.trim()) return { problem: `${at} is empty: the first line must name the columns` };
+  const row = new CsvRow();
+  const fed = row.feed(text);
+  if (fed === 'open') return { problem: `${at} opens a quote that it does not close` };
+  if (fed !== 'done') return { problem: `${at}: ${describeFault(fed, []).replace(/^CSV: /, '')}` };
+  const columns = row.fields;
+  if (columns.some((name) => name.includes('\r'))) {
+    return { problem: `${at} holds a carriage return: save the file with LF or CRLF line ends` };
+  }
+  if (columns.every((name) => name === '')) return { problem: `${at} names no columns` };
+  const seen = new Map<string, number>();
+  for (const [index, name] of columns.entries()) {
+    if (name === '') continue; // an unnamed column (a trailing comma) is read and left out of the record
+    const first = seen.get(name);
+    if (first !== undefined) {
+      return { problem: `${at} names column ${JSON.stringify(name)} twice (columns ${first + 1} and ${index + 1})` };
+    }
+    seen.set(name, index);
+  }
+  return { columns };
+}
+
+/**
+ * The columns of a CSV file, or the reason its header is unusable: what the spec loader checks
+ * before a run starts (the plan activity checks again on the worker).
+ */
+export function readCsvHeader(path: string, maxBytes = 1024 * 1024): { columns: string[] } | { problem: string } {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const read = readSync(fd, chunk, 0, chunk.length, total);
+      if (read === 0) break;
+      const nl = chunk.subarray(0, read).indexOf(10);
+      chunks.push(chunk.subarray(0, nl === -1 ? read : nl));
+      total += read;
+      if (nl !== -1) break;
+      if (total > maxBytes) return { problem: `CSV header (line 1) is over ${mb(maxBytes)} long` };
+    }
+    return headerOf(Buffer.concat(chunks));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface PhysicalLine {
+  line: number;
+  bytes: Buffer;
+}
+
+/** The file's lines with their numbers, and a way to give back lines read ahead. */
+class LineQueue {
+  private readonly source: AsyncGenerator<Buffer>;
+  private readonly held: PhysicalLine[] = []; // a stack: the next line to read is last
+  private count = 0;
+  constructor(path: string) {
+    this.source = byteLines(path, true);
+  }
+  async next(): Promise<PhysicalLine | undefined> {
+    const held = this.held.pop();
+    if (held) return held;
+    const read = await this.source.next();
+    if (read.done) return undefined;
+    return { line: ++this.count, bytes: read.value };
+  }
+  unread(lines: PhysicalLine[]) {
+    for (let i = lines.length - 1; i >= 0; i--) this.held.push(lines[i]);
+  }
+}
+
+function toRecord(columns: string[], fields: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  // defineProperty: a column named "__proto__" is a plain field, not the record's prototype.
+  for (const [index, name] of columns.entries()) {
+    if (name !== '')
+      Object.defineProperty(record, name, {
+        value: fields[index],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return record;
+}
+
+const rowSizeProblem = (fields: number, columns: number) =>
+  `row has ${plural(fields, 'field')}, the header has ${columns}`;
+
+async function* readCsv(path: string, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
+  // Without a configured limit, still bound how far an unclosed quote may look ahead.
+  const maxRowBytes = Number.isFinite(maxLineBytes) ? maxLineBytes : 64 * 1024 * 1024;
+  const lines = new LineQueue(path);
+  const first = await lines.next();
+  if (!first) return;
+  const header = headerOf(first.bytes);
+  if ('problem' in header) throw ApplicationFailure.nonRetryable(`${path}: ${header.problem}`, 'BadDataset');
+  const { columns } = header;
+
+  for (let start = await lines.next(); start; start = await lines.next()) {
+    const { line, bytes } = start;
+    if (bytes.length > maxLineBytes) {
+      yield { line, error: tooBig(bytes.length, maxLineBytes) };
+      continue;
+    }
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      yield { line, error: notUtf8(bytes) };
+      continue;
+    }
+    if (!text.trim()) {
+      yield { line, error: 'empty line' };
+      continue;
+    }
+    if (!text.includes('"')) {
+      const fields = plainFields(text);
+      yield fields.length === columns.length
+        ? { line, record: toRecord(columns, fields) }
+        : { line, error: rowSizeProblem(fields.length, columns.length) };
+      continue;
+    }
+    const row = new CsvRow();
+    let fed = row.feed(text);
+    const openedIn = row.openColumn;
+    if (fed !== 'open') {
+      if (fed !== 'done') yield { line, error: describeFault(fed, columns) };
+      else if (row.fields.length !== columns.length)
+        yield { line, error: rowSizeProblem(row.fields.length, columns.length) };
+      else yield { line, record: toRecord(columns, row.fields) };
+      continue;
+    }
+    // A quoted field runs on: read ahead, keeping the lines so they can be read again on failure.
+    const ahead: PhysicalLine[] = [];
+    let size = bytes.length;
+    let failure: string | undefined;
+    while (fed === 'open') {
+      const next = await lines.next();
+      if (!next) {
+        failure = 'the file ends before it closes';
+        break;
+      }
+      ahead.push(next);
+      size += next.bytes.length + 1;
+      if (size > maxRowBytes) {
+        failure = `it is still open after ${mb(maxRowBytes)} (limits.maxItemBytes)`;
+        break;
+      }
+      const more = decodeUtf8(next.bytes);
+      if (more === undefined) {
+        failure = `line ${next.line} is not valid UTF-8`;
+        break;
+      }
+      fed = row.feed(more);
+      if (fed !== 'open' && fed !== 'done') {
+        failure = `line ${next.line} has ${fed.kind === 'closing' ? 'an invalid closing quote' : 'a quote inside an unquoted field'}`;
+        break;
+      }
+    }
+    if (!failure && row.fields.length !== columns.length) {
+      failure = `the row it starts would have ${plural(row.fields.length, 'field')}, the header has ${columns.length}`;
+    }
+    if (failure) {
+      yield {
+        line,
+        error: `CSV: unclosed quote in ${columnName(columns, openedIn)}: ${failure}; the lines after it are read as rows of their own`,
+      };
+      lines.unread(ahead);
+      continue;
+    }
+    yield { line: ahead[ahead.length - 1].line, record: toRecord(columns, row.fields) };
   }
 }
 
@@ -92,5 +405,5 @@ export function readDataset(
   format: 'jsonl' | 'csv',
   maxLineBytes = Infinity,
 ): AsyncGenerator<DatasetEntry> {
-  return format === 'csv' ? readCsv(path) : readJsonl(path, maxLineBytes);
+  return format === 'csv' ? readCsv(path, maxLineBytes) : readJsonl(path, maxLineBytes);
 }

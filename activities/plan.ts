@@ -1,6 +1,11 @@
 // Plan: stream the dataset, render each line into a request, drop in-run duplicates, and cut
 // chunks that respect the provider's batch limits. Only counts go back to the workflow.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
   SEED_DEFAULTS,
@@ -46,12 +51,89 @@ class ChunkCutter {
   }
 }
 
-function itemIdOf(record: Record<string, unknown>, idField: string | undefined, line: number): string | Error {
-  if (!idField) return String(line);
-  const value = record[idField];
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (typeof value === 'number') return String(value);
-  return new Error(`missing id field "${idField}"`);
+type IdKind = 'string' | 'number';
+
+interface ItemId {
+  id: string;
+  /** The JSON type the id had; undefined when the id is the line number. */
+  kind?: IdKind;
+}
+
+function itemIdOf(record: Record<string, unknown>, idField: string | undefined, line: number): ItemId | Error {
+  if (!idField) return { id: String(line) };
+  // Own properties only: an id field named "constructor" must not find Object.prototype's.
+  const value = Object.hasOwn(record, idField) ? record[idField] : undefined;
+  if (value === undefined || value === null || value === '') return new Error(`missing id field "${idField}"`);
+  if (typeof value === 'string') return { id: value, kind: 'string' };
+  if (typeof value === 'number') return { id: String(value), kind: 'number' };
+  return new Error(`id field "${idField}" must be a string or a number`);
+}
+
+/** The text a JSON number could print as: only such a string id can meet a numeric id. */
+const couldBeNumber = (id: string) => id.trim() !== '' && String(Number(id)) === id;
+
+/**
+ * Remembers whether the first line of an id held it as a string or as a number, so that 7 and
+ * "7" (the same id once written to the output files as text) are told apart in the rejection.
+ * The store knows an id's first line but not its type, and keeping every id in memory would not
+ * scale to 10M lines, so this keeps only what a mixed file needs: the type the numeric-looking
+ * ids had until the first one of the other type (the line where the file became mixed), and after
+ * that the ids first seen with the other type (a short list in any file that is not half and half).
+ */
+class IdKinds {
+  private firstKind?: IdKind;
+  private mixedFrom = Infinity;
+  private readonly others = new Set<string>();
+
+  /** Called for each accepted id, in line order. */
+  accept(id: string, kind: IdKind, line: number) {
+    if (!couldBeNumber(id)) return;
+    if (this.firstKind === undefined) this.firstKind = kind;
+    if (kind === this.firstKind) return;
+    this.mixedFrom = Math.min(this.mixedFrom, line);
+    this.others.add(id);
+  }
+
+  /** The type of the id accepted on `line`. */
+  kindOf(id: string, line: number): IdKind {
+    if (!couldBeNumber(id) || this.firstKind === undefined) return 'string';
+    if (line < this.mixedFrom || !this.others.has(id)) return this.firstKind;
+    return this.firstKind === 'string' ? 'number' : 'string';
+  }
+}
+
+function showId(id: string, kind: IdKind): string {
+  return kind === 'number' ? `${id} (a number)` : `${JSON.stringify(id)} (a string)`;
+}
+
+/** The nearest path at or above `dir` that exists and is not a folder, if any. */
+async function fileInTheWay(dir: string): Promise<string | undefined> {
+  for (let path = dir; ; path = dirname(path)) {
+    const info = await stat(path).catch(() => undefined);
+    if (info) return info.isDirectory() ? undefined : path;
+    if (dirname(path) === path) return undefined;
+  }
+}
+
+/**
+ * The output files are written by finalize, after every batch has been paid for: a folder that
+ * cannot take them must stop the run here, before anything is submitted, and not by retrying.
+ * The spec loader checks the same on the client; this is the worker's own view of the disk.
+ */
+async function ensureOutputDirUsable(dir: string): Promise<void> {
+  const probe = join(dir, `.llmbatch-probe-${randomUUID()}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    const file = await fileInTheWay(dir);
+    const reason = file ? `${file} is a file, not a folder` : (error as Error).message;
+    throw ApplicationFailure.nonRetryable(
+      `output.dir ${dir} cannot be used on worker ${hostname()}: ${reason}`,
+      'OutputDirUnusable',
+    );
+  }
 }
 
 function render(spec: ResolvedSpec, record: Record<string, unknown>): NeutralRequest {
@@ -64,6 +146,7 @@ function render(spec: ResolvedSpec, record: Record<string, unknown>): NeutralReq
 export function createPlanActivities({ store }: ActivityDeps) {
   return {
     async planRun({ runId, spec }: PlanInput): Promise<PlanSummary> {
+      await ensureOutputDirUsable(spec.outputDir);
       await store.resetPlan(runId);
       const limits = spec.provider === 'anthropic' ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
@@ -79,6 +162,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         estimatedTokens: { input: 0, output: 0 },
         estimatedCostUsd: 0,
       };
+      const idKinds = new IdKinds();
       const outputEstimate = Math.ceil(
         spec.maxTokens * SEED_DEFAULTS.outputEstimateShare * SEED_DEFAULTS.outputEstimateBuffer,
       );
@@ -90,9 +174,12 @@ export function createPlanActivities({ store }: ActivityDeps) {
         const candidates = entries.map((entry) => {
           if ('error' in entry) return { entry, error: entry.error };
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
-          return itemId instanceof Error ? { entry, error: itemId.message } : { entry, itemId };
+          return itemId instanceof Error
+            ? { entry, error: itemId.message }
+            : { entry, itemId: itemId.id, idKind: itemId.kind };
         });
-        // Duplicate ids: the first line keeps the id, later lines are rejected and say where it was.
+        // Duplicate ids: the first accepted line keeps the id (as the store counts it, so a page
+        // boundary changes nothing), later lines are rejected and say where it was.
         const firstLineOfId = spec.idField
           ? await store.linesOfItemIds(
               runId,
@@ -100,13 +187,18 @@ export function createPlanActivities({ store }: ActivityDeps) {
             )
           : new Map<string, number>();
         const pageKeys = new Set<string>();
-        for (const { entry, itemId, error: lineError } of candidates) {
+        for (const { entry, itemId, idKind, error: lineError } of candidates) {
           let error = lineError;
           let request: NeutralRequest | undefined;
-          if (!error && itemId !== undefined && spec.idField) {
+          if (!error && itemId !== undefined && idKind !== undefined) {
             const first = firstLineOfId.get(itemId);
-            if (first !== undefined) error = `duplicate id "${itemId}" (first on line ${first})`;
-            else firstLineOfId.set(itemId, entry.line);
+            if (first !== undefined) {
+              const firstKind = idKinds.kindOf(itemId, first);
+              error =
+                firstKind === idKind
+                  ? `duplicate id "${itemId}" (first on line ${first})`
+                  : `id ${showId(itemId, idKind)} repeats id ${showId(itemId, firstKind)} on line ${first}; ids are compared as text`;
+            }
           }
           if (!error && 'record' in entry) {
             try {
@@ -120,6 +212,10 @@ export function createPlanActivities({ store }: ActivityDeps) {
             summary.rejected++;
             items.push({ line: entry.line, itemId, error });
             continue;
+          }
+          if (itemId !== undefined && idKind !== undefined) {
+            firstLineOfId.set(itemId, entry.line);
+            idKinds.accept(itemId, idKind, entry.line);
           }
           summary.accepted++;
           const dedupKey = dedupKeyOf(spec.provider, request, spec.outputSchema);

@@ -1,14 +1,17 @@
 // Reads a run spec, validates it with zod and then against the world (files exist, the output
 // schema compiles, provider and model fit), and lists EVERY problem by path before anything starts.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
+import { readCsvHeader } from '../activities/dataset';
 import {
   RunSpecSchema,
   SEED_DEFAULTS,
   describeSpecIssues,
   parseDuration,
+  templateFields,
+  templateProblems,
   type JsonSchema,
   type ResolvedSpec,
   type RunSpec,
@@ -55,11 +58,75 @@ function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefi
   return schema as JsonSchema;
 }
 
+function checkTemplates(template: Partial<RunSpec['template']> | undefined, problems: string[]) {
+  for (const part of ['system', 'user'] as const) {
+    const text = template?.[part];
+    if (typeof text === 'string') problems.push(...templateProblems(text).map((p) => `template.${part}: ${p}`));
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The output folder must be one this user can create or write: refused now, not after paying for batches. */
+function checkOutputDir(dir: string, problems: string[]) {
+  let path = dir;
+  let info = statOrUndefined(path);
+  while (!info && dirname(path) !== path) {
+    path = dirname(path);
+    info = statOrUndefined(path);
+  }
+  if (!info) return;
+  if (!info.isDirectory()) {
+    problems.push(`output.dir: ${path} is a file, not a folder${path === dir ? '' : ` (${dir} would be inside it)`}`);
+    return;
+  }
+  try {
+    accessSync(path, constants.W_OK | constants.X_OK);
+  } catch {
+    problems.push(
+      path === dir ? `output.dir: ${dir} is not writable` : `output.dir: cannot create ${dir}: ${path} is not writable`,
+    );
+  }
+}
+
+const listColumns = (columns: string[]) =>
+  columns.length > 12 ? `${columns.slice(0, 12).join(', ')}, ...` : columns.join(', ');
+
+/** A CSV's header must be readable, and hold the id column and every column the template names. */
+function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
+  const header = readCsvHeader(inputPath);
+  if ('problem' in header) {
+    problems.push(`input: ${inputPath}: ${header.problem}`);
+    return;
+  }
+  const columns = header.columns.filter((c) => c !== '');
+  if (spec.id && !columns.includes(spec.id)) {
+    problems.push(`id: "${spec.id}" is not a column of ${inputPath} (columns: ${listColumns(columns)})`);
+  }
+  for (const part of ['system', 'user'] as const) {
+    for (const field of new Set(templateFields(spec.template[part] ?? ''))) {
+      // A placeholder refused by checkTemplates is reported there, once.
+      if (!columns.includes(field) && templateProblems(`{{${field}}}`).length === 0) {
+        problems.push(
+          `template.${part}: "{{${field}}}" names no column of ${inputPath} (columns: ${listColumns(columns)})`,
+        );
+      }
+    }
+  }
+}
+
 function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   const inputPath = resolve(baseDir, spec.input);
   if (!existsSync(inputPath)) problems.push(`input: file not found: ${inputPath}`);
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
+  else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
   if (!AVAILABLE_PROVIDERS.has(spec.provider)) {
     problems.push(
       `provider: "${spec.provider}" is not available in this version yet (use openai, anthropic or simulator)`,
@@ -78,6 +145,12 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   if (spec.poll?.initial && spec.poll.max && parseDuration(spec.poll.initial) > parseDuration(spec.poll.max)) {
     problems.push('poll: initial must not exceed max');
   }
+}
+
+const inputFormatOf = (path: string): 'csv' | 'jsonl' => (extname(path).toLowerCase() === '.csv' ? 'csv' : 'jsonl');
+
+function outputDirOf(name: string, baseDir: string, dir: string | undefined, overrides: SpecOverrides): string {
+  return resolve(overrides.outputDir ?? (dir ? resolve(baseDir, dir) : resolve('out', name)));
 }
 
 export interface SpecOverrides {
@@ -104,11 +177,18 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       problems.push(`input: file not found: ${resolve(baseDir, raw.input)}`);
     }
     if (typeof raw.output?.schema === 'string') loadOutputSchema(resolve(baseDir, raw.output.schema), problems);
+    if (raw.template && typeof raw.template === 'object') checkTemplates(raw.template, problems);
+    if (typeof raw.name === 'string' && (raw.output?.dir === undefined || typeof raw.output.dir === 'string')) {
+      checkOutputDir(outputDirOf(raw.name, baseDir, raw.output?.dir, overrides), problems);
+    }
     throw new SpecError(specPath, problems);
   }
   const spec = parsed.data;
   const baseDir = dirname(file);
+  const outputDir = outputDirOf(spec.name, baseDir, spec.output?.dir, overrides);
+  checkTemplates(spec.template, problems);
   checkWorld(spec, baseDir, problems);
+  checkOutputDir(outputDir, problems);
   const outputSchema = spec.output?.schema
     ? loadOutputSchema(resolve(baseDir, spec.output.schema), problems)
     : undefined;
@@ -120,13 +200,11 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     name: spec.name,
     specPath: file,
     inputPath,
-    inputFormat: extname(inputPath).toLowerCase() === '.csv' ? 'csv' : 'jsonl',
+    inputFormat: inputFormatOf(inputPath),
     idField: spec.id,
     template: spec.template,
     outputSchema,
-    outputDir: resolve(
-      overrides.outputDir ?? (spec.output?.dir ? resolve(baseDir, spec.output.dir) : resolve('out', spec.name)),
-    ),
+    outputDir,
     provider: spec.provider,
     model: spec.model,
     maxTokens: spec.maxTokens ?? SEED_DEFAULTS.maxTokens,

@@ -2,6 +2,8 @@
 // a reason a person can act on, and every other line completes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
@@ -51,5 +53,75 @@ describe('bad input lines', () => {
       .map((n) => `t${n}`);
     expect(readJsonl(report.files.results).map((r) => r.id)).toEqual(expectedIds);
     expect(readJsonl(report.files.deadLetter)).toEqual([]);
+  });
+
+  it('reads a CSV past a bad quote, an unclosed quote and ragged rows, accounting for every line', async () => {
+    const row = (n: number) => `t${n},Order ${n},"Where is order ${n}, please?"`;
+    const lines = ['id,subject,body']; // line 1
+    for (let n = 1; n <= 40; n++) lines.push(row(n)); // line n + 1
+    lines[7] = 't7,"Order 7"x,body'; // line 8: text after a closing quote
+    lines[12] = 't12,Order 12,body,extra'; // line 13: a field too many
+    lines[16] = 't16,Order 16'; // line 17: a field too few
+    lines[20] = 't20,"Order 20,body'; // line 21: a quote that is never closed
+    lines[30] = 't30,Order 30,"two\nlines"'; // lines 31-32: one row with a multi-line field
+    writeFileSync(join(h.dir, 'tickets.csv'), lines.join('\n') + '\n');
+    const physicalLines = lines.join('\n').split('\n').length; // 42: the header and 41 data lines
+
+    const spec = loadSpec(
+      h.writeSpec(fastSpec({ input: 'tickets.csv', chunkSize: 15, output: { dir: 'out-csv' } }), 'csv-spec.yaml'),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-bad-csv-${Date.now()}` })
+    ).result();
+
+    const rejected = readJsonl(report.files.rejected);
+    expect(rejected).toEqual([
+      { line: 8, error: expect.stringMatching(/^CSV: invalid closing quote in column "subject"/) },
+      { line: 13, error: 'row has 4 fields, the header has 3' },
+      { line: 17, error: 'row has 2 fields, the header has 3' },
+      {
+        line: 21,
+        // The next row's quoted body would close it into nonsense: line 21 alone is rejected.
+        error:
+          'CSV: unclosed quote in column "subject": line 22 has an invalid closing quote; the lines after it are read as rows of their own',
+      },
+    ]);
+    // 40 rows as a person counts them (the multi-line row is one), 4 rejected, the rest answered.
+    expect(report).toMatchObject({ items: 40, rejected: 4, succeeded: 36, deadLettered: 0 });
+    const results = readJsonl(report.files.results);
+    const rejectedIds = new Set(['t7', 't12', 't16', 't20']);
+    expect(results.map((r) => r.id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `t${i + 1}`).filter((id) => !rejectedIds.has(id)),
+    );
+    expect(readJsonl(report.files.deadLetter)).toEqual([]);
+    // Every physical line after the header is in exactly one answer or rejection: row n is on line
+    // n + 1 up to row 30, which takes lines 31 and 32; the rows after it are one line further down.
+    const linesOfRow = (n: number) => (n < 30 ? [n + 1] : n === 30 ? [31, 32] : [n + 2]);
+    const covered = [
+      ...results.flatMap((r) => linesOfRow(Number(String(r.id).slice(1)))),
+      ...rejected.map((r) => r.line as number),
+    ].sort((x, y) => x - y);
+    expect(covered).toEqual(Array.from({ length: physicalLines - 1 }, (_, i) => i + 2));
+  });
+
+  it('refuses on the worker a run whose output folder is a file, before any batch is submitted', async () => {
+    writeFileSync(join(h.dir, 'tickets.jsonl'), JSON.stringify({ id: 't1', subject: 'a', body: 'b' }) + '\n');
+    writeFileSync(join(h.dir, 'not-a-folder'), 'a file');
+    // The spec loader refuses this on the client; the worker must refuse it too (its disk may differ).
+    const spec = { ...loadSpec(h.writeSpec(fastSpec(), 'dir-spec.yaml')), outputDir: join(h.dir, 'not-a-folder') };
+    const before = h.simulator.ledger().batchesCreated;
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-bad-dir-${Date.now()}` });
+    const error = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const failure = (error as WorkflowFailedError).cause?.cause;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      type: 'OutputDirUnusable',
+      message: expect.stringMatching(/not-a-folder is a file, not a folder$/),
+    });
+    expect(h.simulator.ledger().batchesCreated).toBe(before);
   });
 });

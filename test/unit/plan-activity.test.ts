@@ -1,0 +1,175 @@
+// The plan activity over a real (PGlite) store: how ids are taken, told apart and refused, and
+// that an unusable output folder stops the run before anything is planned.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { stringify } from 'yaml';
+import { createPlanActivities } from '../../activities/plan';
+import { loadSpec } from '../../client/spec-loader';
+import type { ResolvedSpec } from '../../common';
+import { openStore, type RunStore } from '../../store';
+
+let store: RunStore;
+const dir = mkdtempSync(join(tmpdir(), 'llmbatch-plan-'));
+beforeAll(async () => {
+  store = await openStore(join(dir, 'store'));
+});
+afterAll(async () => store?.sql.close());
+
+let runs = 0;
+function specFor(lines: string[], overrides: Record<string, unknown> = {}): ResolvedSpec {
+  const n = ++runs;
+  writeFileSync(join(dir, `input-${n}.jsonl`), lines.join('\n') + '\n');
+  const path = join(dir, `spec-${n}.yaml`);
+  writeFileSync(
+    path,
+    stringify({
+      name: `plan-${n}`,
+      input: `input-${n}.jsonl`,
+      id: 'id',
+      template: { user: '{{subject}}' },
+      output: { dir: `out-${n}` },
+      provider: 'simulator',
+      model: 'gpt-4.1-mini',
+      ...overrides,
+    }),
+  );
+  return loadSpec(path);
+}
+
+async function plan(spec: ResolvedSpec) {
+  const runId = `run-${runs}`;
+  const { planRun } = createPlanActivities({ store, providers: {} as never });
+  const summary = await new MockActivityEnvironment().run(planRun, { runId, spec });
+  const items = await store.itemsPage(runId, 0, 100_000);
+  return { summary, items: items.map(({ line, itemId, error }) => ({ line, itemId, error })) };
+}
+
+const row = (id: unknown, subject = `s${String(id)}`) => JSON.stringify({ id, subject });
+
+describe('item ids', () => {
+  it('tells a number and a string that print alike apart, and keeps the same-type message', async () => {
+    const { summary, items } = await plan(
+      specFor([row(7), row('t'), row('7'), row('t'), row(7), row(8), row(8.5), row('8.5')]),
+    );
+    expect(items).toEqual([
+      { line: 1, itemId: '7', error: null },
+      { line: 2, itemId: 't', error: null },
+      { line: 3, itemId: '7', error: 'id "7" (a string) repeats id 7 (a number) on line 1; ids are compared as text' },
+      { line: 4, itemId: 't', error: 'duplicate id "t" (first on line 2)' },
+      { line: 5, itemId: '7', error: 'duplicate id "7" (first on line 1)' },
+      { line: 6, itemId: '8', error: null },
+      { line: 7, itemId: '8.5', error: null },
+      {
+        line: 8,
+        itemId: '8.5',
+        error: 'id "8.5" (a string) repeats id 8.5 (a number) on line 7; ids are compared as text',
+      },
+    ]);
+    expect(summary).toMatchObject({ lines: 8, accepted: 4, rejected: 4 });
+  });
+
+  it('says which was the number when the string came first, across pages of the plan', async () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => row(`s${i + 1}`));
+    lines[2] = row('42'); // line 3
+    lines[1199] = row(1); // line 1200: a number among strings that do not look like numbers
+    lines[1499] = row(42); // line 1500, a later page
+    lines[2099] = row('1'); // line 2100
+    lines[2199] = row(99); // line 2200
+    lines[2299] = row('99'); // line 2300
+    const { items } = await plan(specFor(lines));
+    const errors = items.filter((i) => i.error);
+    expect(errors).toEqual([
+      {
+        line: 1500,
+        itemId: '42',
+        error: 'id 42 (a number) repeats id "42" (a string) on line 3; ids are compared as text',
+      },
+      {
+        line: 2100,
+        itemId: '1',
+        error: 'id "1" (a string) repeats id 1 (a number) on line 1200; ids are compared as text',
+      },
+      {
+        line: 2300,
+        itemId: '99',
+        error: 'id "99" (a string) repeats id 99 (a number) on line 2200; ids are compared as text',
+      },
+    ]);
+  });
+
+  it('refuses ids that are neither strings nor numbers, and missing ones', async () => {
+    const { items } = await plan(
+      specFor([
+        row(true),
+        row({ n: 1 }),
+        row([1]),
+        row(null),
+        row(''),
+        JSON.stringify({ subject: 'no id' }),
+        row('ok'),
+      ]),
+    );
+    expect(items.map((i) => i.error)).toEqual([
+      'id field "id" must be a string or a number',
+      'id field "id" must be a string or a number',
+      'id field "id" must be a string or a number',
+      'missing id field "id"',
+      'missing id field "id"',
+      'missing id field "id"',
+      null,
+    ]);
+  });
+
+  it('never reads an id field from Object.prototype', async () => {
+    const { items } = await plan(specFor([JSON.stringify({ subject: 'a' })], { id: 'constructor' }));
+    expect(items).toEqual([{ line: 1, itemId: null, error: 'missing id field "constructor"' }]);
+  });
+
+  it('gives an id to the first line that is accepted, so a rejected line does not hold it', async () => {
+    const { items } = await plan(specFor([JSON.stringify({ id: 'a' }), row('a'), row('a')]));
+    expect(items).toEqual([
+      { line: 1, itemId: 'a', error: 'template field "subject" is missing' },
+      { line: 2, itemId: 'a', error: null },
+      { line: 3, itemId: 'a', error: 'duplicate id "a" (first on line 2)' },
+    ]);
+  });
+});
+
+describe('output folder', () => {
+  it('refuses, without retrying, a run whose output.dir is a file on the worker', async () => {
+    const spec = specFor([row(1)]);
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const runId = `run-${runs}`;
+    const { planRun } = createPlanActivities({ store, providers: {} as never });
+    let failure: unknown;
+    try {
+      await new MockActivityEnvironment().run(planRun, {
+        runId,
+        spec: { ...spec, outputDir: join(dir, 'a-file', 'out') },
+      });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      type: 'OutputDirUnusable',
+      nonRetryable: true,
+      message: expect.stringMatching(
+        new RegExp(
+          `^output\\.dir ${join(dir, 'a-file', 'out')} cannot be used on worker .*: ${join(dir, 'a-file')} is a file, not a folder$`,
+        ),
+      ),
+    });
+    expect(await store.itemsPage(runId, 0, 10)).toEqual([]);
+  });
+
+  it('creates the folder and leaves no probe behind', async () => {
+    const spec = specFor([row(1)], { output: { dir: 'deep/er/out' } });
+    await plan(spec);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(spec.outputDir)).toEqual([]);
+  });
+});
