@@ -2,10 +2,14 @@
 // line on stderr and a non-zero exit code.
 import { Command } from 'commander';
 import { ZodError } from 'zod';
+import { cancelCommand } from './commands/cancel';
 import { devCommand } from './commands/dev';
+import { pauseCommand } from './commands/pause';
+import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
+import { waitCommand } from './commands/wait';
 import { workerCommand } from './commands/worker';
 
 export function buildProgram(): Command {
@@ -17,7 +21,11 @@ export function buildProgram(): Command {
     .addCommand(workerCommand())
     .addCommand(simulatorCommand())
     .addCommand(runCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(waitCommand())
+    .addCommand(pauseCommand())
+    .addCommand(resumeCommand())
+    .addCommand(cancelCommand());
 }
 
 function describeError(error: unknown): string {
@@ -26,6 +34,11 @@ function describeError(error: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `llmbatch status X | head`: the reader left, nothing is wrong; end quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

@@ -9,6 +9,7 @@ import { installWorkerLogging } from '../workers/logging';
 import { createLlmbatchWorker } from '../workers/create-worker';
 import { isPortFree, startDevServer, type DevServer } from '../workers/dev-server';
 import { providerEnvFromProcess } from '../providers';
+import { removeDevServerInfo, writeDevServerInfo } from './temporal-client';
 
 export interface EmbeddedOptions {
   stateDir?: string;
@@ -52,6 +53,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     await store.sql.close();
     throw error;
   }
+  // `status`, `wait` and `run` in other terminals link to this server's Web UI (its port may not be 8233).
+  writeDevServerInfo(stateDir, { address: temporal.address, uiUrl: temporal.uiUrl });
+  const stopTemporal = async () => {
+    removeDevServerInfo(stateDir, temporal.address);
+    await temporal.stop();
+  };
   let simulator: RunningSimulator | undefined;
   let connection: NativeConnection | undefined;
   try {
@@ -82,7 +89,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         await connection?.close();
         await store?.sql.close();
         await simulator?.close();
-        await temporal.stop();
+        await stopTemporal();
       },
     };
     return embedded;
@@ -90,7 +97,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     await connection?.close().catch(() => undefined);
     await store?.sql.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);
-    await temporal.stop();
+    await stopTemporal();
     throw error;
   }
 }

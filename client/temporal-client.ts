@@ -1,7 +1,16 @@
 // One way to reach Temporal from the CLI: the environment-configuration conventions
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles, TLS / API keys), so the same command reaches the
 // dev server, docker-compose or Temporal Cloud.
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  Client,
+  Connection,
+  NamespaceNotFoundError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { rootMessage } from '../common';
 import { temporalConnectConfig } from '../workers/settings';
 
 export async function connectClient(): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
@@ -21,7 +30,72 @@ export async function connectClient(): Promise<{ client: Client; close: () => Pr
   };
 }
 
-/** The Web UI page of a workflow: TEMPORAL_UI_URL, or the dev server's convention (gRPC port + 1000). */
+/**
+ * A run's description. Only Temporal's own NOT_FOUND means there is no such run; anything else
+ * (a server that went away, an address that is not Temporal) says so instead.
+ */
+export async function describeRun(
+  client: Client,
+  runId: string,
+  address: string,
+): Promise<WorkflowExecutionDescription> {
+  try {
+    return await client.workflow.getHandle(runId).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new Error(`no run with id "${runId}"`);
+    if (error instanceof NamespaceNotFoundError) {
+      throw new Error(`namespace "${error.namespace}" does not exist at ${address} (TEMPORAL_NAMESPACE)`);
+    }
+    throw new Error(`cannot reach Temporal at ${address}: ${rootMessage(error)}`);
+  }
+}
+
+/** Where `dev` and the demo say which Temporal server they started and where its Web UI is. */
+export interface DevServerInfo {
+  address: string;
+  uiUrl?: string;
+}
+
+export function devServerInfoPath(stateDir = '.llmbatch'): string {
+  return join(resolve(stateDir), 'dev-server.json');
+}
+
+export function writeDevServerInfo(stateDir: string, info: DevServerInfo): void {
+  writeFileSync(devServerInfoPath(stateDir), `${JSON.stringify(info)}\n`);
+}
+
+/** Removes the file when it still describes `address` (a newer `dev` may have written its own). */
+export function removeDevServerInfo(stateDir: string, address: string): void {
+  if (readDevServerInfo(stateDir)?.address === address) rmSync(devServerInfoPath(stateDir), { force: true });
+}
+
+export function readDevServerInfo(stateDir = '.llmbatch'): DevServerInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(devServerInfoPath(stateDir), 'utf8')) as Partial<DevServerInfo>;
+    return typeof info.address === 'string' ? { address: info.address, uiUrl: info.uiUrl } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
+
+/** host:port with every loopback spelling alike, so `localhost:7233` matches `127.0.0.1:7233`. */
+function sameAddress(a: string, b: string): boolean {
+  const norm = (address: string) => {
+    const at = address.lastIndexOf(':');
+    const host = (at < 0 ? address : address.slice(0, at)).toLowerCase();
+    const port = at < 0 ? '7233' : address.slice(at + 1);
+    return `${LOOPBACK.has(host) ? 'loopback' : host}:${port}`;
+  };
+  return norm(a) === norm(b);
+}
+
+/**
+ * The Web UI page of a workflow: TEMPORAL_UI_URL when set; else the UI of the server `dev` (or the
+ * demo) started at this address, from .llmbatch/dev-server.json; else the dev server's convention
+ * (gRPC port + 1000).
+ */
 export function webUiLink(
   workflowId: string,
   address: string,
@@ -29,8 +103,14 @@ export function webUiLink(
 ): string {
   let base = process.env.TEMPORAL_UI_URL;
   if (!base) {
-    const [host, port] = address.split(':');
-    base = `http://${host}:${Number(port || 7233) + 1000}`;
+    const dev = readDevServerInfo();
+    if (dev?.uiUrl && sameAddress(dev.address, address)) base = dev.uiUrl;
+  }
+  if (!base) {
+    const at = address.lastIndexOf(':');
+    const host = at < 0 ? address : address.slice(0, at);
+    const port = at < 0 ? 7233 : Number(address.slice(at + 1));
+    base = `http://${host}:${port + 1000}`;
   }
   return `${base.replace(/\/$/, '')}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -1,25 +1,98 @@
-// `run --wait`: follows a run through its progress query until it ends. A cli-progress bar when
-// stdout is a terminal (and not CI); otherwise a plain line every few seconds.
+// Following a run to its end, shared by `run --wait`, `wait` and `cancel`: progress through the
+// progress query (a cli-progress bar when stdout is a terminal and not CI, otherwise a plain line
+// every few seconds), a warning when no worker polls the run's task queue, Ctrl-C to detach, and
+// how the run ended (its report, its status, the reason) for the exit code.
 import { SingleBar, Presets } from 'cli-progress';
-import { ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
-import type { RunProgress, RunReport } from '../common';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { rootMessage, type RunProgress, type RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
+import { reportQuery } from '../workflows/signals';
+
+export type RunHandle = WorkflowHandle<typeof batchRunWorkflow>;
 
 export interface WaitOptions {
   /** Show progress at all (off for --json). */
   show: boolean;
   intervalMs?: number;
   out?: NodeJS.WriteStream;
+  /** Ctrl-C leaves the run going and ends this process with 130 (the CLI); off for the demo, which owns its server. */
+  detachOnInterrupt?: boolean;
+  /**
+   * Warn once on stderr when no worker has polled the run's task queue for this long while the run
+   * is open (the run waits for one); undefined: no check.
+   */
+  warnNoWorkerAfterMs?: number;
+  /** The run's task queue, when the caller knows it (else read from the run's description). */
+  taskQueue?: string;
 }
+
+/** How long `run --wait` and `wait` let a task queue go without a worker before they say so. */
+export const NO_WORKER_WARNING_MS = 3000;
 
 function describe(p: RunProgress): string {
   return `${p.phase}: chunks ${p.chunks.done}/${p.chunks.total}, answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, $${p.costUsd.toFixed(4)}`;
 }
 
-export async function waitForRun(
-  handle: WorkflowHandle<typeof batchRunWorkflow>,
-  options: WaitOptions,
-): Promise<RunReport> {
+export function detachMessage(runId: string): string {
+  return `detached: run ${runId} goes on; reattach with \`llmbatch wait ${runId}\``;
+}
+
+export function noWorkerMessage(taskQueue: string): string {
+  return `no worker polls task queue "${taskQueue}"; start one with \`llmbatch worker\` (the run waits for it)`;
+}
+
+/** Resolves after `ms`, or at once when `stop` settles; never holds the process open. */
+function nap(ms: number, stop: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void stop.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Looks at the run's task queue about once a second; one line on stderr when no worker polls it for `afterMs`. */
+async function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: Promise<unknown>): Promise<void> {
+  const afterMs = options.warnNoWorkerAfterMs!;
+  let done = false;
+  void ended.finally(() => (done = true));
+  let taskQueue = options.taskQueue;
+  let emptySince: number | undefined;
+  while (!done) {
+    try {
+      taskQueue ??= (await handle.describe()).taskQueue;
+      const { pollers } = await handle.client.workflowService.describeTaskQueue({
+        namespace: handle.client.options.namespace,
+        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if (pollers && pollers.length > 0) {
+        emptySince = undefined;
+      } else {
+        emptySince ??= Date.now();
+        if (Date.now() - emptySince >= afterMs && !done) {
+          process.stderr.write(`${noWorkerMessage(taskQueue)}\n`);
+          return;
+        }
+      }
+    } catch {
+      // Temporal may be restarting; the progress loop copes with that, and so does this one.
+    }
+    await nap(Math.min(1000, afterMs), ended);
+  }
+}
+
+export async function waitForRun(handle: RunHandle, options: WaitOptions): Promise<RunReport> {
   const out = options.out ?? process.stdout;
   const interactive = options.show && out.isTTY && !process.env.CI;
   const bar = interactive
@@ -32,14 +105,23 @@ export async function waitForRun(
         Presets.shades_classic,
       )
     : undefined;
+  // Registered before the first await, so a Ctrl-C at any point of the wait detaches cleanly.
+  const onInterrupt = () => {
+    bar?.stop();
+    process.stderr.write(`${detachMessage(handle.workflowId)}\n`);
+    // A long poll for the result may be in flight: leave now rather than wait it out.
+    process.exit(130);
+  };
+  if (options.detachOnInterrupt) process.on('SIGINT', onInterrupt);
   let started = false;
   let lastLine = 0;
   const result = handle.result();
   let finished = false;
-  void result.then(
+  const ended = result.then(
     () => (finished = true),
     () => (finished = true),
   );
+  const watcher = options.warnNoWorkerAfterMs !== undefined ? watchForWorkers(handle, options, ended) : undefined;
   try {
     while (!finished) {
       try {
@@ -63,7 +145,7 @@ export async function waitForRun(
       } catch {
         // The worker may be restarting; the run goes on in Temporal, so keep waiting.
       }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, options.intervalMs ?? 500))]);
+      await nap(options.intervalMs ?? 500, ended);
     }
     const report = await result;
     if (bar && started) {
@@ -74,20 +156,81 @@ export async function waitForRun(
     return report;
   } finally {
     bar?.stop();
+    await watcher;
+    if (options.detachOnInterrupt) process.off('SIGINT', onInterrupt);
   }
 }
 
-/** The report a failed run carries in its failure's details (the run wrote its files before failing). */
+function isReport(value: unknown): value is RunReport {
+  return typeof value === 'object' && value !== null && 'runId' in value && 'files' in value;
+}
+
+/** The report a failed or cancelled run carries in its failure's details (the run wrote its files before ending). */
 export function failedRunReport(error: unknown): RunReport | undefined {
   let current: unknown = error;
   while (current instanceof Error) {
-    if (current instanceof ApplicationFailure && current.type === 'RunFailed') {
-      const report = current.details?.[0] as RunReport | undefined;
-      return report && typeof report === 'object' && 'runId' in report ? report : undefined;
+    if (
+      (current instanceof ApplicationFailure && current.type === 'RunFailed') ||
+      current instanceof CancelledFailure
+    ) {
+      const report = current.details?.[0];
+      return isReport(report) ? report : undefined;
     }
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** How a run ended: its status, its report when it wrote one, and why when it did not complete. */
+export interface RunEnd {
+  runId: string;
+  status: 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed out';
+  report?: RunReport;
+  reason?: string;
+}
+
+/** Follows a run to its end (see waitForRun) and tells how it ended instead of throwing for a run that did not complete. */
+export async function waitForEnd(handle: RunHandle, options: WaitOptions): Promise<RunEnd> {
+  const runId = handle.workflowId;
+  try {
+    const report = await waitForRun(handle, options);
+    return { runId, status: report.status ?? 'completed', report };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    const { cause } = error;
+    if (cause instanceof CancelledFailure) {
+      // The SDK sends a cancelled workflow's end without the failure's details: a worker answers the
+      // report by query (a closed run's query replays its history).
+      const report = failedRunReport(error) ?? (await handle.query(reportQuery).catch(() => undefined));
+      return { runId, status: 'cancelled', report, reason: cause.message };
+    }
+    if (cause instanceof TerminatedFailure) return { runId, status: 'terminated', reason: cause.message };
+    if (cause instanceof TimeoutFailure) return { runId, status: 'timed out', reason: cause.message };
+    return { runId, status: 'failed', report: failedRunReport(error), reason: rootMessage(error) };
+  }
+}
+
+/** Prints how the run ended: the report (or, without one, its status), as text or one JSON object. */
+export function printRunEnd(end: RunEnd, options: { json?: boolean; link: string }): void {
+  if (end.report) {
+    console.log(options.json ? JSON.stringify(end.report) : formatReport(end.report, options.link));
+  } else if (options.json) {
+    console.log(JSON.stringify({ runId: end.runId, status: end.status, error: end.reason }));
+  }
+}
+
+/** The one-line reason for a non-zero exit, or undefined when the run completed. */
+export function endProblem(end: RunEnd): string | undefined {
+  switch (end.status) {
+    case 'completed':
+      return undefined;
+    case 'failed':
+      return `run ${end.runId} failed: ${end.reason ?? 'unknown reason'}`;
+    case 'cancelled':
+      return `run ${end.runId} was cancelled${end.report ? '' : ' (no report to show: it was cancelled before planning ended, or no worker answered the report query)'}`;
+    default:
+      return `run ${end.runId} was ${end.status}${end.reason ? `: ${end.reason}` : ''}`;
+  }
 }
 
 export function formatReport(report: RunReport, link: string): string {

@@ -1,12 +1,10 @@
 // `llmbatch run SPEC [--wait] [--id RUN_ID] [--json]`
 import { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { rootMessage } from '../../common';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
-import { failedRunReport, formatReport, waitForRun } from '../wait-for-run';
+import { NO_WORKER_WARNING_MS, endProblem, printRunEnd, waitForEnd } from '../wait-for-run';
 import { taskQueueFromEnv } from '../../workers/settings';
 
 const RunOptions = z.object({
@@ -23,7 +21,7 @@ export function runCommand(): Command {
   return new Command('run')
     .description('start a run from a spec; --wait follows it to the end and prints the report')
     .argument('<spec>', 'run spec (YAML)')
-    .option('--wait', 'show progress and wait for the report')
+    .option('--wait', 'show progress and wait for the report (Ctrl-C detaches; the run goes on)')
     .option('--id <runId>', 'run id (default: <name>-<UTC timestamp>)')
     .option('--json', 'print one JSON object (the report with --wait)')
     .option('--task-queue <name>', 'task queue of the workers (default: LLMBATCH_TASK_QUEUE or llmbatch)')
@@ -32,10 +30,8 @@ export function runCommand(): Command {
       const spec = loadSpec(specPath);
       const { client, close, address } = await connectClient();
       try {
-        const handle = await startRun(client, spec, {
-          taskQueue: options.taskQueue ?? taskQueueFromEnv(),
-          runId: options.id,
-        });
+        const taskQueue = options.taskQueue ?? taskQueueFromEnv();
+        const handle = await startRun(client, spec, { taskQueue, runId: options.id });
         const link = webUiLink(handle.workflowId, address);
         if (!options.wait) {
           console.log(
@@ -46,18 +42,16 @@ export function runCommand(): Command {
           return;
         }
         if (!options.json) console.log(`started run ${handle.workflowId}\n  Web UI ${link}`);
-        try {
-          const report = await waitForRun(handle, { show: !options.json });
-          console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
-        } catch (error) {
-          if (error instanceof WorkflowFailedError) {
-            // A run that failed after planning still wrote its files: show its report first.
-            const report = failedRunReport(error);
-            if (report) console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
-            throw new Error(`run ${handle.workflowId} failed: ${rootMessage(error)}`);
-          }
-          throw error;
-        }
+        const end = await waitForEnd(handle, {
+          show: !options.json,
+          detachOnInterrupt: true,
+          warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
+          taskQueue,
+        });
+        // A run that failed or was cancelled after planning still wrote its files: its report comes first.
+        printRunEnd(end, { json: options.json, link });
+        const problem = endProblem(end);
+        if (problem) throw new Error(problem);
       } finally {
         await close();
       }

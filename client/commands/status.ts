@@ -1,21 +1,22 @@
-// `llmbatch status RUN_ID [--json]`: the run's progress and the phase of each running chunk.
+// `llmbatch status RUN_ID [--json]`: the run's progress, whether it is paused, its failed chunks
+// and the phase of each running chunk.
 import { Command } from 'commander';
 import type { RunProgress } from '../../common';
 import { chunkPhaseQuery, chunkWorkflowId, progressQuery } from '../../workflows';
-import { connectClient, webUiLink } from '../temporal-client';
+import { connectClient, describeRun, webUiLink } from '../temporal-client';
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('show a run: items, results, dead letters, rejected lines, spend, phase per running chunk')
+    .description(
+      'show a run: items, results, dead letters, rejected lines, spend, paused or not, failed chunks, phase per running chunk',
+    )
     .argument('<runId>')
     .option('--json', 'print one JSON object')
     .action(async (runId: string, options: { json?: boolean }) => {
       const { client, close, address } = await connectClient();
       try {
+        const description = await describeRun(client, runId, address);
         const handle = client.workflow.getHandle(runId);
-        const description = await handle.describe().catch(() => {
-          throw new Error(`no run with id "${runId}"`);
-        });
         let progress: RunProgress | undefined;
         try {
           progress = await handle.query(progressQuery);
@@ -32,6 +33,8 @@ export function statusCommand(): Command {
         const status = {
           runId,
           workflowStatus: description.status.name,
+          paused: progress?.paused,
+          chunksFailed: progress?.chunks.failed,
           progress,
           chunkPhases,
           webUi: webUiLink(runId, address),
@@ -43,12 +46,15 @@ export function statusCommand(): Command {
         console.log(`run ${runId}: ${description.status.name}`);
         if (progress) {
           const p = progress;
-          console.log(`  phase ${p.phase}; chunks ${p.chunks.done}/${p.chunks.total} done`);
+          const paused = p.paused ? ' (paused; `llmbatch resume` continues)' : '';
+          console.log(`  phase ${p.phase}${paused}`);
+          console.log(`  chunks ${p.chunks.done}/${p.chunks.total} done, ${p.chunks.failed} failed for good`);
           console.log(
             `  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`,
           );
           console.log(`  spend $${p.costUsd.toFixed(4)}`);
           for (const [chunk, phase] of Object.entries(chunkPhases)) console.log(`  chunk ${chunk}: ${phase}`);
+          if (p.fatal) console.log(`  stopping: ${p.fatal}`);
         } else {
           console.log('  (no worker answered the progress query; start one with `llmbatch worker`)');
         }
