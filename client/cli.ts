@@ -4,9 +4,11 @@ import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { cancelCommand } from './commands/cancel';
 import { devCommand } from './commands/dev';
+import { dlqCommand } from './commands/dlq';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
+import { scheduleCommand } from './commands/schedule';
 import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
 import { waitCommand } from './commands/wait';
@@ -25,7 +27,9 @@ export function buildProgram(): Command {
     .addCommand(waitCommand())
     .addCommand(pauseCommand())
     .addCommand(resumeCommand())
-    .addCommand(cancelCommand());
+    .addCommand(cancelCommand())
+    .addCommand(dlqCommand())
+    .addCommand(scheduleCommand());
 }
 
 function describeError(error: unknown): string {
