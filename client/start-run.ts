@@ -36,11 +36,11 @@ export async function startRun(
         { key: LlmPhase, value: 'planning' },
       ],
       staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
+      // Most telling first: the Web UI sizes this panel short and may cut the last line.
       staticDetails: [
-        `**Spec** \`${spec.specPath}\``,
-        `**Input** \`${spec.inputPath}\``,
-        `**Output** \`${spec.outputDir}\``,
         `**Provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode} · **chunk size** ${spec.chunkSize}`,
+        `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}\``,
+        `**Spec** \`${spec.specPath}\``,
       ].join('\n\n'),
     });
   } catch (error) {

@@ -130,15 +130,17 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       { key: LlmItemsFailed, value: failed },
       { key: LlmCostUsd, value: Math.round(cost * 1e6) / 1e6 },
     ]);
+    // Counts first: the Web UI sizes this panel a little short and may hide its last line.
     const lines = [
-      `**${p.phase}** · ${spec.provider}/${spec.model} ${spec.mode}`,
-      `chunks ${p.chunks.done}/${p.chunks.total} done (${p.chunks.failed} failed), ${p.chunks.running.length} running`,
-      `items ${p.items}: answered ${done}, failed ${failed} (rejected lines ${p.rejected}), duplicates ${p.duplicates} · $${cost.toFixed(4)}`,
+      `**${p.phase}** · items ${p.items}: answered ${done}, failed ${failed} (rejected lines ${p.rejected}), duplicates ${p.duplicates} · $${cost.toFixed(4)}`,
+      `chunks ${p.chunks.done} of ${p.chunks.total} done (${p.chunks.failed} failed), ${p.chunks.running.length} running · ${spec.provider}/${spec.model} ${spec.mode}`,
       `output \`${spec.outputDir}\``,
     ];
     if (waitingForAuth.size)
       lines.push(`**waiting for the API key**: ${[...waitingForAuth.values()][0].slice(0, 300)}`);
     if (state.fatal) lines.push(`**stopping**: ${state.fatal.slice(0, 500)}`);
+    // Last, what may be cut off without loss: the run id is in the page's heading anyway.
+    lines.push(`run \`${runId}\``);
     setCurrentDetails(lines.join('\n\n'));
   };
 

@@ -164,12 +164,11 @@ function createCommand(): Command {
                 { key: LlmPhase, value: 'planning' },
               ],
               staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
+              // Most telling first: the Web UI sizes this panel short and may cut the last line.
               staticDetails: [
-                `**Schedule** \`${name}\` (${when})`,
+                `**Schedule** \`${name}\` (${when}) · **provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode}`,
+                `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}/<run id>\``,
                 `**Spec** \`${spec.specPath}\``,
-                `**Input** \`${spec.inputPath}\``,
-                `**Output** \`${spec.outputDir}/<run id>\``,
-                `**Provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode} · **chunk size** ${spec.chunkSize}`,
               ].join('\n\n'),
             },
             policies: {

@@ -93,9 +93,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const stopWorker = async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running;
+    // Each once: a test may stop the worker itself before close() stops it again.
     await nativeConnection?.close();
     await store?.sql.close();
     worker = undefined;
+    running = undefined;
+    nativeConnection = undefined;
+    store = undefined;
   };
   return {
     dir,
