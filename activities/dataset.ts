@@ -52,23 +52,25 @@ function decodeUtf8(bytes: Buffer): string | undefined {
   }
 }
 
+/** The checks every line gets, JSONL or CSV: its size, its encoding, not blank. */
+function lineText(bytes: Buffer, maxLineBytes: number): { text: string } | { error: string } {
+  if (bytes.length > maxLineBytes) return { error: tooBig(bytes.length, maxLineBytes) };
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { error: notUtf8(bytes) };
+  if (!text.trim()) return { error: 'empty line' };
+  return { text };
+}
+
 async function* readJsonl(path: string, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
   let line = 0;
   for await (const bytes of byteLines(path)) {
     line++;
-    if (bytes.length > maxLineBytes) {
-      yield { line, error: tooBig(bytes.length, maxLineBytes) };
+    const checked = lineText(bytes, maxLineBytes);
+    if ('error' in checked) {
+      yield { line, error: checked.error };
       continue;
     }
-    const text = decodeUtf8(bytes);
-    if (text === undefined) {
-      yield { line, error: notUtf8(bytes) };
-      continue;
-    }
-    if (!text.trim()) {
-      yield { line, error: 'empty line' };
-      continue;
-    }
+    const { text } = checked;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -328,19 +330,12 @@ async function* readCsv(path: string, maxLineBytes: number): AsyncGenerator<Data
 
   for (let start = await lines.next(); start; start = await lines.next()) {
     const { line, bytes } = start;
-    if (bytes.length > maxLineBytes) {
-      yield { line, error: tooBig(bytes.length, maxLineBytes) };
+    const checked = lineText(bytes, maxLineBytes);
+    if ('error' in checked) {
+      yield { line, error: checked.error };
       continue;
     }
-    const text = decodeUtf8(bytes);
-    if (text === undefined) {
-      yield { line, error: notUtf8(bytes) };
-      continue;
-    }
-    if (!text.trim()) {
-      yield { line, error: 'empty line' };
-      continue;
-    }
+    const { text } = checked;
     if (!text.includes('"')) {
       const fields = plainFields(text);
       yield fields.length === columns.length

@@ -1,31 +1,10 @@
 // The CLI as a user runs it (`npm run cli -- ...` is `tsx client/cli.ts ...`), against the test
 // dev server and an in-process worker.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { cli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
-import { fastSpec, startHarness, temporalAddress, type Harness } from '../support/harness';
-
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress(), ...env },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { fastSpec, startHarness, type Harness } from '../support/harness';
 
 describe('llmbatch CLI', () => {
   let h: Harness;

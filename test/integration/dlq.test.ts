@@ -2,34 +2,16 @@
 // server and an in-process worker: a run with retryable and permanent failures, its dead letters
 // counted by kind, and the retryable ones replayed (their original records, ids kept) as a new
 // run that, with the provider healthy again, answers every one of them.
-import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
 import type { RunReport } from '../../common';
+import { cli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
-import { fastSpec, startHarness, temporalAddress, type Harness } from '../support/harness';
+import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
-
-const exec = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(
-      process.execPath,
-      ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress() } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const FAST = { validatingMs: 20, completionMs: 100 };
 

@@ -1,10 +1,8 @@
 // Operating a run from the CLI as a user does (`llmbatch cancel / pause / resume / wait / status`,
 // Ctrl-C on `run --wait`) and from a client's `handle.cancel()` (what the Web UI's Request
 // Cancellation sends), against the test dev server, the simulator and an in-process worker.
-import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
@@ -12,45 +10,12 @@ import { verifyRunFiles } from '../../client/verify-run-files';
 import type { RunReport } from '../../common';
 import { progressQuery } from '../../workflows';
 import { reportQuery } from '../../workflows/signals';
+import { cli, spawnCli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
-import { fastSpec, freeClosedPort, startHarness, temporalAddress, type Harness } from '../support/harness';
+import { fastSpec, freeClosedPort, startHarness, type Harness } from '../support/harness';
 import { readJsonl, type DeadLetterLine } from '../support/run-files';
 
-const execFileAsync = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-const CLI = ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts')];
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, NODE_OPTIONS: '', CI: '1', TEMPORAL_ADDRESS: temporalAddress(), ...env };
-}
-
-/** The CLI to its end. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [...CLI, ...args], {
-      cwd: ROOT,
-      env: cliEnv(env),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** The CLI as a process the test can watch and signal. */
-function spawnCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,30 +1,12 @@
 // `llmbatch schedule ...` as a user runs it (a child process), against the test dev server and an
 // in-process worker: each scheduled run has its own id and output folder and is fully accounted
 // for; a trigger while a run is going is skipped (overlap skip); delete removes the schedule.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { RunReport } from '../../common';
 import { verifyRunFiles } from '../../client/verify-run-files';
+import { cli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
-import { fastSpec, startHarness, temporalAddress, type Harness } from '../support/harness';
-
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress() } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { fastSpec, startHarness, type Harness } from '../support/harness';
 
 /** The run id a `schedule trigger` started, from its first line. */
 function startedRun(stdout: string): string {
