@@ -12,10 +12,12 @@ import {
   TemplateFieldMissing,
   costUsd,
   renderTemplate,
+  type ChatMessage,
+  type NeutralRequest,
   type PlanSummary,
   type ResolvedSpec,
 } from '../common';
-import type { ChatMessage, ItemRow, NeutralRequest, RequestRow } from '../store';
+import type { ItemRow, RequestRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 import { dedupKeyOf } from './request-key';

@@ -1,8 +1,7 @@
 // The dedup key: sha256 of the canonical request (model, messages, limits, output schema). It is
 // also the provider custom_id (64 hex chars fit Anthropic's ^[a-zA-Z0-9_-]{1,64}$).
 import { createHash } from 'node:crypto';
-import type { JsonSchema } from '../common';
-import type { NeutralRequest } from '../store';
+import type { JsonSchema, NeutralRequest } from '../common';
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;

@@ -12,7 +12,8 @@ import { Context, heartbeat, log, sleep } from '@temporalio/activity';
 import { RateLimiter } from 'limiter';
 import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
-import type { NeutralRequest, RunStore } from '../store';
+import type { NeutralRequest } from '../common';
+import type { RunStore } from '../store';
 import type { ActivityDeps } from './deps';
 import { checkOutput } from './output-check';
 

@@ -4,6 +4,7 @@ export * from './duration';
 export * from './failure-message';
 export * from './failures';
 export * from './pricing';
+export * from './request';
 export * from './spec';
 export * from './template';
 export * from './types';

@@ -6,8 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { JsonSchema } from '../common';
-import type { NeutralRequest } from '../store';
+import type { JsonSchema, NeutralRequest } from '../common';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface AnthropicConfig {

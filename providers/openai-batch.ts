@@ -4,8 +4,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema } from '../common';
-import type { NeutralRequest } from '../store';
+import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema, type NeutralRequest } from '../common';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface OpenAIConfig {

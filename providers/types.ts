@@ -1,6 +1,5 @@
 // The provider adapter contract: what activities need from a batch API, in provider-neutral terms.
-import type { JsonSchema } from '../common';
-import type { NeutralRequest } from '../store';
+import type { JsonSchema, NeutralRequest } from '../common';
 
 export type BatchStatus =
   'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';

@@ -2,18 +2,7 @@
 // results and failures. Writes are keyed upserts, so a retried activity changes nothing.
 import type { Sql } from './sql';
 import { SCHEMA } from './schema';
-
-export interface ChatMessage {
-  role: 'system' | 'user';
-  content: string;
-}
-
-/** A provider-neutral request: what plan renders and submit sends. */
-export interface NeutralRequest {
-  model: string;
-  messages: ChatMessage[];
-  maxTokens: number;
-}
+import type { NeutralRequest } from '../common';
 
 export interface ItemRow {
   line: number;
