@@ -15,7 +15,6 @@ export const SEARCH_ATTRIBUTES = {
   LlmItemsFailed: 'Int',
   LlmCostUsd: 'Double',
 } as const;
-export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 
 /** Seed defaults of DESIGN.md, as durations in milliseconds. */
 export const SEED_DEFAULTS = {

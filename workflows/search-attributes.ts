@@ -1,12 +1,20 @@
-// Typed keys of the INTERFACE.md search attributes. Never put item text in them: they are stored
-// unencrypted and shown in the Web UI's list.
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+// Typed keys of the INTERFACE.md search attributes, derived from common's SEARCH_ATTRIBUTES (the one
+// list of names and types). Never put item text in them: they are stored unencrypted and shown in the
+// Web UI's list.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../common';
 
-export const LlmRunId = defineSearchAttributeKey('LlmRunId', SearchAttributeType.KEYWORD);
-export const LlmProvider = defineSearchAttributeKey('LlmProvider', SearchAttributeType.KEYWORD);
-export const LlmModel = defineSearchAttributeKey('LlmModel', SearchAttributeType.KEYWORD);
-export const LlmPhase = defineSearchAttributeKey('LlmPhase', SearchAttributeType.KEYWORD);
-export const LlmItemsTotal = defineSearchAttributeKey('LlmItemsTotal', SearchAttributeType.INT);
-export const LlmItemsDone = defineSearchAttributeKey('LlmItemsDone', SearchAttributeType.INT);
-export const LlmItemsFailed = defineSearchAttributeKey('LlmItemsFailed', SearchAttributeType.INT);
-export const LlmCostUsd = defineSearchAttributeKey('LlmCostUsd', SearchAttributeType.DOUBLE);
+type Attributes = typeof SEARCH_ATTRIBUTES;
+
+function key<N extends keyof Attributes>(name: N) {
+  return defineSearchAttributeKey(name, SEARCH_ATTRIBUTES[name].toUpperCase() as Uppercase<Attributes[N]>);
+}
+
+export const LlmRunId = key('LlmRunId');
+export const LlmProvider = key('LlmProvider');
+export const LlmModel = key('LlmModel');
+export const LlmPhase = key('LlmPhase');
+export const LlmItemsTotal = key('LlmItemsTotal');
+export const LlmItemsDone = key('LlmItemsDone');
+export const LlmItemsFailed = key('LlmItemsFailed');
+export const LlmCostUsd = key('LlmCostUsd');
