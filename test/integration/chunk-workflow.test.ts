@@ -1,0 +1,273 @@
+// chunkWorkflow's branches, one at a time, with stubbed activities: plain functions that record
+// their calls and answer what the test says. The time-skipping test server cannot be downloaded
+// here, so the tests run on the integration project's dev server with every delay shrunk through
+// the spec (poll 10 ms, alertAfter 50 ms, strike delays 1 ms, authProbe 10 ms).
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CancelledFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import type { ChunkOutcome, ResolvedSpec } from '../../common';
+import type { ProviderBatch } from '../../providers';
+import type { chunkWorkflow } from '../../workflows';
+import { temporalAddress, workflowBundle } from '../support/harness';
+import { installWorkerLogging } from '../../workers/logging';
+
+const spec = (overrides: Partial<ResolvedSpec> = {}): ResolvedSpec => ({
+  name: 'chunk-test',
+  specPath: '/nowhere/spec.yaml',
+  inputPath: '/nowhere/input.jsonl',
+  inputFormat: 'jsonl',
+  template: { user: '{{subject}}' },
+  outputDir: '/nowhere/out',
+  provider: 'simulator',
+  model: 'gpt-4.1-mini',
+  maxTokens: 100,
+  mode: 'batch',
+  chunkSize: 100,
+  poll: { initialMs: 10, maxMs: 10, alertAfterMs: 50 },
+  retry: {
+    strike2DelayMs: 1,
+    strike3DelayMs: 1,
+    syncBackoffMs: 1,
+    deadLetterAlertRate: 1,
+    authProbeMs: 10,
+    authTimeoutMs: 3_600_000,
+  },
+  limits: {
+    concurrentBatches: 5,
+    enqueuedTokens: 1e9,
+    syncConcurrency: 4,
+    syncRpm: 0,
+    syncTpm: 0,
+    maxItemBytes: 1e6,
+  },
+  ...overrides,
+});
+
+const batch = (id: string, status: ProviderBatch['status'] = 'completed'): ProviderBatch => ({
+  id,
+  status,
+  counts: { total: 1, completed: 1, failed: 0 },
+  errors: [],
+  createdAtMs: 0,
+  metadata: {},
+});
+
+type Stubs = Partial<Record<keyof Activities, (...args: never[]) => Promise<unknown>>>;
+
+/** The chunk's activities as stubs: each records its calls (name and input) and answers as `answers` says. */
+function stubActivities(answers: Stubs & { pending: number[] }) {
+  const calls: { name: string; input: Record<string, unknown> }[] = [];
+  const pending = [...answers.pending];
+  const defaults: Stubs = {
+    countPending: () => Promise.resolve(pending.length > 1 ? pending.shift() : pending[0]),
+    submitBatch: (input: { strike: number }) =>
+      Promise.resolve({ batchId: `batch-${input.strike}`, requests: 1, reused: false }),
+    pollBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId)),
+    collectBatch: () => Promise.resolve({ succeeded: 1, failed: 0, retryable: 0, unknown: 0 }),
+    syncStrike: () => Promise.resolve({ called: 1, succeeded: 1, failed: 0 }),
+    cancelBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId, 'cancelled')),
+    failChunk: () => Promise.resolve(0),
+    sendAlert: () => Promise.resolve(),
+    tallyChunk: (input: { chunk: number }) =>
+      Promise.resolve({
+        chunk: input.chunk,
+        requests: 1,
+        succeeded: 1,
+        deadLettered: 0,
+        tokens: { input: 0, output: 0 },
+        costUsd: 0,
+        syncEquivalentUsd: 0,
+        batches: 0,
+      } satisfies ChunkOutcome),
+  };
+  const activities = Object.fromEntries(
+    Object.entries({ ...defaults, ...answers })
+      .filter(([name]) => name !== 'pending')
+      .map(([name, answer]) => [
+        name,
+        async (input: Record<string, unknown>) => {
+          calls.push({ name, input });
+          return await (answer as (input: Record<string, unknown>) => Promise<unknown>)(input);
+        },
+      ]),
+  );
+  const named = (name: string) => calls.filter((c) => c.name === name);
+  /** The provider calls in order, with their strike: `submitBatch 1`, `syncStrike 3`, ... */
+  const trail = () =>
+    calls
+      .filter((c) => ['submitBatch', 'collectBatch', 'syncStrike'].includes(c.name))
+      .map((c) => `${c.name} ${String(c.input.strike)}`);
+  return { activities, calls, named, trail };
+}
+
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let client: Client;
+beforeAll(async () => {
+  installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'ERROR');
+  nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  connection = await Connection.connect({ address: temporalAddress() });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await connection?.close();
+  await nativeConnection?.close();
+});
+
+/** Runs `test` with a worker on a fresh task queue that serves the stubs, and a started chunk. */
+async function withChunk<T>(
+  activities: Record<string, unknown>,
+  chunkSpec: ResolvedSpec,
+  test: (handle: WorkflowHandle<typeof chunkWorkflow>) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `chunk-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+  return worker.runUntil(async () => {
+    const handle = await client.workflow.start<typeof chunkWorkflow>('chunkWorkflow', {
+      taskQueue,
+      workflowId: `chunk-test-${randomUUID()}`,
+      args: [{ runId: `run-${randomUUID()}`, chunk: 0, spec: chunkSpec }],
+    });
+    return test(handle);
+  });
+}
+
+describe('chunkWorkflow in batch mode', () => {
+  it('takes strike 2 and strike 3 while items are still pending', async () => {
+    // pending before strike 1, after strike 1, after strike 2.
+    const stubs = stubActivities({ pending: [5, 3, 2] });
+    await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(stubs.trail()).toEqual([
+      'submitBatch 1',
+      'collectBatch 1',
+      'submitBatch 2',
+      'collectBatch 2',
+      'syncStrike 3',
+    ]);
+    expect(stubs.named('pollBatch').map((c) => c.input.batchId)).toEqual(['batch-1', 'batch-2']);
+    expect(stubs.named('failChunk')).toEqual([]);
+  });
+
+  it('stops after strike 1 when nothing is pending', async () => {
+    const stubs = stubActivities({ pending: [5, 0] });
+    await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(stubs.trail()).toEqual(['submitBatch 1', 'collectBatch 1']);
+  });
+
+  it('skips strike 3 when strike 2 answered everything', async () => {
+    const stubs = stubActivities({ pending: [5, 3, 0] });
+    await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(stubs.trail()).toEqual(['submitBatch 1', 'collectBatch 1', 'submitBatch 2', 'collectBatch 2']);
+  });
+});
+
+describe('chunkWorkflow in sync mode', () => {
+  it('runs up to three rounds of sync calls', async () => {
+    const stubs = stubActivities({ pending: [5, 3, 1, 1] });
+    await withChunk(stubs.activities, spec({ mode: 'sync' }), (handle) => handle.result());
+    expect(stubs.trail()).toEqual(['syncStrike 1', 'syncStrike 2', 'syncStrike 3']);
+    expect(stubs.named('submitBatch')).toEqual([]);
+  });
+
+  it('stops as soon as nothing is pending', async () => {
+    const stubs = stubActivities({ pending: [5, 0] });
+    await withChunk(stubs.activities, spec({ mode: 'sync' }), (handle) => handle.result());
+    expect(stubs.trail()).toEqual(['syncStrike 1']);
+  });
+});
+
+describe('chunkWorkflow waiting on a slow batch', () => {
+  it('alerts once when the batch is overdue and keeps polling until it ends', async () => {
+    let looks = 0;
+    const stubs = stubActivities({
+      pending: [5, 0],
+      // Not finished for about 200 ms (alertAfter is 50 ms); the retry policy spaces the looks.
+      pollBatch: async (input: { batchId: string }) => {
+        await delay(40);
+        if (++looks < 5) {
+          throw ApplicationFailure.create({
+            message: 'not ready',
+            type: 'BatchNotReady',
+            category: ApplicationFailureCategory.BENIGN,
+          });
+        }
+        return batch(input.batchId);
+      },
+    });
+    await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(looks).toBe(5);
+    const alerts = stubs.named('sendAlert').map((c) => c.input);
+    expect(alerts).toEqual([
+      expect.objectContaining({ kind: 'batch-overdue', details: expect.objectContaining({ batchId: 'batch-1' }) }),
+    ]);
+    expect(stubs.trail()).toEqual(['submitBatch 1', 'collectBatch 1']);
+  });
+});
+
+describe('chunkWorkflow with a refused API key', () => {
+  it('waits while the key is refused and goes on when it works again, dead-lettering nothing', async () => {
+    let refusals = 0;
+    const stubs = stubActivities({
+      pending: [5, 0],
+      submitBatch: (input: { strike: number }) => {
+        if (++refusals <= 3) {
+          throw ApplicationFailure.create({ message: '401 invalid api key', type: 'auth', nonRetryable: true });
+        }
+        return Promise.resolve({ batchId: `batch-${input.strike}`, requests: 1, reused: false });
+      },
+    });
+    const outcome = await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(outcome).toMatchObject({ succeeded: 1, deadLettered: 0 });
+    expect(stubs.named('submitBatch')).toHaveLength(4);
+    expect(stubs.named('sendAlert').map((c) => c.input.kind)).toEqual(['auth']);
+    expect(stubs.named('failChunk')).toEqual([]);
+    expect(stubs.trail()).toEqual([
+      'submitBatch 1',
+      'submitBatch 1',
+      'submitBatch 1',
+      'submitBatch 1',
+      'collectBatch 1',
+    ]);
+  });
+});
+
+describe('chunkWorkflow cancelled while it waits on a batch', () => {
+  it('cancels the provider batch, collects what it answered and dead-letters the rest as cancelled', async () => {
+    let cancelled = false;
+    const stubs = stubActivities({
+      pending: [5],
+      pollBatch: (input: { batchId: string }) => {
+        if (cancelled) return Promise.resolve(batch(input.batchId, 'cancelled'));
+        throw ApplicationFailure.create({
+          message: 'not ready',
+          type: 'BatchNotReady',
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      },
+      cancelBatch: (input: { batchId: string }) => {
+        cancelled = true;
+        return Promise.resolve(batch(input.batchId, 'cancelled'));
+      },
+    });
+    const error = await withChunk(stubs.activities, spec(), async (handle) => {
+      while (stubs.named('pollBatch').length === 0) await delay(10);
+      await handle.cancel();
+      return handle.result().catch((e: unknown) => e);
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(stubs.named('cancelBatch').map((c) => c.input.batchId)).toEqual(['batch-1']);
+    expect(stubs.named('pollBatch').at(-1)?.input.batchId).toBe('batch-1');
+    expect(stubs.named('collectBatch').map((c) => (c.input.batch as ProviderBatch).status)).toEqual(['cancelled']);
+    expect(stubs.named('failChunk').map((c) => c.input.kind)).toEqual(['cancelled']);
+    expect(stubs.named('tallyChunk')).toHaveLength(1);
+  });
+});
