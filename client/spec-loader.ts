@@ -9,6 +9,7 @@ import {
   RunSpecSchema,
   SEED_DEFAULTS,
   describeSpecIssues,
+  isAnthropicModel,
   parseDuration,
   templateFields,
   templateProblems,
@@ -132,7 +133,7 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
       `provider: "${spec.provider}" is not available in this version yet (use openai, anthropic or simulator)`,
     );
   }
-  const claude = spec.model.startsWith('claude');
+  const claude = isAnthropicModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && claude) {
     problems.push(`model: "${spec.model}" is an Anthropic model; provider ${spec.provider} cannot run it`);
   }

@@ -8,6 +8,11 @@ const usd = z.number().positive();
 
 export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'simulator'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Claude models speak the Anthropic wire: openai and azure-openai cannot run them, the simulator routes them so. */
+export function isAnthropicModel(model: string): boolean {
+  return model.startsWith('claude');
+}
 export const MODES = ['batch', 'sync', 'hybrid'] as const;
 export type RunMode = (typeof MODES)[number];
 

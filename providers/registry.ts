@@ -1,6 +1,6 @@
 // Builds the adapter a spec names. Credentials come from the worker's environment, never from
 // the run spec or workflow history.
-import type { ProviderName } from '../common';
+import { isAnthropicModel, type ProviderName } from '../common';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker';
 import { guardProvider } from './guarded-provider';
 import { AnthropicBatchProvider } from './anthropic-batch';
@@ -87,7 +87,7 @@ export function createProviderRegistry(env: ProviderEnv) {
   return {
     /** The adapter for a spec's provider and model, each behind its own circuit breaker. */
     get(name: ProviderName, model = ''): BatchProvider {
-      const anthropicWire = name === 'anthropic' || (name === 'simulator' && model.startsWith('claude'));
+      const anthropicWire = name === 'anthropic' || (name === 'simulator' && isAnthropicModel(model));
       const key = `${name}/${anthropicWire ? 'anthropic' : 'openai'}`;
       let provider = cache.get(key);
       if (!provider) {
