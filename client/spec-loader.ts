@@ -31,7 +31,6 @@ export class SpecError extends Error {
   }
 }
 
-const AVAILABLE_PROVIDERS = new Set(['openai', 'azure-openai', 'anthropic', 'simulator']);
 const AVAILABLE_MODES = new Set(['batch', 'sync']);
 
 function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefined {
@@ -128,11 +127,6 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
-  if (!AVAILABLE_PROVIDERS.has(spec.provider)) {
-    problems.push(
-      `provider: "${spec.provider}" is not available in this version yet (use openai, anthropic or simulator)`,
-    );
-  }
   const claude = isAnthropicModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && claude) {
     problems.push(`model: "${spec.model}" is an Anthropic model; provider ${spec.provider} cannot run it`);

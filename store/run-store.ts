@@ -46,7 +46,6 @@ export interface FailureRow {
 export interface BatchRecord {
   createdAtMs?: number;
   providerBatchId?: string;
-  inputFileId?: string;
   status?: string;
 }
 
@@ -170,11 +169,10 @@ export class RunStore {
   async getBatch(runId: string, chunk: number, strike: number): Promise<BatchRecord | undefined> {
     const { rows } = await this.sql.query<{
       provider_batch_id: string | null;
-      input_file_id: string | null;
       status: string | null;
       created_ms: number;
     }>(
-      `select provider_batch_id, input_file_id, status, (extract(epoch from created_at) * 1000)::float8 as created_ms
+      `select provider_batch_id, status, (extract(epoch from created_at) * 1000)::float8 as created_ms
        from batches where run_id = $1 and chunk = $2 and strike = $3`,
       [runId, chunk, strike],
     );
@@ -183,7 +181,6 @@ export class RunStore {
     return {
       createdAtMs: row.created_ms,
       providerBatchId: row.provider_batch_id ?? undefined,
-      inputFileId: row.input_file_id ?? undefined,
       status: row.status ?? undefined,
     };
   }
@@ -191,14 +188,13 @@ export class RunStore {
   /** Merges the given fields into the batch record (null-valued fields keep what was there). */
   async saveBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<void> {
     await this.sql.query(
-      `insert into batches (run_id, chunk, strike, provider_batch_id, input_file_id, status)
-       values ($1, $2, $3, $4, $5, $6)
+      `insert into batches (run_id, chunk, strike, provider_batch_id, status)
+       values ($1, $2, $3, $4, $5)
        on conflict (run_id, chunk, strike) do update set
          provider_batch_id = coalesce(excluded.provider_batch_id, batches.provider_batch_id),
-         input_file_id = coalesce(excluded.input_file_id, batches.input_file_id),
          status = coalesce(excluded.status, batches.status),
          updated_at = now()`,
-      [runId, chunk, strike, record.providerBatchId ?? null, record.inputFileId ?? null, record.status ?? null],
+      [runId, chunk, strike, record.providerBatchId ?? null, record.status ?? null],
     );
   }
 

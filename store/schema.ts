@@ -25,7 +25,6 @@ create table if not exists batches (
   chunk integer not null,
   strike integer not null,
   provider_batch_id text,
-  input_file_id text,
   status text,
   created_at timestamptz not null default now(),  -- intent recorded: lookups for lost creates start here
   updated_at timestamptz not null default now(),
@@ -58,6 +57,8 @@ create table if not exists failures (
 -- What the provider billed for answers that failed (a schema violation, an empty or refused answer):
 -- spend with no result line, still part of the run's actual cost. Added after stores existed.
 alter table failures add column if not exists cost_usd double precision not null default 0;
+-- The uploaded input file's id was written but never read: stores made before it went lose the column.
+alter table batches drop column if exists input_file_id;
 create table if not exists runs (
   run_id text primary key,
   temporal_run_id text not null,    -- the first execution that planned it: a reused run id is refused
