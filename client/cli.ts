@@ -13,6 +13,7 @@ import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
 import { waitCommand } from './commands/wait';
 import { workerCommand } from './commands/worker';
+import { processConfig } from '../workers/settings';
 
 export function buildProgram(): Command {
   return new Command('llmbatch')
@@ -29,7 +30,13 @@ export function buildProgram(): Command {
     .addCommand(resumeCommand())
     .addCommand(cancelCommand())
     .addCommand(dlqCommand())
-    .addCommand(scheduleCommand());
+    .addCommand(scheduleCommand())
+    .hook('preAction', checkConfig);
+}
+
+/** Every command checks the whole environment first: a bad variable is named before anything connects. */
+function checkConfig(): void {
+  processConfig();
 }
 
 function describeError(error: unknown): string {

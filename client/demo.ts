@@ -3,20 +3,22 @@
 // `--keep` leaves everything running afterwards so the Web UI link stays live.
 import { resolve } from 'node:path';
 import { loadSpec } from './spec-loader';
-import { startEmbedded } from './embedded';
+import { startEmbedded } from '../dev/embedded';
 import { startRun } from './start-run';
 import { webUiLink } from './temporal-client';
 import { verifyRunFiles } from './verify-run-files';
 import { formatReport, waitForRun } from './wait-for-run';
 import { Client, Connection } from '@temporalio/client';
 import { installWorkerLogging } from '../workers/logging';
+import { processConfig } from '../workers/settings';
 
 const DEMO_PROFILE = { seed: 7, batch: { validatingMs: 200, completionMs: 1500 } };
 
 async function demo(keep: boolean): Promise<boolean> {
   console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
-  installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'WARN');
-  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE });
+  const config = processConfig();
+  installWorkerLogging(config.logLevel ?? 'WARN');
+  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE, config });
   let connection: Connection | undefined;
   try {
     console.log(
@@ -26,7 +28,7 @@ async function demo(keep: boolean): Promise<boolean> {
     connection = await Connection.connect({ address: embedded.temporal.address });
     const client = new Client({ connection });
     const handle = await startRun(client, spec, { taskQueue: embedded.taskQueue });
-    const link = webUiLink(handle.workflowId, embedded.temporal.address);
+    const link = webUiLink(handle.workflowId, embedded.temporal.address, { uiUrl: embedded.temporal.uiUrl, config });
     console.log(`started run ${handle.workflowId} (${spec.inputPath})`);
     const report = await waitForRun(handle, { show: true });
     console.log(formatReport(report, link));

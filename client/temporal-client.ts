@@ -1,8 +1,6 @@
 // One way to reach Temporal from the CLI: the environment-configuration conventions
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles, TLS / API keys), so the same command reaches the
 // dev server, docker-compose or Temporal Cloud.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import {
   Client,
   Connection,
@@ -11,6 +9,8 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { rootMessage } from '../common';
+import { loadConfig, type LlmbatchConfig } from '../common/config';
+import { readDevServerInfo } from '../dev/dev-server-info';
 import { temporalConnectConfig } from '../workers/settings';
 
 export async function connectClient(): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
@@ -50,34 +50,6 @@ export async function describeRun(
   }
 }
 
-/** Where `dev` and the demo say which Temporal server they started and where its Web UI is. */
-export interface DevServerInfo {
-  address: string;
-  uiUrl?: string;
-}
-
-export function devServerInfoPath(stateDir = '.llmbatch'): string {
-  return join(resolve(stateDir), 'dev-server.json');
-}
-
-export function writeDevServerInfo(stateDir: string, info: DevServerInfo): void {
-  writeFileSync(devServerInfoPath(stateDir), `${JSON.stringify(info)}\n`);
-}
-
-/** Removes the file when it still describes `address` (a newer `dev` may have written its own). */
-export function removeDevServerInfo(stateDir: string, address: string): void {
-  if (readDevServerInfo(stateDir)?.address === address) rmSync(devServerInfoPath(stateDir), { force: true });
-}
-
-export function readDevServerInfo(stateDir = '.llmbatch'): DevServerInfo | undefined {
-  try {
-    const info = JSON.parse(readFileSync(devServerInfoPath(stateDir), 'utf8')) as Partial<DevServerInfo>;
-    return typeof info.address === 'string' ? { address: info.address, uiUrl: info.uiUrl } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
 
 /** host:port with every loopback spelling alike, so `localhost:7233` matches `127.0.0.1:7233`. */
@@ -92,16 +64,18 @@ function sameAddress(a: string, b: string): boolean {
 }
 
 /**
- * The Web UI page of a workflow: TEMPORAL_UI_URL when set; else the UI of the server `dev` (or the
- * demo) started at this address, from .llmbatch/dev-server.json; else the dev server's convention
- * (gRPC port + 1000).
+ * The Web UI page of a workflow: `uiUrl` when given (the server this process started), else
+ * TEMPORAL_UI_URL; else the UI of the server `dev` (or the demo) started at this address, from
+ * .llmbatch/dev-server.json; else the dev server's convention (gRPC port + 1000).
  */
 export function webUiLink(
   workflowId: string,
   address: string,
-  namespace = process.env.TEMPORAL_NAMESPACE || 'default',
+  options: { uiUrl?: string; config?: LlmbatchConfig } = {},
 ): string {
-  let base = process.env.TEMPORAL_UI_URL;
+  const config = options.config ?? loadConfig(process.env);
+  const namespace = config.temporal.namespace;
+  let base = options.uiUrl ?? config.temporal.uiUrl;
   if (!base) {
     const dev = readDevServerInfo();
     if (dev?.uiUrl && sameAddress(dev.address, address)) base = dev.uiUrl;

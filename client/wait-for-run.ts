@@ -15,6 +15,7 @@ import { temporal } from '@temporalio/proto';
 import { rootMessage, type RunProgress, type RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
 import { reportQuery } from '../workflows/signals';
+import { processConfig } from '../workers/settings';
 
 export type RunHandle = WorkflowHandle<typeof batchRunWorkflow>;
 
@@ -94,7 +95,7 @@ async function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: P
 
 export async function waitForRun(handle: RunHandle, options: WaitOptions): Promise<RunReport> {
   const out = options.out ?? process.stdout;
-  const interactive = options.show && out.isTTY && !process.env.CI;
+  const interactive = options.show && out.isTTY && !processConfig().ci;
   const bar = interactive
     ? new SingleBar(
         {

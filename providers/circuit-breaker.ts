@@ -9,15 +9,13 @@
 // learn how long to wait; opossum fails fast while open and has no notion of the wait.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../common/config';
 import { isAuthError } from './errors';
 
-export interface BreakerOptions {
-  threshold: number;
-  initialOpenMs: number;
-  maxOpenMs: number;
-}
+export type BreakerOptions = BreakerSettings;
 
-export const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, initialOpenMs: 5_000, maxOpenMs: 300_000 };
+/** LLMBATCH_BREAKER_* defaults, from the configuration's table. */
+export const DEFAULT_BREAKER: BreakerOptions = DEFAULT_BREAKER_SETTINGS;
 
 export type CircuitReason = 'outage' | 'auth';
 

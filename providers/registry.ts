@@ -1,21 +1,16 @@
 // Builds the adapter a spec names. Credentials come from the worker's environment, never from
 // the run spec or workflow history.
 import { isAnthropicModel, type ProviderName } from '../common';
+import { AZURE_BATCH_API_VERSION, type ProviderSettings } from '../common/config';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker';
 import { guardProvider } from './guarded-provider';
 import { AnthropicBatchProvider } from './anthropic-batch';
 import { OpenAIBatchProvider } from './openai-batch';
 import type { BatchProvider } from './types';
 
-export interface ProviderEnv {
-  /** Base URL of the simulator (no /v1), for provider `simulator`. */
-  simulatorUrl?: string;
-  openaiApiKey?: string;
-  openaiBaseUrl?: string;
-  anthropicApiKey?: string;
-  anthropicBaseUrl?: string;
-  azureApiKey?: string;
-  azureEndpoint?: string;
+/** The provider settings of the configuration (common/config.ts), plus what tests inject. */
+export interface ProviderEnv extends Omit<ProviderSettings, 'breaker' | 'azureApiVersion'> {
+  /** Azure OpenAI API version; AZURE_BATCH_API_VERSION when unset. */
   azureApiVersion?: string;
   /** Circuit breaker settings (tests shrink the open period). */
   breaker?: Partial<BreakerOptions>;
@@ -23,28 +18,7 @@ export interface ProviderEnv {
   log?: (message: string) => void;
 }
 
-export function providerEnvFromProcess(env: NodeJS.ProcessEnv = process.env): ProviderEnv {
-  return {
-    simulatorUrl: env.LLMBATCH_SIMULATOR_URL,
-    openaiApiKey: env.OPENAI_API_KEY,
-    openaiBaseUrl: env.OPENAI_BASE_URL,
-    anthropicApiKey: env.ANTHROPIC_API_KEY,
-    anthropicBaseUrl: env.ANTHROPIC_BASE_URL,
-    azureApiKey: env.AZURE_OPENAI_API_KEY,
-    azureEndpoint: env.AZURE_OPENAI_ENDPOINT,
-    azureApiVersion: env.OPENAI_API_VERSION,
-    breaker: {
-      ...(env.LLMBATCH_BREAKER_THRESHOLD ? { threshold: Number(env.LLMBATCH_BREAKER_THRESHOLD) } : {}),
-      ...(env.LLMBATCH_BREAKER_OPEN_MS ? { initialOpenMs: Number(env.LLMBATCH_BREAKER_OPEN_MS) } : {}),
-      ...(env.LLMBATCH_BREAKER_MAX_OPEN_MS ? { maxOpenMs: Number(env.LLMBATCH_BREAKER_MAX_OPEN_MS) } : {}),
-    },
-  };
-}
-
 export class ProviderConfigError extends Error {}
-
-/** An Azure OpenAI API version with the Batch API, used when OPENAI_API_VERSION is not set. */
-export const AZURE_BATCH_API_VERSION = '2025-04-01-preview';
 
 export function createProviderRegistry(env: ProviderEnv) {
   const cache = new Map<string, BatchProvider>();

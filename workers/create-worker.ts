@@ -5,6 +5,7 @@ import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
 import { failureTranslation } from './failure-interceptor';
 import { installWorkerLogging } from './logging';
+import { processConfig } from './settings';
 import { loadWorkflowBundle } from './workflow-bundle';
 
 export { workflowsPath } from './workflow-bundle';
@@ -42,7 +43,7 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
       // the rest back, so no call is cut off after the provider billed it.
       draining: () => STOPPING.has(worker.getState()),
     }),
-    shutdownGraceTime: options.shutdownGraceTime ?? process.env.LLMBATCH_SHUTDOWN_GRACE ?? '30s',
+    shutdownGraceTime: options.shutdownGraceTime ?? processConfig().shutdownGrace,
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
   });

@@ -2,6 +2,7 @@
 // infrequent-polling pattern); those expected failures are logged at debug, not as warnings.
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { BATCH_NOT_READY } from '../activities/poll';
+import { processConfig } from './settings';
 
 class PollQuietLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
@@ -14,9 +15,7 @@ class PollQuietLogger extends DefaultLogger {
 let installed = false;
 
 /** Installs the process-wide Temporal runtime logger once, before the first connection (LLMBATCH_LOG_LEVEL, default INFO). */
-export function installWorkerLogging(
-  level = (process.env.LLMBATCH_LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel,
-): void {
+export function installWorkerLogging(level: LogLevel = processConfig().logLevel ?? 'INFO'): void {
   if (installed) return;
   installed = true;
   try {

@@ -2,26 +2,28 @@
 // and SIGKILL. Shuts down cleanly on SIGINT / SIGTERM.
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { providerEnvFromProcess } from '../providers';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from './logging';
 import { createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
-import { storeLocationFromEnv, taskQueueFromEnv, temporalConnectConfig } from './settings';
+import type { LlmbatchConfig } from '../common/config';
+import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
 export async function runWorker(): Promise<void> {
+  const config = processConfig();
   const { connectionOptions, namespace } = temporalConnectConfig();
-  installWorkerLogging();
+  installWorkerLogging(config.logLevel);
   // The store first: a PGlite folder held by another process refuses here, before anything starts.
-  const store = await openStore(storeLocationFromEnv());
+  const store = await openStore(storeLocation(config));
   try {
-    await serve(connectionOptions, namespace, store);
+    await serve(config, connectionOptions, namespace, store);
   } finally {
     await store.sql.close();
   }
 }
 
 async function serve(
+  config: LlmbatchConfig,
   connectionOptions: ReturnType<typeof temporalConnectConfig>['connectionOptions'],
   namespace: string,
   store: RunStore,
@@ -34,13 +36,14 @@ async function serve(
   }
   const connection = await NativeConnection.connect(connectionOptions);
   try {
-    const taskQueue = taskQueueFromEnv();
+    const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
       namespace,
       taskQueue,
       store,
-      providerEnv: providerEnvFromProcess(),
+      providerEnv: config.providers,
+      shutdownGraceTime: config.shutdownGrace,
     });
     console.log(`worker polling task queue "${taskQueue}" on ${connectionOptions.address} (namespace ${namespace})`);
     await worker.run();

@@ -1,15 +1,18 @@
-// Worker settings from the environment, with the embedded defaults.
+// Worker settings: the validated configuration (common/config.ts) and, for the Temporal
+// connection, the environment-configuration conventions (TEMPORAL_ADDRESS, profiles, TLS).
 import { resolve } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common';
+import { DEFAULT_NAMESPACE, DEFAULT_TEMPORAL_ADDRESS } from '../common';
+import { loadConfig, type LlmbatchConfig } from '../common/config';
 
-export function taskQueueFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.LLMBATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+/** This process's configuration; a bad variable throws one ConfigError naming it. */
+export function processConfig(): LlmbatchConfig {
+  return loadConfig(process.env);
 }
 
 /** DATABASE_URL (PostgreSQL, shared by every worker) or else a PGlite folder (one worker process). */
-export function storeLocationFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DATABASE_URL || resolve(env.LLMBATCH_STORE_DIR || '.llmbatch/store');
+export function storeLocation(config: LlmbatchConfig): string {
+  return config.store.databaseUrl ?? resolve(config.store.dir);
 }
 
 /** Temporal connection settings by the environment-configuration conventions (TEMPORAL_ADDRESS, profiles, TLS). */

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { processConfig } from './settings';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -10,8 +11,7 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
-export async function loadWorkflowBundle(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowBundleOption> {
-  const prebuilt = env.LLMBATCH_WORKFLOW_BUNDLE;
+export async function loadWorkflowBundle(prebuilt = processConfig().workflowBundle): Promise<WorkflowBundleOption> {
   if (prebuilt) return { code: readFileSync(resolve(prebuilt), 'utf8') };
   return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet });
 }

@@ -1,7 +1,7 @@
 // `llmbatch dev`: the embedded default (Temporal dev server, simulator, worker) until Ctrl-C.
 import { Command } from 'commander';
 import { loadProfileFile } from '../../simulator';
-import { startEmbedded } from '../embedded';
+import { startEmbedded } from '../../dev/embedded';
 
 export function devCommand(): Command {
   return new Command('dev')

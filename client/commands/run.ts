@@ -5,7 +5,7 @@ import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
 import { NO_WORKER_WARNING_MS, endProblem, printRunEnd, waitForEnd } from '../wait-for-run';
-import { taskQueueFromEnv } from '../../workers/settings';
+import { processConfig } from '../../workers/settings';
 
 const RunOptions = z.object({
   wait: z.boolean().optional(),
@@ -30,7 +30,7 @@ export function runCommand(): Command {
       const spec = loadSpec(specPath);
       const { client, close, address } = await connectClient();
       try {
-        const taskQueue = options.taskQueue ?? taskQueueFromEnv();
+        const taskQueue = options.taskQueue ?? processConfig().taskQueue;
         const handle = await startRun(client, spec, { taskQueue, runId: options.id });
         const link = webUiLink(handle.workflowId, address);
         if (!options.wait) {

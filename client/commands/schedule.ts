@@ -17,7 +17,7 @@ import { batchRunWorkflow } from '../../workflows';
 import { LlmModel, LlmPhase, LlmProvider } from '../../workflows/search-attributes';
 import { loadSpec } from '../spec-loader';
 import { connectClient, webUiLink } from '../temporal-client';
-import { taskQueueFromEnv } from '../../workers/settings';
+import { processConfig } from '../../workers/settings';
 
 const OVERLAP = {
   skip: 'SKIP',
@@ -141,7 +141,7 @@ function createCommand(): Command {
       }
       const spec = loadSpec(specPath);
       const when = options.cron ? `cron "${options.cron}"` : `every ${options.every}`;
-      const taskQueue = options.taskQueue ?? taskQueueFromEnv();
+      const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const input: RunWorkflowInput = { spec, outputPerRun: true };
       const { client, close, address } = await connectClient();
       try {

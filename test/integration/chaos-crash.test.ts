@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { IDEMPOTENCY_METADATA_KEY } from '../../common';
-import { startDevServer, type DevServer } from '../../workers/dev-server';
+import { startDevServer, type DevServer } from '../../dev/dev-server';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
 import { startHarness, type Harness } from '../support/harness';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';

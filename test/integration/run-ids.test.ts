@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { rootMessage } from '../../common';
-import { startDevServer, type DevServer } from '../../workers/dev-server';
+import { startDevServer, type DevServer } from '../../dev/dev-server';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 

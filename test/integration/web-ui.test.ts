@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import type { ResolvedSpec, RunReport } from '../../common';
-import { freePort, startDevServer, type DevServer } from '../../workers/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../dev/dev-server';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 

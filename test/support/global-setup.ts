@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevServer, type DevServer } from '../../workers/dev-server';
+import { startDevServer, type DevServer } from '../../dev/dev-server';
 
 declare global {
   var __llmbatchTemporal: DevServer | undefined;

@@ -16,7 +16,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
 import type { ProviderEnv } from '../../providers';
 import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
-import { freePort } from '../../workers/dev-server';
+import { freePort } from '../../dev/dev-server';
 import { installWorkerLogging } from '../../workers/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

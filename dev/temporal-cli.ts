@@ -6,18 +6,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { processConfig } from '../workers/settings';
 
 /** The last CLI version `go install` accepts: later ones carry a replace directive it refuses. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
+/** LLMBATCH_CACHE_DIR/bin, else $XDG_CACHE_HOME/llmbatch/bin, else ~/.cache/llmbatch/bin. */
 export function temporalCacheDir(): string {
-  const base =
-    process.env.LLMBATCH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'llmbatch');
-  return join(base, 'bin');
+  const { cacheDir, xdgCacheHome } = processConfig().devStack;
+  return join(cacheDir ?? join(xdgCacheHome ?? join(homedir(), '.cache'), 'llmbatch'), 'bin');
 }
 
 function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  for (const dir of processConfig().devStack.searchPath.split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
   }
@@ -25,7 +26,7 @@ function onPath(name: string): string | undefined {
 }
 
 export function findTemporalCli(): string | undefined {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = processConfig().devStack.temporalCliPath;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH points to ${fromEnv}, which does not exist`);
     return fromEnv;

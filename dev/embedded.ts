@@ -1,21 +1,26 @@
-// The embedded default that `dev` and the demo run in one process: a Temporal dev server
-// persisted under .llmbatch/, the provider simulator, and a worker with the PGlite store.
+// The embedded stack that `dev` and the demo run in one process: a Temporal dev server persisted
+// under .llmbatch/, the provider simulator, and a worker with the PGlite store. Nothing here writes
+// process.env: the simulator's URL goes to the worker's providers, and the server's address and UI
+// come back to the caller in the returned `temporal`.
 import { join, resolve } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../common';
+import { DEFAULT_NAMESPACE } from '../common';
+import type { LlmbatchConfig } from '../common/config';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from '../workers/logging';
+import { processConfig } from '../workers/settings';
 import { createLlmbatchWorker } from '../workers/create-worker';
-import { isPortFree, startDevServer, type DevServer } from '../workers/dev-server';
-import { providerEnvFromProcess } from '../providers';
-import { removeDevServerInfo, writeDevServerInfo } from './temporal-client';
+import { isPortFree, startDevServer, type DevServer } from './dev-server';
+import { removeDevServerInfo, writeDevServerInfo } from './dev-server-info';
 
 export interface EmbeddedOptions {
   stateDir?: string;
   simulatorProfile?: unknown;
   simulatorPort?: number;
   log?: (line: string) => void;
+  /** The configuration (task queue, provider keys, breaker, log level); this process's by default. */
+  config?: LlmbatchConfig;
 }
 
 export interface Embedded {
@@ -35,7 +40,8 @@ async function pickPorts(): Promise<{ port: number; uiPort: number }> {
 
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
   const log = options.log ?? ((line: string) => console.error(line));
-  installWorkerLogging();
+  const config = options.config ?? processConfig();
+  installWorkerLogging(config.logLevel);
   const stateDir = resolve(options.stateDir ?? '.llmbatch');
   // The store first: a folder already served by another process (`worker`, another `dev`) refuses
   // here, before a Temporal server or simulator is started for nothing.
@@ -63,18 +69,16 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   let connection: NativeConnection | undefined;
   try {
     simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile: options.simulatorProfile });
-    // Workers of this process and anything it spawns find the simulator and Temporal here.
-    process.env.LLMBATCH_SIMULATOR_URL = simulator.url;
-    process.env.TEMPORAL_ADDRESS = temporal.address;
-    if (temporal.uiUrl) process.env.TEMPORAL_UI_URL = temporal.uiUrl;
     connection = await NativeConnection.connect({ address: temporal.address });
-    const taskQueue = process.env.LLMBATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+    const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
       namespace: DEFAULT_NAMESPACE,
       taskQueue,
       store,
-      providerEnv: providerEnvFromProcess(),
+      // This stack's simulator, whatever LLMBATCH_SIMULATOR_URL says; real providers' keys as configured.
+      providerEnv: { ...config.providers, simulatorUrl: simulator.url },
+      shutdownGraceTime: config.shutdownGrace,
     });
     const running = worker.run();
     const embedded: Embedded = {

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../common';
-import { ensureSearchAttributes, searchAttributeFlags } from './search-attributes';
+import { ensureSearchAttributes, searchAttributeFlags } from '../workers/search-attributes';
 import { ensureTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {

@@ -1,0 +1,248 @@
+// Every environment variable llmbatch reads, in one place: its default, who reads it, what it does
+// (the README's table is written from these descriptions) and how it is validated. Pure: callers
+// pass `process.env`, so this module stays free of Node and workflows may share its types.
+// Temporal's own connection variables (TEMPORAL_ADDRESS, profiles, TLS, API key) are applied by
+// @temporalio/envconfig in workers/settings.ts; they are listed here so they are documented.
+import { z } from 'zod';
+import { isDuration } from './duration';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from './constants';
+
+export type ConfigReader = 'CLI' | 'worker' | 'dev';
+
+export interface EnvVarSpec {
+  /** The value used when the variable is unset or empty; none means "off" or computed (see the description). */
+  default?: string;
+  readBy: readonly ConfigReader[];
+  description: string;
+}
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type ConfigLogLevel = (typeof LOG_LEVELS)[number];
+
+/** An Azure OpenAI API version with the Batch API, used when OPENAI_API_VERSION is not set. */
+export const AZURE_BATCH_API_VERSION = '2025-04-01-preview';
+
+export const ENV_VARS = {
+  TEMPORAL_ADDRESS: {
+    default: DEFAULT_TEMPORAL_ADDRESS,
+    readBy: ['CLI', 'worker'],
+    description: 'Temporal frontend host:port (read by @temporalio/envconfig)',
+  },
+  TEMPORAL_NAMESPACE: {
+    default: DEFAULT_NAMESPACE,
+    readBy: ['CLI', 'worker'],
+    description: 'Temporal namespace (read by @temporalio/envconfig; also in Web UI links)',
+  },
+  TEMPORAL_PROFILE: {
+    readBy: ['CLI', 'worker'],
+    description:
+      'profile in the Temporal config file (TEMPORAL_CONFIG_FILE); with TEMPORAL_API_KEY and TEMPORAL_TLS* it reaches Temporal Cloud (read by @temporalio/envconfig)',
+  },
+  TEMPORAL_UI_URL: {
+    readBy: ['CLI'],
+    description:
+      'base of the Web UI links that run, status, wait, cancel, dlq and schedule print; else the UI of the server `dev` started (.llmbatch/dev-server.json); else the gRPC port + 1000',
+  },
+  LLMBATCH_TASK_QUEUE: {
+    default: DEFAULT_TASK_QUEUE,
+    readBy: ['CLI', 'worker', 'dev'],
+    description: 'task queue the CLI starts runs on and the worker polls',
+  },
+  DATABASE_URL: {
+    readBy: ['worker'],
+    description: 'PostgreSQL store shared by workers on many machines; unset = the PGlite folder LLMBATCH_STORE_DIR',
+  },
+  LLMBATCH_STORE_DIR: {
+    default: '.llmbatch/store',
+    readBy: ['worker'],
+    description: 'PGlite (embedded PostgreSQL) folder when DATABASE_URL is unset; one process per folder',
+  },
+  LLMBATCH_SIMULATOR_URL: {
+    readBy: ['worker'],
+    description: 'base URL (no /v1) of the simulator, for provider `simulator`; `dev` and the demo pass their own',
+  },
+  OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `openai`' },
+  OPENAI_BASE_URL: {
+    readBy: ['worker', 'dev'],
+    description: 'an OpenAI-compatible endpoint for provider `openai`; unset = api.openai.com',
+  },
+  ANTHROPIC_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `anthropic`' },
+  ANTHROPIC_BASE_URL: {
+    readBy: ['worker', 'dev'],
+    description: 'another endpoint for provider `anthropic`; unset = api.anthropic.com',
+  },
+  AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
+  AZURE_OPENAI_ENDPOINT: {
+    readBy: ['worker', 'dev'],
+    description: 'https://<resource>.openai.azure.com, for provider `azure-openai`',
+  },
+  OPENAI_API_VERSION: {
+    default: AZURE_BATCH_API_VERSION,
+    readBy: ['worker', 'dev'],
+    description: 'Azure OpenAI API version (one with the Batch API)',
+  },
+  LLMBATCH_BREAKER_THRESHOLD: {
+    default: '5',
+    readBy: ['worker', 'dev'],
+    description: "consecutive outage errors (connection, timeout, 5xx) that open a provider's circuit",
+  },
+  LLMBATCH_BREAKER_OPEN_MS: {
+    default: '5000',
+    readBy: ['worker', 'dev'],
+    description: 'how long an open circuit waits before its first probe, in ms (doubles on each failed probe)',
+  },
+  LLMBATCH_BREAKER_MAX_OPEN_MS: {
+    default: '300000',
+    readBy: ['worker', 'dev'],
+    description: 'the cap on that wait, in ms',
+  },
+  LLMBATCH_SHUTDOWN_GRACE: {
+    default: '30s',
+    readBy: ['worker', 'dev'],
+    description: 'how long a worker stopped by SIGTERM or Ctrl-C lets its sync calls in flight finish',
+  },
+  LLMBATCH_WORKFLOW_BUNDLE: {
+    readBy: ['worker', 'dev'],
+    description:
+      'a prebuilt workflow bundle (`npm run build:workflows` writes dist/workflow-bundle.js); unset = bundle workflows/ at start-up',
+  },
+  LLMBATCH_LOG_LEVEL: {
+    default: 'INFO',
+    readBy: ['worker', 'dev'],
+    description: "the Temporal runtime's log level: TRACE, DEBUG, INFO, WARN or ERROR (the demo: WARN when unset)",
+  },
+  TEMPORAL_CLI_PATH: {
+    readBy: ['dev'],
+    description: 'the `temporal` binary that runs the dev server; else PATH, else LLMBATCH_CACHE_DIR/bin',
+  },
+  LLMBATCH_CACHE_DIR: {
+    readBy: ['dev'],
+    description:
+      'where `npm run setup:temporal` builds the `temporal` binary (in bin/); unset = $XDG_CACHE_HOME/llmbatch',
+  },
+  XDG_CACHE_HOME: { default: '~/.cache', readBy: ['dev'], description: 'the user cache folder' },
+  PATH: { readBy: ['dev'], description: 'where `temporal` and `go` are looked for' },
+  CI: { readBy: ['CLI'], description: 'any value: no progress bar, even on a terminal' },
+} as const satisfies Record<string, EnvVarSpec>;
+
+export type EnvVarName = keyof typeof ENV_VARS;
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface BreakerSettings {
+  threshold: number;
+  initialOpenMs: number;
+  maxOpenMs: number;
+}
+
+export interface ProviderSettings {
+  simulatorUrl?: string;
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
+  azureApiKey?: string;
+  azureEndpoint?: string;
+  azureApiVersion: string;
+  breaker: BreakerSettings;
+}
+
+export interface LlmbatchConfig {
+  temporal: {
+    /** For messages only: connections take their address from @temporalio/envconfig. */
+    address: string;
+    namespace: string;
+    uiUrl?: string;
+  };
+  taskQueue: string;
+  /** DATABASE_URL, or else the PGlite folder (relative to the working directory). */
+  store: { databaseUrl?: string; dir: string };
+  providers: ProviderSettings;
+  shutdownGrace: string;
+  workflowBundle?: string;
+  /** Set only when LLMBATCH_LOG_LEVEL is; the default (INFO) is applied by the logger's installer. */
+  logLevel?: ConfigLogLevel;
+  devStack: { temporalCliPath?: string; cacheDir?: string; xdgCacheHome?: string; searchPath: string };
+  ci: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+const text = z.string();
+const url = z.string().regex(/^https?:\/\/[^\s/]+/, { message: 'expected an http(s) URL' });
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
+const positiveInt = z
+  .string()
+  .regex(/^\s*[1-9]\d*\s*$/, { message: 'expected a positive integer' })
+  .transform((s) => Number(s));
+const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 30s or 5m' });
+const logLevel = z
+  .string()
+  .transform((s) => s.trim().toUpperCase())
+  .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }));
+
+/**
+ * The validated configuration. Unset and empty variables take their defaults; every invalid one is
+ * reported, each as `NAME: what was expected, got "value"`, in one ConfigError.
+ */
+export function loadConfig(env: Env): LlmbatchConfig {
+  const problems: string[] = [];
+  function read<T>(name: EnvVarName, schema: z.ZodType<T>): T | undefined;
+  function read<T>(name: EnvVarName, schema: z.ZodType<T>, withDefault: true): T;
+  function read<T>(name: EnvVarName, schema: z.ZodType<T>, _withDefault?: true): T | undefined {
+    const raw = env[name];
+    const spec: EnvVarSpec = ENV_VARS[name];
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    if (value === undefined) return undefined;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}, got "${value}"`);
+    return undefined;
+  }
+  const setOnly = (name: EnvVarName) => (env[name] ? env[name] : undefined);
+
+  const config: LlmbatchConfig = {
+    temporal: {
+      address: read('TEMPORAL_ADDRESS', text, true),
+      namespace: read('TEMPORAL_NAMESPACE', text, true),
+      uiUrl: read('TEMPORAL_UI_URL', url),
+    },
+    taskQueue: read('LLMBATCH_TASK_QUEUE', text, true),
+    store: { databaseUrl: read('DATABASE_URL', postgresUrl), dir: read('LLMBATCH_STORE_DIR', text, true) },
+    providers: {
+      simulatorUrl: read('LLMBATCH_SIMULATOR_URL', url),
+      openaiApiKey: read('OPENAI_API_KEY', text),
+      openaiBaseUrl: read('OPENAI_BASE_URL', url),
+      anthropicApiKey: read('ANTHROPIC_API_KEY', text),
+      anthropicBaseUrl: read('ANTHROPIC_BASE_URL', url),
+      azureApiKey: read('AZURE_OPENAI_API_KEY', text),
+      azureEndpoint: read('AZURE_OPENAI_ENDPOINT', url),
+      azureApiVersion: read('OPENAI_API_VERSION', text, true),
+      breaker: {
+        threshold: read('LLMBATCH_BREAKER_THRESHOLD', positiveInt, true),
+        initialOpenMs: read('LLMBATCH_BREAKER_OPEN_MS', positiveInt, true),
+        maxOpenMs: read('LLMBATCH_BREAKER_MAX_OPEN_MS', positiveInt, true),
+      },
+    },
+    shutdownGrace: read('LLMBATCH_SHUTDOWN_GRACE', duration, true),
+    workflowBundle: read('LLMBATCH_WORKFLOW_BUNDLE', text),
+    logLevel: setOnly('LLMBATCH_LOG_LEVEL') === undefined ? undefined : read('LLMBATCH_LOG_LEVEL', logLevel),
+    devStack: {
+      temporalCliPath: read('TEMPORAL_CLI_PATH', text),
+      cacheDir: read('LLMBATCH_CACHE_DIR', text),
+      // The default (~/.cache) needs the home folder, which the dev stack resolves.
+      xdgCacheHome: setOnly('XDG_CACHE_HOME'),
+      searchPath: setOnly('PATH') ?? '',
+    },
+    ci: Boolean(setOnly('CI')),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The breaker defaults, from the table above. */
+export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = loadConfig({}).providers.breaker;
