@@ -12,6 +12,8 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      // Worker logs at ERROR unless LLMBATCH_LOG_LEVEL is set: failures the tests provoke stay quiet.
+      setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],

@@ -7,6 +7,7 @@
 // the key to work again. A worker that is shutting down finishes its calls in flight and hands the
 // rest back.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, heartbeat, log, sleep } from '@temporalio/activity';
 import { RateLimiter } from 'limiter';
@@ -199,6 +200,9 @@ export function createSyncStrikeActivities({ store, providers, draining = () => 
         }
       };
       const lanes = Math.max(1, Math.min(spec.limits.syncConcurrency, pending.length));
+      // Every lane's call in flight listens on the activity's cancellation signal: more than Node's
+      // default of 10 is expected, not a leak.
+      setMaxListeners(lanes + 10, Context.current().cancellationSignal);
       await Promise.all(Array.from({ length: lanes }, pump));
       log.info('sync round done', { runId, chunk, strike: input.strike, ...outcome });
       if (stopped) throw stopped.cause;

@@ -12,7 +12,6 @@ import type { ChunkOutcome, ResolvedSpec } from '../../common';
 import type { ProviderBatch } from '../../providers';
 import type { chunkWorkflow } from '../../workflows';
 import { temporalAddress, workflowBundle } from '../support/harness';
-import { installWorkerLogging } from '../../workers/logging';
 
 const spec = (overrides: Partial<ResolvedSpec> = {}): ResolvedSpec => ({
   name: 'chunk-test',
@@ -107,7 +106,6 @@ let nativeConnection: NativeConnection;
 let connection: Connection;
 let client: Client;
 beforeAll(async () => {
-  installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'ERROR');
   nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
   connection = await Connection.connect({ address: temporalAddress() });
   client = new Client({ connection });

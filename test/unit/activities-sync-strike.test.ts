@@ -1,6 +1,7 @@
 // syncStrike's 429 loop: a provider pacing us with 429 + retry-after is waited out without spending
 // an item's attempts (more 429s than SYNC_ATTEMPTS still end in an answer), the answer is stored
 // and every sync call recorded before it was made is settled.
+import { getMaxListeners } from 'node:events';
 import OpenAI from 'openai';
 import { createSyncStrikeActivities, SYNC_ATTEMPTS } from '../../activities/sync-strike';
 import type { RunStore } from '../../store';
@@ -64,5 +65,36 @@ describe('syncStrike', () => {
     );
     expect(states.rows).toEqual([{ state: 'answered', n: refusals + 1 }]);
     expect(await store.unconfirmedSyncCalls('run-429')).toEqual({ calls: 0, estimatedUsd: 0 });
+  });
+
+  it('lets every lane listen on the cancellation signal (no MaxListenersExceededWarning)', async () => {
+    const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    await planRequests(store, 'run-lanes', keys);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let limit = 0;
+    const provider = fakeProvider({
+      // As the SDKs do: each call in flight listens for the abort.
+      callSync: async (request, _schema, signal) => {
+        const onAbort = () => undefined;
+        signal?.addEventListener('abort', onAbort);
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        if (signal) limit = getMaxListeners(signal);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        signal?.removeEventListener('abort', onAbort);
+        return { customId: request.customId, ok: true, content: 'x', usage: { inputTokens: 1, outputTokens: 1 } };
+      },
+    });
+    const { syncStrike } = createSyncStrikeActivities({ store, providers: registryOf(provider) });
+    const outcome = await quietActivityEnvironment().run(syncStrike, {
+      runId: 'run-lanes',
+      chunk: 0,
+      strike: 1,
+      spec: testSpec({ limits: { ...testSpec().limits, syncConcurrency: 16 } }),
+    });
+    expect(outcome).toEqual({ called: 16, succeeded: 16, failed: 0 });
+    expect(mostInFlight).toBe(16);
+    expect(limit).toBeGreaterThanOrEqual(mostInFlight); // Node warns past the limit (10 by default)
   });
 });

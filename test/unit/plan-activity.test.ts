@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
 import { createPlanActivities } from '../../activities/plan';
 import { loadSpec } from '../../client/spec-loader';
 import type { ResolvedSpec } from '../../common';
 import { openStore, type RunStore } from '../../store';
+import { quietActivityEnvironment } from '../support/fake-provider';
 
 let store: RunStore;
 const dir = mkdtempSync(join(tmpdir(), 'llmbatch-plan-'));
@@ -42,7 +42,7 @@ function specFor(lines: string[], overrides: Record<string, unknown> = {}): Reso
 async function plan(spec: ResolvedSpec) {
   const runId = `run-${runs}`;
   const { planRun } = createPlanActivities({ store, providers: {} as never });
-  const summary = await new MockActivityEnvironment().run(planRun, { runId, spec });
+  const summary = await quietActivityEnvironment().run(planRun, { runId, spec });
   const items = await store.itemsPage(runId, 0, 100_000);
   return { summary, items: items.map(({ line, itemId, error }) => ({ line, itemId, error })) };
 }
@@ -146,7 +146,7 @@ describe('output folder', () => {
     const { planRun } = createPlanActivities({ store, providers: {} as never });
     let failure: unknown;
     try {
-      await new MockActivityEnvironment().run(planRun, {
+      await quietActivityEnvironment().run(planRun, {
         runId,
         spec: { ...spec, outputDir: join(dir, 'a-file', 'out') },
       });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/harness';
+import '../support/quiet-logs';
 
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 
