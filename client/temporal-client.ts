@@ -17,7 +17,7 @@ export async function connectClient(): Promise<{ client: Client; close: () => Pr
   const { connectionOptions, namespace } = temporalConnectConfig();
   let connection: Connection;
   try {
-    connection = await Connection.connect(connectionOptions as never);
+    connection = await Connection.connect(connectionOptions);
   } catch (error) {
     throw new Error(
       `cannot reach Temporal at ${connectionOptions.address}: ${(error as Error).message} (start one with \`llmbatch dev\` or set TEMPORAL_ADDRESS)`,

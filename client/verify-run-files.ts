@@ -31,6 +31,7 @@ export function verifyRunFiles(report: RunReport, inputPath: string, idField?: s
     if (idField) {
       try {
         const value = (JSON.parse(text) as Record<string, unknown>)[idField];
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the same String() plan applies to a scalar id
         if (value !== undefined) id = String(value);
       } catch {
         return;

@@ -70,6 +70,7 @@ export function renderTemplate(template: string, item: Record<string, unknown>):
   return template.replace(PLACEHOLDER, (_all, field: string) => {
     const value = lookup(item, field);
     if (value === undefined || value === null) throw new TemplateFieldMissing(field);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects were JSON-stringified above; what is left is a scalar
     return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   });
 }

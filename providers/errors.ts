@@ -53,6 +53,7 @@ export function isAuthError(error: unknown): boolean {
 
 function providerCode(error: InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>) {
   if (error instanceof Anthropic.APIError) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the SDK types error.error as Object
     return (error.error as { error?: { type?: string } } | undefined)?.error?.type;
   }
   return typeof error.code === 'string' ? error.code : undefined;
@@ -66,7 +67,7 @@ export function classifyProviderError(error: unknown): ClassifiedError {
     return { kind: 'connection', retryable: true, message: `cannot reach the provider: ${error.message}` };
   }
   if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError) {
-    const kind = classifyHttpFailure(error.status, providerCode(error));
+    const kind = classifyHttpFailure(error.status as number | undefined, providerCode(error));
     const shouldRetry = header(error.headers as HeaderBag, 'x-should-retry');
     const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : isRetryableKind(kind);
     return {

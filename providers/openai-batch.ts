@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema, type NeutralRequest } from '../common';
-import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
+import type { BatchProvider, BatchRequest, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface OpenAIConfig {
   apiKey: string;
@@ -31,7 +31,7 @@ export function chatCompletionBody(request: NeutralRequest, schema: JsonSchema |
 function toProviderBatch(batch: Batch): ProviderBatch {
   return {
     id: batch.id,
-    status: batch.status as BatchStatus,
+    status: batch.status,
     outputFileId: batch.output_file_id ?? undefined,
     errorFileId: batch.error_file_id ?? undefined,
     counts: {
@@ -43,7 +43,7 @@ function toProviderBatch(batch: Batch): ProviderBatch {
       [e.line ? `line ${e.line}` : '', e.code, e.message].filter(Boolean).join(': '),
     ),
     createdAtMs: batch.created_at * 1000,
-    metadata: (batch.metadata ?? {}) as Record<string, string>,
+    metadata: batch.metadata ?? {},
   };
 }
 

@@ -54,7 +54,7 @@ export function createProviderRegistry(env: ProviderEnv) {
         });
       default:
         throw new ProviderConfigError(
-          `provider "${name}" is not available in this version (use openai, anthropic or simulator)`,
+          `provider "${name as string}" is not available in this version (use openai, anthropic or simulator)`,
         );
     }
   };

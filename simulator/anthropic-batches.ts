@@ -225,7 +225,7 @@ export function parseCreateBody(body: unknown): MessageBatchRequest[] {
       `requests: List should have at most ${MAX_MESSAGE_BATCH_REQUESTS} items after validation, not ${requests.length}`,
     );
   const seen = new Set<string>();
-  const out: MessageBatchRequest[] = new Array(requests.length);
+  const out = new Array<MessageBatchRequest>(requests.length);
   for (let i = 0; i < requests.length; i++) {
     const r = requests[i] as { custom_id?: unknown; params?: unknown } | null;
     if (r === null || typeof r !== 'object' || Array.isArray(r))

@@ -157,7 +157,7 @@ export interface EmbeddingAnswer {
 /** Deterministic unit vectors, one per input; 16 dimensions unless asked, to keep output files small. */
 export function answerEmbeddings(body: Record<string, unknown>): EmbeddingAnswer {
   const raw = body.input;
-  const inputs: unknown[] = Array.isArray(raw) && raw.length > 0 && typeof raw[0] !== 'number' ? raw : [raw as unknown];
+  const inputs: unknown[] = Array.isArray(raw) && raw.length > 0 && typeof raw[0] !== 'number' ? raw : [raw];
   const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.min(body.dimensions, 4096) : 16;
   let tokens = 0;
   const vectors = inputs.map((input) => {

@@ -37,7 +37,11 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
       store: options.store,
       providers: createProviderRegistry({
         ...options.providerEnv,
-        log: options.providerEnv.log ?? ((message) => Runtime.instance().logger.warn(message)),
+        log:
+          options.providerEnv.log ??
+          ((message) => {
+            Runtime.instance().logger.warn(message);
+          }),
       }),
       // On SIGTERM the runtime stops the worker: sync rounds finish their calls in flight and hand
       // the rest back, so no call is cut off after the provider billed it.

@@ -28,7 +28,7 @@ async function serve(
   namespace: string,
   store: RunStore,
 ): Promise<void> {
-  const admin = await Connection.connect(connectionOptions as never);
+  const admin = await Connection.connect(connectionOptions);
   try {
     await ensureSearchAttributes(admin, namespace);
   } finally {

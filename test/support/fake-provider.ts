@@ -90,7 +90,7 @@ export function fakeProvider(overrides: Partial<BatchProvider> = {}): FakeProvid
 
 /** A registry that hands out the one fake provider, whatever the spec names. */
 export function registryOf(provider: BatchProvider): ProviderRegistry {
-  return { get: () => provider } as unknown as ProviderRegistry;
+  return { get: () => provider };
 }
 
 export async function openTestStore(): Promise<RunStore> {

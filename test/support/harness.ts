@@ -23,7 +23,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: workflowsPath(),
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } as never,
+    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
   });
   return bundle;
 }

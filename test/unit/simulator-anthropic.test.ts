@@ -68,7 +68,7 @@ function request(i: number, opts: { forced?: boolean; params?: object } = {}): B
       messages: [{ role: 'user', content: `Ticket ${i}: the parcel is late` }],
       ...(opts.forced ? { tools: [TOOL], tool_choice: { type: 'tool', name: TOOL.name } } : {}),
       ...opts.params,
-    } as BatchCreateParams.Request['params'],
+    },
   };
 }
 

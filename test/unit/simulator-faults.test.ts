@@ -62,7 +62,7 @@ const readJsonl = (fileId: string | null | undefined) => readResultLines(client,
 async function partition(batch: Batch, n: number) {
   const output = await readJsonl(batch.output_file_id);
   const errors = await readJsonl(batch.error_file_id);
-  const ids = [...output, ...errors].map((l) => l.custom_id as string);
+  const ids = [...output, ...errors].map((l) => l.custom_id);
   expect(ids.length).toBe(n);
   expect(new Set(ids).size).toBe(n);
   expect(batch.request_counts).toEqual({ total: n, completed: output.length, failed: errors.length });
@@ -86,7 +86,7 @@ test('item faults: retryable and permanent error lines, corrupt answers still bi
 
   const validate = new Ajv2020({ strict: false }).compile(SCHEMA);
   const corrupt = output.filter((l) => {
-    const content = l.response!.body.choices[0].message.content as string;
+    const content = l.response!.body.choices[0].message.content;
     try {
       return !validate(JSON.parse(content));
     } catch {

@@ -105,7 +105,7 @@ describe('batch of 100 structured requests', () => {
     expect(batch.finalizing_at).toBeDefined();
 
     const output = await readJsonl(batch.output_file_id!);
-    const ids = output.map((line) => line.custom_id as string);
+    const ids = output.map((line) => line.custom_id);
     expect(new Set(ids).size).toBe(100);
     expect([...ids].sort()).toEqual(Array.from({ length: 100 }, (_, i) => `item-${i}`).sort());
 
@@ -139,7 +139,7 @@ describe('batch of 100 structured requests', () => {
     const run = async () => {
       const batch = await waitForBatch((await createBatch(await upload([requestLine(1, { schema: SCHEMA })]))).id);
       const [line] = await readJsonl(batch.output_file_id!);
-      return line.response!.body.choices[0].message.content as string;
+      return line.response!.body.choices[0].message.content;
     };
     expect(await run()).toBe(await run());
   });
