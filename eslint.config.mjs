@@ -1,11 +1,46 @@
-// Flat config: typescript-eslint's recommended type-checked rules, plus the two rules that keep
-// workflows deterministic (no Node built-ins, no runtime import of activities).
+// Flat config: typescript-eslint's recommended type-checked rules, the import boundaries of the
+// layering, and the two rules that keep workflows deterministic (no Node built-ins, no runtime
+// import of activities).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
+// Layering (CONVENTIONS.md): client, workers and dev -> workflows and activities -> providers and
+// store -> common; the simulator stands alone and shares only common. A relative import whose first
+// named folder is one of these top-level rooms (../store, ../../providers/x) is refused.
+const ROOMS = ['common', 'providers', 'store', 'activities', 'workflows', 'client', 'workers', 'dev', 'simulator'];
+const layer = (files, allowed, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: `^(\\.\\./)+(${ROOMS.filter((room) => !allowed.includes(room)).join('|')})(/.*)?$`,
+            message: why,
+          },
+        ],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', '.llmbatch/', 'coverage/', 'bin/', '*.mjs', 'jest.config.js'] },
+  {
+    // test/lint/ holds fixtures that break the rules on purpose (test/unit/lint-boundaries.test.ts).
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'out/',
+      '.llmbatch/',
+      'coverage/',
+      'bin/',
+      '*.mjs',
+      'jest.config.js',
+      'test/lint/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,6 +68,19 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  layer(['common/**/*.ts'], ['common'], 'common/ is the bottom layer: it imports nothing of ours outside common.'),
+  layer(['providers/**/*.ts', 'store/**/*.ts'], ['common'], 'providers/ and store/ import only common/.'),
+  layer(
+    ['activities/**/*.ts'],
+    ['common', 'providers', 'store', 'activities'],
+    'activities/ sit below workflows, client, workers and dev; they use providers, store and common.',
+  ),
+  layer(
+    ['workflows/**/*.ts'],
+    ['common', 'workflows', 'activities'],
+    'workflows/ import only common/, their own files and activities as types.',
+  ),
+  layer(['simulator/**/*.ts'], ['common', 'simulator'], 'The simulator stands alone: it shares only common/.'),
   {
     files: ['workflows/**/*.ts', 'common/**/*.ts'],
     rules: {

@@ -1,0 +1,36 @@
+// `npm run lint` enforces the layering: the fixture under test/lint/ (a provider importing from
+// activities) is refused when it sits in providers/, and allowed in client/, which may import anything.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+
+const root = join(__dirname, '..', '..');
+const fixture = readFileSync(join(root, 'test', 'lint', 'provider-imports-activities.ts'), 'utf8');
+
+// The fixture is linted under paths that do not exist on disk, so the type-aware parser is told to
+// give them the default project.
+const eslint = new ESLint({
+  cwd: root,
+  overrideConfig: {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*/lint-fixture.ts'] } } },
+  },
+});
+
+async function importProblems(asFile: string): Promise<string[]> {
+  const [result] = await eslint.lintText(fixture, { filePath: join(root, asFile) });
+  return result.messages
+    .filter((m) => m.fatal || m.ruleId === 'no-restricted-imports')
+    .map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('import boundaries', () => {
+  it('refuses a provider that imports from activities', async () => {
+    expect(await importProblems('providers/lint-fixture.ts')).toEqual([
+      "no-restricted-imports: '../activities/request-key' import is restricted from being used by a pattern. providers/ and store/ import only common/.",
+    ]);
+  });
+
+  it('lets client/ import activities', async () => {
+    expect(await importProblems('client/lint-fixture.ts')).toEqual([]);
+  });
+});
