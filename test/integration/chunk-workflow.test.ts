@@ -11,39 +11,11 @@ import type { Activities } from '../../activities';
 import type { ChunkOutcome, ResolvedSpec } from '../../common';
 import type { ProviderBatch } from '../../providers';
 import type { chunkWorkflow } from '../../workflows';
+import { testSpec } from '../support/fake-provider';
 import { temporalAddress, workflowBundle } from '../support/harness';
 
-const spec = (overrides: Partial<ResolvedSpec> = {}): ResolvedSpec => ({
-  name: 'chunk-test',
-  specPath: '/nowhere/spec.yaml',
-  inputPath: '/nowhere/input.jsonl',
-  inputFormat: 'jsonl',
-  template: { user: '{{subject}}' },
-  outputDir: '/nowhere/out',
-  provider: 'simulator',
-  model: 'gpt-4.1-mini',
-  maxTokens: 100,
-  mode: 'batch',
-  chunkSize: 100,
-  poll: { initialMs: 10, maxMs: 10, alertAfterMs: 50 },
-  retry: {
-    strike2DelayMs: 1,
-    strike3DelayMs: 1,
-    syncBackoffMs: 1,
-    deadLetterAlertRate: 1,
-    authProbeMs: 10,
-    authTimeoutMs: 3_600_000,
-  },
-  limits: {
-    concurrentBatches: 5,
-    enqueuedTokens: 1e9,
-    syncConcurrency: 4,
-    syncRpm: 0,
-    syncTpm: 0,
-    maxItemBytes: 1e6,
-  },
-  ...overrides,
-});
+/** Every delay shrunk: polls 10 ms, the overdue alarm at 50 ms, strikes 1 ms apart, key probes 10 ms. */
+const spec = testSpec;
 
 const batch = (id: string, status: ProviderBatch['status'] = 'completed'): ProviderBatch => ({
   id,
