@@ -220,6 +220,25 @@ export function printRunEnd(end: RunEnd, options: { json?: boolean; link: string
   }
 }
 
+/**
+ * What `run --wait`, `wait` and `cancel` share: follow the run as a user at a terminal expects
+ * (progress, Ctrl-C detaches, a word when no worker polls its queue), then print how it ended.
+ */
+export async function followToEnd(
+  handle: RunHandle,
+  options: { json?: boolean; link: string; taskQueue: string },
+): Promise<RunEnd> {
+  const end = await waitForEnd(handle, {
+    show: !options.json,
+    detachOnInterrupt: true,
+    warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
+    taskQueue: options.taskQueue,
+  });
+  // A run that failed or was cancelled after planning still wrote its files: its report comes first.
+  printRunEnd(end, { json: options.json, link: options.link });
+  return end;
+}
+
 /** The one-line reason for a non-zero exit, or undefined when the run completed. */
 export function endProblem(end: RunEnd): string | undefined {
   switch (end.status) {

@@ -56,15 +56,9 @@ export const collectProfile = {
 
 /** A round of sync calls: long (a whole chunk, rate limited), heartbeating, resumable, bounded. */
 export const syncCallProfile = {
+  ...providerCallProfile,
   startToCloseTimeout: '24 hours',
   scheduleToCloseTimeout: '48 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: PERMANENT,
-  },
 } as const satisfies ActivityOptions;
 
 /** Alerts never hold a run: a few quick attempts, then the workflow logs that it gave up. */

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
-import { NO_WORKER_WARNING_MS, endProblem, printRunEnd, waitForEnd, type RunHandle } from '../wait-for-run';
+import { endProblem, followToEnd, type RunHandle } from '../wait-for-run';
 
 export function cancelCommand(): Command {
   return new Command('cancel')
@@ -46,13 +46,7 @@ export function cancelCommand(): Command {
           );
         }
         // Without a worker nothing is cancelled (the run must stop its own batches): say so, as `wait` does.
-        const end = await waitForEnd(handle, {
-          show: !options.json,
-          detachOnInterrupt: true,
-          warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
-          taskQueue: description.taskQueue,
-        });
-        printRunEnd(end, { json: options.json, link });
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue: description.taskQueue });
         if (end.status === 'cancelled') return;
         throw new Error(
           end.status === 'completed'

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
-import { NO_WORKER_WARNING_MS, endProblem, printRunEnd, waitForEnd } from '../wait-for-run';
+import { endProblem, followToEnd } from '../wait-for-run';
 import { processConfig } from '../../workers/settings';
 
 const RunOptions = z.object({
@@ -42,14 +42,7 @@ export function runCommand(): Command {
           return;
         }
         if (!options.json) console.log(`started run ${handle.workflowId}\n  Web UI ${link}`);
-        const end = await waitForEnd(handle, {
-          show: !options.json,
-          detachOnInterrupt: true,
-          warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
-          taskQueue,
-        });
-        // A run that failed or was cancelled after planning still wrote its files: its report comes first.
-        printRunEnd(end, { json: options.json, link });
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue: taskQueue });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

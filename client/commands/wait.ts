@@ -2,7 +2,7 @@
 // machine): progress until it ends, then the report; exit codes as `run --wait`.
 import { Command } from 'commander';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
-import { NO_WORKER_WARNING_MS, endProblem, printRunEnd, waitForEnd, type RunHandle } from '../wait-for-run';
+import { endProblem, followToEnd, type RunHandle } from '../wait-for-run';
 
 export function waitCommand(): Command {
   return new Command('wait')
@@ -21,13 +21,7 @@ export function waitCommand(): Command {
           const state = description.status.name === 'RUNNING' ? 'waiting for' : 'already ended:';
           console.log(`${state} run ${runId}\n  Web UI ${link}`);
         }
-        const end = await waitForEnd(handle, {
-          show: !options.json,
-          detachOnInterrupt: true,
-          warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
-          taskQueue: description.taskQueue,
-        });
-        printRunEnd(end, { json: options.json, link });
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue: description.taskQueue });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

@@ -5,8 +5,9 @@
 // and is never part of an outage.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { AzureOpenAI } from 'openai';
-import { parseProfile, startSimulator, type ProfileInput, type RunningSimulator } from '../../simulator';
+import { parseProfile, type ProfileInput, type RunningSimulator } from '../../simulator';
 import { uploadJsonl } from '../support/openai-batch-client';
+import { useSimulator } from '../support/simulator-clients';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 30 }, sync: { latencyMs: 0 } };
 const MODEL = 'claude-haiku-4-5';
@@ -16,21 +17,7 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 let azure: AzureOpenAI;
 
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, profile: FAST });
-  openai = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sim', maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: sim.url, apiKey: 'sim', maxRetries: 0 });
-  azure = new AzureOpenAI({ endpoint: sim.url, apiKey: 'azure-key', apiVersion: '2024-10-21', maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-beforeEach(() => {
-  sim.reset();
-  sim.setProfile(FAST);
-});
+useSimulator(FAST, (clients) => ({ sim, openai, anthropic, azure } = clients));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

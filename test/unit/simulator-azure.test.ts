@@ -77,9 +77,9 @@ test('chat completions go to the deployment, which stands for the model, with th
   );
 });
 
-test('the batch flow: upload, create with /chat/completions, poll, download, under /openai', async () => {
-  const client = azure();
-  const lines = Array.from({ length: 5 }, (_, i) =>
+/** Uploads n chat requests (Azure's /chat/completions URL, no /v1) and creates their batch. */
+async function createAzureBatch(client: ReturnType<typeof azure>, n: number) {
+  const lines = Array.from({ length: n }, (_, i) =>
     JSON.stringify({
       custom_id: `task-${i}`,
       method: 'POST',
@@ -91,11 +91,16 @@ test('the batch flow: upload, create with /chat/completions, poll, download, und
     file: await toFile(Buffer.from(lines.join('\n')), 'azure.jsonl'),
     purpose: 'batch',
   });
-  const created = await client.batches.create({
+  return client.batches.create({
     input_file_id: file.id,
     endpoint: '/chat/completions' as '/v1/chat/completions',
     completion_window: '24h',
   });
+}
+
+test('the batch flow: upload, create with /chat/completions, poll, download, under /openai', async () => {
+  const client = azure();
+  const created = await createAzureBatch(client, 5);
   expect(created.status).toBe('validating');
   const batch = await waitForBatch(client, created.id);
   expect(batch).toMatchObject({
@@ -129,23 +134,7 @@ test('cancel under /openai: counted once in batchesCancelled, billed to azure fo
   sim.setProfile({ ...FAST, batch: { validatingMs: 10, completionMs: 600 } });
   const client = azure();
   const n = 50;
-  const lines = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      custom_id: `task-${i}`,
-      method: 'POST',
-      url: '/chat/completions',
-      body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `item ${i}` }] },
-    }),
-  );
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(lines.join('\n')), 'azure.jsonl'),
-    purpose: 'batch',
-  });
-  const created = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/chat/completions' as '/v1/chat/completions',
-    completion_window: '24h',
-  });
+  const created = await createAzureBatch(client, n);
   let batch = await client.batches.retrieve(created.id);
   while (batch.status === 'validating') batch = await client.batches.retrieve(created.id);
   await new Promise((resolve) => setTimeout(resolve, 150));

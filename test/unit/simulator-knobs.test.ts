@@ -7,7 +7,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { BadRequestError, InternalServerError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
-import { startSimulator, type Ledger, type ProfileInput, type RunningSimulator } from '../../simulator';
+import { type Ledger, type ProfileInput, type RunningSimulator } from '../../simulator';
+import { useSimulator } from '../support/simulator-clients';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 30 }, sync: { latencyMs: 0 } };
 const SCHEMA = {
@@ -22,20 +23,7 @@ let sim: RunningSimulator;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-beforeAll(async () => {
-  sim = await startSimulator({ profile: FAST });
-  openai = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sim', maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: sim.url, apiKey: 'sim', maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-beforeEach(() => {
-  sim.reset();
-  sim.setProfile(FAST);
-});
+useSimulator(FAST, (clients) => ({ sim, openai, anthropic } = clients));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
