@@ -128,3 +128,13 @@ export function quietActivityEnvironment(): MockActivityEnvironment {
   const level = (process.env.LLMBATCH_LOG_LEVEL ?? 'ERROR').toUpperCase() as LogLevel;
   return new MockActivityEnvironment(undefined, { logger: new DefaultLogger(level) });
 }
+
+/** A PGlite store for the test file: opened before its tests, closed after; `ready` receives it. */
+export function useTestStore(ready: (store: RunStore) => void): void {
+  let store: RunStore | undefined;
+  beforeAll(async () => {
+    store = await openTestStore();
+    ready(store);
+  });
+  afterAll(async () => store?.sql.close());
+}

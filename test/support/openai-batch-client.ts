@@ -64,3 +64,19 @@ export async function readResultLines(client: OpenAI, fileId: string | null | un
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as ResultLine);
 }
+
+/** n batch lines asking gpt-4.1-nano for structured output under `schema`, custom_ids `${prefix}0`... */
+export function structuredChatLines(n: number, schema: unknown, prefix = 'c'): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      custom_id: `${prefix}${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'gpt-4.1-nano',
+        messages: [{ role: 'user', content: `item ${i}` }],
+        response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema } },
+      },
+    }),
+  );
+}

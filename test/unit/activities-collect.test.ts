@@ -4,22 +4,10 @@
 import { createCollectActivities } from '../../activities/collect';
 import type { ItemResult, ProviderBatch } from '../../providers';
 import type { RunStore } from '../../store';
-import {
-  fakeProvider,
-  openTestStore,
-  quietActivityEnvironment,
-  planRequests,
-  providerBatch,
-  registryOf,
-  storedOutcomes,
-  testSpec,
-} from '../support/fake-provider';
+import * as fake from '../support/fake-provider';
 
 let store: RunStore;
-beforeAll(async () => {
-  store = await openTestStore();
-});
-afterAll(async () => store?.sql.close());
+fake.useTestStore((opened) => (store = opened));
 
 const outputSchema = {
   type: 'object',
@@ -29,26 +17,26 @@ const outputSchema = {
 const usage = { inputTokens: 10, outputTokens: 5 };
 
 function collect(runId: string, batch: ProviderBatch, lines: ItemResult[]) {
-  const provider = fakeProvider({
+  const provider = fake.fakeProvider({
     readResults: async function* () {
       yield* lines;
     },
   });
-  const { collectBatch } = createCollectActivities({ store, providers: registryOf(provider) });
-  return quietActivityEnvironment().run(collectBatch, {
+  const { collectBatch } = createCollectActivities({ store, providers: fake.registryOf(provider) });
+  return fake.quietActivityEnvironment().run(collectBatch, {
     runId,
     chunk: 0,
     strike: 1,
     batch,
-    spec: testSpec({ outputSchema }),
+    spec: fake.testSpec({ outputSchema }),
   });
 }
 
 describe('collectBatch', () => {
   it('matches by custom_id, validates, stores successes and classifies every failure', async () => {
-    await planRequests(store, 'run-c', ['a', 'b', 'c', 'd', 'e', 'f']);
+    await fake.planRequests(store, 'run-c', ['a', 'b', 'c', 'd', 'e', 'f']);
     // Out of order, with a line that is not ours: position means nothing.
-    const outcome = await collect('run-c', providerBatch('batch-c'), [
+    const outcome = await collect('run-c', fake.providerBatch('batch-c'), [
       { customId: 'c', ok: true, content: '{"label":"refund"}', usage },
       { customId: 'stranger', ok: true, content: '{"label":"x"}', usage },
       { customId: 'a', ok: true, content: '{"label":"billing"}', usage },
@@ -57,7 +45,7 @@ describe('collectBatch', () => {
       { customId: 'e', ok: false, status: 500, message: 'server error' },
     ]);
     expect(outcome).toEqual({ succeeded: 2, failed: 4, retryable: 3, unknown: 1 });
-    const { results, failures } = await storedOutcomes(store, 'run-c');
+    const { results, failures } = await fake.storedOutcomes(store, 'run-c');
     expect(results.map((r) => [r.dedup_key, r.parsed])).toEqual([
       ['a', { label: 'billing' }],
       ['c', { label: 'refund' }],
@@ -72,30 +60,30 @@ describe('collectBatch', () => {
   });
 
   it('stores nothing twice when it runs again', async () => {
-    await planRequests(store, 'run-again', ['a', 'b']);
+    await fake.planRequests(store, 'run-again', ['a', 'b']);
     const lines: ItemResult[] = [
       { customId: 'a', ok: true, content: '{"label":"x"}', usage },
       { customId: 'b', ok: true, content: '{"label":"y"}', usage },
     ];
-    expect(await collect('run-again', providerBatch('batch-r'), lines)).toMatchObject({ succeeded: 2 });
-    expect(await collect('run-again', providerBatch('batch-r'), lines)).toEqual({
+    expect(await collect('run-again', fake.providerBatch('batch-r'), lines)).toMatchObject({ succeeded: 2 });
+    expect(await collect('run-again', fake.providerBatch('batch-r'), lines)).toEqual({
       succeeded: 0,
       failed: 0,
       retryable: 0,
       unknown: 0,
     });
-    expect((await storedOutcomes(store, 'run-again')).results).toHaveLength(2);
+    expect((await fake.storedOutcomes(store, 'run-again')).results).toHaveLength(2);
   });
 
   it('names the batch failure for the items of a failed batch', async () => {
-    await planRequests(store, 'run-failed', ['a', 'b']);
+    await fake.planRequests(store, 'run-failed', ['a', 'b']);
     const outcome = await collect(
       'run-failed',
-      providerBatch('batch-f', { status: 'failed', errors: ['line 1: duplicate custom_id'] }),
+      fake.providerBatch('batch-f', { status: 'failed', errors: ['line 1: duplicate custom_id'] }),
       [],
     );
     expect(outcome).toEqual({ succeeded: 0, failed: 2, retryable: 2, unknown: 0 });
-    const { failures } = await storedOutcomes(store, 'run-failed');
+    const { failures } = await fake.storedOutcomes(store, 'run-failed');
     expect(failures.map((f) => [f.dedup_key, f.kind, f.error])).toEqual([
       ['a', 'batch_failed', 'batch batch-f failed: line 1: duplicate custom_id'],
       ['b', 'batch_failed', 'batch batch-f failed: line 1: duplicate custom_id'],

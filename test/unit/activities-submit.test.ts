@@ -2,36 +2,25 @@
 // batch and never creates a second one, and a create whose answer was lost is found again.
 import { createSubmitActivities, idempotencyKey } from '../../activities/submit';
 import type { RunStore } from '../../store';
-import {
-  fakeProvider,
-  openTestStore,
-  quietActivityEnvironment,
-  planRequests,
-  providerBatch,
-  registryOf,
-  testSpec,
-  type FakeProvider,
-} from '../support/fake-provider';
+import * as fake from '../support/fake-provider';
+import type { FakeProvider } from '../support/fake-provider';
 
 let store: RunStore;
-beforeAll(async () => {
-  store = await openTestStore();
-});
-afterAll(async () => store?.sql.close());
+fake.useTestStore((opened) => (store = opened));
 
 function submit(provider: FakeProvider, runId: string, strike = 1) {
-  const { submitBatch } = createSubmitActivities({ store, providers: registryOf(provider) });
-  return quietActivityEnvironment().run(submitBatch, { runId, chunk: 0, strike, spec: testSpec() });
+  const { submitBatch } = createSubmitActivities({ store, providers: fake.registryOf(provider) });
+  return fake.quietActivityEnvironment().run(submitBatch, { runId, chunk: 0, strike, spec: fake.testSpec() });
 }
 
 const methods = (provider: FakeProvider) => provider.calls.map((c) => c.method);
 
 describe('submitBatch', () => {
   it('creates one batch, and a second call returns the recorded batch without creating again', async () => {
-    await planRequests(store, 'run-once', ['a', 'b', 'c']);
+    await fake.planRequests(store, 'run-once', ['a', 'b', 'c']);
     let created = 0;
-    const provider = fakeProvider({
-      createBatch: () => Promise.resolve(providerBatch(`batch-${++created}`, { status: 'validating' })),
+    const provider = fake.fakeProvider({
+      createBatch: () => Promise.resolve(fake.providerBatch(`batch-${++created}`, { status: 'validating' })),
     });
     expect(await submit(provider, 'run-once')).toEqual({ batchId: 'batch-1', requests: 3, reused: false });
     expect(await submit(provider, 'run-once')).toEqual({ batchId: 'batch-1', requests: 0, reused: true });
@@ -43,19 +32,19 @@ describe('submitBatch', () => {
   });
 
   it('finds a batch whose create answer was lost instead of creating another', async () => {
-    await planRequests(store, 'run-lost', ['a', 'b']);
+    await fake.planRequests(store, 'run-lost', ['a', 'b']);
     // The first attempt recorded its intent, created the batch, then lost the answer (a crash).
-    const lost = fakeProvider({
+    const lost = fake.fakeProvider({
       createBatch: () => Promise.reject(new Error('socket hang up after the batch was created')),
     });
     await expect(submit(lost, 'run-lost')).rejects.toThrow('socket hang up');
     expect(await store.getBatch('run-lost', 0, 1)).toMatchObject({ status: 'intent', providerBatchId: undefined });
 
-    const retry = fakeProvider({
+    const retry = fake.fakeProvider({
       findBatch: (key) =>
         Promise.resolve(
           key === idempotencyKey('run-lost', 0, 1)
-            ? providerBatch('batch-lost', { status: 'in_progress', counts: { total: 2, completed: 0, failed: 0 } })
+            ? fake.providerBatch('batch-lost', { status: 'in_progress', counts: { total: 2, completed: 0, failed: 0 } })
             : undefined,
         ),
     });
@@ -66,18 +55,18 @@ describe('submitBatch', () => {
   });
 
   it('creates after an earlier attempt that never reached the provider', async () => {
-    await planRequests(store, 'run-unsent', ['a']);
+    await fake.planRequests(store, 'run-unsent', ['a']);
     await store.saveBatch('run-unsent', 0, 1, { status: 'intent' });
-    const provider = fakeProvider({
+    const provider = fake.fakeProvider({
       findBatch: () => Promise.resolve(undefined),
-      createBatch: () => Promise.resolve(providerBatch('batch-new')),
+      createBatch: () => Promise.resolve(fake.providerBatch('batch-new')),
     });
     expect(await submit(provider, 'run-unsent')).toEqual({ batchId: 'batch-new', requests: 1, reused: false });
     expect(methods(provider)).toEqual(['findBatch', 'createBatch']);
   });
 
   it('submits nothing when nothing in the chunk is pending', async () => {
-    const provider = fakeProvider();
+    const provider = fake.fakeProvider();
     expect(await submit(provider, 'run-empty')).toEqual({ requests: 0, reused: false });
     expect(methods(provider)).toEqual([]);
   });

@@ -5,21 +5,10 @@ import { getMaxListeners } from 'node:events';
 import OpenAI from 'openai';
 import { createSyncStrikeActivities, SYNC_ATTEMPTS } from '../../activities/sync-strike';
 import type { RunStore } from '../../store';
-import {
-  fakeProvider,
-  openTestStore,
-  quietActivityEnvironment,
-  planRequests,
-  registryOf,
-  storedOutcomes,
-  testSpec,
-} from '../support/fake-provider';
+import * as fake from '../support/fake-provider';
 
 let store: RunStore;
-beforeAll(async () => {
-  store = await openTestStore();
-});
-afterAll(async () => store?.sql.close());
+fake.useTestStore((opened) => (store = opened));
 
 const rateLimited = () =>
   OpenAI.APIError.generate(
@@ -31,10 +20,10 @@ const rateLimited = () =>
 
 describe('syncStrike', () => {
   it('waits out 429s as the provider says, spends no attempt on them and stores the answer', async () => {
-    await planRequests(store, 'run-429', ['a']);
+    await fake.planRequests(store, 'run-429', ['a']);
     const refusals = SYNC_ATTEMPTS + 1; // more than the item's attempts: only uncounted waits get through
     let calls = 0;
-    const provider = fakeProvider({
+    const provider = fake.fakeProvider({
       callSync: (request) =>
         ++calls <= refusals
           ? Promise.reject(rateLimited())
@@ -45,18 +34,18 @@ describe('syncStrike', () => {
               usage: { inputTokens: 3, outputTokens: 1 },
             }),
     });
-    const { syncStrike } = createSyncStrikeActivities({ store, providers: registryOf(provider) });
+    const { syncStrike } = createSyncStrikeActivities({ store, providers: fake.registryOf(provider) });
     const started = Date.now();
-    const outcome = await quietActivityEnvironment().run(syncStrike, {
+    const outcome = await fake.quietActivityEnvironment().run(syncStrike, {
       runId: 'run-429',
       chunk: 0,
       strike: 3,
-      spec: testSpec(),
+      spec: fake.testSpec(),
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(refusals * 20 - 10); // retry-after honoured
     expect(outcome).toEqual({ called: 1, succeeded: 1, failed: 0 });
     expect(calls).toBe(refusals + 1);
-    const { results, failures } = await storedOutcomes(store, 'run-429');
+    const { results, failures } = await fake.storedOutcomes(store, 'run-429');
     expect(results).toEqual([expect.objectContaining({ dedup_key: 'a', strike: 3, mode: 'sync' })]);
     expect(failures).toEqual([]);
     const states = await store.sql.query<{ state: string; n: number }>(
@@ -69,11 +58,11 @@ describe('syncStrike', () => {
 
   it('lets every lane listen on the cancellation signal (no MaxListenersExceededWarning)', async () => {
     const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
-    await planRequests(store, 'run-lanes', keys);
+    await fake.planRequests(store, 'run-lanes', keys);
     let inFlight = 0;
     let mostInFlight = 0;
     let limit = 0;
-    const provider = fakeProvider({
+    const provider = fake.fakeProvider({
       // As the SDKs do: each call in flight listens for the abort.
       callSync: async (request, _schema, signal) => {
         const onAbort = () => undefined;
@@ -86,12 +75,12 @@ describe('syncStrike', () => {
         return { customId: request.customId, ok: true, content: 'x', usage: { inputTokens: 1, outputTokens: 1 } };
       },
     });
-    const { syncStrike } = createSyncStrikeActivities({ store, providers: registryOf(provider) });
-    const outcome = await quietActivityEnvironment().run(syncStrike, {
+    const { syncStrike } = createSyncStrikeActivities({ store, providers: fake.registryOf(provider) });
+    const outcome = await fake.quietActivityEnvironment().run(syncStrike, {
       runId: 'run-lanes',
       chunk: 0,
       strike: 1,
-      spec: testSpec({ limits: { ...testSpec().limits, syncConcurrency: 16 } }),
+      spec: fake.testSpec({ limits: { ...fake.testSpec().limits, syncConcurrency: 16 } }),
     });
     expect(outcome).toEqual({ called: 16, succeeded: 16, failed: 0 });
     expect(mostInFlight).toBe(16);

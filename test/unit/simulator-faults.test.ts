@@ -12,6 +12,7 @@ import { loadProfileFile, parseProfile, startSimulator, type RunningSimulator } 
 import {
   LABEL_SCORE_SCHEMA as SCHEMA,
   readResultLines,
+  structuredChatLines,
   uploadJsonl,
   waitForBatch as waitUntilEnded,
 } from '../support/openai-batch-client';
@@ -35,20 +36,7 @@ beforeEach(() => {
   sim.setProfile(FAST);
 });
 
-function lines(n: number): string[] {
-  return Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      custom_id: `c${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: {
-        model: 'gpt-4.1-nano',
-        messages: [{ role: 'user', content: `item ${i}` }],
-        response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: SCHEMA } },
-      },
-    }),
-  );
-}
+const lines = (n: number) => structuredChatLines(n, SCHEMA);
 
 async function submit(n: number): Promise<Batch> {
   const fileId = await uploadJsonl(client, lines(n), 'in.jsonl');

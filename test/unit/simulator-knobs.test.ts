@@ -8,6 +8,7 @@ import OpenAI, { BadRequestError, InternalServerError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
 import { type Ledger, type ProfileInput, type RunningSimulator } from '../../simulator';
+import { structuredChatLines } from '../support/openai-batch-client';
 import { useSimulator } from '../support/simulator-clients';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 30 }, sync: { latencyMs: 0 } };
@@ -27,20 +28,7 @@ useSimulator(FAST, (clients) => ({ sim, openai, anthropic } = clients));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function chatLines(n: number, prefix = 'c'): string {
-  return Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      custom_id: `${prefix}${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: {
-        model: 'gpt-4.1-nano',
-        messages: [{ role: 'user', content: `item ${i}` }],
-        response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: SCHEMA } },
-      },
-    }),
-  ).join('\n');
-}
+const chatLines = (n: number, prefix = 'c') => structuredChatLines(n, SCHEMA, prefix).join('\n');
 
 async function createOpenAIBatch(n: number): Promise<Batch> {
   const file = await openai.files.create({
