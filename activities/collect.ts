@@ -2,7 +2,14 @@
 // validate each answer, store successes once and classify every failure. Items missing from both
 // files are failures too: nothing is silently dropped.
 import { heartbeat, log } from '@temporalio/activity';
-import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
+import {
+  classifyHttpFailure,
+  costUsd,
+  isRetryableKind,
+  priceModelOf,
+  type FailureKind,
+  type ResolvedSpec,
+} from '../common';
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
@@ -73,8 +80,8 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
               strike,
               inputTokens,
               outputTokens,
-              costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
-              syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
+              costUsd: costUsd(priceModelOf(spec), 'batch', inputTokens, outputTokens),
+              syncCostUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
             });
             outcome.succeeded++;
           } else {
@@ -83,13 +90,15 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
               kind: check.kind,
               retryable: true,
               error: check.error,
-              costUsd: costUsd(spec.model, 'batch', inputTokens, outputTokens),
+              costUsd: costUsd(priceModelOf(spec), 'batch', inputTokens, outputTokens),
             });
           }
         } else {
           const kind = classifyHttpFailure(item.status, item.code);
           const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
-          const billed = item.usage ? costUsd(spec.model, 'batch', item.usage.inputTokens, item.usage.outputTokens) : 0;
+          const billed = item.usage
+            ? costUsd(priceModelOf(spec), 'batch', item.usage.inputTokens, item.usage.outputTokens)
+            : 0;
           fail(item.customId, { kind, retryable: isRetryableKind(kind), error, costUsd: billed });
         }
         if (results.length + failures.length >= FLUSH_EVERY) await flush();

@@ -11,6 +11,7 @@ import {
   SEED_DEFAULTS,
   TemplateFieldMissing,
   costUsd,
+  priceModelOf,
   renderTemplate,
   type ChatMessage,
   type NeutralRequest,
@@ -264,7 +265,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
       await processPage(page);
       summary.chunks = cutter.chunks;
       summary.estimatedCostUsd = costUsd(
-        spec.model,
+        priceModelOf(spec),
         spec.mode === 'sync' ? 'sync' : 'batch',
         summary.estimatedTokens.input,
         summary.estimatedTokens.output,

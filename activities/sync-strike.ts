@@ -11,7 +11,14 @@ import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, heartbeat, log, sleep } from '@temporalio/activity';
 import { RateLimiter } from 'limiter';
-import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
+import {
+  classifyHttpFailure,
+  costUsd,
+  isRetryableKind,
+  priceModelOf,
+  type FailureKind,
+  type ResolvedSpec,
+} from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
 import type { NeutralRequest } from '../common';
 import type { RunStore } from '../store';
@@ -62,10 +69,10 @@ function estimateTokens(request: NeutralRequest): number {
  * What one call may cost at most, for the unconfirmed line of the report: input at 3 characters a
  * token plus framing (tokenizers average about 4 for prose) and output at maxTokens, at sync prices.
  */
-export function worstCaseCallUsd(request: NeutralRequest): number {
+export function worstCaseCallUsd(request: NeutralRequest, priceModel = request.model): number {
   const chars = request.messages.reduce((n, m) => n + m.content.length, 0);
   const input = Math.ceil(chars / 3) + 4 * request.messages.length;
-  return costUsd(request.model, 'sync', input, request.maxTokens);
+  return costUsd(priceModel, 'sync', input, request.maxTokens);
 }
 
 /** A provider error after which the provider may have done (and billed) the work anyway. */
@@ -95,7 +102,7 @@ async function callOne(
       chunk,
       dedupKey: item.dedupKey,
       strike,
-      estimatedUsd: worstCaseCallUsd(item.body),
+      estimatedUsd: worstCaseCallUsd(item.body, priceModelOf(spec)),
     });
     try {
       const result = await provider.callSync(
@@ -118,15 +125,15 @@ async function callOne(
               strike,
               inputTokens,
               outputTokens,
-              costUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
-              syncCostUsd: costUsd(spec.model, 'sync', inputTokens, outputTokens),
+              costUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
+              syncCostUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
             },
           ]);
           await store.settleSyncCall(callId, 'answered');
           return true;
         }
         last = { kind: check.kind, error: check.error };
-        billedForFailures += costUsd(spec.model, 'sync', result.usage.inputTokens, result.usage.outputTokens);
+        billedForFailures += costUsd(priceModelOf(spec), 'sync', result.usage.inputTokens, result.usage.outputTokens);
       } else {
         const kind = classifyHttpFailure(result.status, result.code);
         last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };

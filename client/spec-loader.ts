@@ -10,6 +10,7 @@ import {
   SEED_DEFAULTS,
   describeSpecIssues,
   isAnthropicModel,
+  priceOf,
   parseDuration,
   templateFields,
   templateProblems,
@@ -134,6 +135,27 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   if (spec.provider === 'anthropic' && !claude) {
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
   }
+  // A spec field the code does not honour is refused until it works: a cap that does not stop
+  // spending is worse than none.
+  if (spec.budget) {
+    problems.push(
+      'budget: not enforced in this version yet (a run would not stop at the cap); remove it and watch the spend with `llmbatch status`',
+    );
+  }
+  if (spec.limits?.enqueuedTokens) {
+    problems.push('limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)');
+  }
+  if (spec.deploymentModel && spec.provider !== 'azure-openai') {
+    problems.push(`deploymentModel: only for provider azure-openai (the model a deployment runs)`);
+  }
+  const priced = spec.deploymentModel ?? spec.model;
+  if (spec.model && !priceOf(priced)) {
+    problems.push(
+      spec.provider === 'azure-openai' && !spec.deploymentModel
+        ? `model: "${spec.model}" (an Azure deployment) has no price; name the model it runs with deploymentModel (e.g. gpt-4.1-mini)`
+        : `${spec.deploymentModel ? 'deploymentModel' : 'model'}: "${priced}" has no price in common/pricing.json, so its cost could not be reported; use a priced model or add its prices there`,
+    );
+  }
   if (spec.mode && !AVAILABLE_MODES.has(spec.mode)) {
     problems.push(`mode: "${spec.mode}" is not available in this version yet (use batch or sync)`);
   }
@@ -202,6 +224,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     outputDir,
     provider: spec.provider,
     model: spec.model,
+    ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),
     maxTokens: spec.maxTokens ?? SEED_DEFAULTS.maxTokens,
     mode: spec.mode ?? 'batch',
     chunkSize: spec.chunkSize ?? SEED_DEFAULTS.chunkSize,

@@ -33,6 +33,8 @@ export const RunSpecSchema = z.strictObject({
   mode: z.enum(MODES).optional(),
   chunkSize: z.number().int().positive().max(50_000).optional(),
   budget: z.strictObject({ maxUsd: usd, dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
+  /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
+  deploymentModel: z.string().min(1).optional(),
   poll: z
     .strictObject({ initial: duration.optional(), max: duration.optional(), alertAfter: duration.optional() })
     .optional(),
@@ -78,6 +80,8 @@ export interface ResolvedSpec {
   mode: RunMode;
   chunkSize: number;
   budget?: { maxUsd: number; dailyUsd?: number; monthlyUsd?: number };
+  /** The model prices are looked up by (azure-openai: `deploymentModel`); `model` when absent. */
+  priceModel?: string;
   poll: { initialMs: number; maxMs: number; alertAfterMs: number };
   retry: {
     strike2DelayMs: number;
@@ -104,4 +108,9 @@ export function describeSpecIssues(error: z.ZodError): string[] {
     const path = issue.path.length ? issue.path.join('.') : '(top level)';
     return `${path}: ${issue.message}`;
   });
+}
+
+/** The model a run's costs are priced as: an Azure deployment's `deploymentModel`, else its model. */
+export function priceModelOf(spec: Pick<ResolvedSpec, 'model' | 'priceModel'>): string {
+  return spec.priceModel ?? spec.model;
 }

@@ -100,3 +100,36 @@ describe('run spec input checks', () => {
     expect(() => loadSpec(path)).toThrow(/output\.schema: .*label\.schema\.json is not valid JSON/);
   });
 });
+
+describe('spec fields the code does not honour yet, and prices', () => {
+  const problemsOf = (spec: Record<string, unknown>) => {
+    try {
+      loadSpec(world(spec, FILES));
+      return [];
+    } catch (error) {
+      return (error as SpecError).problems;
+    }
+  };
+  it('refuses a budget and an enqueued-token limit until they are enforced', () => {
+    expect(problemsOf({ ...GOOD, budget: { maxUsd: 5 }, limits: { enqueuedTokens: 1000 } })).toEqual([
+      'budget: not enforced in this version yet (a run would not stop at the cap); remove it and watch the spend with `llmbatch status`',
+      'limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)',
+    ]);
+  });
+  it('refuses a model with no price instead of reporting it at $0', () => {
+    expect(problemsOf({ ...GOOD, model: 'gpt-9-unknown' })).toEqual([
+      'model: "gpt-9-unknown" has no price in common/pricing.json, so its cost could not be reported; use a priced model or add its prices there',
+    ]);
+  });
+  it('prices an Azure deployment as the model it runs (deploymentModel)', () => {
+    const azure = { ...GOOD, provider: 'azure-openai', model: 'prod-labeler' };
+    expect(problemsOf(azure)).toEqual([
+      'model: "prod-labeler" (an Azure deployment) has no price; name the model it runs with deploymentModel (e.g. gpt-4.1-mini)',
+    ]);
+    const spec = loadSpec(world({ ...azure, deploymentModel: 'gpt-4.1-mini' }, FILES));
+    expect(spec).toMatchObject({ model: 'prod-labeler', priceModel: 'gpt-4.1-mini' });
+    expect(problemsOf({ ...GOOD, deploymentModel: 'gpt-4.1-mini' })).toEqual([
+      'deploymentModel: only for provider azure-openai (the model a deployment runs)',
+    ]);
+  });
+});
