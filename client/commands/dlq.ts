@@ -4,9 +4,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { rootMessage } from '../../common';
 import {
   findFinishedRun,
   readDeadLetters,
@@ -17,7 +16,7 @@ import {
 } from '../dead-letters';
 import { defaultRunId, startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
-import { failedRunReport, formatReport, waitForRun } from '../wait-for-run';
+import { endProblem, followToEnd } from '../wait-for-run';
 
 const ReplayOptions = z.object({
   retryableOnly: z.boolean().optional(),
@@ -120,9 +119,10 @@ function replayCommand(): Command {
         const spec = replaySpec(run, inputPath, newRunId);
         mkdirSync(dirname(inputPath), { recursive: true });
         writeFileSync(inputPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        const taskQueue = options.taskQueue ?? run.taskQueue;
         let handle;
         try {
-          handle = await startRun(client, spec, { taskQueue: options.taskQueue ?? run.taskQueue, runId: newRunId });
+          handle = await startRun(client, spec, { taskQueue, runId: newRunId });
         } catch (error) {
           rmSync(inputPath, { force: true });
           throw error;
@@ -150,17 +150,10 @@ function replayCommand(): Command {
           console.log(JSON.stringify(started));
         }
         if (!options.wait) return;
-        try {
-          const report = await waitForRun(handle, { show: !options.json });
-          console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
-        } catch (error) {
-          if (error instanceof WorkflowFailedError) {
-            const report = failedRunReport(error);
-            if (report) console.log(options.json ? JSON.stringify(report) : formatReport(report, link));
-            throw new Error(`run ${handle.workflowId} failed: ${rootMessage(error)}`);
-          }
-          throw error;
-        }
+        // The same following as `run --wait`: progress, Ctrl-C detaches, the report, the exit code.
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue });
+        const problem = endProblem(end);
+        if (problem) throw new Error(problem);
       } finally {
         await close();
       }
