@@ -2,9 +2,11 @@
 // line on stderr and a non-zero exit code.
 import { Command } from 'commander';
 import { ZodError } from 'zod';
+import { budgetCommand } from './commands/budget';
 import { cancelCommand } from './commands/cancel';
 import { devCommand } from './commands/dev';
 import { dlqCommand } from './commands/dlq';
+import { estimateCommand } from './commands/estimate';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
@@ -26,9 +28,11 @@ export function buildProgram(): Command {
     .addCommand(runCommand())
     .addCommand(statusCommand())
     .addCommand(waitCommand())
+    .addCommand(estimateCommand())
     .addCommand(pauseCommand())
     .addCommand(resumeCommand())
     .addCommand(cancelCommand())
+    .addCommand(budgetCommand())
     .addCommand(dlqCommand())
     .addCommand(scheduleCommand())
     .hook('preAction', checkConfig);
