@@ -4,7 +4,15 @@ import { ApplicationFailure } from '@temporalio/common';
 
 export interface AlertInput {
   runId: string;
-  kind: 'dead-letter-rate' | 'batch-overdue' | 'auth' | 'chunk-failed' | 'run-failed';
+  kind:
+    | 'dead-letter-rate'
+    | 'batch-overdue'
+    | 'auth'
+    | 'chunk-failed'
+    | 'run-failed'
+    | 'budget-yellow'
+    | 'budget-red'
+    | 'budget-refused';
   message: string;
   webhook?: string;
   details?: Record<string, unknown>;

@@ -2,18 +2,12 @@
 // validate each answer, store successes once and classify every failure. Items missing from both
 // files are failures too: nothing is silently dropped.
 import { heartbeat, log } from '@temporalio/activity';
-import {
-  classifyHttpFailure,
-  costUsd,
-  isRetryableKind,
-  priceModelOf,
-  type FailureKind,
-  type ResolvedSpec,
-} from '../common';
+import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
 import { checkOutput } from './output-check';
+import { priceModelFor } from './spend-estimate';
 
 const FLUSH_EVERY = 1000;
 const MISSING_KIND: Partial<Record<ProviderBatch['status'], FailureKind>> = {
@@ -28,6 +22,8 @@ export interface CollectInput {
   strike: number;
   batch: ProviderBatch;
   spec: ResolvedSpec;
+  /** The model the batch was submitted with (spec.model unless the budget downgraded it). */
+  model?: string;
 }
 
 export interface CollectOutcome {
@@ -40,7 +36,17 @@ export interface CollectOutcome {
 
 export function createCollectActivities({ store, providers }: ActivityDeps) {
   return {
-    async collectBatch({ runId, chunk, strike, batch, spec }: CollectInput): Promise<CollectOutcome> {
+    async collectBatch({
+      runId,
+      chunk,
+      strike,
+      batch,
+      spec,
+      model = spec.model,
+    }: CollectInput): Promise<CollectOutcome> {
+      const priced = priceModelFor(spec, model);
+      const cost = (mode: 'batch' | 'sync', usage: { inputTokens: number; outputTokens: number }) =>
+        costUsd(priced, mode, usage.inputTokens, usage.outputTokens, spec.prices);
       const members = await store.chunkDedupKeys(runId, chunk);
       const waiting = new Set((await store.pendingRequests(runId, chunk)).map((p) => p.dedupKey));
       const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
@@ -59,7 +65,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
       };
 
-      const provider = providers.get(spec.provider, spec.model);
+      const provider = providers.get(spec.provider, model);
       for await (const item of provider.readResults(batch)) {
         if (!waiting.delete(item.customId)) {
           // Stored by an earlier attempt of this activity, or not ours at all.
@@ -75,30 +81,27 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
               output: item.content,
               parsed: check.parsed,
               provider: spec.provider,
-              model: spec.model,
+              model,
               mode: 'batch',
               strike,
               inputTokens,
               outputTokens,
-              costUsd: costUsd(priceModelOf(spec), 'batch', inputTokens, outputTokens),
-              syncCostUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
+              costUsd: cost('batch', item.usage),
+              syncCostUsd: cost('sync', item.usage),
             });
             outcome.succeeded++;
           } else {
-            const { inputTokens, outputTokens } = item.usage;
             fail(item.customId, {
               kind: check.kind,
               retryable: true,
               error: check.error,
-              costUsd: costUsd(priceModelOf(spec), 'batch', inputTokens, outputTokens),
+              costUsd: cost('batch', item.usage),
             });
           }
         } else {
           const kind = classifyHttpFailure(item.status, item.code);
           const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
-          const billed = item.usage
-            ? costUsd(priceModelOf(spec), 'batch', item.usage.inputTokens, item.usage.outputTokens)
-            : 0;
+          const billed = item.usage ? cost('batch', item.usage) : 0;
           fail(item.customId, { kind, retryable: isRetryableKind(kind), error, costUsd: billed });
         }
         if (results.length + failures.length >= FLUSH_EVERY) await flush();

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { PlanSummary, ResolvedSpec, RunReport, RunStatus } from '../common';
+import { costUsd, priceModelOf, type PlanSummary, type ResolvedSpec, type RunReport, type RunStatus } from '../common';
 import type { FinalItem } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
@@ -65,14 +65,60 @@ function resultLine(item: FinalItem) {
     model: result.model,
     mode: result.mode,
     strike: result.strike,
-    cached: false,
+    cached: result.cached === true,
     ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
-    // A duplicate was not billed: its answer is the first occurrence's.
+    // A duplicate was not billed: its answer is the first occurrence's. A cache hit keeps the
+    // usage of the run that paid for it, and costs 0 here.
     usage: duplicate
       ? { inputTokens: 0, outputTokens: 0 }
       : { inputTokens: result.inputTokens, outputTokens: result.outputTokens },
     costUsd: duplicate ? 0 : result.costUsd,
   };
+}
+
+/** Adds up what a run paid and what each lever saved, line by line. */
+class CostBook {
+  readonly byModel: RunReport['byModel'] = {};
+  readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0 };
+  paid = 0;
+  syncEquivalent = 0;
+  naiveSync = 0;
+  cacheHits = 0;
+  tokens = { input: 0, output: 0 };
+  private readonly model: string;
+  private readonly mode: 'batch' | 'sync';
+  constructor(private readonly spec: ResolvedSpec) {
+    this.model = priceModelOf(spec);
+    this.mode = spec.mode === 'sync' ? 'sync' : 'batch';
+  }
+  private at(mode: 'batch' | 'sync', inputTokens: number, outputTokens: number) {
+    return costUsd(this.model, mode, inputTokens, outputTokens, this.spec.prices);
+  }
+  add(item: FinalItem, duplicate: boolean) {
+    const r = item.result!;
+    // The naive way: every line its own sync call on the spec's model.
+    this.naiveSync += this.at('sync', r.inputTokens, r.outputTokens);
+    if (duplicate) {
+      this.savings.dedup += r.costUsd;
+      return;
+    }
+    if (r.cached) {
+      this.cacheHits++;
+      this.savings.cache += this.at(this.mode, r.inputTokens, r.outputTokens);
+      return;
+    }
+    this.paid += r.costUsd;
+    this.syncEquivalent += r.syncCostUsd;
+    this.tokens.input += r.inputTokens;
+    this.tokens.output += r.outputTokens;
+    if (r.mode === 'batch') this.savings.batch += r.syncCostUsd - r.costUsd;
+    if (r.model !== this.spec.model) this.savings.routing += this.at(r.mode, r.inputTokens, r.outputTokens) - r.costUsd;
+    const model = (this.byModel[r.model] ??= { answers: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    model.answers++;
+    model.inputTokens += r.inputTokens;
+    model.outputTokens += r.outputTokens;
+    model.costUsd += r.costUsd;
+  }
 }
 
 /**
@@ -116,7 +162,10 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       const results = new JsonlWriter(files.results);
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
-      const totals = { items: 0, duplicates: 0, input: 0, output: 0, cost: 0, syncCost: 0 };
+      const totals = { items: 0, duplicates: 0 };
+      const book = new CostBook(spec);
+      // Reservations of batches that never settled (a failed chunk, a cancel) become what they cost.
+      await store.spend.settleRun(runId);
 
       for (let after = 0; ;) {
         const page = await store.itemsPage(runId, after, PAGE);
@@ -135,12 +184,8 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           const duplicate = item.firstLine !== item.line;
           if (duplicate) totals.duplicates++;
           if (item.result) {
-            const line = resultLine(item);
-            await results.write(line);
-            totals.input += line.usage.inputTokens;
-            totals.output += line.usage.outputTokens;
-            totals.cost += line.costUsd;
-            if (!duplicate) totals.syncCost += item.result.syncCostUsd;
+            await results.write(resultLine(item));
+            book.add(item, duplicate);
             continue;
           }
           const attempts = failures.get(item.dedupKey) ?? [];
@@ -175,16 +220,27 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
         deadLettered: deadLetters.lines,
         rejected: rejected.lines,
         duplicates: totals.duplicates,
-        cacheHits: 0,
-        tokens: { input: totals.input, output: totals.output },
+        cacheHits: book.cacheHits,
+        tokens: book.tokens,
         costUsd: {
           estimated: round(plan.estimatedCostUsd),
+          estimatedRange: { min: round(plan.estimatedUsd?.min ?? 0), max: round(plan.estimatedUsd?.max ?? 0) },
           // Everything the provider billed that we know of: answers kept, and answers that failed.
-          actual: round(totals.cost + failedAnswers),
+          actual: round(book.paid + failedAnswers),
           failedAnswers: round(failedAnswers),
-          syncEquivalent: round(totals.syncCost),
+          syncEquivalent: round(book.syncEquivalent),
+          naiveSync: round(book.naiveSync),
+          savings: {
+            batch: round(book.savings.batch),
+            dedup: round(book.savings.dedup),
+            cache: round(book.savings.cache),
+            routing: round(book.savings.routing),
+          },
           unconfirmed: round(unconfirmed.estimatedUsd),
         },
+        byModel: Object.fromEntries(
+          Object.entries(book.byModel).map(([model, m]) => [model, { ...m, costUsd: round(m.costUsd) }]),
+        ),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
         status: problem ? 'failed' : status,

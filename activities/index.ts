@@ -2,8 +2,10 @@
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { createAlertActivities } from './alert';
+import { createBudgetActivities } from './budget';
 import { createCancelActivities } from './cancel';
 import { createCollectActivities } from './collect';
+import { createEstimateActivities } from './estimate';
 import { createFinalizeActivities } from './finalize';
 import { createPlanActivities } from './plan';
 import { createPollActivities } from './poll';
@@ -33,6 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createChunkTallyActivities(deps),
     ...createFinalizeActivities(deps),
     ...createRunOutcomeActivities(deps),
+    ...createBudgetActivities(deps),
+    ...createEstimateActivities(deps),
     ...createAlertActivities(),
   });
 }

@@ -8,9 +8,8 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
-  SEED_DEFAULTS,
   TemplateFieldMissing,
-  costUsd,
+  likelyOutputTokens,
   priceModelOf,
   renderTemplate,
   type ChatMessage,
@@ -18,16 +17,23 @@ import {
   type PlanSummary,
   type ResolvedSpec,
 } from '../common';
-import type { ItemRow, RequestRow } from '../store';
+import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 import { dedupKeyOf } from './request-key';
+import { priceRange } from './spend-estimate';
+import { countInputTokens } from './token-count';
+
+/** Requests answered from an earlier run's results live in no chunk. */
+export const CACHED_CHUNK = -1;
 
 const FLUSH_EVERY = 1000;
 
 export interface PlanInput {
   runId: string;
   spec: ResolvedSpec;
+  /** An estimate's scratch plan: the output folder is neither checked nor created. */
+  estimateOnly?: boolean;
 }
 
 /** Cuts chunks: a new one when the spec's size, the provider's request cap or its byte cap is reached. */
@@ -148,8 +154,8 @@ function render(spec: ResolvedSpec, record: Record<string, unknown>): NeutralReq
 
 export function createPlanActivities({ store }: ActivityDeps) {
   return {
-    async planRun({ runId, spec }: PlanInput): Promise<PlanSummary> {
-      await ensureOutputDirUsable(spec.outputDir);
+    async planRun({ runId, spec, estimateOnly }: PlanInput): Promise<PlanSummary> {
+      if (!estimateOnly) await ensureOutputDirUsable(spec.outputDir);
       await store.resetPlan(runId);
       const limits = spec.provider === 'anthropic' ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
@@ -161,14 +167,15 @@ export function createPlanActivities({ store }: ActivityDeps) {
         rejected: 0,
         duplicates: 0,
         uniqueRequests: 0,
+        cacheHits: 0,
         chunks: 0,
-        estimatedTokens: { input: 0, output: 0 },
+        estimatedTokens: { input: 0, output: { min: 0, likely: 0, max: 0 } },
+        estimatedUsd: { min: 0, likely: 0, max: 0 },
+        estimatedSyncUsd: { min: 0, likely: 0, max: 0 },
         estimatedCostUsd: 0,
       };
       const idKinds = new IdKinds();
-      const outputEstimate = Math.ceil(
-        spec.maxTokens * SEED_DEFAULTS.outputEstimateShare * SEED_DEFAULTS.outputEstimateBuffer,
-      );
+      const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
 
       /** Turns a page of lines into item rows and first-seen requests; earlier pages are in the store. */
       const processPage = async (entries: DatasetEntry[]) => {
@@ -236,19 +243,38 @@ export function createPlanActivities({ store }: ActivityDeps) {
         );
         const fresh: RequestRow[] = [];
         for (const request of requests) {
-          if (known.has(request.dedupKey)) {
-            summary.duplicates++;
+          if (known.has(request.dedupKey)) summary.duplicates++;
+          else fresh.push(request);
+        }
+        const cached = spec.cache.enabled
+          ? await store.cachedAnswers(
+              runId,
+              fresh.map((r) => r.dedupKey),
+              spec.model,
+              spec.cache.maxAgeMs,
+            )
+          : new Map<string, ResultRow>();
+        const copies: ResultRow[] = [];
+        for (const request of fresh) {
+          summary.uniqueRequests++;
+          request.inputTokens = countInputTokens(request.body);
+          const answer = cached.get(request.dedupKey);
+          if (answer) {
+            // Answered by an earlier run: a copy of its result, billed nothing now.
+            request.chunk = CACHED_CHUNK;
+            copies.push({ ...answer, costUsd: 0, syncCostUsd: 0, cached: true });
+            summary.cacheHits++;
             continue;
           }
-          const bytes = JSON.stringify(request.body).length + schemaBytes + 200;
-          request.chunk = cutter.place(bytes);
-          fresh.push(request);
-          summary.uniqueRequests++;
-          summary.estimatedTokens.input +=
-            Math.ceil(request.body.messages.reduce((n, m) => n + m.content.length, 0) / 4) + 8;
-          summary.estimatedTokens.output += outputEstimate;
+          request.chunk = cutter.place(JSON.stringify(request.body).length + schemaBytes + 200);
+          const tokens = summary.estimatedTokens;
+          tokens.input += request.inputTokens;
+          tokens.output.min += 1;
+          tokens.output.likely += likelyOutput;
+          tokens.output.max += spec.maxTokens;
         }
         await store.insertRequests(runId, fresh);
+        await store.insertResults(runId, copies);
         await store.insertItems(runId, items);
         heartbeat({ lines: summary.lines });
       };
@@ -264,12 +290,16 @@ export function createPlanActivities({ store }: ActivityDeps) {
       }
       await processPage(page);
       summary.chunks = cutter.chunks;
-      summary.estimatedCostUsd = costUsd(
+      const { input, output } = summary.estimatedTokens;
+      summary.estimatedUsd = priceRange(
         priceModelOf(spec),
         spec.mode === 'sync' ? 'sync' : 'batch',
-        summary.estimatedTokens.input,
-        summary.estimatedTokens.output,
+        input,
+        output,
+        spec.prices,
       );
+      summary.estimatedSyncUsd = priceRange(priceModelOf(spec), 'sync', input, output, spec.prices);
+      summary.estimatedCostUsd = summary.estimatedUsd.likely;
       return summary;
     },
   };

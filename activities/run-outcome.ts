@@ -44,7 +44,7 @@ export function createRunOutcomeActivities({ store }: ActivityDeps) {
       error,
     }: {
       runId: string;
-      kind: 'run_failed' | 'cancelled';
+      kind: 'run_failed' | 'cancelled' | 'budget';
       error: string;
     }): Promise<number> {
       return store.failPending(runId, undefined, kind, error);

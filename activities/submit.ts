@@ -10,6 +10,8 @@ export interface SubmitInput {
   chunk: number;
   strike: number;
   spec: ResolvedSpec;
+  /** The model to submit with: the spec's, or budget's downgrade once the run is yellow. */
+  model?: string;
 }
 
 export interface SubmitOutcome {
@@ -25,12 +27,12 @@ export function idempotencyKey(runId: string, chunk: number, strike: number): st
 
 export function createSubmitActivities({ store, providers }: ActivityDeps) {
   return {
-    async submitBatch({ runId, chunk, strike, spec }: SubmitInput): Promise<SubmitOutcome> {
+    async submitBatch({ runId, chunk, strike, spec, model = spec.model }: SubmitInput): Promise<SubmitOutcome> {
       const key = idempotencyKey(runId, chunk, strike);
       const known = await store.getBatch(runId, chunk, strike);
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
-      const provider = providers.get(spec.provider, spec.model);
+      const provider = providers.get(spec.provider, model);
       const pending = await store.pendingRequests(runId, chunk);
       if (known) {
         // An earlier attempt got this far: the create may have happened with its answer lost.
@@ -42,18 +44,18 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
         const found = await provider.findBatch(key, hint);
         if (found) {
           log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
-          await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status });
+          await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status, model });
           return { batchId: found.id, requests: found.counts.total, reused: true };
         }
       } else {
-        await store.saveBatch(runId, chunk, strike, { status: 'intent' });
+        await store.saveBatch(runId, chunk, strike, { status: 'intent', model });
       }
       if (pending.length === 0) return { requests: 0, reused: false };
 
-      const requests = pending.map((p) => ({ customId: p.dedupKey, request: p.body }));
+      const requests = pending.map((p) => ({ customId: p.dedupKey, request: { ...p.body, model } }));
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
       const batch = await provider.createBatch(requests, spec.outputSchema, key, metadata);
-      await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status });
+      await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
       return { batchId: batch.id, requests: pending.length, reused: false };
     },
   };

@@ -15,8 +15,8 @@ import {
   classifyHttpFailure,
   costUsd,
   isRetryableKind,
-  priceModelOf,
   type FailureKind,
+  type PriceTable,
   type ResolvedSpec,
 } from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
@@ -24,6 +24,7 @@ import type { NeutralRequest } from '../common';
 import type { RunStore } from '../store';
 import type { ActivityDeps } from './deps';
 import { checkOutput } from './output-check';
+import { priceModelFor } from './spend-estimate';
 
 /** Attempts per item within strike 3 for retryable failures (an open circuit does not count). */
 export const SYNC_ATTEMPTS = 4;
@@ -35,6 +36,8 @@ export interface SyncStrikeInput {
   chunk: number;
   strike: number;
   spec: ResolvedSpec;
+  /** The model to call: the spec's, or budget's downgrade once the run is yellow. */
+  model?: string;
 }
 
 export interface SyncStrikeOutcome {
@@ -69,10 +72,10 @@ function estimateTokens(request: NeutralRequest): number {
  * What one call may cost at most, for the unconfirmed line of the report: input at 3 characters a
  * token plus framing (tokenizers average about 4 for prose) and output at maxTokens, at sync prices.
  */
-export function worstCaseCallUsd(request: NeutralRequest, priceModel = request.model): number {
+export function worstCaseCallUsd(request: NeutralRequest, priceModel = request.model, prices?: PriceTable): number {
   const chars = request.messages.reduce((n, m) => n + m.content.length, 0);
   const input = Math.ceil(chars / 3) + 4 * request.messages.length;
-  return costUsd(priceModel, 'sync', input, request.maxTokens);
+  return costUsd(priceModel, 'sync', input, request.maxTokens, prices);
 }
 
 /** A provider error after which the provider may have done (and billed) the work anyway. */
@@ -88,7 +91,11 @@ async function callOne(
   item: { dedupKey: string; body: NeutralRequest },
   limits: Limits,
 ): Promise<boolean> {
-  const { runId, chunk, strike, spec } = input;
+  const { runId, chunk, strike, spec, model = spec.model } = input;
+  const priced = priceModelFor(spec, model);
+  const syncCost = (usage: { inputTokens: number; outputTokens: number }) =>
+    costUsd(priced, 'sync', usage.inputTokens, usage.outputTokens, spec.prices);
+  const body = { ...item.body, model };
   const signal = Context.current().cancellationSignal;
   let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
   let billedForFailures = 0; // answers that came back but failed the checks: billed all the same
@@ -102,14 +109,10 @@ async function callOne(
       chunk,
       dedupKey: item.dedupKey,
       strike,
-      estimatedUsd: worstCaseCallUsd(item.body, priceModelOf(spec)),
+      estimatedUsd: worstCaseCallUsd(body, priced, spec.prices),
     });
     try {
-      const result = await provider.callSync(
-        { customId: item.dedupKey, request: item.body },
-        spec.outputSchema,
-        signal,
-      );
+      const result = await provider.callSync({ customId: item.dedupKey, request: body }, spec.outputSchema, signal);
       if (result.ok) {
         const check = checkOutput(result.content, spec.outputSchema);
         if (check.ok) {
@@ -120,20 +123,20 @@ async function callOne(
               output: result.content,
               parsed: check.parsed,
               provider: spec.provider,
-              model: spec.model,
+              model,
               mode: 'sync',
               strike,
               inputTokens,
               outputTokens,
-              costUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
-              syncCostUsd: costUsd(priceModelOf(spec), 'sync', inputTokens, outputTokens),
+              costUsd: syncCost(result.usage),
+              syncCostUsd: syncCost(result.usage),
             },
           ]);
           await store.settleSyncCall(callId, 'answered');
           return true;
         }
         last = { kind: check.kind, error: check.error };
-        billedForFailures += costUsd(priceModelOf(spec), 'sync', result.usage.inputTokens, result.usage.outputTokens);
+        billedForFailures += syncCost(result.usage);
       } else {
         const kind = classifyHttpFailure(result.status, result.code);
         last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
@@ -179,7 +182,7 @@ export function createSyncStrikeActivities({ store, providers, draining = () => 
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
-      const provider = providers.get(spec.provider, spec.model);
+      const provider = providers.get(spec.provider, input.model ?? spec.model);
       const limits: Limits = {
         rpm: spec.limits.syncRpm
           ? new RateLimiter({ tokensPerInterval: spec.limits.syncRpm, interval: 'minute' })

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, type Stats }
 import { dirname, extname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
+import { z } from 'zod';
 import { readCsvHeader } from '../activities/dataset';
 import {
   RunSpecSchema,
@@ -15,6 +16,7 @@ import {
   templateFields,
   templateProblems,
   type JsonSchema,
+  type PriceTable,
   type ResolvedSpec,
   type RunSpec,
 } from '../common';
@@ -122,7 +124,43 @@ function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
   }
 }
 
-function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
+/** The downgrade model must run on the same provider and have a price, like the spec's own model. */
+function checkDowngrade(spec: RunSpec, model: string, prices: PriceTable | undefined, problems: string[]) {
+  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
+    problems.push(`routing.downgradeTo: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
+  }
+  if (!priceOf(model, prices)) {
+    problems.push(
+      `routing.downgradeTo: "${model}" has no price, so the downgrade's spend could not be held to the budget`,
+    );
+  }
+}
+
+const PriceEntry = z.strictObject({
+  sync: z.tuple([z.number().min(0), z.number().min(0)]),
+  batch: z.tuple([z.number().min(0), z.number().min(0)]),
+});
+
+/** The spec's `pricing` file: `model: { sync: [in, out], batch: [in, out] }`, USD per 1M tokens. */
+function loadPricing(path: string, problems: string[]): PriceTable | undefined {
+  if (!existsSync(path)) {
+    problems.push(`pricing: file not found: ${path}`);
+    return undefined;
+  }
+  const document = parseDocument(readFileSync(path, 'utf8'));
+  if (document.errors.length > 0) {
+    problems.push(`pricing: ${path}: ${document.errors[0].message.split('\n')[0]}`);
+    return undefined;
+  }
+  const parsed = z.record(z.string().min(1), PriceEntry).safeParse(document.toJS() ?? {});
+  if (!parsed.success) {
+    problems.push(...describeSpecIssues(parsed.error).map((p) => `pricing: ${path}: ${p}`));
+    return undefined;
+  }
+  return parsed.data;
+}
+
+function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefined, problems: string[]) {
   const inputPath = resolve(baseDir, spec.input);
   if (!existsSync(inputPath)) problems.push(`input: file not found: ${inputPath}`);
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
@@ -135,12 +173,13 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
   if (spec.provider === 'anthropic' && !claude) {
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
   }
-  // A spec field the code does not honour is refused until it works: a cap that does not stop
-  // spending is worse than none.
-  if (spec.budget) {
-    problems.push(
-      'budget: not enforced in this version yet (a run would not stop at the cap); remove it and watch the spend with `llmbatch status`',
-    );
+  // A spec field the code does not honour is refused until it works.
+  if (spec.routing?.rules) {
+    problems.push('routing.rules: not available in this version yet (routing.downgradeTo is)');
+  }
+  if (spec.routing?.downgradeTo) checkDowngrade(spec, spec.routing.downgradeTo, prices, problems);
+  if (spec.routing?.downgradeTo && !spec.budget) {
+    problems.push('routing.downgradeTo: only used with a budget (the rest of a run goes there from budget.yellowAt)');
   }
   if (spec.limits?.enqueuedTokens) {
     problems.push('limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)');
@@ -149,11 +188,11 @@ function checkWorld(spec: RunSpec, baseDir: string, problems: string[]) {
     problems.push(`deploymentModel: only for provider azure-openai (the model a deployment runs)`);
   }
   const priced = spec.deploymentModel ?? spec.model;
-  if (spec.model && !priceOf(priced)) {
+  if (spec.model && !priceOf(priced, prices)) {
     problems.push(
       spec.provider === 'azure-openai' && !spec.deploymentModel
         ? `model: "${spec.model}" (an Azure deployment) has no price; name the model it runs with deploymentModel (e.g. gpt-4.1-mini)`
-        : `${spec.deploymentModel ? 'deploymentModel' : 'model'}: "${priced}" has no price in common/pricing.json, so its cost could not be reported; use a priced model or add its prices there`,
+        : `${spec.deploymentModel ? 'deploymentModel' : 'model'}: "${priced}" has no price in common/pricing.json${spec.pricing ? ` or ${spec.pricing}` : ''}, so its cost could not be reported; use a priced model or add its prices to a \`pricing\` file`,
     );
   }
   if (spec.mode && !AVAILABLE_MODES.has(spec.mode)) {
@@ -204,7 +243,8 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
   const baseDir = dirname(file);
   const outputDir = outputDirOf(spec.name, baseDir, spec.output?.dir, overrides);
   checkTemplates(spec.template, problems);
-  checkWorld(spec, baseDir, problems);
+  const prices = spec.pricing ? loadPricing(resolve(baseDir, spec.pricing), problems) : undefined;
+  checkWorld(spec, baseDir, prices, problems);
   checkOutputDir(outputDir, problems);
   const outputSchema = spec.output?.schema
     ? loadOutputSchema(resolve(baseDir, spec.output.schema), problems)
@@ -228,7 +268,13 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     maxTokens: spec.maxTokens ?? SEED_DEFAULTS.maxTokens,
     mode: spec.mode ?? 'batch',
     chunkSize: spec.chunkSize ?? SEED_DEFAULTS.chunkSize,
-    budget: spec.budget,
+    ...(spec.budget ? { budget: { ...spec.budget, yellowAt: spec.budget.yellowAt ?? SEED_DEFAULTS.yellowAt } } : {}),
+    ...(prices ? { prices } : {}),
+    cache: {
+      enabled: spec.cache?.enabled ?? SEED_DEFAULTS.cache.enabled,
+      maxAgeMs: ms(spec.cache?.maxAge, SEED_DEFAULTS.cache.maxAgeMs),
+    },
+    ...(spec.routing?.downgradeTo ? { downgradeTo: spec.routing.downgradeTo } : {}),
     poll: {
       initialMs: ms(spec.poll?.initial, SEED_DEFAULTS.poll.initialMs),
       maxMs: ms(spec.poll?.max, SEED_DEFAULTS.poll.maxMs),

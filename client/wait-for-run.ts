@@ -255,15 +255,29 @@ export function endProblem(end: RunEnd): string | undefined {
 
 export function formatReport(report: RunReport, link: string): string {
   const usd = (n: number) => `$${n.toFixed(4)}`;
-  const saved = report.costUsd.syncEquivalent - report.costUsd.actual;
-  const unconfirmed = report.costUsd.unconfirmed
-    ? `\n  unconfirmed  ${usd(report.costUsd.unconfirmed)} at most, for ${report.unconfirmedCalls ?? 0} sync calls whose answers were lost (a crash); they may have been billed`
+  const cost = report.costUsd;
+  const unconfirmed = cost.unconfirmed
+    ? `\n  unconfirmed  ${usd(cost.unconfirmed)} at most, for ${report.unconfirmedCalls ?? 0} sync calls whose answers were lost (a crash); they may have been billed`
     : '';
+  const savings = cost.savings ?? { batch: 0, dedup: 0, cache: 0, routing: 0 };
+  const saved = savings.batch + savings.dedup + savings.cache + savings.routing;
+  const levers = (['batch', 'dedup', 'cache', 'routing'] as const)
+    .filter((lever) => savings[lever] > 0)
+    .map((lever) => `${lever} ${usd(savings[lever])}`);
+  const range = cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '';
+  const models = Object.entries(report.byModel ?? {});
+  const byModel =
+    models.length > 1 || (models.length === 1 && models[0][0] !== report.model)
+      ? [`  by model     ${models.map(([m, t]) => `${m}: ${t.answers} answers ${usd(t.costUsd)}`).join('; ')}`]
+      : [];
+  const cached = report.cacheHits ? `, ${report.cacheHits} answered from the cache` : '';
   return [
     `run ${report.runId} ${report.status ?? 'completed'} in ${(report.durationMs / 1000).toFixed(1)} s${report.error ? `: ${report.error}` : ''}`,
-    `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
+    `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates${cached}), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
     `  tokens ${report.tokens.input} in / ${report.tokens.output} out in ${report.batches} batches`,
-    `  cost ${usd(report.costUsd.actual)} (estimated ${usd(report.costUsd.estimated)}; sync would cost ${usd(report.costUsd.syncEquivalent)}, saved ${usd(saved)})${unconfirmed}`,
+    `  cost ${usd(cost.actual)} billed (estimated ${usd(cost.estimated)}${range})${unconfirmed}`,
+    `  saved ${usd(saved)} against ${usd(cost.naiveSync ?? cost.syncEquivalent)} for every line through sync calls${levers.length ? `: ${levers.join(', ')}` : ''}`,
+    ...byModel,
     `  results      ${report.files.results}`,
     `  dead letters ${report.files.deadLetter}`,
     `  rejected     ${report.files.rejected}`,

@@ -38,6 +38,8 @@ export const SEED_DEFAULTS = {
     maxItemBytes: 2 * 1024 * 1024,
   },
   chunkSize: 2000,
+  yellowAt: 0.8,
+  cache: { enabled: true, maxAgeMs: 30 * 86_400_000 },
   maxTokens: 1024,
   /** Output tokens are estimated at maxTokens times this share, then buffered. */
   outputEstimateShare: 0.5,

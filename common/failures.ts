@@ -21,6 +21,8 @@ export const FAILURE_KINDS = {
   chunk_failed: { retryable: true },
   // The run stopped (a run-wide fatal error) before this item's chunk ran.
   run_failed: { retryable: true },
+  // The run was refused before anything was submitted: its estimate did not fit the budget.
+  budget: { retryable: true },
   invalid_request: { retryable: false },
   content_policy: { retryable: false },
   not_found: { retryable: false },

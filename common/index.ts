@@ -8,3 +8,5 @@ export * from './request';
 export * from './spec';
 export * from './template';
 export * from './types';
+export * from './output-estimate';
+export * from './budget';

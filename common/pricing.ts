@@ -1,4 +1,5 @@
-// Pricing lookups over common/pricing.json. Pricing is configuration: edit the JSON, not code.
+// Pricing lookups: the built-in table (common/pricing.json) plus a spec's own `pricing` file, which
+// adds models and overrides prices. Pricing is configuration: edit the JSON or the spec, not code.
 import pricingTable from './pricing.json';
 
 export type PriceMode = 'sync' | 'batch';
@@ -6,22 +7,41 @@ export interface ModelPrice {
   sync: [number, number];
   batch: [number, number];
 }
+/** USD per 1M tokens by model id. */
+export type PriceTable = Record<string, ModelPrice>;
 
-const TABLE = Object.fromEntries(
+export const BUILT_IN_PRICES = Object.fromEntries(
   Object.entries(pricingTable).filter(([key]) => !key.startsWith('_')),
-) as unknown as Record<string, ModelPrice>;
+) as unknown as PriceTable;
 
 /** `claude-sonnet-4-20250514` and `gpt-4.1-2025-04-14` price as `claude-sonnet-4` and `gpt-4.1`. */
 export function baseModelId(model: string): string {
   return model.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');
 }
 
-export function priceOf(model: string): ModelPrice | undefined {
-  return TABLE[model] ?? TABLE[baseModelId(model)];
+/** A spec's prices come first (exact id, then base id), then the built-in table's. */
+export function priceOf(model: string, overrides?: PriceTable): ModelPrice | undefined {
+  return (
+    overrides?.[model] ??
+    overrides?.[baseModelId(model)] ??
+    BUILT_IN_PRICES[model] ??
+    BUILT_IN_PRICES[baseModelId(model)]
+  );
 }
 
-export function costUsd(model: string, mode: PriceMode, inputTokens: number, outputTokens: number): number {
-  const price = priceOf(model);
+/** Every model with a price: the built-in table with the overrides laid over it. */
+export function priceTable(overrides?: PriceTable): PriceTable {
+  return { ...BUILT_IN_PRICES, ...overrides };
+}
+
+export function costUsd(
+  model: string,
+  mode: PriceMode,
+  inputTokens: number,
+  outputTokens: number,
+  overrides?: PriceTable,
+): number {
+  const price = priceOf(model, overrides);
   if (!price) return 0;
   const [inPerM, outPerM] = price[mode];
   return (inputTokens * inPerM + outputTokens * outPerM) / 1_000_000;

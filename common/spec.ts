@@ -2,6 +2,7 @@
 // (ResolvedSpec: absolute paths, the output schema loaded, durations in milliseconds).
 import { z } from 'zod';
 import { isDuration } from './duration';
+import type { PriceTable } from './pricing';
 
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
@@ -32,7 +33,23 @@ export const RunSpecSchema = z.strictObject({
   maxTokens: z.number().int().positive().max(200_000).optional(),
   mode: z.enum(MODES).optional(),
   chunkSize: z.number().int().positive().max(50_000).optional(),
-  budget: z.strictObject({ maxUsd: usd, dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
+  budget: z
+    .strictObject({
+      maxUsd: usd.optional(),
+      dailyUsd: usd.optional(),
+      monthlyUsd: usd.optional(),
+      yellowAt: z.number().gt(0).lt(1).optional(),
+    })
+    .refine((b) => b.maxUsd !== undefined || b.dailyUsd !== undefined || b.monthlyUsd !== undefined, {
+      message: 'name at least one cap: maxUsd, dailyUsd or monthlyUsd',
+    })
+    .optional(),
+  /** A YAML or JSON file of prices per 1M tokens (`model: { sync: [in, out], batch: [in, out] }`). */
+  pricing: z.string().min(1).optional(),
+  cache: z.strictObject({ enabled: z.boolean().optional(), maxAge: duration.optional() }).optional(),
+  routing: z
+    .strictObject({ rules: z.array(z.unknown()).optional(), downgradeTo: z.string().min(1).optional() })
+    .optional(),
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
   deploymentModel: z.string().min(1).optional(),
   poll: z
@@ -79,9 +96,15 @@ export interface ResolvedSpec {
   maxTokens: number;
   mode: RunMode;
   chunkSize: number;
-  budget?: { maxUsd: number; dailyUsd?: number; monthlyUsd?: number };
+  budget?: BudgetSpec;
   /** The model prices are looked up by (azure-openai: `deploymentModel`); `model` when absent. */
   priceModel?: string;
+  /** The spec's `pricing` file, laid over the built-in table. */
+  prices?: PriceTable;
+  /** Answers reused across runs by dedup key (results of earlier runs in the same store). */
+  cache: { enabled: boolean; maxAgeMs: number };
+  /** The model the rest of a run goes to once its spend crosses budget.yellowAt. */
+  downgradeTo?: string;
   poll: { initialMs: number; maxMs: number; alertAfterMs: number };
   retry: {
     strike2DelayMs: number;
@@ -100,6 +123,15 @@ export interface ResolvedSpec {
     maxItemBytes: number;
   };
   alert?: { webhook?: string };
+}
+
+/** The caps a run spends under (USD); daily and monthly count every run in the store (UTC). */
+export interface BudgetSpec {
+  maxUsd?: number;
+  dailyUsd?: number;
+  monthlyUsd?: number;
+  /** Share of a cap from which the rest of the run goes to `downgradeTo` (yellow). */
+  yellowAt: number;
 }
 
 /** One line per zod issue, named by its path in the spec: `poll.initial: expected a duration ...`. */

@@ -7,16 +7,72 @@ export interface TokenCounts {
   output: number;
 }
 
+/** A cost or token figure before anything runs: at least, likely, at most. */
+export interface Range {
+  min: number;
+  likely: number;
+  max: number;
+}
+
 /** What plan learned about the dataset: counts and chunk count, no item data. */
 export interface PlanSummary {
   lines: number;
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Unique requests (duplicates removed), cache hits included. */
   uniqueRequests: number;
+  /** Unique requests answered from an earlier run's results (cost 0). */
+  cacheHits: number;
   chunks: number;
-  estimatedTokens: TokenCounts;
+  /** Tokens of the requests still to send (cache hits excluded): input counted, output a range. */
+  estimatedTokens: { input: number; output: Range };
+  /** Their cost in the run's mode (batch or sync prices): the pre-flight estimate. */
+  estimatedUsd: Range;
+  /** The same tokens at sync prices. */
+  estimatedSyncUsd: Range;
+  /** Kept for readers of older histories: `estimatedUsd.likely`. */
   estimatedCostUsd: number;
+}
+
+/** `llmbatch estimate`: what a run of the spec would send and cost, nothing submitted. */
+export interface EstimateReport {
+  items: number;
+  rejected: number;
+  duplicates: number;
+  cacheHits: number;
+  /** Unique requests that would be sent (cache hits excluded). */
+  requests: number;
+  chunks: number;
+  provider: string;
+  model: string;
+  mode: string;
+  maxTokens: number;
+  tokens: { input: number; output: { min: number; likely: number; max: number } };
+  costUsd: { batch: Range; sync: Range };
+  /** How many items really ran to measure output (and calibrate input); 0 without --sample. */
+  sampled: number;
+  /** The sample run: its id, what it cost, and what it measured. */
+  sample?: {
+    runId: string;
+    answered: number;
+    costUsd: number;
+    outputTokensPerItem: number;
+    /** Input tokens the provider billed over the ones we counted, per item. */
+    inputCalibration: number;
+    outputDir: string;
+  };
+  /** `--compare`: the same tokens priced for every model of the pricing table. */
+  compare?: { model: string; batchUsd: number; syncUsd: number }[];
+  /** The spec's caps and what the pre-flight check of a run would say. */
+  budget?: { maxUsd?: number; dailyUsd?: number; monthlyUsd?: number; refused?: string };
+}
+
+export interface EstimateWorkflowInput {
+  spec: ResolvedSpec;
+  /** Really run this many random unique items through sync calls to measure output tokens. */
+  sample?: number;
+  compare?: boolean;
 }
 
 /** Counts a chunk (or a whole run) adds up. */
@@ -54,6 +110,7 @@ export type RunPhase =
   | 'running'
   | 'waiting:auth'
   | 'paused'
+  | 'paused:budget'
   | 'cancelling'
   | 'finalizing'
   | 'completed'
@@ -67,6 +124,7 @@ export type ChunkPhase =
   | 'calling-sync'
   | 'waiting:auth'
   | 'paused'
+  | 'paused:budget'
   | 'cancelling'
   | 'cancelled'
   | 'done';
@@ -76,6 +134,8 @@ export interface ChunkInput {
   runId: string;
   chunk: number;
   spec: ResolvedSpec;
+  /** The run's cap as it stands (`llmbatch budget` changes it); spec.budget.maxUsd otherwise. */
+  maxUsd?: number;
 }
 
 export interface ChunkOutcome extends ItemTally {
@@ -96,6 +156,12 @@ export interface RunState {
   fatal?: string;
   /** Paused by `llmbatch pause` (carried across continue-as-new). */
   paused?: boolean;
+  /** The run's cap once `llmbatch budget` changed it. */
+  maxUsd?: number;
+  /** Failure kind of the dead letters a fatal stop leaves (`run_failed`, or `budget` when refused). */
+  fatalKind?: 'run_failed' | 'budget';
+  /** Budget alerts already sent (yellow once a run; red once per pause). */
+  alerted?: { yellow?: boolean };
 }
 
 export interface RunWorkflowInput {
@@ -123,6 +189,15 @@ export interface RunProgress {
   outputDir: string;
   /** Why the run stops early, once it does. */
   fatal?: string;
+  /** The spec's caps (maxUsd as `llmbatch budget` left it) and why chunks wait for budget, if they do. */
+  budget?: {
+    maxUsd?: number;
+    dailyUsd?: number;
+    monthlyUsd?: number;
+    waiting: number[];
+    reason?: string;
+    downgradedTo?: string;
+  };
 }
 
 /** report.json, as INTERFACE.md names it. */
@@ -136,9 +211,17 @@ export interface RunReport {
   cacheHits: number;
   tokens: TokenCounts;
   costUsd: {
+    /** The pre-flight estimate (likely) and its range. */
     estimated: number;
+    estimatedRange: { min: number; max: number };
+    /** What the providers billed for this run (from their usage fields). */
     actual: number;
+    /** What the answers paid for would have cost through sync calls. */
     syncEquivalent: number;
+    /** Every answered line (duplicates and cache hits included) through sync calls of the spec's model. */
+    naiveSync: number;
+    /** Money not spent, by lever: batch discount, in-run dedup, cross-run cache, downgrade routing. */
+    savings: { batch: number; dedup: number; cache: number; routing: number };
     /** Part of `actual`: answers the provider billed that failed the checks (schema, empty, refused). */
     failedAnswers: number;
     /** Sync calls whose answers were lost (a crash, a lost response): estimated, they may have been billed. */
@@ -146,6 +229,8 @@ export interface RunReport {
   };
   /** How many sync calls are behind `costUsd.unconfirmed`. */
   unconfirmedCalls?: number;
+  /** Per answering model: answers, tokens and cost billed (cache hits and duplicates count 0). */
+  byModel: Record<string, { answers: number; inputTokens: number; outputTokens: number; costUsd: number }>;
   batches: number;
   status: RunStatus;
   /** Why the run failed, when it did. */

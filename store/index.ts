@@ -11,3 +11,4 @@ export async function openStore(location: string): Promise<RunStore> {
   await store.migrate();
   return store;
 }
+export * from './spend-ledger';

@@ -2,6 +2,7 @@
 // results and failures. Writes are keyed upserts, so a retried activity changes nothing.
 import type { Sql } from './sql';
 import { SCHEMA } from './schema';
+import { SpendLedger } from './spend-ledger';
 import type { NeutralRequest } from '../common';
 
 export interface ItemRow {
@@ -17,6 +18,8 @@ export interface RequestRow {
   firstLine: number;
   itemId?: string;
   body: NeutralRequest;
+  /** Input tokens as plan counted them (the tokenizer's). */
+  inputTokens?: number;
 }
 
 export interface ResultRow {
@@ -31,6 +34,8 @@ export interface ResultRow {
   outputTokens: number;
   costUsd: number;
   syncCostUsd: number;
+  /** Answered from an earlier run's result (cost 0). */
+  cached?: boolean;
 }
 
 export interface FailureRow {
@@ -45,6 +50,8 @@ export interface FailureRow {
 
 export interface BatchRecord {
   createdAtMs?: number;
+  /** The model the batch was submitted with. */
+  model?: string;
   providerBatchId?: string;
   status?: string;
 }
@@ -67,8 +74,72 @@ const STILL_PENDING = `
   and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
   and not exists (select 1 from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key and not f.retryable)`;
 
+function resultOf(row: Record<string, unknown>): ResultRow {
+  return {
+    dedupKey: row.dedup_key as string,
+    output: row.output as string,
+    parsed: row.parsed ?? undefined,
+    provider: row.provider as string,
+    model: row.model as string,
+    mode: row.mode as 'batch' | 'sync',
+    strike: row.strike as number,
+    inputTokens: row.input_tokens as number,
+    outputTokens: row.output_tokens as number,
+    costUsd: row.cost_usd as number,
+    syncCostUsd: row.sync_cost_usd as number,
+    cached: row.cached === true,
+  };
+}
+
 export class RunStore {
-  constructor(readonly sql: Sql) {}
+  readonly spend: SpendLedger;
+  constructor(readonly sql: Sql) {
+    this.spend = new SpendLedger(sql);
+  }
+
+  /** What a chunk still has to send: how many requests and their counted input tokens. */
+  async pendingSize(runId: string, chunk: number): Promise<{ requests: number; inputTokens: number }> {
+    const { rows } = await this.sql.query<{ n: number; tokens: number }>(
+      `select count(*)::int as n, coalesce(sum(q.input_tokens), 0)::float8 as tokens
+       from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+      [runId, chunk],
+    );
+    return { requests: rows[0]?.n ?? 0, inputTokens: rows[0]?.tokens ?? 0 };
+  }
+
+  /** What this run's answers so far measured: billed tokens against plan's input count. */
+  async answeredSoFar(
+    runId: string,
+  ): Promise<{ answers: number; billedInput: number; countedInput: number; output: number }> {
+    const { rows } = await this.sql.query<{
+      answers: number;
+      billed_input: number;
+      counted_input: number;
+      output: number;
+    }>(
+      `select count(*)::int as answers, coalesce(sum(r.input_tokens), 0)::float8 as billed_input,
+              coalesce(sum(q.input_tokens), 0)::float8 as counted_input, coalesce(sum(r.output_tokens), 0)::float8 as output
+       from results r join requests q on q.run_id = r.run_id and q.dedup_key = r.dedup_key
+       where r.run_id = $1 and not r.cached`,
+      [runId],
+    );
+    const row = rows[0];
+    return {
+      answers: row?.answers ?? 0,
+      billedInput: row?.billed_input ?? 0,
+      countedInput: row?.counted_input ?? 0,
+      output: row?.output ?? 0,
+    };
+  }
+
+  /** `size` random requests still to send (cache hits excluded), for an estimate's sample. */
+  async randomRequests(runId: string, size: number): Promise<{ firstLine: number; inputTokens: number }[]> {
+    const { rows } = await this.sql.query<{ first_line: number; input_tokens: number }>(
+      `select first_line, input_tokens from requests where run_id = $1 and chunk >= 0 order by random() limit $2`,
+      [runId, size],
+    );
+    return rows.map((r) => ({ firstLine: r.first_line, inputTokens: r.input_tokens }));
+  }
 
   /** Creates the tables; an advisory lock keeps workers starting together from racing on it. */
   async migrate(): Promise<void> {
@@ -79,6 +150,34 @@ export class RunStore {
   async resetPlan(runId: string): Promise<void> {
     await this.sql.query('delete from items where run_id = $1', [runId]);
     await this.sql.query('delete from requests where run_id = $1', [runId]);
+    await this.sql.query('delete from results where run_id = $1 and cached', [runId]);
+  }
+
+  /** Forgets every row of a run (an estimate's scratch plan). */
+  async discardRun(runId: string): Promise<void> {
+    for (const table of ['items', 'requests', 'results', 'failures', 'batches', 'spend', 'sync_calls', 'runs']) {
+      await this.sql.query(`delete from ${table} where run_id = $1`, [runId]);
+    }
+  }
+
+  /**
+   * Answers earlier runs got for these requests: the newest result per dedup key that was really
+   * answered (not itself a cache copy) by the model asked for (not a budget downgrade), within maxAge.
+   */
+  async cachedAnswers(runId: string, keys: string[], model: string, maxAgeMs: number): Promise<Map<string, ResultRow>> {
+    const found = new Map<string, ResultRow>();
+    if (keys.length === 0) return found;
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      `select distinct on (dedup_key) dedup_key, output, parsed, provider, model, mode, strike,
+              input_tokens, output_tokens, cost_usd, sync_cost_usd
+       from results
+       where dedup_key = any($1::text[]) and model = $2 and not cached and run_id <> $3
+         and created_at > now() - ($4::float8 * interval '1 millisecond')
+       order by dedup_key, created_at desc`,
+      [keys, model, runId, maxAgeMs],
+    );
+    for (const row of rows) found.set(row.dedup_key as string, resultOf(row));
+    return found;
   }
 
   async insertItems(runId: string, rows: ItemRow[]): Promise<void> {
@@ -122,8 +221,8 @@ export class RunStore {
   async insertRequests(runId: string, rows: RequestRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.sql.query(
-      `insert into requests (run_id, dedup_key, chunk, first_line, item_id, body)
-       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::jsonb[])
+      `insert into requests (run_id, dedup_key, chunk, first_line, item_id, body, input_tokens)
+       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::jsonb[], $7::int[])
        on conflict do nothing`,
       [
         runId,
@@ -132,6 +231,7 @@ export class RunStore {
         rows.map((r) => r.firstLine),
         rows.map((r) => r.itemId ?? null),
         rows.map((r) => JSON.stringify(r.body)),
+        rows.map((r) => r.inputTokens ?? 0),
       ],
     );
   }
@@ -170,9 +270,10 @@ export class RunStore {
     const { rows } = await this.sql.query<{
       provider_batch_id: string | null;
       status: string | null;
+      model: string | null;
       created_ms: number;
     }>(
-      `select provider_batch_id, status, (extract(epoch from created_at) * 1000)::float8 as created_ms
+      `select provider_batch_id, status, model, (extract(epoch from created_at) * 1000)::float8 as created_ms
        from batches where run_id = $1 and chunk = $2 and strike = $3`,
       [runId, chunk, strike],
     );
@@ -182,19 +283,21 @@ export class RunStore {
       createdAtMs: row.created_ms,
       providerBatchId: row.provider_batch_id ?? undefined,
       status: row.status ?? undefined,
+      model: row.model ?? undefined,
     };
   }
 
   /** Merges the given fields into the batch record (null-valued fields keep what was there). */
   async saveBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<void> {
     await this.sql.query(
-      `insert into batches (run_id, chunk, strike, provider_batch_id, status)
-       values ($1, $2, $3, $4, $5)
+      `insert into batches (run_id, chunk, strike, provider_batch_id, status, model)
+       values ($1, $2, $3, $4, $5, $6)
        on conflict (run_id, chunk, strike) do update set
          provider_batch_id = coalesce(excluded.provider_batch_id, batches.provider_batch_id),
          status = coalesce(excluded.status, batches.status),
+         model = coalesce(excluded.model, batches.model),
          updated_at = now()`,
-      [runId, chunk, strike, record.providerBatchId ?? null, record.status ?? null],
+      [runId, chunk, strike, record.providerBatchId ?? null, record.status ?? null, record.model ?? null],
     );
   }
 
@@ -203,9 +306,9 @@ export class RunStore {
     if (rows.length === 0) return;
     await this.sql.query(
       `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
-                            input_tokens, output_tokens, cost_usd, sync_cost_usd)
+                            input_tokens, output_tokens, cost_usd, sync_cost_usd, cached)
        select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
-                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[])
+                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[])
        on conflict do nothing`,
       [
         runId,
@@ -220,6 +323,7 @@ export class RunStore {
         rows.map((r) => r.outputTokens),
         rows.map((r) => r.costUsd),
         rows.map((r) => r.syncCostUsd),
+        rows.map((r) => r.cached ?? false),
       ],
     );
   }
@@ -270,7 +374,7 @@ export class RunStore {
     const { rows } = await this.sql.query<Record<string, unknown>>(
       `select i.line, i.item_id, i.dedup_key, i.error, q.first_line, q.item_id as first_item_id,
               r.output, r.parsed, r.provider, r.model, r.mode, r.strike, r.input_tokens, r.output_tokens,
-              r.cost_usd, r.sync_cost_usd
+              r.cost_usd, r.sync_cost_usd, r.cached
        from items i
        left join requests q on q.run_id = i.run_id and q.dedup_key = i.dedup_key
        left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key
@@ -286,22 +390,7 @@ export class RunStore {
       error: row.error as string | null,
       firstLine: row.first_line as number | null,
       firstItemId: row.first_item_id as string | null,
-      result:
-        row.output === null || row.output === undefined
-          ? null
-          : {
-              dedupKey: row.dedup_key as string,
-              output: row.output as string,
-              parsed: row.parsed ?? undefined,
-              provider: row.provider as string,
-              model: row.model as string,
-              mode: row.mode as 'batch' | 'sync',
-              strike: row.strike as number,
-              inputTokens: row.input_tokens as number,
-              outputTokens: row.output_tokens as number,
-              costUsd: row.cost_usd as number,
-              syncCostUsd: row.sync_cost_usd as number,
-            },
+      result: row.output === null || row.output === undefined ? null : resultOf(row),
     }));
   }
 

@@ -75,4 +75,25 @@ create table if not exists sync_calls (
   started_at timestamptz not null default now()
 );
 create index if not exists sync_calls_by_run on sync_calls (run_id, state);
+-- Plan's count of a request's input tokens (the tokenizer's), for budget reservations.
+alter table requests add column if not exists input_tokens integer not null default 0;
+-- The model a batch was submitted with (the spec's, or budget.downgradeTo once the run turned yellow).
+alter table batches add column if not exists model text;
+-- Answers reused across runs: a later run finds results by dedup key (cached rows are copies, cost 0).
+alter table results add column if not exists cached boolean not null default false;
+alter table results add column if not exists created_at timestamptz not null default now();
+create index if not exists results_by_key on results (dedup_key, created_at);
+-- The spend ledger: one row per provider batch or sync round, reserved (estimate) before it is
+-- submitted and settled (actual) after it is collected. Budgets add them up per run, UTC day and month.
+create table if not exists spend (
+  run_id text not null,
+  chunk integer not null,
+  strike integer not null,
+  model text not null,
+  reserved_usd double precision not null,
+  actual_usd double precision,      -- null until settled
+  created_at timestamptz not null default now(),
+  primary key (run_id, chunk, strike)
+);
+create index if not exists spend_by_time on spend (created_at);
 `;

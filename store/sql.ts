@@ -8,7 +8,19 @@ import { lockStoreFolder } from './folder-lock';
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
   exec(text: string): Promise<void>;
+  /** Runs `work` in one transaction on one connection (commit on success, rollback on a throw). */
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Inside a transaction: no nesting, no closing. */
+function transactionSql(query: Sql['query'], exec: Sql['exec']): Sql {
+  return {
+    query,
+    exec,
+    transaction: () => Promise.reject(new Error('nested transactions are not supported')),
+    close: () => Promise.reject(new Error('a transaction cannot close the store')),
+  };
 }
 
 /** PGlite keeps its data in a folder; one process may open it at a time (a lock file enforces it). */
@@ -30,6 +42,18 @@ export async function openPglite(dataDir: string): Promise<Sql> {
     exec: async (text: string) => {
       await db.exec(text);
     },
+    // PGlite holds every other query back while a transaction runs: one connection, serialized.
+    transaction: <T>(work: (sql: Sql) => Promise<T>) =>
+      db.transaction((tx) =>
+        work(
+          transactionSql(
+            async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params)).rows }),
+            async (text: string) => {
+              await tx.exec(text);
+            },
+          ),
+        ),
+      ),
     close: async () => {
       try {
         await db.close();
@@ -51,6 +75,27 @@ export async function openPostgres(connectionString: string): Promise<Sql> {
     },
     exec: async (text: string) => {
       await pool.query(text);
+    },
+    transaction: async <T>(work: (sql: Sql) => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(
+          transactionSql(
+            async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
+            async (text: string) => {
+              await client.query(text);
+            },
+          ),
+        );
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     close: () => pool.end(),
   };

@@ -52,7 +52,7 @@ import {
   LlmProvider,
   LlmRunId,
 } from './search-attributes';
-import { chunkWaitingSignal, pauseSignal, reportQuery, resumeSignal } from './signals';
+import { budgetSignal, chunkBudgetSignal, chunkWaitingSignal, pauseSignal, reportQuery, resumeSignal } from './signals';
 import { progressQuery } from './progress';
 
 export { progressQuery } from './progress';
@@ -81,10 +81,15 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const running = new Set<number>();
   const handles = new Map<number, ChildWorkflowHandle<typeof chunkWorkflow>>();
   const waitingForAuth = new Map<number, string>();
+  /** Chunks that wait for budget (their reservation did not fit a cap), with the reason. */
+  const waitingForBudget = new Map<number, string>();
+  let downgradedTo: string | undefined;
+  const maxUsd = () => state.maxUsd ?? spec.budget?.maxUsd;
 
   const shownPhase = (): RunPhase => {
     if (phase !== 'running') return phase;
     if (state.paused) return 'paused';
+    if (waitingForBudget.size > 0) return 'paused:budget';
     return waitingForAuth.size > 0 ? 'waiting:auth' : phase;
   };
   const progress = (): RunProgress => ({
@@ -107,6 +112,18 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     paused: state.paused ?? false,
     outputDir: spec.outputDir,
     ...(state.fatal ? { fatal: state.fatal } : {}),
+    ...(spec.budget || state.maxUsd !== undefined
+      ? {
+          budget: {
+            ...(maxUsd() !== undefined ? { maxUsd: maxUsd() } : {}),
+            ...(spec.budget?.dailyUsd !== undefined ? { dailyUsd: spec.budget.dailyUsd } : {}),
+            ...(spec.budget?.monthlyUsd !== undefined ? { monthlyUsd: spec.budget.monthlyUsd } : {}),
+            waiting: [...waitingForBudget.keys()].sort((a, b) => a - b),
+            ...(waitingForBudget.size ? { reason: [...waitingForBudget.values()][0] } : {}),
+            ...(downgradedTo ? { downgradedTo } : {}),
+          },
+        }
+      : {}),
   });
   setHandler(progressQuery, progress);
   setHandler(reportQuery, () => final.report);
@@ -138,6 +155,11 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     ];
     if (waitingForAuth.size)
       lines.push(`**waiting for the API key**: ${[...waitingForAuth.values()][0].slice(0, 300)}`);
+    if (waitingForBudget.size)
+      lines.push(
+        `**out of budget**: ${[...waitingForBudget.values()][0].slice(0, 300)}; raise it with \`llmbatch budget ${runId} --max-usd N\` or cancel`,
+      );
+    else if (downgradedTo) lines.push(`**budget yellow**: the rest of the run goes to ${downgradedTo}`);
     if (state.fatal) lines.push(`**stopping**: ${state.fatal.slice(0, 500)}`);
     // Last, what may be cut off without loss: the run id is in the page's heading anyway.
     lines.push(`run \`${runId}\``);
@@ -156,6 +178,32 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
         .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
     }
   };
+  setHandler(budgetSignal, ({ maxUsd: cap }) => {
+    state.maxUsd = cap;
+    for (const [chunk, handle] of handles) {
+      handle
+        .signal(budgetSignal, { maxUsd: cap })
+        .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
+    }
+    publish();
+  });
+  /** Budget alerts to send, from signal handlers (which cannot wait for an activity). */
+  const budgetAlerts: { kind: 'budget-yellow' | 'budget-red'; message: string }[] = [];
+  setHandler(chunkBudgetSignal, ({ chunk, zone, message }) => {
+    if (zone === 'red') {
+      if (waitingForBudget.size === 0)
+        budgetAlerts.push({ kind: 'budget-red', message: `run ${runId} stops submitting: ${message}` });
+      waitingForBudget.set(chunk, message);
+    } else {
+      waitingForBudget.delete(chunk);
+    }
+    if (zone === 'yellow' && !state.alerted?.yellow) {
+      state.alerted = { ...state.alerted, yellow: true };
+      budgetAlerts.push({ kind: 'budget-yellow', message: `run ${runId}: ${message}` });
+    }
+    if (zone === 'yellow' && spec.downgradeTo) downgradedTo = spec.downgradeTo;
+    publish();
+  });
   setHandler(pauseSignal, () => {
     state.paused = true;
     tellChunks(pauseSignal);
@@ -187,6 +235,15 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     log.info('planned', { ...state.plan });
     if (state.plan.lines > 0 && state.plan.accepted === 0) {
       state.fatal = `every one of the ${state.plan.lines} input lines was rejected; nothing was sent (see rejected.jsonl)`;
+    } else if (spec.budget) {
+      const refused = await io.checkBudget.executeWithOptions(
+        { ...ioProfile, summary: `check the estimate against the budget` },
+        [{ runId, spec, estimateUsd: state.plan.estimatedUsd.likely }],
+      );
+      if (refused) {
+        state.fatal = refused;
+        state.fatalKind = 'budget';
+      }
     }
   }
   const plan = state.plan;
@@ -208,7 +265,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     try {
       const handle = await startChild(chunkWorkflow, {
         workflowId: chunkWorkflowId(runId, chunk, plan.chunks),
-        args: [{ runId, chunk, spec }],
+        args: [{ runId, chunk, spec, maxUsd: maxUsd() }],
         staticSummary: `${runId} chunk ${chunk + 1}/${plan.chunks}`,
         typedSearchAttributes: [
           { key: LlmRunId, value: runId },
@@ -247,6 +304,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       running.delete(chunk);
       handles.delete(chunk);
       waitingForAuth.delete(chunk);
+      waitingForBudget.delete(chunk);
       state.chunksDone++;
     }
     if (outcome) state.tally = addTallies(state.tally, outcome);
@@ -257,6 +315,16 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const budget = input.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY;
   const children: Promise<void>[] = [];
   let startedHere = 0;
+  // Budget alerts raised by chunk signals go out from here (a handler cannot wait for an activity).
+  let windowOpen = true;
+  const alerting = CancellationScope.nonCancellable(async () => {
+    for (;;) {
+      await condition(() => budgetAlerts.length > 0 || !windowOpen);
+      if (budgetAlerts.length === 0) return;
+      const { kind, message } = budgetAlerts.shift()!;
+      await alert(kind, message);
+    }
+  });
   try {
     while (
       state.nextChunk < plan.chunks &&
@@ -264,7 +332,10 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       startedHere < budget &&
       !workflowInfo().continueAsNewSuggested
     ) {
-      await condition(() => (running.size < window && !state.paused) || state.fatal !== undefined);
+      // Out of budget, nothing new starts: the chunks in flight finish what they submitted.
+      await condition(
+        () => (running.size < window && !state.paused && waitingForBudget.size === 0) || state.fatal !== undefined,
+      );
       if (state.fatal) break;
       const chunk = state.nextChunk++;
       startedHere++;
@@ -281,6 +352,8 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   // Children never reject; on a cancel each one stops its batch and keeps what it answered first.
   await CancellationScope.nonCancellable(() => Promise.all(children));
   cancelled ||= CancellationScope.current().consideredCancelled;
+  windowOpen = false;
+  await alerting;
 
   if (!cancelled && !state.fatal && state.nextChunk < plan.chunks) {
     log.info('continuing as new', { nextChunk: state.nextChunk, chunks: plan.chunks });
@@ -290,7 +363,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const status = cancelled ? 'cancelled' : state.fatal ? 'failed' : 'completed';
   const report = await CancellationScope.nonCancellable(async () => {
     if (status !== 'completed') {
-      const kind = cancelled ? 'cancelled' : 'run_failed';
+      const kind = cancelled ? 'cancelled' : (state.fatalKind ?? 'run_failed');
       const why = cancelled ? 'the run was cancelled' : state.fatal!;
       await io.failRemaining.executeWithOptions({ ...ioProfile, summary: `dead-letter what is left (${kind})` }, [
         { runId, kind, error: why },

@@ -36,7 +36,7 @@ import {
   syncCallProfile,
 } from './activity-profiles';
 import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmPhase } from './search-attributes';
-import { chunkWaitingSignal, pauseSignal, resumeSignal } from './signals';
+import { budgetSignal, chunkBudgetSignal, chunkWaitingSignal, pauseSignal, resumeSignal } from './signals';
 
 export const chunkPhaseQuery = defineQuery<ChunkPhase>('phase');
 
@@ -48,6 +48,8 @@ const { sendAlert } = proxyActivities<Activities>(alertProfile);
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
+/** A chunk out of budget looks again this often even without a raise: daily and monthly caps renew. */
+const BUDGET_RECHECK_MS = 3_600_000;
 
 function isAuthFailure(error: unknown): error is ActivityFailure {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'auth';
@@ -67,8 +69,10 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   let phase: ChunkPhase = 'submitting';
   let paused = false;
   let batches = 0;
+  let maxUsd = input.maxUsd;
+  let capRaised = false;
   /** The provider batch being waited on, so a cancel can stop it and collect what it answered. */
-  let inFlight: { strike: number; batchId: string } | undefined;
+  let inFlight: { strike: number; batchId: string; model: string } | undefined;
   const poll = proxyActivities<Activities>(pollProfile(spec.poll));
 
   const enter = (next: ChunkPhase) => {
@@ -79,6 +83,10 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   setHandler(chunkPhaseQuery, () => phase);
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
+  setHandler(budgetSignal, ({ maxUsd: cap }) => {
+    maxUsd = cap;
+    capRaised = true;
+  });
 
   /** Before anything new is submitted: wait while the run is paused. */
   const unlessPaused = async () => {
@@ -104,6 +112,43 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
       .signal(chunkWaitingSignal, { chunk, waiting, reason })
       .catch((error: unknown) => log.warn('could not tell the parent', { error: String(error) }));
   };
+  let zoneTold: 'green' | 'yellow' | 'red' = 'green';
+  const tellBudget = async (zone: 'green' | 'yellow' | 'red', message: string) => {
+    if (zone === zoneTold) return;
+    zoneTold = zone;
+    const parent = workflowInfo().parent;
+    if (!parent) return;
+    await getExternalWorkflowHandle(parent.workflowId)
+      .signal(chunkBudgetSignal, { chunk, zone, message })
+      .catch((error: unknown) => log.warn('could not tell the parent', { error: String(error) }));
+  };
+
+  /**
+   * Before a batch or sync round: reserve its estimated cost in the spend ledger, which picks the
+   * model (the downgrade once the run is yellow). Out of budget, the chunk waits (phase
+   * paused:budget) for a raise (\`llmbatch budget\`), a new day or month, or a cancel.
+   */
+  const reserve = async (strike: number, mode: 'batch' | 'sync'): Promise<string> => {
+    for (;;) {
+      const decision = await io.reserveSpend.executeWithOptions(
+        { ...ioProfile, summary: `reserve the budget for ${label} strike ${strike}` },
+        [{ runId, chunk, strike, spec, mode, maxUsd }],
+      );
+      if (decision.ok) {
+        if (phase === 'paused:budget') enter('submitting');
+        await tellBudget(decision.zone, decision.message ?? '');
+        return decision.model;
+      }
+      enter('paused:budget');
+      await tellBudget('red', decision.message);
+      capRaised = false;
+      await condition(() => capRaised, BUDGET_RECHECK_MS);
+    }
+  };
+  const settle = (strike: number, model: string) =>
+    io.settleSpend.executeWithOptions({ ...ioProfile, summary: `settle the spend of ${label} strike ${strike}` }, [
+      { runId, chunk, strike, model },
+    ]);
 
   /** Runs a step; while the provider refuses the key, waits and probes again. */
   const withAuthWait = async <T>(step: () => Promise<T>): Promise<T> => {
@@ -174,37 +219,45 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   const batchStrike = async (strike: 1 | 2, pending: number) => {
     await unlessPaused();
     enter('submitting');
+    const model = await reserve(strike, 'batch');
     const submitted = await withAuthWait(() =>
       calls.submitBatch.executeWithOptions(
-        { ...providerCallProfile, summary: `submit ${label} strike ${strike} (${pending} requests)` },
-        [{ runId, chunk, strike, spec }],
+        { ...providerCallProfile, summary: `submit ${label} strike ${strike} (${pending} requests, ${model})` },
+        [{ runId, chunk, strike, spec, model }],
       ),
     );
     if (!submitted.batchId) return;
     const batchId = submitted.batchId;
     batches++;
-    inFlight = { strike, batchId };
+    inFlight = { strike, batchId, model };
     enter('waiting');
     const batch = await withAuthWait(() => waitForBatch(strike, batchId));
     enter('collecting');
     await withAuthWait(() =>
       collecting.collectBatch.executeWithOptions(
         { ...collectProfile, summary: `collect batch ${batchId} (${label}, strike ${strike})` },
-        [{ runId, chunk, strike, batch, spec }],
+        [{ runId, chunk, strike, batch, spec, model }],
       ),
     );
     inFlight = undefined;
+    await settle(strike, model);
   };
 
   const syncRound = async (strike: number, pending: number) => {
     await unlessPaused();
     enter('calling-sync');
-    await withAuthWait(() =>
-      syncCalls.syncStrike.executeWithOptions(
-        { ...syncCallProfile, summary: `sync calls for ${label} strike ${strike} (${pending} requests)` },
-        [{ runId, chunk, strike, spec }],
-      ),
-    );
+    const model = await reserve(strike, 'sync');
+    enter('calling-sync');
+    try {
+      await withAuthWait(() =>
+        syncCalls.syncStrike.executeWithOptions(
+          { ...syncCallProfile, summary: `sync calls for ${label} strike ${strike} (${pending} requests, ${model})` },
+          [{ runId, chunk, strike, spec, model }],
+        ),
+      );
+    } finally {
+      await CancellationScope.nonCancellable(() => settle(strike, model));
+    }
   };
 
   const pendingCount = () =>
@@ -262,7 +315,7 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     await CancellationScope.nonCancellable(async () => {
       enter('cancelling');
       if (inFlight) {
-        const { strike, batchId } = inFlight;
+        const { strike, batchId, model } = inFlight;
         await calls.cancelBatch.executeWithOptions(
           { ...providerCallProfile, summary: `cancel batch ${batchId} (${label}, strike ${strike})` },
           [{ runId, chunk, strike, batchId, spec }],
@@ -270,8 +323,9 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
         const batch = await waitForBatch(strike, batchId);
         await collecting.collectBatch.executeWithOptions(
           { ...collectProfile, summary: `collect cancelled batch ${batchId} (${label})` },
-          [{ runId, chunk, strike, batch, spec }],
+          [{ runId, chunk, strike, batch, spec, model }],
         );
+        await settle(strike, model);
       }
       await io.failChunk({ runId, chunk, kind: 'cancelled', error: 'the run was cancelled' });
       await finish();

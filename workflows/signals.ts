@@ -6,6 +6,13 @@ import type { RunReport } from '../common';
 /** A chunk tells its parent that it waits for a refused API key to work again (or no longer does). */
 export const chunkWaitingSignal = defineSignal<[{ chunk: number; waiting: boolean; reason: string }]>('chunkWaiting');
 
+/** A chunk tells its parent where the budget stands when it reserves spend: yellow (downgraded), red (waiting), green. */
+export const chunkBudgetSignal =
+  defineSignal<[{ chunk: number; zone: 'green' | 'yellow' | 'red'; message: string }]>('chunkBudget');
+
+/** `llmbatch budget RUN_ID --max-usd N`: the run's new cap (parent), passed on to its chunks. */
+export const budgetSignal = defineSignal<[{ maxUsd: number }]>('budget');
+
 /** Stop submitting: no new chunk, no new provider batch or sync round; what is in flight finishes. */
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 

@@ -22,6 +22,7 @@ export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
     maxTokens: 100,
     mode: 'batch',
     chunkSize: 100,
+    cache: { enabled: true, maxAgeMs: 86_400_000 },
     poll: { initialMs: 10, maxMs: 10, alertAfterMs: 50 },
     retry: {
       strike2DelayMs: 1,

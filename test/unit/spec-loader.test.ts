@@ -110,15 +110,47 @@ describe('spec fields the code does not honour yet, and prices', () => {
       return (error as SpecError).problems;
     }
   };
-  it('refuses a budget and an enqueued-token limit until they are enforced', () => {
-    expect(problemsOf({ ...GOOD, budget: { maxUsd: 5 }, limits: { enqueuedTokens: 1000 } })).toEqual([
-      'budget: not enforced in this version yet (a run would not stop at the cap); remove it and watch the spend with `llmbatch status`',
+  it('refuses an enqueued-token limit and routing rules until they are enforced', () => {
+    expect(
+      problemsOf({ ...GOOD, routing: { rules: [{ model: 'gpt-4.1' }] }, limits: { enqueuedTokens: 1000 } }),
+    ).toEqual([
+      'routing.rules: not available in this version yet (routing.downgradeTo is)',
       'limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)',
+    ]);
+  });
+  it("prices models from the spec's pricing file, over the built-in table", () => {
+    const prices =
+      'gpt-9-mini: { sync: [1, 2], batch: [0.5, 1] }\ngpt-4.1-mini: { sync: [0.3, 1.2], batch: [0.15, 0.6] }\n';
+    const spec = loadSpec(
+      world({ ...GOOD, model: 'gpt-9-mini', pricing: 'prices.yaml' }, { ...FILES, 'prices.yaml': prices }),
+    );
+    expect(spec.prices).toEqual({
+      'gpt-9-mini': { sync: [1, 2], batch: [0.5, 1] },
+      'gpt-4.1-mini': { sync: [0.3, 1.2], batch: [0.15, 0.6] },
+    });
+    const bad = 'gpt-9-mini: { sync: [1], batch: [0.5, 1] }\n';
+    try {
+      loadSpec(world({ ...GOOD, model: 'gpt-9-mini', pricing: 'prices.yaml' }, { ...FILES, 'prices.yaml': bad }));
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as SpecError).problems[0]).toMatch(/^pricing: .*prices\.yaml: gpt-9-mini\.sync/);
+    }
+  });
+  it('takes a budget, and refuses one with no cap, a downgrade with no budget or no price', () => {
+    expect(
+      problemsOf({ ...GOOD, budget: { maxUsd: 5, yellowAt: 0.7 }, routing: { downgradeTo: 'gpt-4.1-nano' } }),
+    ).toEqual([]);
+    expect(problemsOf({ ...GOOD, budget: { yellowAt: 0.5 } })).toEqual([
+      'budget: name at least one cap: maxUsd, dailyUsd or monthlyUsd',
+    ]);
+    expect(problemsOf({ ...GOOD, routing: { downgradeTo: 'gpt-9-nano' } })).toEqual([
+      'routing.downgradeTo: "gpt-9-nano" has no price, so the downgrade\'s spend could not be held to the budget',
+      'routing.downgradeTo: only used with a budget (the rest of a run goes there from budget.yellowAt)',
     ]);
   });
   it('refuses a model with no price instead of reporting it at $0', () => {
     expect(problemsOf({ ...GOOD, model: 'gpt-9-unknown' })).toEqual([
-      'model: "gpt-9-unknown" has no price in common/pricing.json, so its cost could not be reported; use a priced model or add its prices there',
+      'model: "gpt-9-unknown" has no price in common/pricing.json, so its cost could not be reported; use a priced model or add its prices to a `pricing` file',
     ]);
   });
   it('prices an Azure deployment as the model it runs (deploymentModel)', () => {

@@ -1,0 +1,146 @@
+// The worker side of `llmbatch estimate`: picks and writes a sample of unique items for a sample
+// run, prices a scratch plan (corrected by the sample when there is one), and forgets the plan.
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import {
+  capsOf,
+  isAnthropicModel,
+  preflightProblem,
+  priceModelOf,
+  priceTable,
+  costUsd,
+  type EstimateReport,
+  type PlanSummary,
+  type Range,
+  type ResolvedSpec,
+} from '../common';
+import { readDataset } from './dataset';
+import type { ActivityDeps } from './deps';
+import { priceRange } from './spend-estimate';
+import { CLAUDE_TOKEN_FACTOR } from './token-count';
+
+export interface PriceEstimateInput {
+  runId: string;
+  spec: ResolvedSpec;
+  plan: PlanSummary;
+  sample?: EstimateReport['sample'];
+  compare: boolean;
+}
+
+/** Input tokens of one model's count seen through another's tokenizer (Claude's is approximated). */
+function retokenized(tokens: number, from: string, to: string): number {
+  if (isAnthropicModel(from) === isAnthropicModel(to)) return tokens;
+  return Math.round(isAnthropicModel(to) ? tokens * CLAUDE_TOKEN_FACTOR : tokens / CLAUDE_TOKEN_FACTOR);
+}
+
+export function createEstimateActivities({ store }: ActivityDeps) {
+  return {
+    /** Writes `size` random unique items (their input records) as a JSONL sample and the spec that runs it. */
+    async writeSample({
+      runId,
+      spec,
+      size,
+    }: {
+      runId: string;
+      spec: ResolvedSpec;
+      size: number;
+    }): Promise<{ spec: ResolvedSpec; countedInputTokens: number; items: number }> {
+      const picked = await store.randomRequests(runId, size);
+      const lines = new Set(picked.map((p) => p.firstLine));
+      const dir = join(spec.outputDir, 'samples', runId);
+      await mkdir(dir, { recursive: true });
+      const inputPath = join(dir, 'sample-input.jsonl');
+      const out = createWriteStream(inputPath);
+      let items = 0;
+      for await (const entry of readDataset(spec.inputPath, spec.inputFormat, spec.limits.maxItemBytes)) {
+        if (!lines.has(entry.line) || !('record' in entry)) continue;
+        items++;
+        if (!out.write(JSON.stringify(entry.record) + '\n')) await once(out, 'drain');
+        if (items === lines.size) break;
+      }
+      out.end();
+      await once(out, 'finish');
+      const sampleSpec: ResolvedSpec = {
+        ...spec,
+        name: `${spec.name}-sample`,
+        inputPath,
+        inputFormat: 'jsonl',
+        outputDir: dir,
+        // Sync calls answer a sample in seconds; the answers are kept for the run to reuse.
+        mode: 'sync',
+        chunkSize: Math.max(1, size),
+        budget: undefined,
+        downgradeTo: undefined,
+      };
+      return { spec: sampleSpec, countedInputTokens: picked.reduce((n, p) => n + p.inputTokens, 0), items };
+    },
+
+    async priceEstimate({ runId, spec, plan, sample, compare }: PriceEstimateInput): Promise<EstimateReport> {
+      let requests = plan.uniqueRequests - plan.cacheHits;
+      let input = plan.estimatedTokens.input;
+      let output: Range = { ...plan.estimatedTokens.output };
+      if (sample && sample.answered > 0) {
+        // The sampled answers are kept: with the cache on, the run reuses them and sends the rest.
+        const left = spec.cache.enabled ? Math.max(0, requests - sample.answered) : requests;
+        const share = requests > 0 ? left / requests : 0;
+        requests = left;
+        input = Math.round(input * share * sample.inputCalibration);
+        output = {
+          min: Math.round(output.min * share),
+          likely: Math.round(sample.outputTokensPerItem * left),
+          max: Math.round(output.max * share),
+        };
+      }
+      const model = priceModelOf(spec);
+      const costs = {
+        batch: priceRange(model, 'batch', input, output, spec.prices),
+        sync: priceRange(model, 'sync', input, output, spec.prices),
+      };
+      const report: EstimateReport = {
+        items: plan.lines,
+        rejected: plan.rejected,
+        duplicates: plan.duplicates,
+        cacheHits: plan.cacheHits,
+        requests,
+        chunks: plan.chunks,
+        provider: spec.provider,
+        model: spec.model,
+        mode: spec.mode,
+        maxTokens: spec.maxTokens,
+        tokens: { input, output },
+        costUsd: costs,
+        sampled: sample?.answered ?? 0,
+        ...(sample ? { sample } : {}),
+      };
+      if (compare) {
+        report.compare = Object.keys(priceTable(spec.prices))
+          .map((other) => {
+            const tokens = retokenized(input, model, other);
+            return {
+              model: other,
+              batchUsd: costUsd(other, 'batch', tokens, output.likely, spec.prices),
+              syncUsd: costUsd(other, 'sync', tokens, output.likely, spec.prices),
+            };
+          })
+          .sort((a, b) => a.batchUsd - b.batchUsd);
+      }
+      if (spec.budget) {
+        const likely = spec.mode === 'sync' ? costs.sync.likely : costs.batch.likely;
+        const refused = preflightProblem(likely, await store.spend.totals(runId), capsOf(spec.budget));
+        report.budget = {
+          ...(spec.budget.maxUsd !== undefined ? { maxUsd: spec.budget.maxUsd } : {}),
+          ...(spec.budget.dailyUsd !== undefined ? { dailyUsd: spec.budget.dailyUsd } : {}),
+          ...(spec.budget.monthlyUsd !== undefined ? { monthlyUsd: spec.budget.monthlyUsd } : {}),
+          ...(refused ? { refused } : {}),
+        };
+      }
+      return report;
+    },
+
+    async discardPlan({ runId }: { runId: string }): Promise<void> {
+      await store.discardRun(runId);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Prices of token estimates: a plan's range, and a chunk's next batch or sync round, which is
+// what a budget reserves before it is submitted. Once a run has answers, they correct the guesses:
+// output per answer as measured, input as the provider counts it against our tokenizer.
+import { costUsd, likelyOutputTokens, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
+import type { RunStore } from '../store';
+
+/** Answers a run needs before their averages replace plan's guesses. */
+const MEASURED_AFTER = 20;
+
+export function priceRange(
+  model: string,
+  mode: PriceMode,
+  inputTokens: number,
+  output: Range,
+  prices?: PriceTable,
+): Range {
+  return {
+    min: costUsd(model, mode, inputTokens, output.min, prices),
+    likely: costUsd(model, mode, inputTokens, output.likely, prices),
+    max: costUsd(model, mode, inputTokens, output.max, prices),
+  };
+}
+
+/** The model prices are looked up by: an Azure deployment of the spec prices as its deploymentModel. */
+export function priceModelFor(spec: ResolvedSpec, model: string): string {
+  return model === spec.model ? (spec.priceModel ?? spec.model) : model;
+}
+
+/** What a chunk's pending requests will likely cost on `model` in `mode`. */
+export async function nextSpendUsd(
+  store: RunStore,
+  runId: string,
+  chunk: number,
+  spec: ResolvedSpec,
+  model: string,
+  mode: PriceMode,
+): Promise<{ requests: number; usd: number }> {
+  const pending = await store.pendingSize(runId, chunk);
+  if (pending.requests === 0) return { requests: 0, usd: 0 };
+  const measured = await store.answeredSoFar(runId);
+  const enough = measured.answers >= MEASURED_AFTER && measured.countedInput > 0;
+  const inputTokens = enough
+    ? pending.inputTokens * (measured.billedInput / measured.countedInput)
+    : pending.inputTokens;
+  const outputPerAnswer = enough
+    ? measured.output / measured.answers
+    : likelyOutputTokens(spec.outputSchema, spec.maxTokens);
+  return {
+    requests: pending.requests,
+    usd: costUsd(priceModelFor(spec, model), mode, inputTokens, pending.requests * outputPerAnswer, spec.prices),
+  };
+}

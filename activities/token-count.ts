@@ -1,0 +1,18 @@
+// Input tokens of a request, counted before anything is sent. OpenAI models are counted exactly
+// with the o200k encoding (gpt-4.1, gpt-4o, gpt-5 and the o-series use it) plus the chat framing
+// OpenAI documents (3 tokens a message, 3 to prime the reply). Anthropic publishes no tokenizer
+// and its count-tokens endpoint costs a call per request, so Claude prompts are approximated: the
+// o200k count plus 15% (Claude's tokenizer splits English prose into more tokens). A sample run
+// (`estimate --sample N`) calibrates either against what the provider actually billed.
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { isAnthropicModel, type NeutralRequest } from '../common';
+
+const TOKENS_PER_MESSAGE = 3;
+const REPLY_PRIMING = 3;
+export const CLAUDE_TOKEN_FACTOR = 1.15;
+
+export function countInputTokens(request: NeutralRequest): number {
+  let tokens = REPLY_PRIMING;
+  for (const message of request.messages) tokens += TOKENS_PER_MESSAGE + countTokens(message.content);
+  return isAnthropicModel(request.model) ? Math.ceil(tokens * CLAUDE_TOKEN_FACTOR) : tokens;
+}

@@ -1,0 +1,56 @@
+// `llmbatch estimate`: plans the spec exactly as a run would (same reader, templates, dedup, cache
+// lookup and token counts) under a scratch id, prices it, and forgets the plan. With a sample, N
+// random unique items really run through sync calls as a run of their own (answers kept: a later
+// run reuses them from the cache), and their billed tokens replace the guesses: output per item
+// measured, input calibrated against the provider's count. Nothing of the items enters history.
+import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { EstimateReport, EstimateWorkflowInput } from '../common';
+import { ioProfile } from './activity-profiles';
+import { batchRunWorkflow } from './batch-run';
+
+const io = proxyActivities<Activities>(ioProfile);
+
+export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<EstimateReport> {
+  const scratchId = workflowInfo().workflowId;
+  const { spec } = input;
+  try {
+    const plan = await io.planRun.executeWithOptions({ ...ioProfile, summary: `plan ${spec.inputPath} (estimate)` }, [
+      { runId: scratchId, spec, estimateOnly: true },
+    ]);
+    let sample: EstimateReport['sample'];
+    const size = Math.min(input.sample ?? 0, plan.uniqueRequests - plan.cacheHits);
+    if (size > 0) {
+      const picked = await io.writeSample.executeWithOptions(
+        { ...ioProfile, summary: `pick ${size} random unique items to run` },
+        [{ runId: scratchId, spec, size }],
+      );
+      const sampleRunId = `${scratchId}-sample`;
+      const report = await executeChild(batchRunWorkflow, {
+        workflowId: sampleRunId,
+        args: [{ spec: picked.spec }],
+        staticSummary: `sample of ${size} items for ${scratchId}`,
+      });
+      const answered = report.succeeded;
+      sample = {
+        runId: sampleRunId,
+        answered,
+        costUsd: report.costUsd.actual,
+        outputTokensPerItem: answered ? report.tokens.output / answered : 0,
+        inputCalibration:
+          answered && picked.countedInputTokens
+            ? report.tokens.input / answered / (picked.countedInputTokens / size)
+            : 1,
+        outputDir: report.outputDir,
+      };
+    }
+    return await io.priceEstimate.executeWithOptions({ ...ioProfile, summary: 'price the estimate' }, [
+      { runId: scratchId, spec, plan, sample, compare: input.compare ?? false },
+    ]);
+  } finally {
+    // Also after a cancel (Ctrl-C on the CLI): a scratch plan left behind would only take space.
+    await CancellationScope.nonCancellable(() =>
+      io.discardPlan.executeWithOptions({ ...ioProfile, summary: 'forget the scratch plan' }, [{ runId: scratchId }]),
+    );
+  }
+}
