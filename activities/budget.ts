@@ -29,13 +29,16 @@ export function createBudgetActivities({ store }: ActivityDeps) {
       runId,
       spec,
       estimateUsd,
+      maxUsd,
     }: {
       runId: string;
       spec: ResolvedSpec;
       estimateUsd: number;
+      /** The run's cap if `llmbatch budget` changed it before planning ended. */
+      maxUsd?: number;
     }): Promise<string | undefined> {
       if (!spec.budget) return undefined;
-      return preflightProblem(estimateUsd, await store.spend.totals(runId), capsOf(spec.budget));
+      return preflightProblem(estimateUsd, await store.spend.totals(runId), capsOf(spec.budget, maxUsd));
     },
 
     async reserveSpend(input: ReserveInput): Promise<SpendDecision> {

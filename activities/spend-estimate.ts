@@ -1,11 +1,14 @@
 // Prices of token estimates: a plan's range, and a chunk's next batch or sync round, which is
 // what a budget reserves before it is submitted. Once a run has answers, they correct the guesses:
 // output per answer as measured, input as the provider counts it against our tokenizer.
-import { costUsd, likelyOutputTokens, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
+import { costUsd, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
 import type { RunStore } from '../store';
 
-/** Answers a run needs before their averages replace plan's guesses. */
+/** Answers a run needs before their averages replace the worst case. */
 const MEASURED_AFTER = 20;
+/** Headroom on measured averages (the seed's 20-30% output buffer; input as the provider counts it). */
+const OUTPUT_BUFFER = 1.25;
+const INPUT_BUFFER = 1.05;
 
 export function priceRange(
   model: string,
@@ -26,7 +29,11 @@ export function priceModelFor(spec: ResolvedSpec, model: string): string {
   return model === spec.model ? (spec.priceModel ?? spec.model) : model;
 }
 
-/** What a chunk's pending requests will likely cost on `model` in `mode`. */
+/**
+ * What a chunk's pending requests may cost on `model` in `mode`, for a reservation. A reservation
+ * must not be short, or chunks in flight together overshoot the cap together: until the run has
+ * answers, output is reserved at maxTokens; then at the measured average plus a buffer.
+ */
 export async function nextSpendUsd(
   store: RunStore,
   runId: string,
@@ -40,11 +47,11 @@ export async function nextSpendUsd(
   const measured = await store.answeredSoFar(runId);
   const enough = measured.answers >= MEASURED_AFTER && measured.countedInput > 0;
   const inputTokens = enough
-    ? pending.inputTokens * (measured.billedInput / measured.countedInput)
-    : pending.inputTokens;
+    ? pending.inputTokens * (measured.billedInput / measured.countedInput) * INPUT_BUFFER
+    : pending.inputTokens * INPUT_BUFFER;
   const outputPerAnswer = enough
-    ? measured.output / measured.answers
-    : likelyOutputTokens(spec.outputSchema, spec.maxTokens);
+    ? Math.min(spec.maxTokens, (measured.output / measured.answers) * OUTPUT_BUFFER)
+    : spec.maxTokens;
   return {
     requests: pending.requests,
     usd: costUsd(priceModelFor(spec, model), mode, inputTokens, pending.requests * outputPerAnswer, spec.prices),

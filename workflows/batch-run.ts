@@ -238,7 +238,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     } else if (spec.budget) {
       const refused = await io.checkBudget.executeWithOptions(
         { ...ioProfile, summary: `check the estimate against the budget` },
-        [{ runId, spec, estimateUsd: state.plan.estimatedUsd.likely }],
+        [{ runId, spec, estimateUsd: state.plan.estimatedUsd.likely, maxUsd: state.maxUsd }],
       );
       if (refused) {
         state.fatal = refused;
