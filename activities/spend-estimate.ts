@@ -1,7 +1,7 @@
 // Prices of token estimates: a plan's range, and a chunk's next batch or sync round, which is
 // what a budget reserves before it is submitted. Once a run has answers, they correct the guesses:
 // output per answer as measured, input as the provider counts it against our tokenizer.
-import { costUsd, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
+import { costUsd, likelyOutputTokens, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
 import type { RunStore } from '../store';
 
 /** Answers a run needs before their averages replace the worst case. */
@@ -30,9 +30,10 @@ export function priceModelFor(spec: ResolvedSpec, model: string): string {
 }
 
 /**
- * What a chunk's pending requests may cost on `model` in `mode`, for a reservation. A reservation
- * must not be short, or chunks in flight together overshoot the cap together: until the run has
- * answers, output is reserved at maxTokens; then at the measured average plus a buffer.
+ * What a chunk's pending requests may cost on `model` in `mode`, for a reservation. Until the run
+ * has answers, output is reserved at plan's likely figure (a schema-shaped answer plus 25%, or half
+ * of maxTokens for free text); then at the measured average plus 25%. Input is the tokenizer's
+ * count, then scaled to how the provider counted the answers so far, plus 5%.
  */
 export async function nextSpendUsd(
   store: RunStore,
@@ -51,7 +52,7 @@ export async function nextSpendUsd(
     : pending.inputTokens * INPUT_BUFFER;
   const outputPerAnswer = enough
     ? Math.min(spec.maxTokens, (measured.output / measured.answers) * OUTPUT_BUFFER)
-    : spec.maxTokens;
+    : likelyOutputTokens(spec.outputSchema, spec.maxTokens);
   return {
     requests: pending.requests,
     usd: costUsd(priceModelFor(spec, model), mode, inputTokens, pending.requests * outputPerAnswer, spec.prices),

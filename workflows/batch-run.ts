@@ -306,6 +306,13 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       waitingForAuth.delete(chunk);
       waitingForBudget.delete(chunk);
       state.chunksDone++;
+      // Its spend is settled now: chunks waiting for budget look again.
+      for (const waiting of waitingForBudget.keys()) {
+        handles
+          .get(waiting)
+          ?.signal(budgetSignal, {})
+          .catch((error: unknown) => log.warn('could not tell a chunk', { chunk: waiting, error: String(error) }));
+      }
     }
     if (outcome) state.tally = addTallies(state.tally, outcome);
     publish();

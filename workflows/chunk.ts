@@ -48,7 +48,7 @@ const { sendAlert } = proxyActivities<Activities>(alertProfile);
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
-/** A chunk out of budget looks again this often even without a raise: daily and monthly caps renew. */
+/** A chunk out of budget looks again at most this far apart even without a raise (daily caps renew). */
 const BUDGET_RECHECK_MS = 3_600_000;
 
 function isAuthFailure(error: unknown): error is ActivityFailure {
@@ -70,7 +70,7 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   let paused = false;
   let batches = 0;
   let maxUsd = input.maxUsd;
-  let capRaised = false;
+  let budgetChanged = false;
   /** The provider batch being waited on, so a cancel can stop it and collect what it answered. */
   let inFlight: { strike: number; batchId: string; model: string } | undefined;
   const poll = proxyActivities<Activities>(pollProfile(spec.poll));
@@ -84,8 +84,8 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(budgetSignal, ({ maxUsd: cap }) => {
-    maxUsd = cap;
-    capRaised = true;
+    if (cap !== undefined) maxUsd = cap;
+    budgetChanged = true;
   });
 
   /** Before anything new is submitted: wait while the run is paused. */
@@ -129,6 +129,7 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
    * paused:budget) for a raise (\`llmbatch budget\`), a new day or month, or a cancel.
    */
   const reserve = async (strike: number, mode: 'batch' | 'sync'): Promise<string> => {
+    let recheckMs = Math.max(1, spec.poll.initialMs);
     for (;;) {
       const decision = await io.reserveSpend.executeWithOptions(
         { ...ioProfile, summary: `reserve the budget for ${label} strike ${strike}` },
@@ -141,8 +142,11 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
       }
       enter('paused:budget');
       await tellBudget('red', decision.message);
-      capRaised = false;
-      await condition(() => capRaised, BUDGET_RECHECK_MS);
+      budgetChanged = false;
+      // A raise or a settled chunk wakes it at once; other runs' spend and a new day are looked at
+      // on a timer that backs off to an hour, so a long wait adds few events.
+      await condition(() => budgetChanged, recheckMs);
+      recheckMs = Math.min(recheckMs * 2, BUDGET_RECHECK_MS);
     }
   };
   const settle = (strike: number, model: string) =>

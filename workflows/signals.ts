@@ -10,8 +10,12 @@ export const chunkWaitingSignal = defineSignal<[{ chunk: number; waiting: boolea
 export const chunkBudgetSignal =
   defineSignal<[{ chunk: number; zone: 'green' | 'yellow' | 'red'; message: string }]>('chunkBudget');
 
-/** `llmbatch budget RUN_ID --max-usd N`: the run's new cap (parent), passed on to its chunks. */
-export const budgetSignal = defineSignal<[{ maxUsd: number }]>('budget');
+/**
+ * `llmbatch budget RUN_ID --max-usd N`: the run's new cap (parent), passed on to its chunks. The
+ * parent also sends it, with the cap unchanged, to chunks waiting for budget whenever a chunk ends
+ * (spend settled, room may have opened).
+ */
+export const budgetSignal = defineSignal<[{ maxUsd?: number }]>('budget');
 
 /** Stop submitting: no new chunk, no new provider batch or sync round; what is in flight finishes. */
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
