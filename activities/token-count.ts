@@ -13,6 +13,9 @@ export const CLAUDE_TOKEN_FACTOR = 1.15;
 
 export function countInputTokens(request: NeutralRequest): number {
   let tokens = REPLY_PRIMING;
-  for (const message of request.messages) tokens += TOKENS_PER_MESSAGE + countTokens(message.content);
+  // Text that spells a special token (<|endoftext|>) is text to the API: count it as such, never refuse it.
+  for (const message of request.messages) {
+    tokens += TOKENS_PER_MESSAGE + countTokens(message.content, { disallowedSpecial: new Set() });
+  }
   return isAnthropicModel(request.model) ? Math.ceil(tokens * CLAUDE_TOKEN_FACTOR) : tokens;
 }

@@ -22,8 +22,9 @@ const CAPS = [
   { key: 'month', field: 'monthlyUsd', label: 'budget.monthlyUsd', scope: 'every run this month (UTC)' },
 ] as const;
 
+/** Dollars as people read them: 4 decimals under $1 (batch prices are tiny), 2 from there. */
 export function usd(value: number): string {
-  return value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+  return Number(value.toFixed(4)) < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
 }
 
 /** The run's caps: the spec's, with maxUsd as `llmbatch budget` set it. */

@@ -55,7 +55,7 @@ describe('the reference workload: 10,000 support tickets', () => {
     const usageOf = new Map(results.filter((r) => !r.duplicateOf).map((r) => [r.id, r.usage]));
     let naive = 0;
     for (const r of results) {
-      const usage = usageOf.get((r.duplicateOf as string | undefined) ?? r.id) as {
+      const usage = usageOf.get(r.duplicateOf ?? r.id) as {
         inputTokens: number;
         outputTokens: number;
       };

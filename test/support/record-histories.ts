@@ -1,5 +1,7 @@
-// Records the workflow histories that the replay test replays: a small run whose parent
-// continues as new, through a real dev server, simulator and worker. No production history exists
+// Records the workflow histories that the replay test replays, through a real dev server of its
+// own, the simulator and a worker: a small run whose parent continues as new; a budgeted run that
+// turns yellow (downgrade), then red (paused:budget) until its cap is raised; and an estimate with
+// a sample run. No production history exists
 // yet, so workflow code changes freely: re-record after every workflow change
 // (`rm test/fixtures/histories/*.json && npx tsx test/support/record-histories.ts`).
 import { execFileSync } from 'node:child_process';
@@ -12,7 +14,9 @@ import { startDevServer } from '../../dev/dev-server';
 import { findTemporalCli } from '../../dev/temporal-cli';
 import { writeTickets } from './datasets';
 import { fastSpec, startHarness } from './harness';
-import { runHistories } from './histories';
+import type { RunProgress } from '../../common';
+import { batchRunWorkflow, estimateWorkflow, progressQuery } from '../../workflows';
+import { budgetSignal, pauseSignal, resumeSignal } from '../../workflows/signals';
 
 const OUT = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -24,9 +28,57 @@ async function main() {
   try {
     writeTickets(join(h.dir, 'tickets.jsonl'), 50, { duplicateEvery: 10, invalidJsonLines: [3] });
     const spec = loadSpec(h.writeSpec(fastSpec({ chunkSize: 10, limits: { concurrentBatches: 2 } })));
-    const runId = 'replay-fixture';
-    await (await startRun(h.client, spec, { taskQueue: h.taskQueue, runId, continueAsNewEvery: 2 })).result();
-    const executions = await runHistories(h.client, runId);
+    await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: 'replay-fixture', continueAsNewEvery: 2 })
+    ).result();
+
+    // Yellow, then red: a cap that fits about half of the run, raised once the run waits for it.
+    writeTickets(join(h.dir, 'budget.jsonl'), 60);
+    const budgeted = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          name: 'budget',
+          input: 'budget.jsonl',
+          output: { dir: 'out-budget' },
+          chunkSize: 10,
+          limits: { concurrentBatches: 2 },
+          cache: { enabled: false },
+          budget: { maxUsd: 1, yellowAt: 0.3 },
+          routing: { downgradeTo: 'gpt-4.1-nano' },
+        }),
+        'budget.yaml',
+      ),
+    );
+    // Paused from the start, so the cap is lowered after planning and before any submission.
+    const handle = await h.client.workflow.signalWithStart(batchRunWorkflow, {
+      workflowId: 'replay-budget',
+      taskQueue: h.taskQueue,
+      args: [{ spec: budgeted }],
+      signal: pauseSignal,
+      signalArgs: [{ reason: 'fixture' }],
+    });
+    const until = async (what: string, check: (p: RunProgress) => boolean) => {
+      for (let waited = 0; !check(await handle.query(progressQuery)); waited += 100) {
+        if (waited > 60_000) throw new Error(`the budgeted run never showed ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await until('its plan', (p) => p.chunks.total > 0);
+    await handle.signal(budgetSignal, { maxUsd: 0.0002 });
+    await handle.signal(resumeSignal);
+    await until('paused:budget', (p) => p.phase === 'paused:budget');
+    await handle.signal(budgetSignal, { maxUsd: 1 });
+    await handle.result();
+
+    await h.client.workflow.execute(estimateWorkflow, {
+      workflowId: 'replay-estimate',
+      taskQueue: h.taskQueue,
+      args: [{ spec: { ...spec, cache: { enabled: false, maxAgeMs: 0 } }, sample: 5, compare: true }],
+    });
+
+    // This server ran nothing else: every execution it has is a fixture.
+    const executions: { workflowId: string; runId: string }[] = [];
+    for await (const execution of h.client.workflow.list()) executions.push(execution);
     // Workflows read their own id (the run id is the workflow id): replay needs each file's.
     const ids: Record<string, string> = {};
     for (const execution of executions) {

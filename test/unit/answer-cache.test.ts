@@ -2,7 +2,7 @@
 // same model, from another run, within the cache's age), cache copies that cost nothing and are not
 // pending, what a chunk still has to send, what a run measured so far, an estimate's random sample,
 // and the discarding of an estimate's scratch run.
-import type { ResultRow } from '../../common';
+import type { ResultRow } from '../../store';
 import type { RunStore } from '../../store';
 import { useTestStore } from '../support/fake-provider';
 

@@ -1,7 +1,8 @@
 // The spend ledger on a real store: a batch or sync round is reserved at its estimate, settled at
 // what it cost (answers kept, failed answers billed, sync calls whose answer was lost), and added
 // up per run, UTC day and UTC month. Reservations made together under the lock see each other.
-import { decideSpend, type ResultRow } from '../../common';
+import { decideSpend } from '../../common';
+import type { ResultRow } from '../../store';
 import type { RunStore } from '../../store';
 import { useTestStore } from '../support/fake-provider';
 

@@ -31,4 +31,8 @@ describe('countInputTokens', () => {
     // 10 tokens as OpenAI counts them: 11.5, so 12 for Claude.
     expect(countInputTokens(request('claude-haiku-4-5', user('Hello, world!')))).toBe(12);
   });
+
+  it('counts text that spells a special token as text, as the API does, instead of failing the plan', () => {
+    expect(countInputTokens(request('gpt-4.1-mini', user('see <|endoftext|> here')))).toBe(15);
+  });
 });
