@@ -80,7 +80,7 @@ export function formatEstimate(report: EstimateReport, name?: string): string {
     `estimate${name ? ` for ${name}` : ''}: ${report.provider}/${report.model} ${report.mode}`,
     `  ${plural(report.items, 'line')}: ${n(report.rejected)} rejected, ${plural(report.duplicates, 'duplicate')}, ` +
       `${plural(report.cacheHits, 'cache hit')} -> ${plural(report.requests, 'request')} in ${plural(report.chunks, 'chunk')}`,
-    `  tokens: input ${n(report.tokens.input)} (counted); output likely ${n(output.likely)}${report.sample ? ' (measured)' : ''}, ` +
+    `  tokens: input ${n(report.tokens.input)} (${report.sample ? 'counted, scaled to the sample' : 'counted'}); output likely ${n(output.likely)}${report.sample ? ' (measured)' : ''}, ` +
       `at most ${n(output.max)} (maxTokens ${n(report.maxTokens)})`,
     costLine('batch:', report.costUsd.batch, mark('batch')),
     costLine('sync: ', report.costUsd.sync, mark('sync')),

@@ -1,9 +1,19 @@
 // `llmbatch status RUN_ID [--json]`: the run's progress, whether it is paused, its failed chunks
 // and the phase of each running chunk.
 import { Command } from 'commander';
-import type { RunProgress } from '../../common';
+import { usd, type RunProgress } from '../../common';
 import { chunkPhaseQuery, chunkWorkflowId, progressQuery } from '../../workflows';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
+
+/** The caps next to the spend: ` (budget: maxUsd $5.00, dailyUsd $200.00)`. */
+function budgetText(p: RunProgress): string {
+  const caps = [
+    p.budget?.maxUsd !== undefined ? `maxUsd ${usd(p.budget.maxUsd)}` : '',
+    p.budget?.dailyUsd !== undefined ? `dailyUsd ${usd(p.budget.dailyUsd)}` : '',
+    p.budget?.monthlyUsd !== undefined ? `monthlyUsd ${usd(p.budget.monthlyUsd)}` : '',
+  ].filter(Boolean);
+  return caps.length ? ` (budget: ${caps.join(', ')})` : '';
+}
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -52,7 +62,14 @@ export function statusCommand(): Command {
           console.log(
             `  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`,
           );
-          console.log(`  spend $${p.costUsd.toFixed(4)}`);
+          console.log(`  spend $${p.costUsd.toFixed(4)}${budgetText(p)}`);
+          if (p.budget?.waiting.length) {
+            console.log(
+              `  out of budget: ${p.budget.reason ?? ''}; raise it with \`llmbatch budget ${runId} --max-usd N\``,
+            );
+          }
+          if (p.budget?.downgradedTo)
+            console.log(`  budget yellow: the rest of the run goes to ${p.budget.downgradedTo}`);
           for (const [chunk, phase] of Object.entries(chunkPhases)) console.log(`  chunk ${chunk}: ${phase}`);
           if (p.fatal) console.log(`  stopping: ${p.fatal}`);
         } else {
