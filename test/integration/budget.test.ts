@@ -34,7 +34,7 @@ describe('the budget guard', () => {
   afterAll(async () => h?.close());
 
   let sequence = 0;
-  /** Tickets and a spec of their own (no cache: every case pays for its answers). */
+  /** Tickets and a spec of their own (fastSpec has the cache off: every case pays for its answers). */
   const prepare = (name: string, lines: number, overrides: Record<string, unknown> = {}) => {
     writeTickets(join(h.dir, `${name}.jsonl`), lines);
     const specPath = h.writeSpec(

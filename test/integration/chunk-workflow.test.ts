@@ -10,7 +10,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { ChunkOutcome, ResolvedSpec } from '../../common';
 import type { ProviderBatch } from '../../providers';
-import type { chunkWorkflow } from '../../workflows';
+import { chunkPhaseQuery, type chunkWorkflow } from '../../workflows';
+import { budgetSignal } from '../../workflows/signals';
 import { testSpec } from '../support/fake-provider';
 import { temporalAddress, workflowBundle } from '../support/harness';
 
@@ -42,6 +43,9 @@ function stubActivities(answers: Stubs & { pending: number[] }) {
     cancelBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId, 'cancelled')),
     failChunk: () => Promise.resolve(0),
     sendAlert: () => Promise.resolve(),
+    reserveSpend: (input: { spec: ResolvedSpec }) =>
+      Promise.resolve({ ok: true, zone: 'green', model: input.spec.model, usd: 0.01 }),
+    settleSpend: () => Promise.resolve(0.01),
     tallyChunk: (input: { chunk: number }) =>
       Promise.resolve({
         chunk: input.chunk,
@@ -206,6 +210,35 @@ describe('chunkWorkflow with a refused API key', () => {
       'submitBatch 1',
       'collectBatch 1',
     ]);
+  });
+});
+
+describe('chunkWorkflow out of budget', () => {
+  it('submits nothing while the budget says red, goes on after a raise, and uses the model the budget picked', async () => {
+    let raised = false;
+    const stubs = stubActivities({
+      pending: [5, 0],
+      reserveSpend: (input: { maxUsd?: number }) =>
+        Promise.resolve(
+          input.maxUsd === 5
+            ? { ok: true, zone: 'yellow', model: 'gpt-4.1-nano', usd: 0.01, message: 'spend reaches 80%' }
+            : { ok: false, zone: 'red', message: 'budget.maxUsd $1.00 would be exceeded' },
+        ),
+    });
+    const outcome = await withChunk(stubs.activities, spec(), async (handle) => {
+      for (let i = 0; i < 100 && (await handle.query(chunkPhaseQuery)) !== 'paused:budget'; i++) await delay(50);
+      expect(await handle.query(chunkPhaseQuery)).toBe('paused:budget');
+      expect(stubs.named('submitBatch')).toEqual([]);
+      raised = true;
+      await handle.signal(budgetSignal, { maxUsd: 5 });
+      return handle.result();
+    });
+    expect(raised).toBe(true);
+    expect(outcome).toMatchObject({ succeeded: 1, deadLettered: 0 });
+    expect(stubs.named('submitBatch').map((c) => c.input.model)).toEqual(['gpt-4.1-nano']);
+    expect(stubs.named('collectBatch').map((c) => c.input.model)).toEqual(['gpt-4.1-nano']);
+    expect(stubs.named('settleSpend').map((c) => c.input.model)).toEqual(['gpt-4.1-nano']);
+    expect(stubs.named('reserveSpend').at(-1)?.input.maxUsd).toBe(5);
   });
 });
 

@@ -33,6 +33,7 @@ describe('the reference workload: 10,000 support tickets', () => {
           chunkSize: 1000,
           limits: { concurrentBatches: 4 },
           retry: { strike2Delay: '20ms', strike3Delay: '20ms', syncBackoff: '10ms' },
+          cache: { enabled: true, maxAge: '30d' },
         }),
       ),
     );

@@ -91,6 +91,7 @@ describe('estimates against the bill', () => {
         },
         output: { dir: 'out-demo', schema: 'demo.schema.json' },
         maxTokens: 200,
+        cache: { enabled: true },
       }),
       'demo-cached.yaml',
     );

@@ -129,7 +129,10 @@ export function freeClosedPort(): Promise<number> {
   return freePort();
 }
 
-/** A spec with every delay shrunk to test speed. */
+/**
+ * A spec with every delay shrunk to test speed. The cache is off: tests run the same generated
+ * tickets many times in one store and mean to send them each time; cache tests turn it on.
+ */
 export function fastSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'test',
@@ -144,6 +147,7 @@ export function fastSpec(overrides: Record<string, unknown> = {}): Record<string
     chunkSize: 100,
     poll: { initial: '50ms', max: '200ms' },
     limits: { concurrentBatches: 5 },
+    cache: { enabled: false },
     ...overrides,
   };
 }
