@@ -63,6 +63,17 @@ const { sendAlert } = proxyActivities<Activities>(alertProfile);
 /** Failure types of a chunk that no other chunk can escape either: they stop the whole run. */
 const RUN_FATAL = new Set(['ProviderConfig']);
 
+/**
+ * The Web UI renders details as markdown with math: two `$` in a paragraph become a formula
+ * ("$0.0100 would be exceeded: $0.0093" lost its dollars). Escaped outside code spans.
+ */
+export function escapeDollars(markdown: string): string {
+  return markdown
+    .split('`')
+    .map((part, i) => (i % 2 === 0 ? part.replace(/\$/g, '\\$') : part))
+    .join('`');
+}
+
 /** `RUN/chunk-007`: zero-padded to the run's chunk count (three digits at least), so ids sort. */
 export function chunkWorkflowId(runId: string, chunk: number, chunks = 0): string {
   const width = Math.max(3, String(Math.max(0, chunks - 1)).length);
@@ -163,7 +174,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     if (state.fatal) lines.push(`**stopping**: ${state.fatal.slice(0, 500)}`);
     // Last, what may be cut off without loss: the run id is in the page's heading anyway.
     lines.push(`run \`${runId}\``);
-    setCurrentDetails(lines.join('\n\n'));
+    setCurrentDetails(lines.map(escapeDollars).join('\n\n'));
   };
 
   setHandler(chunkWaitingSignal, ({ chunk, waiting, reason }) => {

@@ -8,6 +8,7 @@ import {
   renderTemplate,
   templateFields,
 } from '../../common';
+import { escapeDollars } from '../../workflows/batch-run';
 
 describe('templates', () => {
   it('substitutes fields, dotted paths, numbers and objects', () => {
@@ -67,5 +68,13 @@ describe('failure classification', () => {
     const k = classifyHttpFailure(status, code);
     expect(k).toBe(kind);
     expect(isRetryableKind(k)).toBe(retryable);
+  });
+});
+
+describe('Web UI details', () => {
+  it('escapes dollars outside code spans, so two prices in a line are not read as a formula', () => {
+    expect(escapeDollars('cap $0.0100 would be exceeded: $0.0093 spent; run `llmbatch budget x --max-usd $N`')).toBe(
+      'cap \\$0.0100 would be exceeded: \\$0.0093 spent; run `llmbatch budget x --max-usd $N`',
+    );
   });
 });
