@@ -1,8 +1,10 @@
 // `npm run bench -- <name>`: one entry point for the project's benchmarks, each in its own file.
+import { benchE2e } from './e2e';
 import { benchSimulator } from './simulator';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   simulator: benchSimulator,
+  e2e: benchE2e,
 };
 
 async function main(): Promise<void> {

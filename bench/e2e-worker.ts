@@ -1,0 +1,128 @@
+// The e2e bench's worker: `llmbatch worker` (workers/main.ts) in a process of its own, as in
+// production, with its resident memory (and any child processes') sampled from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+
+export interface BenchWorker {
+  pid: number;
+  /** Resolves when the worker polls its task queue; rejects with its output if it exits first. */
+  ready: Promise<void>;
+  /** Rejects with the worker's output if it exits before stop(). */
+  exited: Promise<never>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function spawnBenchWorker(env: {
+  address: string;
+  taskQueue: string;
+  storeDir: string;
+  simulatorUrl: string;
+  workflowBundle: string;
+}): BenchWorker {
+  // Nothing of the developer's own llmbatch, Temporal or database settings leaks into the worker.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith('LLMBATCH_') && !key.startsWith('TEMPORAL_') && key !== 'DATABASE_URL',
+    ),
+  );
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...inherited,
+      NODE_OPTIONS: '',
+      TEMPORAL_ADDRESS: env.address,
+      LLMBATCH_TASK_QUEUE: env.taskQueue,
+      LLMBATCH_STORE_DIR: env.storeDir,
+      LLMBATCH_SIMULATOR_URL: env.simulatorUrl,
+      LLMBATCH_WORKFLOW_BUNDLE: env.workflowBundle,
+      LLMBATCH_LOG_LEVEL: 'WARN',
+      LLMBATCH_SHUTDOWN_GRACE: '2s',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The worker dies with the bench, even when the bench ends by an error or a signal.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  let output = '';
+  let stopping = false;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const died: Promise<never> = exit.then(() => {
+    if (stopping) return new Promise<never>(() => {});
+    throw new Error(`the worker exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`);
+  });
+  // Seen only by a caller that races it; a worker that dies unwatched must not crash the bench.
+  died.catch(() => {});
+  child.stdout?.on('data', (data: Buffer) => {
+    output += data.toString();
+    if (output.includes('worker polling task queue')) markReady();
+  });
+  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  return {
+    pid: child.pid!,
+    ready: Promise.race([ready, died]),
+    exited: died,
+    output: () => output,
+    async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function readRssKb(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0; // gone between listing and reading
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Resident memory of a process and all its descendants, in MB. */
+export function treeRssMb(pid: number): number {
+  let kb = 0;
+  const queue = [pid];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    kb += readRssKb(next);
+    queue.push(...childrenOf(next));
+  }
+  return (kb * 1024) / 1e6;
+}
+
+export interface RssSampler {
+  /** The highest sample since start() or the last resetPeak(). */
+  peakMb(): number;
+  resetPeak(): void;
+  stop(): void;
+}
+
+export function sampleRss(pid: number, everyMs = 200): RssSampler {
+  let peak = treeRssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), everyMs);
+  return {
+    peakMb: () => Math.max(peak, treeRssMb(pid)),
+    resetPeak: () => (peak = treeRssMb(pid)),
+    stop: () => clearInterval(timer),
+  };
+}
