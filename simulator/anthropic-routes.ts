@@ -55,6 +55,7 @@ async function createMessage(ctx: RouteContext): Promise<Reply> {
     outputTokens: answer.outputTokens,
     bodyHash: hash,
     corrupted: corruption !== 'none' || ctx.responseLost,
+    lost: ctx.responseLost,
   });
   return { status: 200, headers, json: messageObject(randomId('msg_01', 22), model, answer, 'standard') };
 }

@@ -30,6 +30,11 @@ export interface Ledger extends LedgerTotals {
   doubleBilled: number;
   /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
   rateLimited: number;
+  /**
+   * Sync answers billed whose reply was swapped for a 500 (http.lostResponseRate): spend no client
+   * can see in a usage field. Part of the totals above.
+   */
+  lostResponses: LedgerTotals;
   byModel: Record<string, LedgerTotals>;
   byMode: Record<PriceMode, LedgerTotals>;
   /** Only providers that billed something appear. */
@@ -43,6 +48,8 @@ export interface BillableRequest {
   /** requestHash() of the body. */
   bodyHash: string;
   corrupted: boolean;
+  /** The reply will never reach the client (http.lostResponseRate). */
+  lost?: boolean;
 }
 
 /** Many answered requests of one batch (one model), billed in one go. */
@@ -81,6 +88,7 @@ export class LedgerBook {
   private readonly answered = new Set<string>();
 
   private rateLimited = 0;
+  private readonly lostResponses = emptyTotals();
 
   countRateLimited(): void {
     this.rateLimited += 1;
@@ -96,6 +104,15 @@ export class LedgerBook {
   }
 
   bill(mode: PriceMode, provider: Provider, req: BillableRequest): void {
+    if (req.lost) {
+      add(
+        this.lostResponses,
+        1,
+        req.inputTokens,
+        req.outputTokens,
+        costUsd(req.model, mode, req.inputTokens, req.outputTokens),
+      );
+    }
     this.billMany(mode, provider, req.model, {
       count: 1,
       inputTokens: req.inputTokens,
@@ -129,6 +146,7 @@ export class LedgerBook {
       batchesCreated: this.batchesCreated,
       batchesCancelled: this.batchesCancelled,
       rateLimited: this.rateLimited,
+      lostResponses: rounded(this.lostResponses),
       ...rounded(this.totals),
       doubleBilled: this.doubleBilled,
       byModel: Object.fromEntries([...this.byModel].map(([model, t]) => [model, rounded(t)])),

@@ -96,6 +96,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
     outputTokens: answer.usage.completion_tokens,
     bodyHash: hash,
     corrupted: corruption !== 'none' || ctx.responseLost,
+    lost: ctx.responseLost,
   });
   return {
     status: 200,
@@ -121,6 +122,7 @@ export async function embeddings(ctx: RouteContext): Promise<Reply> {
     outputTokens: 0,
     bodyHash: requestHash(body),
     corrupted: ctx.responseLost,
+    lost: ctx.responseLost,
   });
   return { status: 200, headers, json: embeddingObject(model, answer, body.encoding_format) };
 }

@@ -160,6 +160,9 @@ test('http.lostResponseRate on a sync call: billed, the client sees a 500, and i
   sim.setProfile({ ...FAST, http: { lostResponseRate: 1 } });
   await expect(ask()).rejects.toBeInstanceOf(InternalServerError);
   expect(sim.ledger()).toMatchObject({ requestsBilled: 1, doubleBilled: 0 });
+  // Counted apart too: spend that no client could see in a usage field.
+  expect(sim.ledger().lostResponses).toMatchObject({ requestsBilled: 1 });
+  expect(sim.ledger().lostResponses.costUsd).toBe(sim.ledger().costUsd);
   sim.setProfile(FAST);
   await ask();
   // The first answer never reached the client: paying for the retry is not waste.
