@@ -1,5 +1,5 @@
-// The e2e bench's dataset: test/support/datasets.ts's writeSupportTickets (the cost issue's
-// reference workload, same seed, same lines), written in blocks rather than joined whole, so that
+// The e2e bench's dataset, also the cost tests' (test/support/datasets.ts): the cost issue's
+// reference workload (same seed, same lines), written in blocks rather than joined whole, so that
 // a million lines (over V8's largest string) can be made too.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -24,7 +24,7 @@ describe('the reference workload: 10,000 support tickets', () => {
     h = await startHarness({
       profile: { seed: 5, batch: { validatingMs: 20, completionMs: 100 }, items: { retryableErrorRate: 0.05 } },
     });
-    writeSupportTickets(join(h.dir, 'tickets.jsonl'), ITEMS, 500);
+    await writeSupportTickets(join(h.dir, 'tickets.jsonl'), ITEMS, 500);
     writeFileSync(join(h.dir, 'label.schema.json'), JSON.stringify(LABEL_SCHEMA));
     spec = loadSpec(
       h.writeSpec(

@@ -21,7 +21,7 @@ describe('estimates against the bill', () => {
     });
     copyFileSync(join(DEMO, 'tickets.jsonl'), join(h.dir, 'demo.jsonl'));
     copyFileSync(join(DEMO, 'label.schema.json'), join(h.dir, 'demo.schema.json'));
-    writeSupportTickets(join(h.dir, 'tickets.jsonl'), 10_000, 500);
+    await writeSupportTickets(join(h.dir, 'tickets.jsonl'), 10_000, 500);
     writeFileSync(join(h.dir, 'label.schema.json'), JSON.stringify(LABEL_SCHEMA));
   });
   afterAll(async () => h?.close());

@@ -46,42 +46,8 @@ export const LABEL_SCHEMA = {
   additionalProperties: false,
 };
 
-const WORDS = (
-  'order parcel refund invoice account password login shipping delivery courier address payment card ' +
-  'charge subscription upgrade downgrade cancel return exchange warranty broken damaged missing late ' +
-  'email phone support agent ticket escalate manager discount coupon voucher price receipt tracking'
-).split(' ');
-
 /**
- * The cost issue's reference workload: support tickets whose prompts run about `promptTokens`
- * tokens (4 characters a token, as the simulator counts), every 4th line a copy of the line
- * before under a new id (25% duplicates). Text varies by a seeded generator, so runs repeat.
+ * The cost issue's reference workload: support tickets of about `promptTokens` tokens, every 4th
+ * line a copy of the one before under a new id (25% duplicates). Shared with the e2e bench.
  */
-export function writeSupportTickets(path: string, count: number, promptTokens = 500): void {
-  let state = 0x2545f491;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x100000000;
-  };
-  const bodyChars = Math.max(40, promptTokens * 4 - 120);
-  const lines: string[] = [];
-  let previous = { subject: '', body: '' };
-  for (let line = 1; line <= count; line++) {
-    if (line % 4 === 0) {
-      lines.push(JSON.stringify({ id: `ticket-${line}`, ...previous }));
-      continue;
-    }
-    const words: string[] = [];
-    let chars = 0;
-    while (chars < bodyChars) {
-      const word = WORDS[Math.floor(next() * WORDS.length)];
-      words.push(word);
-      chars += word.length + 1;
-    }
-    previous = { subject: `Ticket ${line}: ${words.slice(0, 4).join(' ')}`, body: words.join(' ') };
-    lines.push(JSON.stringify({ id: `ticket-${line}`, ...previous }));
-  }
-  writeFileSync(path, lines.join('\n') + '\n');
-}
+export { writeSupportTicketsFile as writeSupportTickets } from '../../bench/e2e-dataset';
