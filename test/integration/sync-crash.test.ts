@@ -13,6 +13,15 @@ import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a sync-mode run with three worker kills', () => {
+  /** Waits for the simulator to bill this many requests; fails (not hangs) when it never does. */
+  const billedAtLeast = async (requests: number, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (h.simulator.ledger().requestsBilled < requests) {
+      if (Date.now() > deadline)
+        throw new Error(`the simulator billed ${h.simulator.ledger().requestsBilled} of ${requests} requests`);
+      await pause(50);
+    }
+  };
   let h: Harness;
   const workers: WorkerProcess[] = [];
   beforeAll(async () => {
@@ -42,7 +51,7 @@ describe('a sync-mode run with three worker kills', () => {
     let billedAtLastKill = 0;
     for (let kill = 0; kill < 3; kill++) {
       // Kill while calls are flowing: another hundred answers billed since the last kill.
-      while (h.simulator.ledger().requestsBilled < billedAtLastKill + 100) await pause(50);
+      await billedAtLeast(billedAtLastKill + 100);
       await workers[workers.length - 1].kill('SIGKILL');
       billedAtLastKill = h.simulator.ledger().requestsBilled;
       workers.push(spawnWorker(env));
@@ -81,7 +90,7 @@ describe('a sync-mode run with three worker kills', () => {
     const env = { taskQueue: h.taskQueue, storeDir: h.storeDir, simulatorUrl: h.simulator.url };
     workers.push(spawnWorker(env));
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-sync-term-${Date.now()}` });
-    while (h.simulator.ledger().requestsBilled < 100) await pause(50);
+    await billedAtLeast(100);
     const stopping = workers[workers.length - 1];
     await stopping.kill('SIGTERM');
     expect(stopping.child.exitCode).toBe(0);
