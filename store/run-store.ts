@@ -91,6 +91,9 @@ function resultOf(row: Record<string, unknown>): ResultRow {
   };
 }
 
+/** Answers enough to measure a run's average tokens per answer. */
+const MEASURE_SAMPLE = 5000;
+
 export class RunStore {
   readonly spend: SpendLedger;
   constructor(readonly sql: Sql) {
@@ -107,7 +110,11 @@ export class RunStore {
     return { requests: rows[0]?.n ?? 0, inputTokens: rows[0]?.tokens ?? 0 };
   }
 
-  /** What this run's answers so far measured: billed tokens against plan's input count. */
+  /**
+   * What this run's answers so far measured: billed tokens against plan's input count. A sample of
+   * at most `MEASURE_SAMPLE` answers is plenty for averages and keeps this query cheap at a million
+   * results (it runs before every batch).
+   */
   async answeredSoFar(
     runId: string,
   ): Promise<{ answers: number; billedInput: number; countedInput: number; output: number }> {
@@ -117,10 +124,12 @@ export class RunStore {
       counted_input: number;
       output: number;
     }>(
-      `select count(*)::int as answers, coalesce(sum(r.input_tokens), 0)::float8 as billed_input,
-              coalesce(sum(q.input_tokens), 0)::float8 as counted_input, coalesce(sum(r.output_tokens), 0)::float8 as output
-       from results r join requests q on q.run_id = r.run_id and q.dedup_key = r.dedup_key
-       where r.run_id = $1 and not r.cached`,
+      `select count(*)::int as answers, coalesce(sum(billed_input), 0)::float8 as billed_input,
+              coalesce(sum(counted_input), 0)::float8 as counted_input, coalesce(sum(output), 0)::float8 as output
+       from (select r.input_tokens as billed_input, q.input_tokens as counted_input, r.output_tokens as output
+             from results r join requests q on q.run_id = r.run_id and q.dedup_key = r.dedup_key
+             where r.run_id = $1 and not r.cached
+             limit ${MEASURE_SAMPLE}) measured`,
       [runId],
     );
     const row = rows[0];
