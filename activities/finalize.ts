@@ -223,8 +223,8 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
         cacheHits: book.cacheHits,
         tokens: book.tokens,
         costUsd: {
-          estimated: round(plan.estimatedCostUsd),
-          estimatedRange: { min: round(plan.estimatedUsd?.min ?? 0), max: round(plan.estimatedUsd?.max ?? 0) },
+          estimated: round(plan.estimatedUsd.likely),
+          estimatedRange: { min: round(plan.estimatedUsd.min), max: round(plan.estimatedUsd.max) },
           // Everything the provider billed that we know of: answers kept, and answers that failed.
           actual: round(book.paid + failedAnswers),
           failedAnswers: round(failedAnswers),

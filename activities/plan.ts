@@ -172,7 +172,6 @@ export function createPlanActivities({ store }: ActivityDeps) {
         estimatedTokens: { input: 0, output: { min: 0, likely: 0, max: 0 } },
         estimatedUsd: { min: 0, likely: 0, max: 0 },
         estimatedSyncUsd: { min: 0, likely: 0, max: 0 },
-        estimatedCostUsd: 0,
       };
       const idKinds = new IdKinds();
       const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
@@ -299,7 +298,6 @@ export function createPlanActivities({ store }: ActivityDeps) {
         spec.prices,
       );
       summary.estimatedSyncUsd = priceRange(priceModelOf(spec), 'sync', input, output, spec.prices);
-      summary.estimatedCostUsd = summary.estimatedUsd.likely;
       return summary;
     },
   };

@@ -9,6 +9,7 @@ import {
   TerminatedFailure,
   TimeoutFailure,
   WorkflowFailedError,
+  type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -62,18 +63,26 @@ function nap(ms: number, stop: Promise<unknown>): Promise<void> {
   });
 }
 
-/** Looks at the run's task queue about once a second; one line on stderr when no worker polls it for `afterMs`. */
-async function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: Promise<unknown>): Promise<void> {
-  const afterMs = options.warnNoWorkerAfterMs!;
+/**
+ * Looks at a task queue about once a second; one line on stderr (`message`) when no worker has
+ * polled it for `afterMs` while `ended` is unsettled. Also used by `estimate`.
+ */
+export async function warnWhileNoWorker(
+  client: Pick<Client, 'workflowService'> & { options: { namespace: string } },
+  taskQueueOf: () => Promise<string>,
+  afterMs: number,
+  message: (taskQueue: string) => string,
+  ended: Promise<unknown>,
+): Promise<void> {
   let done = false;
   void ended.finally(() => (done = true));
-  let taskQueue = options.taskQueue;
+  let taskQueue: string | undefined;
   let emptySince: number | undefined;
   while (!done) {
     try {
-      taskQueue ??= (await handle.describe()).taskQueue;
-      const { pollers } = await handle.client.workflowService.describeTaskQueue({
-        namespace: handle.client.options.namespace,
+      taskQueue ??= await taskQueueOf();
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
         taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
       });
@@ -82,15 +91,21 @@ async function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: P
       } else {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= afterMs && !done) {
-          process.stderr.write(`${noWorkerMessage(taskQueue)}\n`);
+          process.stderr.write(`${message(taskQueue)}\n`);
           return;
         }
       }
     } catch {
-      // Temporal may be restarting; the progress loop copes with that, and so does this one.
+      // Temporal may be restarting; the caller's own loop or long poll copes with that, and so does this one.
     }
     await nap(Math.min(1000, afterMs), ended);
   }
+}
+
+/** The run's task queue: the one it was started on, else the one its description names. */
+function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: Promise<unknown>): Promise<void> {
+  const taskQueueOf = async () => options.taskQueue ?? (await handle.describe()).taskQueue;
+  return warnWhileNoWorker(handle.client, taskQueueOf, options.warnNoWorkerAfterMs!, noWorkerMessage, ended);
 }
 
 export async function waitForRun(handle: RunHandle, options: WaitOptions): Promise<RunReport> {

@@ -31,8 +31,6 @@ export interface PlanSummary {
   estimatedUsd: Range;
   /** The same tokens at sync prices. */
   estimatedSyncUsd: Range;
-  /** Kept for readers of older histories: `estimatedUsd.likely`. */
-  estimatedCostUsd: number;
 }
 
 /** `llmbatch estimate`: what a run of the spec would send and cost, nothing submitted. */

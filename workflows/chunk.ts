@@ -249,7 +249,6 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 
   const syncRound = async (strike: number, pending: number) => {
     await unlessPaused();
-    enter('calling-sync');
     const model = await reserve(strike, 'sync');
     enter('calling-sync');
     try {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { taskQueueOption, workflowIdOption } from '../command-options';
 import {
   findFinishedRun,
   readDeadLetters,
@@ -20,13 +21,10 @@ import { endProblem, followToEnd } from '../wait-for-run';
 
 const ReplayOptions = z.object({
   retryableOnly: z.boolean().optional(),
-  id: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,199}$/, '--id: use letters, digits, ".", "_", ":" or "-"')
-    .optional(),
+  id: workflowIdOption,
   wait: z.boolean().optional(),
   json: z.boolean().optional(),
-  taskQueue: z.string().min(1).optional(),
+  taskQueue: taskQueueOption,
 });
 
 function formatSummary(runId: string, file: string, s: DeadLetterSummary): string {

@@ -3,9 +3,9 @@
 // templates, dedup, cache lookup, tokenizer) and nothing submitted; `--sample N` really runs N items
 // through sync calls to measure the output side.
 import { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { taskQueueOption, workflowIdOption } from '../command-options';
 import { rootMessage, type EstimateReport } from '../../common';
 import { estimateWorkflow } from '../../workflows';
 import { processConfig } from '../../workers/settings';
@@ -13,6 +13,7 @@ import { formatEstimate } from '../estimate-format';
 import { loadSpec } from '../spec-loader';
 import { defaultRunId } from '../start-run';
 import { connectClient } from '../temporal-client';
+import { warnWhileNoWorker } from '../wait-for-run';
 
 const EstimateOptions = z.object({
   compare: z.boolean().optional(),
@@ -22,11 +23,8 @@ const EstimateOptions = z.object({
     .positive('--sample must be a positive whole number of items')
     .optional(),
   json: z.boolean().optional(),
-  id: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,199}$/, '--id: use letters, digits, ".", "_", ":" or "-"')
-    .optional(),
-  taskQueue: z.string().min(1).optional(),
+  id: workflowIdOption,
+  taskQueue: taskQueueOption,
 });
 
 /** How long the estimate may wait without a worker polling its task queue before we say so. */
@@ -34,49 +32,6 @@ const NO_WORKER_WARNING_MS = 5000;
 
 export function noWorkerForEstimateMessage(taskQueue: string): string {
   return `no worker has picked this up yet (task queue "${taskQueue}"); start one with \`llmbatch worker\` (or \`llmbatch dev\`)`;
-}
-
-/** Resolves after `ms`, or at once when `stop` settles; never holds the process open. */
-function nap(ms: number, stop: Promise<unknown>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    void stop.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/**
- * One line on stderr when no worker has polled the task queue for NO_WORKER_WARNING_MS while the
- * estimate is open: a worker does the planning, so without one the estimate waits for ever.
- */
-async function warnWithoutWorker(client: Client, taskQueue: string, ended: Promise<unknown>): Promise<void> {
-  let done = false;
-  void ended.finally(() => (done = true));
-  let emptySince: number | undefined;
-  while (!done) {
-    try {
-      const { pollers } = await client.workflowService.describeTaskQueue({
-        namespace: client.options.namespace,
-        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      if (pollers && pollers.length > 0) {
-        emptySince = undefined;
-      } else {
-        emptySince ??= Date.now();
-        if (Date.now() - emptySince >= NO_WORKER_WARNING_MS && !done) {
-          process.stderr.write(`${noWorkerForEstimateMessage(taskQueue)}\n`);
-          return;
-        }
-      }
-    } catch {
-      // Temporal may be restarting; the result's long poll copes with that, and so does this.
-    }
-    await nap(1000, ended);
-  }
 }
 
 export function estimateCommand(): Command {
@@ -154,7 +109,13 @@ export function estimateCommand(): Command {
           () => undefined,
           () => undefined,
         );
-        const watcher = warnWithoutWorker(client, taskQueue, ended);
+        const watcher = warnWhileNoWorker(
+          client,
+          () => Promise.resolve(taskQueue),
+          NO_WORKER_WARNING_MS,
+          noWorkerForEstimateMessage,
+          ended,
+        );
         let report: EstimateReport;
         try {
           report = await result;

@@ -1,6 +1,7 @@
 // `llmbatch run SPEC [--wait] [--id RUN_ID] [--json]`
 import { Command } from 'commander';
 import { z } from 'zod';
+import { taskQueueOption, workflowIdOption } from '../command-options';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
@@ -10,11 +11,8 @@ import { processConfig } from '../../workers/settings';
 const RunOptions = z.object({
   wait: z.boolean().optional(),
   json: z.boolean().optional(),
-  id: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,199}$/, '--id: use letters, digits, ".", "_", ":" or "-"')
-    .optional(),
-  taskQueue: z.string().min(1).optional(),
+  id: workflowIdOption,
+  taskQueue: taskQueueOption,
 });
 
 export function runCommand(): Command {

@@ -15,16 +15,7 @@ import { cli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl, type DeadLetterLine } from '../support/run-files';
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(100);
-  }
-}
+import { pause, until } from '../support/until';
 
 describe('the budget guard', () => {
   let h: Harness;
@@ -120,7 +111,7 @@ describe('the budget guard', () => {
       signalArgs: [{ reason: 'test' }],
     });
     const progress = () => handle.query(progressQuery);
-    await until('the plan', async () => (await progress()).chunks.total === 30);
+    await until('the plan', async () => (await progress()).chunks.total === 30, 60_000);
     const cap = Number((likelyPerChunk * 5.5).toFixed(6));
     const lowered = await cli(['budget', runId, '--max-usd', String(cap)]);
     expect(lowered.stderr).toBe('');
@@ -139,7 +130,11 @@ describe('the budget guard', () => {
       return seen.phase === 'paused:budget' && seen.chunks.running.every((c) => waiting.has(c)) && rows[0].open === 0;
     };
     // Stopped for good: still so a second later (a chunk that settled wakes the waiting ones once).
-    await until('the run to stop at its cap', async () => (await stopped()) && (await pause(1000), await stopped()));
+    await until(
+      'the run to stop at its cap',
+      async () => (await stopped()) && (await pause(1000), await stopped()),
+      60_000,
+    );
     const atCap = h.simulator.ledger();
     const { rows } = await h.store!.sql.query<{ usd: number }>(
       'select max(actual_usd)::float8 as usd from spend where run_id = $1',

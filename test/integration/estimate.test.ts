@@ -60,27 +60,8 @@ describe('estimates against the bill', () => {
   }
 
   it('on the demo tickets', async () => {
-    const spec = loadSpec(
-      h.writeSpec(
-        fastSpec({
-          name: 'demo-estimate',
-          input: 'demo.jsonl',
-          id: 'ticket_id',
-          template: {
-            system: 'You classify customer support tickets for an online store. Answer with JSON only.',
-            user: 'From: {{customer}}\nSubject: {{subject}}\n\n{{body}}',
-          },
-          output: { dir: 'out-demo', schema: 'demo.schema.json' },
-          maxTokens: 200,
-          cache: { enabled: false },
-        }),
-        'demo.yaml',
-      ),
-    );
-    await compare('demo', spec);
-
-    // The same spec with the cache on: every answer is now in the store, nothing would be sent.
-    const cachedPath = h.writeSpec(
+    /** The demo's spec on the demo's tickets, with the cache as asked. */
+    const demoSpec = (cache: boolean) =>
       fastSpec({
         name: 'demo-estimate',
         input: 'demo.jsonl',
@@ -91,10 +72,13 @@ describe('estimates against the bill', () => {
         },
         output: { dir: 'out-demo', schema: 'demo.schema.json' },
         maxTokens: 200,
-        cache: { enabled: true },
-      }),
-      'demo-cached.yaml',
-    );
+        cache: { enabled: cache },
+      });
+    const spec = loadSpec(h.writeSpec(demoSpec(false), 'demo.yaml'));
+    await compare('demo', spec);
+
+    // The same spec with the cache on: every answer is now in the store, nothing would be sent.
+    const cachedPath = h.writeSpec(demoSpec(true), 'demo-cached.yaml');
     const viaCli = await cli(['estimate', cachedPath, '--json', '--task-queue', h.taskQueue]);
     expect(viaCli.stderr).toBe('');
     const json = JSON.parse(viaCli.stdout) as EstimateReport;

@@ -14,16 +14,7 @@ import { cli, spawnCli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, freeClosedPort, startHarness, type Harness } from '../support/harness';
 import { readJsonl, type DeadLetterLine } from '../support/run-files';
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(100);
-  }
-}
+import { pause, until } from '../support/until';
 
 describe('operating a run', () => {
   let h: Harness;

@@ -1,0 +1,11 @@
+// Option schemas several commands share (run, dlq replay, estimate), so an id is checked alike everywhere.
+import { z } from 'zod';
+
+/** `--id`: a workflow id as Temporal and our file names take it. */
+export const workflowIdOption = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,199}$/, '--id: use letters, digits, ".", "_", ":" or "-"')
+  .optional();
+
+/** `--task-queue`: the workers' task queue (default: LLMBATCH_TASK_QUEUE or llmbatch). */
+export const taskQueueOption = z.string().min(1).optional();
