@@ -12,6 +12,8 @@ export interface SubmitInput {
   spec: ResolvedSpec;
   /** The model to submit with: the spec's, or budget's downgrade once the run is yellow. */
   model?: string;
+  /** 1, or more when the strike's earlier batch failed as a whole and is submitted again. */
+  attempt?: number;
 }
 
 export interface SubmitOutcome {
@@ -21,15 +23,24 @@ export interface SubmitOutcome {
   reused: boolean;
 }
 
-export function idempotencyKey(runId: string, chunk: number, strike: number): string {
-  return `${runId}/${chunk}/${strike}`;
+export function idempotencyKey(runId: string, chunk: number, strike: number, attempt = 1): string {
+  return attempt === 1 ? `${runId}/${chunk}/${strike}` : `${runId}/${chunk}/${strike}/${attempt}`;
 }
 
 export function createSubmitActivities({ store, providers }: ActivityDeps) {
   return {
-    async submitBatch({ runId, chunk, strike, spec, model = spec.model }: SubmitInput): Promise<SubmitOutcome> {
-      const key = idempotencyKey(runId, chunk, strike);
-      const known = await store.getBatch(runId, chunk, strike);
+    async submitBatch({
+      runId,
+      chunk,
+      strike,
+      spec,
+      model = spec.model,
+      attempt = 1,
+    }: SubmitInput): Promise<SubmitOutcome> {
+      const key = idempotencyKey(runId, chunk, strike, attempt);
+      const recorded = await store.getBatch(runId, chunk, strike);
+      // A record of an earlier attempt is the batch that failed: this attempt starts afresh.
+      const known = recorded?.attempt === attempt ? recorded : undefined;
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
       const provider = providers.get(spec.provider, model);
@@ -48,7 +59,7 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
           return { batchId: found.id, requests: found.counts.total, reused: true };
         }
       } else {
-        await store.saveBatch(runId, chunk, strike, { status: 'intent', model });
+        await store.saveBatch(runId, chunk, strike, { status: 'intent', model, attempt });
       }
       if (pending.length === 0) return { requests: 0, reused: false };
 

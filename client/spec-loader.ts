@@ -287,6 +287,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       deadLetterAlertRate: spec.retry?.deadLetterAlertRate ?? SEED_DEFAULTS.retry.deadLetterAlertRate,
       authProbeMs: ms(spec.retry?.authProbe, SEED_DEFAULTS.retry.authProbeMs),
       authTimeoutMs: ms(spec.retry?.authTimeout, SEED_DEFAULTS.retry.authTimeoutMs),
+      failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
     },
     limits: { ...SEED_DEFAULTS.limits, ...spec.limits },
     alert: spec.alert,

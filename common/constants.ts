@@ -28,6 +28,9 @@ export const SEED_DEFAULTS = {
     authProbeMs: 30_000,
     /** ...and given up after this: the waiting chunks fail and their items are dead-lettered. */
     authTimeoutMs: 24 * 3_600_000,
+    /** A batch that failed as a whole (nothing answered) is submitted again this often for the same
+     * strike, after strike2Delay times the attempt: a provider hiccup should not burn a strike. */
+    failedBatchResubmits: 2,
   },
   limits: {
     concurrentBatches: 10,

@@ -63,6 +63,7 @@ export const RunSpecSchema = z.strictObject({
       authProbe: duration.optional(),
       authTimeout: duration.optional(),
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
+      failedBatchResubmits: z.number().int().min(0).max(10).optional(),
     })
     .optional(),
   limits: z
@@ -113,6 +114,7 @@ export interface ResolvedSpec {
     deadLetterAlertRate: number;
     authProbeMs: number;
     authTimeoutMs: number;
+    failedBatchResubmits: number;
   };
   limits: {
     concurrentBatches: number;

@@ -347,6 +347,7 @@ export class BatchStore {
   private fail(b: BatchRecord, at: number, errors: BatchLineError[]): void {
     b.status = 'failed';
     b.stamps.failed_at = at;
+    this.ledger.countBatchFailed();
     b.errors = errors;
     // Nothing ran and nothing is billed; keep the count of requests the file held, drop the rest.
     b.counts = { total: b.work?.items?.count ?? 0, completed: 0, failed: 0 };

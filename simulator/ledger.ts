@@ -27,6 +27,8 @@ export interface Ledger extends LedgerTotals {
    * finalizing, cancelling or final) does not count.
    */
   batchesCancelled: number;
+  /** Batches that failed as a whole (batch.failRate, or a file that failed validation): nothing billed. */
+  batchesFailed: number;
   doubleBilled: number;
   /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
   rateLimited: number;
@@ -79,6 +81,7 @@ function rounded(t: LedgerTotals): LedgerTotals {
 export class LedgerBook {
   private batchesCreated = 0;
   private batchesCancelled = 0;
+  private batchesFailed = 0;
   private doubleBilled = 0;
   private readonly totals = emptyTotals();
   private readonly byModel = new Map<string, LedgerTotals>();
@@ -101,6 +104,10 @@ export class LedgerBook {
   /** A batch moved to cancelling / canceling; the stores call this once per batch. */
   countBatchCancelled(): void {
     this.batchesCancelled += 1;
+  }
+
+  countBatchFailed(): void {
+    this.batchesFailed += 1;
   }
 
   bill(mode: PriceMode, provider: Provider, req: BillableRequest): void {
@@ -145,6 +152,7 @@ export class LedgerBook {
     return {
       batchesCreated: this.batchesCreated,
       batchesCancelled: this.batchesCancelled,
+      batchesFailed: this.batchesFailed,
       rateLimited: this.rateLimited,
       lostResponses: rounded(this.lostResponses),
       ...rounded(this.totals),

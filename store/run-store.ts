@@ -48,12 +48,17 @@ export interface FailureRow {
   costUsd?: number;
 }
 
+/** In saveBatch: the record being written starts another submission of its (chunk, strike). */
+const NEW_ATTEMPT = 'excluded.attempt is not null and excluded.attempt <> coalesce(batches.attempt, 1)';
+
 export interface BatchRecord {
   createdAtMs?: number;
   /** The model the batch was submitted with. */
   model?: string;
   providerBatchId?: string;
   status?: string;
+  /** Which submission of the (chunk, strike) this is: a batch that failed as a whole is resubmitted. */
+  attempt?: number;
 }
 
 /** One line of the output, joined across tables, for finalize. */
@@ -280,9 +285,11 @@ export class RunStore {
       provider_batch_id: string | null;
       status: string | null;
       model: string | null;
+      attempt: number;
       created_ms: number;
     }>(
-      `select provider_batch_id, status, model, (extract(epoch from created_at) * 1000)::float8 as created_ms
+      `select provider_batch_id, status, model, coalesce(attempt, 1) as attempt,
+              (extract(epoch from created_at) * 1000)::float8 as created_ms
        from batches where run_id = $1 and chunk = $2 and strike = $3`,
       [runId, chunk, strike],
     );
@@ -293,20 +300,36 @@ export class RunStore {
       providerBatchId: row.provider_batch_id ?? undefined,
       status: row.status ?? undefined,
       model: row.model ?? undefined,
+      attempt: row.attempt,
     };
   }
 
-  /** Merges the given fields into the batch record (null-valued fields keep what was there). */
+  /**
+   * Merges the given fields into the batch record (null-valued fields keep what was there). A new
+   * attempt starts the record afresh: the failed batch's id and status are replaced, and its
+   * created_at moves on, so a lookup for a lost create only considers batches made since.
+   */
   async saveBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<void> {
     await this.sql.query(
-      `insert into batches (run_id, chunk, strike, provider_batch_id, status, model)
-       values ($1, $2, $3, $4, $5, $6)
+      `insert into batches (run_id, chunk, strike, provider_batch_id, status, model, attempt)
+       values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (run_id, chunk, strike) do update set
-         provider_batch_id = coalesce(excluded.provider_batch_id, batches.provider_batch_id),
+         provider_batch_id = case when ${NEW_ATTEMPT} then excluded.provider_batch_id
+                                  else coalesce(excluded.provider_batch_id, batches.provider_batch_id) end,
          status = coalesce(excluded.status, batches.status),
          model = coalesce(excluded.model, batches.model),
+         attempt = coalesce(excluded.attempt, batches.attempt),
+         created_at = case when ${NEW_ATTEMPT} then now() else batches.created_at end,
          updated_at = now()`,
-      [runId, chunk, strike, record.providerBatchId ?? null, record.status ?? null, record.model ?? null],
+      [
+        runId,
+        chunk,
+        strike,
+        record.providerBatchId ?? null,
+        record.status ?? null,
+        record.model ?? null,
+        record.attempt ?? null,
+      ],
     );
   }
 
@@ -519,9 +542,11 @@ export class RunStore {
     return rows[0]?.usd ?? 0;
   }
 
+  /** Provider batches created: a record at attempt N also stands for the N - 1 that failed whole before it. */
   async batchCount(runId: string): Promise<number> {
     const { rows } = await this.sql.query<{ n: number }>(
-      'select count(*)::int as n from batches where run_id = $1 and provider_batch_id is not null',
+      `select coalesce(sum(coalesce(attempt, 1) - case when provider_batch_id is null then 1 else 0 end), 0)::int as n
+       from batches where run_id = $1`,
       [runId],
     );
     return rows[0]?.n ?? 0;

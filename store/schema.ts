@@ -82,6 +82,9 @@ alter table batches add column if not exists model text;
 -- Answers reused across runs: a later run finds results by dedup key (cached rows are copies, cost 0).
 alter table results add column if not exists cached boolean not null default false;
 alter table results add column if not exists created_at timestamptz not null default now();
+-- A batch that failed as a whole is resubmitted for the same strike: the record holds the newest
+-- attempt (null = the first).
+alter table batches add column if not exists attempt integer;
 create index if not exists results_by_key on results (dedup_key, created_at);
 -- The spend ledger: one row per provider batch or sync round, reserved (estimate) before it is
 -- submitted and settled (actual) after it is collected. Budgets add them up per run, UTC day and month.

@@ -220,31 +220,60 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     }
   };
 
+  /**
+   * One batch strike. A batch that failed as a whole (the provider answered none of it) is a
+   * batch-level failure, not the items': it is submitted again for the same strike, up to
+   * retry.failedBatchResubmits times, before its items move on to the next strike. The reservation
+   * stands for the resubmission (a failed batch bills nothing).
+   */
   const batchStrike = async (strike: 1 | 2, pending: number) => {
     await unlessPaused();
     enter('submitting');
     const model = await reserve(strike, 'batch');
-    const submitted = await withAuthWait(() =>
-      calls.submitBatch.executeWithOptions(
-        { ...providerCallProfile, summary: `submit ${label} strike ${strike} (${pending} requests, ${model})` },
-        [{ runId, chunk, strike, spec, model }],
-      ),
-    );
-    if (!submitted.batchId) return;
-    const batchId = submitted.batchId;
-    batches++;
-    inFlight = { strike, batchId, model };
-    enter('waiting');
-    const batch = await withAuthWait(() => waitForBatch(strike, batchId));
-    enter('collecting');
-    await withAuthWait(() =>
-      collecting.collectBatch.executeWithOptions(
-        { ...collectProfile, summary: `collect batch ${batchId} (${label}, strike ${strike})` },
-        [{ runId, chunk, strike, batch, spec, model }],
-      ),
-    );
-    inFlight = undefined;
-    await settle(strike, model);
+    for (let attempt = 1; ; attempt++) {
+      const submitted = await withAuthWait(() =>
+        calls.submitBatch.executeWithOptions(
+          {
+            ...providerCallProfile,
+            summary: `submit ${label} strike ${strike}${attempt > 1 ? ` again (attempt ${attempt})` : ''} (${pending} requests, ${model})`,
+          },
+          [{ runId, chunk, strike, spec, model, attempt }],
+        ),
+      );
+      if (!submitted.batchId) return;
+      const batchId = submitted.batchId;
+      batches++;
+      inFlight = { strike, batchId, model };
+      enter('waiting');
+      const batch = await withAuthWait(() => waitForBatch(strike, batchId));
+      if (batch.status === 'failed' && batch.counts.completed === 0 && attempt <= spec.retry.failedBatchResubmits) {
+        inFlight = undefined;
+        log.warn('the batch failed as a whole: submitting it again for the same strike', {
+          chunk,
+          strike,
+          batchId,
+          attempt,
+          errors: batch.errors.slice(0, 3),
+        });
+        const waitMs = spec.retry.strike2DelayMs * attempt;
+        enter('backing-off');
+        if (waitMs > 0)
+          await sleep(waitMs, { summary: `batch ${batchId} failed: submit it again in ${readable(waitMs)}` });
+        await unlessPaused();
+        enter('submitting');
+        continue;
+      }
+      enter('collecting');
+      await withAuthWait(() =>
+        collecting.collectBatch.executeWithOptions(
+          { ...collectProfile, summary: `collect batch ${batchId} (${label}, strike ${strike})` },
+          [{ runId, chunk, strike, batch, spec, model }],
+        ),
+      );
+      inFlight = undefined;
+      await settle(strike, model);
+      return;
+    }
   };
 
   const syncRound = async (strike: number, pending: number) => {

@@ -48,17 +48,22 @@ describe('the chaos run', () => {
     expect(report.deadLettered).toBeLessThan(250);
     expect(byStrike.strike2).toBeGreaterThan(0);
     expect(byStrike.strike3).toBeGreaterThan(0);
-    // At most two batches per chunk (strikes 1 and 2), whatever was lost or retried.
-    expect(report.batches).toBeLessThanOrEqual(100);
+    // Two batches per chunk at most (strikes 1 and 2), whatever was lost or retried, but for the batches
+    // that failed as a whole: each is submitted again for the same strike (retry.failedBatchResubmits).
+    const failedWhole = ledger.batchesFailed;
+    expect(failedWhole).toBeGreaterThan(0);
+    expect(report.batches - failedWhole).toBeLessThanOrEqual(100);
     expect(ledger.batchesCreated).toBe(report.batches);
     // Every cent: what the report knows it spent (answers kept and answers that failed the checks),
     // plus what it could not confirm, covers what the provider billed.
     expect(report.costUsd.failedAnswers).toBeGreaterThan(0);
     expect(report.costUsd.actual + report.costUsd.unconfirmed).toBeGreaterThanOrEqual(ledger.costUsd - 2e-6);
-    // What the report says was billed is the provider's bill for every answer that reached us: within
-    // 0.5%. Answers billed whose reply was lost (a 500 after the work was done) reach no client;
-    // they are the unconfirmed line, and the rest of the gap to the whole bill.
+    // What the report says was billed is the provider's bill: within 0.5%. The only gap is answers
+    // billed whose reply was lost (a 500 after the work was done): no client sees their usage, so
+    // they are the unconfirmed line. Batches that fail whole are submitted again for their strike,
+    // which keeps strike 3 (the sync calls, where replies get lost) small.
+    expect(Math.abs(report.costUsd.actual - ledger.costUsd) / ledger.costUsd).toBeLessThanOrEqual(0.005);
     const seen = ledger.costUsd - ledger.lostResponses.costUsd;
-    expect(Math.abs(report.costUsd.actual - seen) / ledger.costUsd).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(report.costUsd.actual - seen) / ledger.costUsd).toBeLessThanOrEqual(0.001);
   });
 });

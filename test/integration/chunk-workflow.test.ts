@@ -141,6 +141,32 @@ describe('chunkWorkflow in batch mode', () => {
     await withChunk(stubs.activities, spec(), (handle) => handle.result());
     expect(stubs.trail()).toEqual(['submitBatch 1', 'collectBatch 1', 'submitBatch 2', 'collectBatch 2']);
   });
+
+  it('submits a batch that failed as a whole again for the same strike, retry.failedBatchResubmits times', async () => {
+    let submits = 0;
+    const stubs = stubActivities({
+      pending: [5, 5, 0],
+      submitBatch: () => Promise.resolve({ batchId: `batch-${++submits}`, requests: 5, reused: false }),
+      // Strike 1: three submissions fail whole (the first and its two resubmits); strike 2's first works.
+      pollBatch: (input: { batchId: string }) =>
+        Promise.resolve(
+          Number(input.batchId.slice(6)) <= 3
+            ? { ...batch(input.batchId, 'failed'), counts: { total: 5, completed: 0, failed: 0 } }
+            : batch(input.batchId),
+        ),
+    });
+    await withChunk(stubs.activities, spec(), (handle) => handle.result());
+    expect(stubs.named('submitBatch').map((c) => `${String(c.input.strike)}.${String(c.input.attempt)}`)).toEqual([
+      '1.1',
+      '1.2',
+      '1.3',
+      '2.1',
+    ]);
+    // Only the last failed batch is collected (its items move on to strike 2), and one reservation per strike.
+    expect(stubs.named('collectBatch').map((c) => (c.input.batch as ProviderBatch).id)).toEqual(['batch-3', 'batch-4']);
+    expect(stubs.named('reserveSpend').map((c) => c.input.strike)).toEqual([1, 2]);
+    expect(stubs.named('tallyChunk')[0].input.batches).toBe(4);
+  });
 });
 
 describe('chunkWorkflow in sync mode', () => {

@@ -10,7 +10,7 @@ import { readJsonl } from '../support/run-files';
 describe('strike 3 under provider rate limits', () => {
   let h: Harness;
   beforeAll(async () => {
-    // Every batch fails, so all items reach strike 3; the sync lane takes 10 requests a second.
+    // Every batch fails (and is not submitted again), so all items reach strike 3; the sync lane takes 10 requests a second.
     h = await startHarness({
       profile: {
         batch: { validatingMs: 10, completionMs: 20, failRate: 1 },
@@ -27,7 +27,7 @@ describe('strike 3 under provider rate limits', () => {
         fastSpec({
           chunkSize: 40,
           limits: { syncConcurrency: 8 },
-          retry: { strike2Delay: '10ms', strike3Delay: '10ms', syncBackoff: '10ms' },
+          retry: { strike2Delay: '10ms', strike3Delay: '10ms', syncBackoff: '10ms', failedBatchResubmits: 0 },
         }),
       ),
     );

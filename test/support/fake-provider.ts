@@ -31,6 +31,7 @@ export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
       deadLetterAlertRate: 1,
       authProbeMs: 10,
       authTimeoutMs: 3_600_000,
+      failedBatchResubmits: 2,
     },
     limits: {
       concurrentBatches: 5,

@@ -24,7 +24,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'llmbatch-record-'));
   const server = await startDevServer({ port: 0, headless: true, dbFile: join(dir, 'temporal.db') });
   process.env.TEMPORAL_ADDRESS = server.address;
-  const h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 100 } } });
+  // Some batches fail as a whole, so the fixtures hold a resubmission for the same strike too.
+  const h = await startHarness({ profile: { seed: 3, batch: { validatingMs: 20, completionMs: 100, failRate: 0.2 } } });
   try {
     writeTickets(join(h.dir, 'tickets.jsonl'), 50, { duplicateEvery: 10, invalidJsonLines: [3] });
     const spec = loadSpec(h.writeSpec(fastSpec({ chunkSize: 10, limits: { concurrentBatches: 2 } })));

@@ -8,9 +8,9 @@ import type { FakeProvider } from '../support/fake-provider';
 let store: RunStore;
 fake.useTestStore((opened) => (store = opened));
 
-function submit(provider: FakeProvider, runId: string, strike = 1) {
+function submit(provider: FakeProvider, runId: string, strike = 1, attempt = 1) {
   const { submitBatch } = createSubmitActivities({ store, providers: fake.registryOf(provider) });
-  return fake.quietActivityEnvironment().run(submitBatch, { runId, chunk: 0, strike, spec: fake.testSpec() });
+  return fake.quietActivityEnvironment().run(submitBatch, { runId, chunk: 0, strike, spec: fake.testSpec(), attempt });
 }
 
 const methods = (provider: FakeProvider) => provider.calls.map((c) => c.method);
@@ -63,6 +63,27 @@ describe('submitBatch', () => {
     });
     expect(await submit(provider, 'run-unsent')).toEqual({ batchId: 'batch-new', requests: 1, reused: false });
     expect(methods(provider)).toEqual(['findBatch', 'createBatch']);
+  });
+
+  it('submits a failed batch again under a new key when asked for the next attempt, once however often retried', async () => {
+    await fake.planRequests(store, 'run-again', ['a', 'b']);
+    let created = 0;
+    const provider = fake.fakeProvider({
+      findBatch: () => Promise.resolve(undefined),
+      createBatch: () => Promise.resolve(fake.providerBatch(`batch-${++created}`, { status: 'validating' })),
+    });
+    expect(await submit(provider, 'run-again')).toMatchObject({ batchId: 'batch-1', reused: false });
+    await store.saveBatch('run-again', 0, 1, { status: 'failed' });
+    expect(await submit(provider, 'run-again', 1, 2)).toEqual({ batchId: 'batch-2', requests: 2, reused: false });
+    expect(await submit(provider, 'run-again', 1, 2)).toEqual({ batchId: 'batch-2', requests: 0, reused: true });
+    expect(methods(provider)).toEqual(['createBatch', 'createBatch']);
+    expect(provider.calls[1].args[2]).toBe(idempotencyKey('run-again', 0, 1, 2));
+    expect(idempotencyKey('run-again', 0, 1, 2)).not.toBe(idempotencyKey('run-again', 0, 1));
+    expect(await store.getBatch('run-again', 0, 1)).toMatchObject({
+      providerBatchId: 'batch-2',
+      status: 'validating',
+      attempt: 2,
+    });
   });
 
   it('submits nothing when nothing in the chunk is pending', async () => {
