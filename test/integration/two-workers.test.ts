@@ -18,7 +18,8 @@ import { hasActivityPollers } from '../../client/files-queue';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
-import { rootMessage, type RunReport } from '../../common';
+import { rootMessage, type ResolvedSpec, type RunReport } from '../../common';
+import { progressQuery } from '../../workflows';
 import { chunkWorkflowId } from '../../workflows/batch-run';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, workflowBundle, type Harness } from '../support/harness';
@@ -62,21 +63,22 @@ if (!url) console.warn('DATABASE_URL is not set: the two-worker tests are skippe
 (url ? describe : describe.skip)('two worker processes, one of which sees the files', () => {
   let h: Harness;
   const workers: WorkerProcess[] = [];
+  let machineA: string;
+  let machineB: string;
+  let spec: ResolvedSpec;
+  const filesQueue = `files-${randomUUID()}`;
+  let startFilesWorker: () => Promise<WorkerProcess>;
+  let a: WorkerProcess;
+  let b: WorkerProcess;
+
   beforeAll(async () => {
     h = await startHarness({
       store: url,
       inProcessWorker: false,
       profile: { batch: { validatingMs: 20, completionMs: 100 } },
     });
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.kill('SIGTERM');
-    await h?.close();
-  });
-
-  it('plans and finalizes on the files worker, runs chunks on both, and accounts for every line', async () => {
-    const machineA = join(h.dir, 'machine-a');
-    const machineB = join(h.dir, 'machine-b');
+    machineA = join(h.dir, 'machine-a');
+    machineB = join(h.dir, 'machine-b');
     mkdirSync(join(machineA, 'data'), { recursive: true });
     mkdirSync(machineB, { recursive: true });
     writeTickets(join(machineA, 'data', 'tickets.jsonl'), 1000, { duplicateEvery: 20, invalidJsonLines: [7] });
@@ -85,26 +87,47 @@ if (!url) console.warn('DATABASE_URL is not set: the two-worker tests are skippe
       stringify(fastSpec({ input: 'data/tickets.jsonl', output: { dir: 'out' }, limits: { concurrentBatches: 4 } })),
     );
     // Checked by the client as usual, then named as the files machine names them (see the top).
-    const spec = { ...loadSpec(join(machineA, 'spec.yaml')), inputPath: 'data/tickets.jsonl', outputDir: 'out' };
-    expect(existsSync(join(machineB, spec.inputPath))).toBe(false);
+    spec = { ...loadSpec(join(machineA, 'spec.yaml')), inputPath: 'data/tickets.jsonl', outputDir: 'out' };
 
     // One prebuilt workflow bundle for both, as in production (and no two webpack builds at once).
     const bundle = join(h.dir, 'workflow-bundle.js');
     writeFileSync(bundle, (await workflowBundle()).code);
-    const filesQueue = `files-${randomUUID()}`;
     const common = { taskQueue: h.taskQueue, storeDir: url!, simulatorUrl: h.simulator.url };
-    const a = spawnWorker({
-      ...common,
-      cwd: machineA,
-      extraEnv: { LLMBATCH_WORKFLOW_BUNDLE: bundle, LLMBATCH_FILES_QUEUE: filesQueue },
-    });
-    const b = spawnWorker({
-      ...common,
-      cwd: machineB,
-      extraEnv: { LLMBATCH_WORKFLOW_BUNDLE: bundle, LLMBATCH_FILES_QUEUE: '' },
-    });
-    workers.push(a, b);
-    for (const w of [a, b]) await until('both workers to poll', () => w.output().includes('worker polling'), 60_000);
+    const started = async (worker: WorkerProcess) => {
+      workers.push(worker);
+      await until('the worker to poll', () => worker.output().includes('worker polling'), 60_000);
+      return worker;
+    };
+    startFilesWorker = () =>
+      started(
+        spawnWorker({
+          ...common,
+          cwd: machineA,
+          extraEnv: {
+            LLMBATCH_WORKFLOW_BUNDLE: bundle,
+            LLMBATCH_FILES_QUEUE: filesQueue,
+            LLMBATCH_SHUTDOWN_GRACE: '2s',
+          },
+        }),
+      );
+    [a, b] = await Promise.all([
+      startFilesWorker(),
+      started(
+        spawnWorker({
+          ...common,
+          cwd: machineB,
+          extraEnv: { LLMBATCH_WORKFLOW_BUNDLE: bundle, LLMBATCH_FILES_QUEUE: '' },
+        }),
+      ),
+    ]);
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.kill('SIGTERM');
+    await h?.close();
+  });
+
+  it('plans and finalizes on the files worker, runs chunks on both, and accounts for every line', async () => {
+    expect(existsSync(join(machineB, spec.inputPath))).toBe(false);
     expect(a.output()).toContain(`files queue "${filesQueue}"`);
     expect(b.output()).not.toContain('files queue');
     await until('the files worker to poll its queue', () => hasActivityPollers(h.client, filesQueue), 30_000);
@@ -141,6 +164,48 @@ if (!url) console.warn('DATABASE_URL is not set: the two-worker tests are skippe
     expect(chunkWork.length).toBeGreaterThanOrEqual(3 * report.batches);
     expect(new Set(chunkWork.map((p) => p.taskQueue))).toEqual(new Set([h.taskQueue]));
     expect(new Set(chunkWork.map((p) => p.identity))).toEqual(new Set([identityA, identityB]));
+  });
+
+  it('holds the files while the files worker is gone, says so, and writes them when it is back', async () => {
+    const outputDir = 'out-restart';
+    const runId = `it-two-workers-restart-${Date.now()}`;
+    const ledgerBefore = h.simulator.ledger().requestsBilled;
+    const handle = await startRun(
+      h.client,
+      { ...spec, outputDir },
+      {
+        taskQueue: h.taskQueue,
+        runId,
+        filesQueue,
+        filesWorkerWaitMs: 1500,
+      },
+    );
+    await until(
+      'the plan',
+      async () => (await handle.query(progressQuery).catch(() => undefined))?.phase === 'running',
+    );
+    // The files machine goes away mid-run: the chunks go on on B, the files wait for A.
+    await a.kill('SIGTERM');
+    await until(
+      'the run to wait for its files worker',
+      async () => (await handle.query(progressQuery).catch(() => undefined))?.phase === 'waiting:files',
+      60_000,
+    );
+    expect(existsSync(join(machineB, outputDir))).toBe(false);
+    a = await startFilesWorker();
+    const report = await handle.result();
+
+    expect(report).toMatchObject({ items: 1000, rejected: 1, deadLettered: 0, succeeded: 999, status: 'completed' });
+    expect(verifyRunFiles(filesUnder(machineA, report), join(machineA, spec.inputPath), 'id').problems).toEqual([]);
+    expect(existsSync(join(machineB, outputDir))).toBe(false);
+    expect(h.simulator.ledger().requestsBilled - ledgerBefore).toBe(949);
+    const parent = await activityPlacements(h.client, runId);
+    // The first finalize timed out waiting for a worker; the second ran on the files worker that came back.
+    expect(parent.filter((p) => p.activity === 'finalizeRun')).toEqual([
+      { activity: 'finalizeRun', taskQueue: filesQueue },
+      { activity: 'finalizeRun', taskQueue: filesQueue, identity: `${a.child.pid}@${hostname()}` },
+    ]);
+    expect(parent.filter((p) => p.activity === 'sendAlert').length).toBeGreaterThanOrEqual(1);
   });
 });
 
