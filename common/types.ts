@@ -198,6 +198,8 @@ export interface RunProgress {
   chunks: { total: number; done: number; failed: number; running: number[]; waitingForAuth: number[] };
   paused: boolean;
   outputDir: string;
+  /** The queue its plan and finalize run on (`--files-queue`), when it has one. */
+  filesQueue?: string;
   /** Why the run stops early, once it does. */
   fatal?: string;
   /** The spec's caps (maxUsd as `llmbatch budget` left it) and why chunks wait for budget, if they do. */

@@ -123,6 +123,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     },
     paused: state.paused ?? false,
     outputDir: spec.outputDir,
+    ...(input.filesQueue ? { filesQueue: input.filesQueue } : {}),
     ...(state.fatal ? { fatal: state.fatal } : {}),
     ...(spec.budget || state.maxUsd !== undefined
       ? {

@@ -191,6 +191,7 @@ if (!url) console.warn('DATABASE_URL is not set: the two-worker tests are skippe
       async () => (await handle.query(progressQuery).catch(() => undefined))?.phase === 'waiting:files',
       60_000,
     );
+    expect(await handle.query(progressQuery)).toMatchObject({ phase: 'waiting:files', filesQueue, outputDir });
     expect(existsSync(join(machineB, outputDir))).toBe(false);
     a = await startFilesWorker();
     const report = await handle.result();
