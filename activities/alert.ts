@@ -12,7 +12,8 @@ export interface AlertInput {
     | 'run-failed'
     | 'budget-yellow'
     | 'budget-red'
-    | 'budget-refused';
+    | 'budget-refused'
+    | 'files-worker-missing';
   message: string;
   webhook?: string;
   details?: Record<string, unknown>;

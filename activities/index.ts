@@ -41,3 +41,22 @@ export function createActivities(deps: ActivityDeps) {
   });
 }
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * The activities that read the user's input or write its output files: what a run schedules on its
+ * files queue (workflows/files-queue.ts), and all that a files worker registers, so that nothing
+ * else is ever taken from that queue by mistake.
+ */
+export const FILE_ACTIVITY_NAMES = [
+  'planRun',
+  'finalizeRun',
+  'writeSample',
+] as const satisfies readonly (keyof Activities)[];
+
+export type FileActivities = Pick<Activities, (typeof FILE_ACTIVITY_NAMES)[number]>;
+
+export function fileActivities(all: Activities): FileActivities {
+  // Plain functions (alive() made each one an arrow), so no `this` is lost by taking them out.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  return Object.fromEntries(FILE_ACTIVITY_NAMES.map((name) => [name, all[name]])) as FileActivities;
+}

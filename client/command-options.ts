@@ -9,3 +9,9 @@ export const workflowIdOption = z
 
 /** `--task-queue`: the workers' task queue (default: LLMBATCH_TASK_QUEUE or llmbatch). */
 export const taskQueueOption = z.string().min(1).optional();
+
+/** `--files-queue`: the queue of the worker that sees the spec's files (default: LLMBATCH_FILES_QUEUE or none). */
+export const filesQueueOption = z.string().min(1, '--files-queue: give the name of a task queue').optional();
+
+export const FILES_QUEUE_HELP =
+  'task queue of the worker that sees the input and output files (`llmbatch worker --files-queue NAME` on that machine); plan and finalize run there, the rest on any worker (default: LLMBATCH_FILES_QUEUE, else any worker)';

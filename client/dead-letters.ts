@@ -21,6 +21,8 @@ export interface FinishedRun {
   /** Temporal's status of the run (COMPLETED, FAILED, CANCELED, TERMINATED, ...). */
   status: string;
   taskQueue: string;
+  /** The queue its plan and finalize ran on, if it had one (`--files-queue`). */
+  filesQueue?: string;
   /** The spec exactly as the run received it. */
   spec: ResolvedSpec;
   /** Where the run wrote its files (`<output.dir>/<run id>` for a scheduled run). */
@@ -43,7 +45,7 @@ export interface DeadLetter {
 }
 
 /** The run's start input, from the first event of its (latest) history. */
-async function startInput(client: Client, handle: WorkflowHandle): Promise<RunWorkflowInput> {
+export async function startInput(client: Client, handle: WorkflowHandle): Promise<RunWorkflowInput> {
   const history = await handle.fetchHistory();
   const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   if (payloads.length === 0) throw new Error(`run "${handle.workflowId}" has no start input in its history`);
@@ -105,7 +107,16 @@ export async function findFinishedRun(client: Client, runId: string): Promise<Fi
       );
     }
   }
-  return { runId, status, taskQueue: description.taskQueue, spec: input.spec, outputDir, deadLetterFile, report };
+  return {
+    runId,
+    status,
+    taskQueue: description.taskQueue,
+    filesQueue: input.filesQueue,
+    spec: input.spec,
+    outputDir,
+    deadLetterFile,
+    report,
+  };
 }
 
 export function readDeadLetters(path: string): DeadLetter[] {

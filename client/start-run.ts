@@ -1,10 +1,10 @@
 // Starts a run's parent workflow. The run id is the workflow id; an id already used is refused.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { ResolvedSpec } from '../common';
+import type { FilesQueueInput, ResolvedSpec } from '../common';
 import { batchRunWorkflow } from '../workflows';
 import { LlmModel, LlmPhase, LlmProvider, LlmRunId } from '../workflows/search-attributes';
 
-export interface StartRunOptions {
+export interface StartRunOptions extends FilesQueueInput {
   taskQueue: string;
   runId?: string;
   continueAsNewEvery?: number;
@@ -27,7 +27,16 @@ export async function startRun(
     return await client.workflow.start(batchRunWorkflow, {
       workflowId: runId,
       taskQueue: options.taskQueue,
-      args: [{ runId, spec, continueAsNewEvery: options.continueAsNewEvery }],
+      args: [
+        {
+          runId,
+          spec,
+          continueAsNewEvery: options.continueAsNewEvery,
+          ...(options.filesQueue
+            ? { filesQueue: options.filesQueue, filesWorkerWaitMs: options.filesWorkerWaitMs }
+            : {}),
+        },
+      ],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: LlmRunId, value: runId },
@@ -39,7 +48,8 @@ export async function startRun(
       // Most telling first: the Web UI sizes this panel short and may cut the last line.
       staticDetails: [
         `**Provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode} · **chunk size** ${spec.chunkSize}`,
-        `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}\``,
+        `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}\`` +
+          (options.filesQueue ? ` · **files queue** \`${options.filesQueue}\`` : ''),
         `**Spec** \`${spec.specPath}\``,
       ].join('\n\n'),
     });

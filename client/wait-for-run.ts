@@ -17,6 +17,7 @@ import { rootMessage, type RunProgress, type RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
 import { reportQuery } from '../workflows/signals';
 import { processConfig } from '../workers/settings';
+import { noFilesWorkerMessage } from './files-queue';
 
 export type RunHandle = WorkflowHandle<typeof batchRunWorkflow>;
 
@@ -34,6 +35,8 @@ export interface WaitOptions {
   warnNoWorkerAfterMs?: number;
   /** The run's task queue, when the caller knows it (else read from the run's description). */
   taskQueue?: string;
+  /** The run's files queue, if it has one: watched for a worker as well (its activities wait there). */
+  filesQueue?: string;
 }
 
 /** How long `run --wait` and `wait` let a task queue go without a worker before they say so. */
@@ -65,7 +68,9 @@ function nap(ms: number, stop: Promise<unknown>): Promise<void> {
 
 /**
  * Looks at a task queue about once a second; one line on stderr (`message`) when no worker has
- * polled it for `afterMs` while `ended` is unsettled. Also used by `estimate`.
+ * polled it for `afterMs` while `ended` is unsettled. Also used by `estimate`. `tasks`: the workers
+ * looked for, those that take workflow tasks (any llmbatch worker) or activity tasks (a files queue,
+ * which only a files worker polls).
  */
 export async function warnWhileNoWorker(
   client: Pick<Client, 'workflowService'> & { options: { namespace: string } },
@@ -73,7 +78,9 @@ export async function warnWhileNoWorker(
   afterMs: number,
   message: (taskQueue: string) => string,
   ended: Promise<unknown>,
+  tasks: 'workflow' | 'activity' = 'workflow',
 ): Promise<void> {
+  const { TaskQueueType } = temporal.api.enums.v1;
   let done = false;
   void ended.finally(() => (done = true));
   let taskQueue: string | undefined;
@@ -84,7 +91,8 @@ export async function warnWhileNoWorker(
       const { pollers } = await client.workflowService.describeTaskQueue({
         namespace: client.options.namespace,
         taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        taskQueueType:
+          tasks === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
       });
       if (pollers && pollers.length > 0) {
         emptySince = undefined;
@@ -103,9 +111,22 @@ export async function warnWhileNoWorker(
 }
 
 /** The run's task queue: the one it was started on, else the one its description names. */
-function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: Promise<unknown>): Promise<void> {
+async function watchForWorkers(handle: RunHandle, options: WaitOptions, ended: Promise<unknown>): Promise<void> {
   const taskQueueOf = async () => options.taskQueue ?? (await handle.describe()).taskQueue;
-  return warnWhileNoWorker(handle.client, taskQueueOf, options.warnNoWorkerAfterMs!, noWorkerMessage, ended);
+  const afterMs = options.warnNoWorkerAfterMs!;
+  const { filesQueue } = options;
+  await Promise.all([
+    warnWhileNoWorker(handle.client, taskQueueOf, afterMs, noWorkerMessage, ended),
+    filesQueue &&
+      warnWhileNoWorker(
+        handle.client,
+        () => Promise.resolve(filesQueue),
+        afterMs,
+        noFilesWorkerMessage,
+        ended,
+        'activity',
+      ),
+  ]);
 }
 
 export async function waitForRun(handle: RunHandle, options: WaitOptions): Promise<RunReport> {
@@ -241,13 +262,14 @@ export function printRunEnd(end: RunEnd, options: { json?: boolean; link: string
  */
 export async function followToEnd(
   handle: RunHandle,
-  options: { json?: boolean; link: string; taskQueue: string },
+  options: { json?: boolean; link: string; taskQueue: string; filesQueue?: string },
 ): Promise<RunEnd> {
   const end = await waitForEnd(handle, {
     show: !options.json,
     detachOnInterrupt: true,
     warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
     taskQueue: options.taskQueue,
+    filesQueue: options.filesQueue,
   });
   // A run that failed or was cancelled after planning still wrote its files: its report comes first.
   printRunEnd(end, { json: options.json, link: options.link });

@@ -4,7 +4,7 @@
 // Temporal's own connection variables (TEMPORAL_ADDRESS, profiles, TLS, API key) are applied by
 // @temporalio/envconfig in workers/settings.ts; they are listed here so they are documented.
 import { z } from 'zod';
-import { isDuration } from './duration';
+import { isDuration, parseDuration } from './duration';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from './constants';
 
 export type ConfigReader = 'CLI' | 'worker' | 'dev';
@@ -47,6 +47,17 @@ export const ENV_VARS = {
     default: DEFAULT_TASK_QUEUE,
     readBy: ['CLI', 'worker', 'dev'],
     description: 'task queue the CLI starts runs on and the worker polls',
+  },
+  LLMBATCH_FILES_QUEUE: {
+    readBy: ['CLI', 'worker'],
+    description:
+      'a worker also polls this task queue for the activities that read the input and write the output files (plan, finalize); the CLI starts runs that schedule them there. Set it, alike, on the machine that has the files; unset = any worker (one machine or a shared disk)',
+  },
+  LLMBATCH_FILES_WORKER_WAIT: {
+    default: '5m',
+    readBy: ['CLI'],
+    description:
+      'how long a run waits for a worker on its files queue before it says so: the plan fails the run (nothing spent yet), the files wait with phase `waiting:files` and an alert',
   },
   DATABASE_URL: {
     readBy: ['worker'],
@@ -154,6 +165,10 @@ export interface LlmbatchConfig {
     uiUrl?: string;
   };
   taskQueue: string;
+  /** The task queue of the worker that sees the user's files (LLMBATCH_FILES_QUEUE); unset: any worker. */
+  filesQueue?: string;
+  /** LLMBATCH_FILES_WORKER_WAIT in ms. */
+  filesWorkerWaitMs: number;
   /** DATABASE_URL, or else the PGlite folder (relative to the working directory). */
   store: { databaseUrl?: string; dir: string };
   providers: ProviderSettings;
@@ -180,6 +195,7 @@ const positiveInt = z
   .regex(/^\s*[1-9]\d*\s*$/, { message: 'expected a positive integer' })
   .transform((s) => Number(s));
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 30s or 5m' });
+const durationMs = duration.transform(parseDuration);
 const logLevel = z
   .string()
   .transform((s) => s.trim().toUpperCase())
@@ -212,6 +228,8 @@ export function loadConfig(env: Env): LlmbatchConfig {
       uiUrl: read('TEMPORAL_UI_URL', url),
     },
     taskQueue: read('LLMBATCH_TASK_QUEUE', text, true),
+    filesQueue: read('LLMBATCH_FILES_QUEUE', text),
+    filesWorkerWaitMs: read('LLMBATCH_FILES_WORKER_WAIT', durationMs, true),
     store: { databaseUrl: read('DATABASE_URL', postgresUrl), dir: read('LLMBATCH_STORE_DIR', text, true) },
     providers: {
       simulatorUrl: read('LLMBATCH_SIMULATOR_URL', url),

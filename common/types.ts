@@ -66,7 +66,19 @@ export interface EstimateReport {
   budget?: { maxUsd?: number; dailyUsd?: number; monthlyUsd?: number; refused?: string };
 }
 
-export interface EstimateWorkflowInput {
+/**
+ * Where the activities that read the user's input or write its output files run (plan, finalize,
+ * an estimate's sample). Unset: on the run's own task queue, by any worker (one machine, or a
+ * shared file system). Set: on this task queue, which only the worker that sees the files polls
+ * (`llmbatch worker --files-queue NAME`): Temporal's worker-specific task queue pattern.
+ */
+export interface FilesQueueInput {
+  filesQueue?: string;
+  /** How long a files activity may wait for a worker on filesQueue before the run says so (ms; default 5 minutes). */
+  filesWorkerWaitMs?: number;
+}
+
+export interface EstimateWorkflowInput extends FilesQueueInput {
   spec: ResolvedSpec;
   /** Really run this many random unique items through sync calls to measure output tokens. */
   sample?: number;
@@ -111,6 +123,7 @@ export type RunPhase =
   | 'paused:budget'
   | 'cancelling'
   | 'finalizing'
+  | 'waiting:files'
   | 'completed'
   | 'failed'
   | 'cancelled';
@@ -162,7 +175,7 @@ export interface RunState {
   alerted?: { yellow?: boolean };
 }
 
-export interface RunWorkflowInput {
+export interface RunWorkflowInput extends FilesQueueInput {
   /** Ignored: the run id is the workflow id, read in the workflow (so Schedules and `temporal workflow start` work). */
   runId?: string;
   spec: ResolvedSpec;
@@ -185,6 +198,8 @@ export interface RunProgress {
   chunks: { total: number; done: number; failed: number; running: number[]; waitingForAuth: number[] };
   paused: boolean;
   outputDir: string;
+  /** The queue its plan and finalize run on (`--files-queue`), when it has one. */
+  filesQueue?: string;
   /** Why the run stops early, once it does. */
   fatal?: string;
   /** The spec's caps (maxUsd as `llmbatch budget` left it) and why chunks wait for budget, if they do. */

@@ -1,6 +1,6 @@
 // Builds a worker with real dependencies: the store, the provider adapters, our workflows.
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, fileActivities, type Activities } from '../activities';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
 import { failureTranslation } from './failure-interceptor';
@@ -25,6 +25,27 @@ export interface LlmbatchWorkerOptions {
 
 const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
+/** Every activity, built on the worker's store and providers; `draining` says whether `worker()` is stopping. */
+function activitiesFor(
+  options: Pick<LlmbatchWorkerOptions, 'store' | 'providerEnv'>,
+  worker: () => Worker,
+): Activities {
+  return createActivities({
+    store: options.store,
+    providers: createProviderRegistry({
+      ...options.providerEnv,
+      log:
+        options.providerEnv.log ??
+        ((message) => {
+          Runtime.instance().logger.warn(message);
+        }),
+    }),
+    // On SIGTERM the runtime stops the worker: sync rounds finish their calls in flight and hand
+    // the rest back, so no call is cut off after the provider billed it.
+    draining: () => STOPPING.has(worker().getState()),
+  });
+}
+
 export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Promise<Worker> {
   installWorkerLogging();
   // `draining` reads the worker it belongs to; activities run only after Worker.create returns.
@@ -33,20 +54,29 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle ?? (await loadWorkflowBundle()),
-    activities: createActivities({
-      store: options.store,
-      providers: createProviderRegistry({
-        ...options.providerEnv,
-        log:
-          options.providerEnv.log ??
-          ((message) => {
-            Runtime.instance().logger.warn(message);
-          }),
-      }),
-      // On SIGTERM the runtime stops the worker: sync rounds finish their calls in flight and hand
-      // the rest back, so no call is cut off after the provider billed it.
-      draining: () => STOPPING.has(worker.getState()),
-    }),
+    activities: activitiesFor(options, () => worker),
+    shutdownGraceTime: options.shutdownGraceTime ?? processConfig().shutdownGrace,
+    interceptors: { activity: [failureTranslation] },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,
+  });
+  return worker;
+}
+
+/**
+ * The second worker of a machine that has the user's files (the samples' worker-specific task
+ * queue): no workflows, only the activities that read the input or write the output files, on the
+ * files queue, which no other machine polls. The machine's first worker, on the shared queue, runs
+ * the rest like any other.
+ */
+export async function createFilesWorker(
+  options: Omit<LlmbatchWorkerOptions, 'workflowBundle' | 'taskQueue'> & { filesQueue: string },
+): Promise<Worker> {
+  installWorkerLogging();
+  const worker: Worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.filesQueue,
+    activities: fileActivities(activitiesFor(options, () => worker)),
     shutdownGraceTime: options.shutdownGraceTime ?? processConfig().shutdownGrace,
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,

@@ -1,22 +1,34 @@
 // `llmbatch worker`: a worker process against TEMPORAL_ADDRESS. Also what the crash tests start
 // and SIGKILL. Shuts down cleanly on SIGINT / SIGTERM.
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from './logging';
-import { createLlmbatchWorker } from './create-worker';
+import { createFilesWorker, createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 import type { LlmbatchConfig } from '../common/config';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
-export async function runWorker(): Promise<void> {
+export interface RunWorkerOptions {
+  /** Also serve the files activities on this queue (`--files-queue`; default LLMBATCH_FILES_QUEUE). */
+  filesQueue?: string;
+}
+
+export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const config = processConfig();
+  const filesQueue = options.filesQueue ?? config.filesQueue;
+  if (filesQueue === config.taskQueue) {
+    // The files worker takes only file activities: on the shared queue it would refuse the others.
+    throw new Error(
+      `the files queue must differ from the task queue ("${filesQueue}"); name one for this machine's files, e.g. llmbatch-files-<host>`,
+    );
+  }
   const { connectionOptions, namespace } = temporalConnectConfig();
   installWorkerLogging(config.logLevel);
   // The store first: a PGlite folder held by another process refuses here, before anything starts.
   const store = await openStore(storeLocation(config));
   try {
-    await serve(config, connectionOptions, namespace, store);
+    await serve(config, connectionOptions, namespace, store, filesQueue);
   } finally {
     await store.sql.close();
   }
@@ -27,6 +39,7 @@ async function serve(
   connectionOptions: ReturnType<typeof temporalConnectConfig>['connectionOptions'],
   namespace: string,
   store: RunStore,
+  filesQueue: string | undefined,
 ): Promise<void> {
   const admin = await Connection.connect(connectionOptions);
   try {
@@ -37,19 +50,39 @@ async function serve(
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const taskQueue = config.taskQueue;
-    const worker = await createLlmbatchWorker({
+    const shared = {
       connection,
       namespace,
-      taskQueue,
       store,
       providerEnv: config.providers,
       shutdownGraceTime: config.shutdownGrace,
-    });
-    console.log(`worker polling task queue "${taskQueue}" on ${connectionOptions.address} (namespace ${namespace})`);
-    await worker.run();
+    };
+    const workers = [await createLlmbatchWorker({ ...shared, taskQueue })];
+    if (filesQueue) workers.push(await createFilesWorker({ ...shared, filesQueue }));
+    const files = filesQueue ? ` and files queue "${filesQueue}" (plan, finalize)` : '';
+    console.log(
+      `worker polling task queue "${taskQueue}"${files} on ${connectionOptions.address} (namespace ${namespace})`,
+    );
+    await runTogether(workers);
   } finally {
     await connection.close();
   }
+}
+
+/** Runs the workers until the runtime stops them (SIGINT / SIGTERM); one that fails stops the others. */
+async function runTogether(workers: Worker[]): Promise<void> {
+  const stopOthers = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  const runs = workers.map((worker) =>
+    worker.run().catch((error: unknown) => {
+      stopOthers();
+      throw error;
+    }),
+  );
+  const ended = await Promise.allSettled(runs);
+  const failed = ended.find((end): end is PromiseRejectedResult => end.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 if (require.main === module) {

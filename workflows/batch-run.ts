@@ -42,6 +42,7 @@ import {
 } from '../common';
 import { alertProfile, ioProfile } from './activity-profiles';
 import { chunkWorkflow } from './chunk';
+import { filesWorkerMissing, noFilesWorker, noFilesWorkerMessage, onFilesWorker } from './files-queue';
 import {
   LlmCostUsd,
   LlmItemsDone,
@@ -122,6 +123,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     },
     paused: state.paused ?? false,
     outputDir: spec.outputDir,
+    ...(input.filesQueue ? { filesQueue: input.filesQueue } : {}),
     ...(state.fatal ? { fatal: state.fatal } : {}),
     ...(spec.budget || state.maxUsd !== undefined
       ? {
@@ -172,6 +174,10 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       );
     else if (downgradedTo) lines.push(`**budget yellow**: the rest of the run goes to ${downgradedTo}`);
     if (state.fatal) lines.push(`**stopping**: ${state.fatal.slice(0, 500)}`);
+    if (p.phase === 'waiting:files')
+      lines.push(
+        `**waiting for the files worker**: ${noFilesWorkerMessage(input, 'the output files', spec.outputDir)}`,
+      );
     // Last, what may be cut off without loss: the run id is in the page's heading anyway.
     lines.push(`run \`${runId}\``);
     setCurrentDetails(lines.map(escapeDollars).join('\n\n'));
@@ -240,9 +246,12 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     await io.claimRunId.executeWithOptions({ ...ioProfile, summary: 'claim the run id in the store' }, [
       { runId, temporalRunId: workflowInfo().firstExecutionRunId },
     ]);
-    state.plan = await io.planRun.executeWithOptions({ ...ioProfile, summary: `plan ${spec.inputPath}` }, [
-      { runId, spec },
-    ]);
+    // Before anything is spent: a files queue that no worker takes the plan from fails the run, and says why.
+    state.plan = await io.planRun
+      .executeWithOptions(onFilesWorker({ ...ioProfile, summary: `plan ${spec.inputPath}` }, input), [{ runId, spec }])
+      .catch((error: unknown) => {
+        throw noFilesWorker(error) ? filesWorkerMissing(input, 'the plan', spec.inputPath) : error;
+      });
     log.info('planned', { ...state.plan });
     if (state.plan.lines > 0 && state.plan.accepted === 0) {
       state.fatal = `every one of the ${state.plan.lines} input lines was rejected; nothing was sent (see rejected.jsonl)`;
@@ -389,9 +398,22 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     }
     phase = 'finalizing';
     publish();
-    return io.finalizeRun.executeWithOptions({ ...ioProfile, summary: `write the files to ${spec.outputDir}` }, [
-      { runId, spec, plan, startedAtMs: state.startedAtMs, status, error: state.fatal },
-    ]);
+    const finalize = (wait: 'bounded' | 'unbounded') =>
+      io.finalizeRun.executeWithOptions(
+        onFilesWorker({ ...ioProfile, summary: `write the files to ${spec.outputDir}` }, input, wait),
+        [{ runId, spec, plan, startedAtMs: state.startedAtMs, status, error: state.fatal }],
+      );
+    try {
+      return await finalize('bounded');
+    } catch (error) {
+      if (!noFilesWorker(error)) throw error;
+      // Every answer is paid for and in the store: failing now would lose the files, so the run
+      // waits for the files worker as long as it takes, and says so (phase, alert, Web UI).
+      phase = 'waiting:files';
+      publish();
+      await alert('files-worker-missing', noFilesWorkerMessage(input, 'the output files', spec.outputDir));
+      return await finalize('unbounded');
+    }
   });
   final.report = report;
   phase = status;

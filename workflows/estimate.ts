@@ -8,6 +8,7 @@ import type { Activities } from '../activities';
 import type { EstimateReport, EstimateWorkflowInput } from '../common';
 import { ioProfile } from './activity-profiles';
 import { batchRunWorkflow } from './batch-run';
+import { filesWorkerMissing, noFilesWorker, onFilesWorker } from './files-queue';
 
 const io = proxyActivities<Activities>(ioProfile);
 
@@ -15,20 +16,29 @@ export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<Es
   const scratchId = workflowInfo().workflowId;
   const { spec } = input;
   try {
-    const plan = await io.planRun.executeWithOptions({ ...ioProfile, summary: `plan ${spec.inputPath} (estimate)` }, [
-      { runId: scratchId, spec, estimateOnly: true },
-    ]);
+    const plan = await io.planRun
+      .executeWithOptions(onFilesWorker({ ...ioProfile, summary: `plan ${spec.inputPath} (estimate)` }, input), [
+        { runId: scratchId, spec, estimateOnly: true },
+      ])
+      .catch((error: unknown) => {
+        throw noFilesWorker(error) ? filesWorkerMissing(input, 'the estimate', spec.inputPath) : error;
+      });
     let sample: EstimateReport['sample'];
     const size = Math.min(input.sample ?? 0, plan.uniqueRequests - plan.cacheHits);
     if (size > 0) {
-      const picked = await io.writeSample.executeWithOptions(
-        { ...ioProfile, summary: `pick ${size} random unique items to run` },
-        [{ runId: scratchId, spec, size }],
-      );
+      // The sample's input file is written next to the user's output, and its run reads it there.
+      const picked = await io.writeSample
+        .executeWithOptions(
+          onFilesWorker({ ...ioProfile, summary: `pick ${size} random unique items to run` }, input),
+          [{ runId: scratchId, spec, size }],
+        )
+        .catch((error: unknown) => {
+          throw noFilesWorker(error) ? filesWorkerMissing(input, 'the sample', spec.inputPath) : error;
+        });
       const sampleRunId = `${scratchId}-sample`;
       const report = await executeChild(batchRunWorkflow, {
         workflowId: sampleRunId,
-        args: [{ spec: picked.spec }],
+        args: [{ spec: picked.spec, filesQueue: input.filesQueue, filesWorkerWaitMs: input.filesWorkerWaitMs }],
         staticSummary: `sample of ${size} items for ${scratchId}`,
       });
       const answered = report.succeeded;

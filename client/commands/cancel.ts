@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
 import { endProblem, followToEnd, type RunHandle } from '../wait-for-run';
+import { filesQueueOfRun } from '../files-queue';
 
 export function cancelCommand(): Command {
   return new Command('cancel')
@@ -46,7 +47,13 @@ export function cancelCommand(): Command {
           );
         }
         // Without a worker nothing is cancelled (the run must stop its own batches): say so, as `wait` does.
-        const end = await followToEnd(handle, { json: options.json, link, taskQueue: description.taskQueue });
+        // The files too: a cancelled run still writes every file, on its files worker.
+        const end = await followToEnd(handle, {
+          json: options.json,
+          link,
+          taskQueue: description.taskQueue,
+          filesQueue: await filesQueueOfRun(client, runId),
+        });
         if (end.status === 'cancelled') return;
         throw new Error(
           end.status === 'completed'

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { taskQueueOption, workflowIdOption } from '../command-options';
+import { filesQueueOption, taskQueueOption, workflowIdOption } from '../command-options';
+import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
 import {
   findFinishedRun,
   readDeadLetters,
@@ -25,6 +26,7 @@ const ReplayOptions = z.object({
   wait: z.boolean().optional(),
   json: z.boolean().optional(),
   taskQueue: taskQueueOption,
+  filesQueue: filesQueueOption,
 });
 
 function formatSummary(runId: string, file: string, s: DeadLetterSummary): string {
@@ -83,6 +85,10 @@ function replayCommand(): Command {
     .option('--wait', 'show progress and wait for the report')
     .option('--json', 'print one JSON object (the report with --wait)')
     .option('--task-queue <name>', "task queue of the workers (default: the original run's)")
+    .option(
+      '--files-queue <name>',
+      "task queue of the worker that sees the files: the replay's input and output (default: the original run's, else LLMBATCH_FILES_QUEUE)",
+    )
     .action(async (runId: string, raw: unknown) => {
       const options = ReplayOptions.parse(raw);
       const { client, close, address } = await connectClient();
@@ -118,9 +124,12 @@ function replayCommand(): Command {
         mkdirSync(dirname(inputPath), { recursive: true });
         writeFileSync(inputPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
         const taskQueue = options.taskQueue ?? run.taskQueue;
+        // The replay's input is written here, next to the run's dead letters: the machine whose
+        // files worker wrote them, so its plan goes to the same files queue.
+        const files = resolveFilesQueue(options.filesQueue, taskQueue, run.filesQueue);
         let handle;
         try {
-          handle = await startRun(client, spec, { taskQueue, runId: newRunId });
+          handle = await startRun(client, spec, { taskQueue, runId: newRunId, ...files });
         } catch (error) {
           rmSync(inputPath, { force: true });
           throw error;
@@ -147,9 +156,12 @@ function replayCommand(): Command {
         } else if (!options.wait) {
           console.log(JSON.stringify(started));
         }
-        if (!options.wait) return;
+        if (!options.wait) {
+          await warnIfNoFilesWorker(client, files);
+          return;
+        }
         // The same following as `run --wait`: progress, Ctrl-C detaches, the report, the exit code.
-        const end = await followToEnd(handle, { json: options.json, link, taskQueue });
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue, filesQueue: files.filesQueue });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { taskQueueOption, workflowIdOption } from '../command-options';
+import { FILES_QUEUE_HELP, filesQueueOption, taskQueueOption, workflowIdOption } from '../command-options';
 import { rootMessage, type EstimateReport } from '../../common';
 import { estimateWorkflow } from '../../workflows';
 import { processConfig } from '../../workers/settings';
@@ -14,6 +14,7 @@ import { loadSpec } from '../spec-loader';
 import { defaultRunId } from '../start-run';
 import { connectClient } from '../temporal-client';
 import { warnWhileNoWorker } from '../wait-for-run';
+import { noFilesWorkerMessage, resolveFilesQueue } from '../files-queue';
 
 const EstimateOptions = z.object({
   compare: z.boolean().optional(),
@@ -25,6 +26,7 @@ const EstimateOptions = z.object({
   json: z.boolean().optional(),
   id: workflowIdOption,
   taskQueue: taskQueueOption,
+  filesQueue: filesQueueOption,
 });
 
 /** How long the estimate may wait without a worker polling its task queue before we say so. */
@@ -48,12 +50,14 @@ export function estimateCommand(): Command {
     .option('--json', 'print one JSON object (the estimate)')
     .option('--id <id>', 'workflow id of the estimate (default: estimate-<name>-<UTC timestamp>)')
     .option('--task-queue <name>', 'task queue of the workers (default: LLMBATCH_TASK_QUEUE or llmbatch)')
+    .option('--files-queue <name>', FILES_QUEUE_HELP)
     .action(async (specPath: string, raw: unknown) => {
       const options = EstimateOptions.parse(raw);
       const spec = loadSpec(specPath);
+      const taskQueue = options.taskQueue ?? processConfig().taskQueue;
+      const files = resolveFilesQueue(options.filesQueue, taskQueue);
       const { client, close } = await connectClient();
       try {
-        const taskQueue = options.taskQueue ?? processConfig().taskQueue;
         const workflowId = options.id ?? defaultRunId(`estimate-${spec.name}`);
         if (options.sample) {
           process.stderr.write(
@@ -65,7 +69,7 @@ export function estimateCommand(): Command {
           handle = await client.workflow.start(estimateWorkflow, {
             workflowId,
             taskQueue,
-            args: [{ spec, sample: options.sample, compare: options.compare }],
+            args: [{ spec, sample: options.sample, compare: options.compare, ...files }],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             staticSummary: `estimate of ${spec.name}`.slice(0, 200),
             staticDetails: [
@@ -109,13 +113,25 @@ export function estimateCommand(): Command {
           () => undefined,
           () => undefined,
         );
-        const watcher = warnWhileNoWorker(
-          client,
-          () => Promise.resolve(taskQueue),
-          NO_WORKER_WARNING_MS,
-          noWorkerForEstimateMessage,
-          ended,
-        );
+        const { filesQueue } = files;
+        const watcher = Promise.all([
+          warnWhileNoWorker(
+            client,
+            () => Promise.resolve(taskQueue),
+            NO_WORKER_WARNING_MS,
+            noWorkerForEstimateMessage,
+            ended,
+          ),
+          filesQueue &&
+            warnWhileNoWorker(
+              client,
+              () => Promise.resolve(filesQueue),
+              NO_WORKER_WARNING_MS,
+              noFilesWorkerMessage,
+              ended,
+              'activity',
+            ),
+        ]);
         let report: EstimateReport;
         try {
           report = await result;

@@ -1,7 +1,8 @@
 // `llmbatch run SPEC [--wait] [--id RUN_ID] [--json]`
 import { Command } from 'commander';
 import { z } from 'zod';
-import { taskQueueOption, workflowIdOption } from '../command-options';
+import { FILES_QUEUE_HELP, filesQueueOption, taskQueueOption, workflowIdOption } from '../command-options';
+import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
@@ -13,6 +14,7 @@ const RunOptions = z.object({
   json: z.boolean().optional(),
   id: workflowIdOption,
   taskQueue: taskQueueOption,
+  filesQueue: filesQueueOption,
 });
 
 export function runCommand(): Command {
@@ -23,15 +25,18 @@ export function runCommand(): Command {
     .option('--id <runId>', 'run id (default: <name>-<UTC timestamp>)')
     .option('--json', 'print one JSON object (the report with --wait)')
     .option('--task-queue <name>', 'task queue of the workers (default: LLMBATCH_TASK_QUEUE or llmbatch)')
+    .option('--files-queue <name>', FILES_QUEUE_HELP)
     .action(async (specPath: string, raw: unknown) => {
       const options = RunOptions.parse(raw);
       const spec = loadSpec(specPath);
+      const taskQueue = options.taskQueue ?? processConfig().taskQueue;
+      const files = resolveFilesQueue(options.filesQueue, taskQueue);
       const { client, close, address } = await connectClient();
       try {
-        const taskQueue = options.taskQueue ?? processConfig().taskQueue;
-        const handle = await startRun(client, spec, { taskQueue, runId: options.id });
+        const handle = await startRun(client, spec, { taskQueue, runId: options.id, ...files });
         const link = webUiLink(handle.workflowId, address);
         if (!options.wait) {
+          await warnIfNoFilesWorker(client, files);
           console.log(
             options.json
               ? JSON.stringify({ runId: handle.workflowId, webUi: link })
@@ -40,7 +45,7 @@ export function runCommand(): Command {
           return;
         }
         if (!options.json) console.log(`started run ${handle.workflowId}\n  Web UI ${link}`);
-        const end = await followToEnd(handle, { json: options.json, link, taskQueue: taskQueue });
+        const end = await followToEnd(handle, { json: options.json, link, taskQueue, filesQueue: files.filesQueue });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

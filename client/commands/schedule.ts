@@ -18,6 +18,8 @@ import { LlmModel, LlmPhase, LlmProvider } from '../../workflows/search-attribut
 import { loadSpec } from '../spec-loader';
 import { connectClient, webUiLink } from '../temporal-client';
 import { processConfig } from '../../workers/settings';
+import { FILES_QUEUE_HELP, filesQueueOption } from '../command-options';
+import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
 
 const OVERLAP = {
   skip: 'SKIP',
@@ -57,6 +59,7 @@ const CreateOptions = z.object({
   overlap: z.enum(Object.keys(OVERLAP) as [OverlapName, ...OverlapName[]]).default('skip'),
   catchup: durationText('--catchup').optional(),
   taskQueue: z.string().min(1).optional(),
+  filesQueue: filesQueueOption,
 });
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/;
@@ -129,6 +132,7 @@ function createCommand(): Command {
       'how late a missed run (Temporal was down) may still start (default: Temporal, 1 year)',
     )
     .option('--task-queue <name>', 'task queue of the workers (default: LLMBATCH_TASK_QUEUE or llmbatch)')
+    .option('--files-queue <name>', FILES_QUEUE_HELP)
     .action(async (rawName: string, specPath: string, raw: unknown) => {
       const name = checkName(rawName);
       const options = CreateOptions.parse(raw);
@@ -142,7 +146,8 @@ function createCommand(): Command {
       const spec = loadSpec(specPath);
       const when = options.cron ? `cron "${options.cron}"` : `every ${options.every}`;
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
-      const input: RunWorkflowInput = { spec, outputPerRun: true };
+      const files = resolveFilesQueue(options.filesQueue, taskQueue);
+      const input: RunWorkflowInput = { spec, outputPerRun: true, ...files };
       const { client, close, address } = await connectClient();
       try {
         const handle = await client.schedule
@@ -167,7 +172,8 @@ function createCommand(): Command {
               // Most telling first: the Web UI sizes this panel short and may cut the last line.
               staticDetails: [
                 `**Schedule** \`${name}\` (${when}) · **provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode}`,
-                `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}/<run id>\``,
+                `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}/<run id>\`` +
+                  (files.filesQueue ? ` · **files queue** \`${files.filesQueue}\`` : ''),
                 `**Spec** \`${spec.specPath}\``,
               ].join('\n\n'),
             },
@@ -193,11 +199,12 @@ function createCommand(): Command {
           [
             `created schedule ${name}: ${when}, overlap ${options.overlap}${options.catchup ? `, catchup ${options.catchup}` : ''}`,
             `  spec      ${spec.specPath} (${spec.name}, ${spec.provider}/${spec.model})`,
-            `  runs      ${name}-<scheduled time>, each writing to ${spec.outputDir}/<run id>/`,
+            `  runs      ${name}-<scheduled time>, each writing to ${spec.outputDir}/<run id>/${files.filesQueue ? ` (files queue ${files.filesQueue})` : ''}`,
             `  next run  ${next ? next.toISOString() : 'none'}`,
             `  Web UI    ${scheduleLink(name, address)}`,
           ].join('\n'),
         );
+        await warnIfNoFilesWorker(client, files);
       } finally {
         await close();
       }
@@ -245,6 +252,7 @@ async function describeSchedule(client: Client, name: string, address: string) {
           mode: input.spec.mode,
           input: input.spec.inputPath,
           outputDir: `${input.spec.outputDir}/<run id>`,
+          ...(input.filesQueue ? { filesQueue: input.filesQueue } : {}),
         }
       : undefined,
     overlap: overlapName(d.policies.overlap),
@@ -268,7 +276,7 @@ function formatDescription(s: Awaited<ReturnType<typeof describeSchedule>>): str
   if (s.spec) {
     lines.push(
       `  spec      ${s.spec.path} (${s.spec.name}, ${s.spec.provider}/${s.spec.model} ${s.spec.mode})`,
-      `  output    ${s.spec.outputDir}/`,
+      `  output    ${s.spec.outputDir}/${s.spec.filesQueue ? ` (files queue ${s.spec.filesQueue})` : ''}`,
     );
   }
   lines.push(

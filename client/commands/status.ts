@@ -58,6 +58,13 @@ export function statusCommand(): Command {
           const p = progress;
           const paused = p.paused ? ' (paused; `llmbatch resume` continues)' : '';
           console.log(`  phase ${p.phase}${paused}`);
+          if (p.phase === 'waiting:files') {
+            console.log(
+              `  waiting for a worker on files queue "${p.filesQueue}": start \`llmbatch worker --files-queue ${p.filesQueue}\` on the machine that has ${p.outputDir}`,
+            );
+          } else if (p.filesQueue) {
+            console.log(`  files queue "${p.filesQueue}" (plan and finalize)`);
+          }
           console.log(`  chunks ${p.chunks.done}/${p.chunks.total} done, ${p.chunks.failed} failed for good`);
           console.log(
             `  items ${p.items}: answered ${p.succeeded}, failed ${p.deadLettered}, rejected ${p.rejected}, duplicates ${p.duplicates}`,

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
 import { endProblem, followToEnd, type RunHandle } from '../wait-for-run';
+import { filesQueueOfRun } from '../files-queue';
 
 export function waitCommand(): Command {
   return new Command('wait')
@@ -21,7 +22,12 @@ export function waitCommand(): Command {
           const state = description.status.name === 'RUNNING' ? 'waiting for' : 'already ended:';
           console.log(`${state} run ${runId}\n  Web UI ${link}`);
         }
-        const end = await followToEnd(handle, { json: options.json, link, taskQueue: description.taskQueue });
+        const end = await followToEnd(handle, {
+          json: options.json,
+          link,
+          taskQueue: description.taskQueue,
+          filesQueue: description.status.name === 'RUNNING' ? await filesQueueOfRun(client, runId) : undefined,
+        });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

@@ -1,11 +1,22 @@
-// `llmbatch worker`: a worker against TEMPORAL_ADDRESS (see workers/main.ts for its settings).
+// `llmbatch worker [--files-queue NAME]`: a worker against TEMPORAL_ADDRESS (see workers/main.ts for its settings).
 import { Command } from 'commander';
+import { z } from 'zod';
+import { filesQueueOption } from '../command-options';
 import { runWorker } from '../../workers/main';
+
+const WorkerOptions = z.object({ filesQueue: filesQueueOption });
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('run a worker against TEMPORAL_ADDRESS (task queue LLMBATCH_TASK_QUEUE, store LLMBATCH_STORE_DIR)')
-    .action(async () => {
-      await runWorker();
+    .description(
+      'run a worker against TEMPORAL_ADDRESS (task queue LLMBATCH_TASK_QUEUE, store DATABASE_URL or LLMBATCH_STORE_DIR)',
+    )
+    .option(
+      '--files-queue <name>',
+      'also poll this task queue for the activities that read the input and write the output files (plan, finalize): give it on the machine that has them, and the same name to `run --files-queue` (default: LLMBATCH_FILES_QUEUE, else none)',
+    )
+    .action(async (raw: unknown) => {
+      const options = WorkerOptions.parse(raw);
+      await runWorker({ filesQueue: options.filesQueue });
     });
 }

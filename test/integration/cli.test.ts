@@ -70,6 +70,29 @@ describe('llmbatch CLI', () => {
     expect(result.stderr.trim()).toBe('llmbatch: no run with id "no-such-run"');
   });
 
+  it('refuses a files queue that is the task queue, and says when no worker polls the files queue', async () => {
+    const path = h.writeSpec(fastSpec({ name: 'files' }), 'files.yaml');
+    const same = await cli(['run', path, '--task-queue', h.taskQueue, '--files-queue', h.taskQueue]);
+    expect(same.code).toBe(1);
+    expect(same.stderr.trim()).toBe(
+      `llmbatch: --files-queue "${h.taskQueue}" is the run's task queue; name the queue that the files machine's worker polls with --files-queue`,
+    );
+
+    // The warning comes after 3 s without a poller; the plan gives up after LLMBATCH_FILES_WORKER_WAIT.
+    const runId = `files-nobody-${Date.now()}`;
+    const result = await cli(['run', path, '--wait', '--task-queue', h.taskQueue, '--id', runId], {
+      LLMBATCH_FILES_QUEUE: 'files-nobody',
+      LLMBATCH_FILES_WORKER_WAIT: '5s',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'no worker polls files queue "files-nobody" (the run\'s plan and output files); start `llmbatch worker --files-queue files-nobody` on the machine that has the files',
+    );
+    expect(result.stderr).toContain(
+      `llmbatch: run ${runId} failed: no worker took the plan from files queue "files-nobody" within 5.0 s`,
+    );
+  });
+
   it('reports a provider it cannot reach as a failed run, with the reason', async () => {
     writeFileSync(join(h.dir, 'one.jsonl'), '{"id":"a","subject":"s","body":"b"}\n');
     const path = h.writeSpec(fastSpec({ name: 'no-key', input: 'one.jsonl', provider: 'openai' }), 'nokey.yaml');

@@ -16,12 +16,19 @@ export function spawnWorker(env: {
   storeDir: string;
   simulatorUrl: string;
   address?: string;
+  /** The worker's working directory (default: the repository), against which relative paths resolve. */
+  cwd?: string;
+  /** More variables for the worker (LLMBATCH_FILES_QUEUE, LLMBATCH_WORKFLOW_BUNDLE, ...). */
+  extraEnv?: Record<string, string>;
 }): WorkerProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
-    cwd: ROOT,
+  // tsx by absolute path and tsconfig: the worker may run from a folder outside the repository.
+  const tsx = require.resolve('tsx/cjs');
+  const child = spawn(process.execPath, ['--require', tsx, join(ROOT, 'workers', 'main.ts')], {
+    cwd: env.cwd ?? ROOT,
     env: {
       ...process.env,
+      TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
       NODE_OPTIONS: '',
       TEMPORAL_ADDRESS: env.address ?? temporalAddress(),
       LLMBATCH_TASK_QUEUE: env.taskQueue,
@@ -30,6 +37,7 @@ export function spawnWorker(env: {
         : { LLMBATCH_STORE_DIR: env.storeDir, DATABASE_URL: '' }),
       LLMBATCH_SIMULATOR_URL: env.simulatorUrl,
       LLMBATCH_LOG_LEVEL: 'WARN',
+      ...env.extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
