@@ -188,18 +188,23 @@ async function callOne(
 
 const pacerNeedsTokens = (spec: ResolvedSpec) => spec.limits.syncTpm > 0;
 
-/** Today's pacer: the round's own (issue 12 replaces it with one shared across rounds, runs and workers). */
+/** The default pacer: the round's own (issue 12 shares one across rounds, runs and workers: ActivityDeps.syncPacer). */
 function roundPacer(spec: ResolvedSpec): SyncPacer {
   return createLocalPacer({ rpm: spec.limits.syncRpm, tpm: spec.limits.syncTpm }, (ms) => sleep(ms));
 }
 
-export function createSyncStrikeActivities({ store, providers, draining = () => false }: ActivityDeps) {
+export function createSyncStrikeActivities({
+  store,
+  providers,
+  draining = () => false,
+  syncPacer = roundPacer,
+}: ActivityDeps) {
   return {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
       const provider = providers.get(spec.provider, input.model ?? spec.model);
-      const pacer = roundPacer(spec);
+      const pacer = syncPacer(spec);
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };
       let next = 0;
       let stopped: RoundStopped | undefined;

@@ -6,6 +6,8 @@ import { getEventListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import OpenAI from 'openai';
 import { createSyncStrikeActivities, SYNC_ATTEMPTS } from '../../activities/sync-strike';
+import type { SyncPacer } from '../../activities/sync-pacer';
+import { countInputTokens } from '../../activities/token-count';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';
 
@@ -101,5 +103,41 @@ describe('syncStrike', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('asks the pacer before every call, 429s included, for the tokenizer count plus maxTokens, and holds it on a 429', async () => {
+    await fake.planRequests(store, 'run-paced', ['a ticket about a parcel that never came']);
+    const asked: number[] = [];
+    const held: number[] = [];
+    const pacer: SyncPacer = {
+      acquire: (tokens) => Promise.resolve(void asked.push(tokens)),
+      holdFor: (ms) => void held.push(ms),
+    };
+    let calls = 0;
+    const provider = fake.fakeProvider({
+      callSync: (request) =>
+        ++calls === 1
+          ? Promise.reject(rateLimited())
+          : Promise.resolve({
+              customId: request.customId,
+              ok: true,
+              content: 'x',
+              usage: { inputTokens: 1, outputTokens: 1 },
+            }),
+    });
+    const { syncStrike } = createSyncStrikeActivities({
+      store,
+      providers: fake.registryOf(provider),
+      syncPacer: () => pacer,
+    });
+    const spec = fake.testSpec({ limits: { ...fake.testSpec().limits, syncTpm: 100_000 } });
+    await fake.quietActivityEnvironment().run(syncStrike, { runId: 'run-paced', chunk: 0, strike: 3, spec });
+    const body = {
+      model: spec.model,
+      messages: [{ role: 'user' as const, content: 'a ticket about a parcel that never came' }],
+      maxTokens: 10,
+    };
+    expect(asked).toEqual([countInputTokens(body) + 10, countInputTokens(body) + 10]);
+    expect(held).toEqual([20]); // retry-after 0.02 s
   });
 });
