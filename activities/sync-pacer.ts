@@ -3,7 +3,7 @@
 // one stands: today each round paces only itself. The local pacer is limiter's TokenBucket (FIFO,
 // one timer for all waiters) shaped by sync-pacing.ts, plus a hold that a 429 sets for every lane.
 import { TokenBucket } from 'limiter';
-import { bucketFor, piecesOf, type BucketShape } from './sync-pacing';
+import { bucketFor } from './sync-pacing';
 
 export interface SyncPacer {
   /** Resolves when a call estimated at `tokens` (input and output) may be sent. */
@@ -27,7 +27,6 @@ const timerSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, m
 
 interface Bucket {
   limit: number;
-  shape: BucketShape;
   bucket: TokenBucket;
 }
 
@@ -36,12 +35,19 @@ function bucketOf(limit: number): Bucket | undefined {
   const shape = bucketFor(limit);
   const bucket = new TokenBucket({ bucketSize: shape.burst, tokensPerInterval: shape.perMinute, interval: 'minute' });
   bucket.content = shape.burst; // the burst is within the limit (sync-pacing.ts), so it may go at once
-  return { limit, shape, bucket };
+  return { limit, bucket };
 }
 
 async function take(b: Bucket | undefined, amount: number): Promise<void> {
   if (!b) return;
-  for (const piece of piecesOf(amount, b.shape, b.limit)) await b.bucket.removeTokens(piece);
+  const count = Math.min(Math.max(0, Math.ceil(amount)), b.limit);
+  if (count > b.bucket.bucketSize) {
+    // A call larger than the burst: widen it to hold the call whole, and slow the refill to match.
+    const shape = bucketFor(b.limit, count);
+    b.bucket.bucketSize = shape.burst;
+    b.bucket.tokensPerInterval = shape.perMinute;
+  }
+  await b.bucket.removeTokens(count);
 }
 
 /** A pacer for one round; `sleep` is the activity's, so a hold ends early when the activity is cancelled. */
