@@ -5,12 +5,12 @@
 // whose answer a crash lost still shows in the report as unconfirmed spend. A refused API key
 // (401/403) stops the round: it belongs to the run, not the item, and the chunk workflow waits for
 // the key to work again. A worker that is shutting down finishes its calls in flight and hands the
-// rest back.
+// rest back. Calls are paced by a SyncPacer (sync-pacer.ts): today one per round, later (issue 12)
+// one shared by every round that spends the same provider limits.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, heartbeat, log, sleep } from '@temporalio/activity';
-import { RateLimiter } from 'limiter';
 import {
   classifyHttpFailure,
   costUsd,
@@ -23,8 +23,12 @@ import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvide
 import type { NeutralRequest } from '../common';
 import type { RunStore } from '../store';
 import type { ActivityDeps } from './deps';
+import { withCallSignal } from './call-signal';
+import { keepAlive } from './keep-alive';
 import { checkOutput } from './output-check';
 import { priceModelFor } from './spend-estimate';
+import { createLocalPacer, type SyncPacer } from './sync-pacer';
+import { countInputTokens } from './token-count';
 
 /** Attempts per item within strike 3 for retryable failures (an open circuit does not count). */
 export const SYNC_ATTEMPTS = 4;
@@ -46,12 +50,6 @@ export interface SyncStrikeOutcome {
   failed: number;
 }
 
-interface Limits {
-  rpm?: RateLimiter;
-  tpm?: RateLimiter;
-  tpmCap: number;
-}
-
 /** Why a whole round stops early: the key is refused (run-level), or the worker shuts down. */
 class RoundStopped extends Error {
   constructor(override readonly cause: unknown) {
@@ -64,8 +62,12 @@ function backoff(spec: ResolvedSpec, attempt: number): number {
   return spec.retry.syncBackoffMs * 4 ** (attempt - 1);
 }
 
-function estimateTokens(request: NeutralRequest): number {
-  return Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4) + request.maxTokens;
+/**
+ * What a call counts against the tpm: its input as the tokenizer counts it, and maxTokens of output,
+ * as OpenAI counts a request when it admits it (before any output exists).
+ */
+function tpmEstimate(request: NeutralRequest): number {
+  return countInputTokens(request) + request.maxTokens;
 }
 
 /**
@@ -89,19 +91,19 @@ async function callOne(
   store: RunStore,
   input: SyncStrikeInput,
   item: { dedupKey: string; body: NeutralRequest },
-  limits: Limits,
+  pacer: SyncPacer,
 ): Promise<boolean> {
   const { runId, chunk, strike, spec, model = spec.model } = input;
   const priced = priceModelFor(spec, model);
   const syncCost = (usage: { inputTokens: number; outputTokens: number }) =>
     costUsd(priced, 'sync', usage.inputTokens, usage.outputTokens, spec.prices);
   const body = { ...item.body, model };
+  const tokens = pacerNeedsTokens(spec) ? tpmEstimate(body) : 0;
   const signal = Context.current().cancellationSignal;
   let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
   let billedForFailures = 0; // answers that came back but failed the checks: billed all the same
   for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
-    await limits.rpm?.removeTokens(1);
-    await limits.tpm?.removeTokens(Math.min(estimateTokens(item.body), limits.tpmCap));
+    await pacer.acquire(tokens);
     const callId = randomUUID();
     await store.recordSyncCall({
       callId,
@@ -112,7 +114,9 @@ async function callOne(
       estimatedUsd: worstCaseCallUsd(body, priced, spec.prices),
     });
     try {
-      const result = await provider.callSync({ customId: item.dedupKey, request: body }, spec.outputSchema, signal);
+      const result = await withCallSignal(signal, (callSignal) =>
+        provider.callSync({ customId: item.dedupKey, request: body }, spec.outputSchema, callSignal),
+      );
       if (result.ok) {
         const check = checkOutput(result.content, spec.outputSchema);
         if (check.ok) {
@@ -159,9 +163,14 @@ async function callOne(
       if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
       last = { kind: classified.kind, error: classified.message };
       if (!classified.retryable) break;
+      if (classified.kind === 'rate_limited') {
+        // The provider pacing us, not the item failing: every lane waits as told (the pacer holds
+        // them), and no attempt is spent.
+        pacer.holdFor(classified.retryAfterMs ?? backoff(spec, 1));
+        continue;
+      }
       await sleep(classified.retryAfterMs ?? backoff(spec, attempt));
-      // A 429 is the provider pacing us, not the item failing: wait as told without spending an attempt.
-      if (classified.kind !== 'rate_limited') attempt++;
+      attempt++;
     }
   }
   await store.recordFailures(runId, [
@@ -177,21 +186,25 @@ async function callOne(
   return false;
 }
 
-export function createSyncStrikeActivities({ store, providers, draining = () => false }: ActivityDeps) {
+const pacerNeedsTokens = (spec: ResolvedSpec) => spec.limits.syncTpm > 0;
+
+/** The default pacer: the round's own (issue 12 shares one across rounds, runs and workers: ActivityDeps.syncPacer). */
+function roundPacer(spec: ResolvedSpec): SyncPacer {
+  return createLocalPacer({ rpm: spec.limits.syncRpm, tpm: spec.limits.syncTpm }, (ms) => sleep(ms));
+}
+
+export function createSyncStrikeActivities({
+  store,
+  providers,
+  draining = () => false,
+  syncPacer = roundPacer,
+}: ActivityDeps) {
   return {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
       const provider = providers.get(spec.provider, input.model ?? spec.model);
-      const limits: Limits = {
-        rpm: spec.limits.syncRpm
-          ? new RateLimiter({ tokensPerInterval: spec.limits.syncRpm, interval: 'minute' })
-          : undefined,
-        tpm: spec.limits.syncTpm
-          ? new RateLimiter({ tokensPerInterval: spec.limits.syncTpm, interval: 'minute' })
-          : undefined,
-        tpmCap: spec.limits.syncTpm || Infinity,
-      };
+      const pacer = syncPacer(spec);
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };
       let next = 0;
       let stopped: RoundStopped | undefined;
@@ -199,21 +212,23 @@ export function createSyncStrikeActivities({ store, providers, draining = () => 
         while (next < pending.length && !stopped && !draining()) {
           const item = pending[next++];
           try {
-            if (await callOne(provider, store, input, item, limits)) outcome.succeeded++;
+            if (await callOne(provider, store, input, item, pacer)) outcome.succeeded++;
             else outcome.failed++;
           } catch (error) {
             // One lane's trouble stops the others from taking new items; calls in flight finish.
             if (error instanceof RoundStopped) stopped ??= error;
             else stopped ??= new RoundStopped(error);
           }
-          heartbeat({ done: outcome.succeeded + outcome.failed, of: pending.length });
+          heartbeat(progress());
         }
       };
+      const progress = () => ({ done: outcome.succeeded + outcome.failed, of: pending.length });
       const lanes = Math.max(1, Math.min(spec.limits.syncConcurrency, pending.length));
-      // Every lane's call in flight listens on the activity's cancellation signal: more than Node's
-      // default of 10 is expected, not a leak.
+      // Each lane's call in flight holds one listener on the activity's cancellation signal (and only
+      // while in flight: withCallSignal), so more than Node's default of 10 is expected, not a leak.
       setMaxListeners(lanes + 10, Context.current().cancellationSignal);
-      await Promise.all(Array.from({ length: lanes }, pump));
+      // Heartbeats go on while every lane waits (a long retry-after, a low rpm), not only after calls.
+      await keepAlive(() => Promise.all(Array.from({ length: lanes }, pump)), progress);
       log.info('sync round done', { runId, chunk, strike: input.strike, ...outcome });
       if (stopped) throw stopped.cause;
       if (next < pending.length) {

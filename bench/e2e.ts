@@ -59,14 +59,14 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const range = (ms: number[]) =>
   ms.length ? `${(Math.min(...ms) / 1000).toFixed(1)}-${(Math.max(...ms) / 1000).toFixed(1)} s` : '-';
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   const line = (row: string[]) => `| ${row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')} |`;
   return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
 /** Builds the workflow bundle in a process of its own (webpack's memory stays out of both measured processes). */
-async function buildWorkflowBundle(out: string): Promise<void> {
+export async function buildWorkflowBundle(out: string): Promise<void> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'workflow-bundle.ts'), out], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '' },
