@@ -1,11 +1,12 @@
 // `llmbatch worker`: a worker process against TEMPORAL_ADDRESS. Also what the crash tests start
 // and SIGKILL. Shuts down cleanly on SIGINT / SIGTERM.
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from './logging';
 import { createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
+import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
@@ -35,7 +36,13 @@ async function serve(
     await admin.close();
   }
   const connection = await NativeConnection.connect(connectionOptions);
+  let webhooks: WebhookServer | undefined;
   try {
+    if (config.webhooks) {
+      const client = new Client({ connection, namespace });
+      webhooks = await startWebhookServer({ ...config.webhooks, store, client });
+      console.log(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
+    }
     const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
@@ -48,6 +55,7 @@ async function serve(
     console.log(`worker polling task queue "${taskQueue}" on ${connectionOptions.address} (namespace ${namespace})`);
     await worker.run();
   } finally {
+    await webhooks?.close();
     await connection.close();
   }
 }
