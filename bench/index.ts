@@ -1,10 +1,12 @@
 // `npm run bench -- <name>`: one entry point for the project's benchmarks, each in its own file.
 import { benchE2e } from './e2e';
+import { benchPollLag } from './poll-lag';
 import { benchSimulator } from './simulator';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   simulator: benchSimulator,
   e2e: benchE2e,
+  'poll-lag': benchPollLag,
 };
 
 async function main(): Promise<void> {

@@ -67,6 +67,8 @@ export interface HarnessOptions {
    * (true, the default: as `dev` does), unless the profile names webhooks of its own; false: chunks only poll.
    */
   webhooks?: boolean;
+  /** The endpoint's secret (default: a fresh one), for a profile that sends its webhooks elsewhere first. */
+  webhookSecret?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -83,7 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let webhooks: WebhookServer | undefined;
   let profile = options.profile;
   if (store && options.webhooks !== false) {
-    const secret = newWebhookSecret();
+    const secret = options.webhookSecret ?? newWebhookSecret();
     webhooks = await startWebhookServer({ secret, store, client, log: () => undefined });
     profile = withWebhooks(profile, webhooks.url, secret);
   }

@@ -107,7 +107,8 @@ describe('the simulator sends them', () => {
   let server: Server | undefined;
   afterEach(async () => {
     await sim?.close();
-    await new Promise((r) => server?.close(r));
+    const open = server;
+    if (open) await new Promise((r) => open.close(r));
   });
 
   async function createBatch(openai: OpenAI, lines = 3) {
