@@ -20,6 +20,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -34,6 +35,7 @@ import {
   pollProfile,
   providerCallProfile,
   syncCallProfile,
+  webhookLookProfile,
 } from './activity-profiles';
 import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmPhase } from './search-attributes';
 import {
@@ -52,6 +54,7 @@ const calls = proxyActivities<Activities>(providerCallProfile);
 const collecting = proxyActivities<Activities>(collectProfile);
 const syncCalls = proxyActivities<Activities>(syncCallProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
+const lookNow = proxyLocalActivities<Activities>(webhookLookProfile);
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
@@ -206,8 +209,8 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 
   /**
    * Polls a batch until it ends, or until a webhook says it ended: then the poll (most likely sitting
-   * in its retry backoff, which may be minutes) is cancelled and the batch looked at once, at once.
-   * Should the provider not agree yet, that look goes on polling. Without webhooks nothing changes:
+   * in its retry backoff, which may be minutes) is cancelled and the batch looked at once, at once,
+   * in the same workflow task (webhookLookProfile). Should the provider not agree yet, it polls again. Without webhooks nothing changes:
    * polling is the fallback. If the batch is still unfinished after poll.alertAfter, alerts once and
    * keeps waiting.
    */
@@ -245,7 +248,12 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
       const polled = polling && (await Promise.race([polling, told]));
       if (polled) return polled;
       watch.cancel();
-      return await look(`look at batch ${batchId} now: a webhook says it ended (${label}, strike ${strike})`);
+      try {
+        return await lookNow.pollBatch({ runId, chunk, strike, batchId, spec });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        return await look(`wait for batch ${batchId} (${label}, strike ${strike}): a webhook says it ended`);
+      }
     } finally {
       watch.cancel();
       timer.cancel();
