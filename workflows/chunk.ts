@@ -209,10 +209,10 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 
   /**
    * Polls a batch until it ends, or until a webhook says it ended: then the poll (most likely sitting
-   * in its retry backoff, which may be minutes) is cancelled and the batch looked at once, at once,
-   * in the same workflow task (webhookLookProfile). Should the provider not agree yet, it polls again. Without webhooks nothing changes:
-   * polling is the fallback. If the batch is still unfinished after poll.alertAfter, alerts once and
-   * keeps waiting.
+   * in its retry backoff, which may be minutes) is cancelled and the batch looked at right away, in
+   * the workflow task that took the signal (webhookLookProfile); should the provider not agree yet,
+   * the chunk polls again. Without webhooks nothing changes: polling is the fallback. If the batch
+   * is still unfinished after poll.alertAfter, alerts once and keeps waiting.
    */
   const waitForBatch = async (strike: number, batchId: string) => {
     const look = (summary: string) =>
