@@ -92,6 +92,21 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: 'Azure OpenAI API version (one with the Batch API)',
   },
+  LLMBATCH_WEBHOOK_PORT: {
+    readBy: ['worker'],
+    description:
+      "port of the worker's endpoint for OpenAI batch webhooks, POST /webhooks/openai (needs OPENAI_WEBHOOK_SECRET); unset = no endpoint, chunks only poll; `dev` and the demo open one of their own",
+  },
+  LLMBATCH_WEBHOOK_HOST: {
+    default: '127.0.0.1',
+    readBy: ['worker'],
+    description: 'address the webhook endpoint listens on (0.0.0.0 behind a reverse proxy or in a container)',
+  },
+  OPENAI_WEBHOOK_SECRET: {
+    readBy: ['worker'],
+    description:
+      'the signing secret (whsec_...) of the OpenAI webhook endpoint; events whose signature does not verify are refused (400)',
+  },
   LLMBATCH_BREAKER_THRESHOLD: {
     default: '5',
     readBy: ['worker', 'dev'],
@@ -157,6 +172,14 @@ export interface ProviderSettings {
   breaker: BreakerSettings;
 }
 
+/** The worker's endpoint for OpenAI batch webhooks (workers/webhook-server.ts). */
+export interface WebhookSettings {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  secret: string;
+}
+
 export interface LlmbatchConfig {
   temporal: {
     /** For messages only: connections take their address from @temporalio/envconfig. */
@@ -173,6 +196,8 @@ export interface LlmbatchConfig {
   store: { databaseUrl?: string; dir: string };
   providers: ProviderSettings;
   shutdownGrace: string;
+  /** Set when LLMBATCH_WEBHOOK_PORT is. */
+  webhooks?: WebhookSettings;
   workflowBundle?: string;
   /** Set only when LLMBATCH_LOG_LEVEL is; the default (INFO) is applied by the logger's installer. */
   logLevel?: ConfigLogLevel;
@@ -194,6 +219,11 @@ const positiveInt = z
   .string()
   .regex(/^\s*[1-9]\d*\s*$/, { message: 'expected a positive integer' })
   .transform((s) => Number(s));
+const port = z
+  .string()
+  .regex(/^\s*\d{1,5}\s*$/, { message: 'expected a port number' })
+  .transform((s) => Number(s))
+  .refine((n) => n <= 65535, { message: 'expected a port number' });
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 30s or 5m' });
 const durationMs = duration.transform(parseDuration);
 const logLevel = z
@@ -221,6 +251,21 @@ export function loadConfig(env: Env): LlmbatchConfig {
   }
   const setOnly = (name: EnvVarName) => (env[name] ? env[name] : undefined);
 
+  // An endpoint without its secret could only refuse every event (or, worse, trust them): an error.
+  function readWebhooks(): WebhookSettings | undefined {
+    const webhookPort = read('LLMBATCH_WEBHOOK_PORT', port);
+    const host = read('LLMBATCH_WEBHOOK_HOST', text, true);
+    const secret = read('OPENAI_WEBHOOK_SECRET', text);
+    if (webhookPort === undefined) return undefined;
+    if (secret === undefined) {
+      problems.push(
+        'OPENAI_WEBHOOK_SECRET: required when LLMBATCH_WEBHOOK_PORT is set (the endpoint verifies every event)',
+      );
+      return undefined;
+    }
+    return { host, port: webhookPort, secret };
+  }
+
   const config: LlmbatchConfig = {
     temporal: {
       address: read('TEMPORAL_ADDRESS', text, true),
@@ -247,6 +292,7 @@ export function loadConfig(env: Env): LlmbatchConfig {
       },
     },
     shutdownGrace: read('LLMBATCH_SHUTDOWN_GRACE', duration, true),
+    webhooks: readWebhooks(),
     workflowBundle: read('LLMBATCH_WORKFLOW_BUNDLE', text),
     logLevel: setOnly('LLMBATCH_LOG_LEVEL') === undefined ? undefined : read('LLMBATCH_LOG_LEVEL', logLevel),
     devStack: {

@@ -3,14 +3,16 @@
 // process.env: the simulator's URL goes to the worker's providers, and the server's address and UI
 // come back to the caller in the returned `temporal`.
 import { join, resolve } from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { DEFAULT_NAMESPACE } from '../common';
 import type { LlmbatchConfig } from '../common/config';
-import { startSimulator, type RunningSimulator } from '../simulator';
+import { newWebhookSecret, startSimulator, type RunningSimulator } from '../simulator';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from '../workers/logging';
 import { processConfig } from '../workers/settings';
 import { createLlmbatchWorker } from '../workers/create-worker';
+import { startWebhookServer, type WebhookServer } from '../workers/webhook-server';
 import { isPortFree, startDevServer, type DevServer } from './dev-server';
 import { removeDevServerInfo, writeDevServerInfo } from './dev-server-info';
 
@@ -21,11 +23,26 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** The configuration (task queue, provider keys, breaker, log level); this process's by default. */
   config?: LlmbatchConfig;
+  /**
+   * The simulator's batch webhooks go to the worker's endpoint (true, the default: a free port and a
+   * fresh secret, or LLMBATCH_WEBHOOK_PORT and OPENAI_WEBHOOK_SECRET when set); false: chunks poll.
+   * A profile that names its own `webhooks` keeps them.
+   */
+  webhooks?: boolean;
+}
+
+/** The profile with `webhooks` at the endpoint, unless it names webhooks of its own. */
+export function withWebhooks(profile: unknown, url: string, secret: string): unknown {
+  const given = (profile ?? {}) as Record<string, unknown>;
+  if (typeof given !== 'object' || given.webhooks !== undefined) return profile;
+  return { ...given, webhooks: { url, secret } };
 }
 
 export interface Embedded {
   temporal: DevServer;
   simulator: RunningSimulator;
+  /** The worker's webhook endpoint, unless `webhooks: false`. */
+  webhooks?: WebhookServer;
   worker: Worker;
   store: RunStore;
   taskQueue: string;
@@ -67,9 +84,17 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   };
   let simulator: RunningSimulator | undefined;
   let connection: NativeConnection | undefined;
+  let webhooks: WebhookServer | undefined;
   try {
-    simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile: options.simulatorProfile });
     connection = await NativeConnection.connect({ address: temporal.address });
+    let profile = options.simulatorProfile;
+    if (options.webhooks !== false) {
+      const secret = config.webhooks?.secret ?? newWebhookSecret();
+      const client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
+      webhooks = await startWebhookServer({ ...config.webhooks, secret, store, client, log });
+      profile = withWebhooks(profile, webhooks.url, secret);
+    }
+    simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile });
     const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
@@ -84,12 +109,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const embedded: Embedded = {
       temporal,
       simulator,
+      webhooks,
       worker,
       store,
       taskQueue,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
+        await webhooks?.close();
         await connection?.close();
         await store?.sql.close();
         await simulator?.close();
@@ -98,6 +125,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     };
     return embedded;
   } catch (error) {
+    await webhooks?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await store?.sql.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);

@@ -82,6 +82,8 @@ export interface CreateBatchParams {
 
 export class BatchStore {
   private readonly batches = new Map<string, BatchRecord>();
+  /** Told once when a batch reaches a final status, with the time the clock says it got there (webhooks). */
+  onFinal?: (batch: { id: string; provider: Provider; status: BatchStatus }, atMs: number) => void;
 
   constructor(
     private readonly files: FileStore,
@@ -221,6 +223,16 @@ export class BatchStore {
     return { data, hasMore: start + limit < all.length };
   }
 
+  /** When a batch began and ended (ms), once it has ended: what a benchmark times the client against. */
+  timeline(id: string, nowMs: number): { createdAtMs: number; endedAtMs: number; status: BatchStatus } | undefined {
+    const b = this.batches.get(id);
+    if (!b) return undefined;
+    this.advance(b, nowMs);
+    const endedAtMs = b.stamps[`${b.status}_at` as Stamp];
+    if (!FINAL.has(b.status) || endedAtMs === undefined) return undefined;
+    return { createdAtMs: b.createdAtMs, endedAtMs, status: b.status };
+  }
+
   /** Brings every batch up to date, so the ledger bills what finished even if nobody polled it. */
   advanceAll(nowMs: number): void {
     for (const b of this.batches.values()) this.advance(b, nowMs);
@@ -246,6 +258,14 @@ export class BatchStore {
   }
 
   private advance(b: BatchRecord, now: number): void {
+    if (FINAL.has(b.status)) return;
+    this.step(b, now);
+    if (!FINAL.has(b.status)) return;
+    const stamp = b.stamps[`${b.status}_at` as Stamp];
+    this.onFinal?.(b, stamp ?? now);
+  }
+
+  private step(b: BatchRecord, now: number): void {
     for (;;) {
       switch (b.status) {
         case 'validating': {

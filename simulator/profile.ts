@@ -22,6 +22,16 @@ const outageSchema = z.strictObject({
 
 export type Outage = z.output<typeof outageSchema>;
 
+const webhooksSchema = z.strictObject({
+  url: z.string().regex(/^https?:\/\/[^\s/]+\S*$/, { message: 'expected an http(s) URL' }),
+  /** As OpenAI hands them out: `whsec_` and the base64 of the key's bytes. */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'expected whsec_ followed by base64' }),
+  attempts: z.number().int().min(1).max(20).default(5),
+  retryMs: ms.default(250),
+});
+
+export type WebhookSettings = z.output<typeof webhooksSchema>;
+
 export const profileSchema = z.strictObject({
   /** Seeds every fault draw: the same seed and the same order of calls give the same faults. */
   seed: z.number().int().default(7),
@@ -71,6 +81,13 @@ export const profileSchema = z.strictObject({
    * windows overlap, the first one listed wins.
    */
   outages: z.array(outageSchema).default([]),
+  /**
+   * OpenAI-style batch webhooks: when an OpenAI-path batch ends, `batch.completed`, `batch.failed`,
+   * `batch.expired` or `batch.cancelled` is POSTed to `url`, signed the Standard Webhooks way with
+   * `secret` (simulator/webhooks.ts). A non-2xx answer or a refused connection is retried `attempts`
+   * times in all, `retryMs` doubling between them. Absent: no webhooks (clients poll).
+   */
+  webhooks: webhooksSchema.optional(),
 });
 
 export type Profile = z.output<typeof profileSchema>;

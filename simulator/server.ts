@@ -17,6 +17,10 @@ import type { Ledger, Provider } from './ledger';
 import { openaiRoutes } from './openai-routes';
 import type { Reply, Route } from './routes-types';
 import { SimulatorState } from './state';
+import type { WebhookStats } from './webhooks';
+
+/** How often batches are moved along by the clock alone when webhooks must announce their end. */
+const WEBHOOK_TICK_MS = 20;
 
 export interface RunningSimulator {
   /**
@@ -30,6 +34,10 @@ export interface RunningSimulator {
   setProfile(profile: unknown): void;
   /** Forgets files, batches and the ledger; reseeds. */
   reset(): void;
+  /** Webhook deliveries so far (profile `webhooks`). */
+  webhookStats(): WebhookStats;
+  /** When an OpenAI-path batch was created and reached its final status (ms); undefined while it runs. */
+  batchTimeline(batchId: string): { createdAtMs: number; endedAtMs: number; status: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -191,6 +199,12 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   });
   // SDK clients keep connections alive; the server must not hold them past an idle test.
   server.keepAliveTimeout = 5_000;
+  // Batches advance lazily, when read; a webhook must go out when the batch ends even if nobody
+  // reads it (that is its point), so with webhooks on the clock moves them along.
+  const ticker = setInterval(() => {
+    if (state.profile.webhooks) state.batches.advanceAll(state.now());
+  }, WEBHOOK_TICK_MS);
+  ticker.unref();
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -214,8 +228,11 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
       state.setProfile(profile);
     },
     reset: () => state.reset(),
+    webhookStats: () => ({ ...state.webhooks.stats }),
+    batchTimeline: (batchId) => state.batches.timeline(batchId, state.now()),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        clearInterval(ticker);
         state.stopBackground();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

@@ -8,6 +8,7 @@ import { LedgerBook, type Provider } from './ledger';
 import { parseProfile, type Outage, type Profile } from './profile';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
+import { batchEvent, WebhookSender, type BatchEndStatus } from './webhooks';
 
 export class SimulatorState {
   profile!: Profile;
@@ -25,8 +26,23 @@ export class SimulatorState {
   batchRng!: Rng;
   syncRng!: Rng;
 
+  readonly webhooks = new WebhookSender();
+
   constructor(profile?: unknown) {
     this.setProfile(profile);
+    this.announceEnds();
+  }
+
+  /**
+   * OpenAI's batches announce their end by webhook when the profile asks for it. Azure OpenAI's
+   * share the store but have no such webhooks; Anthropic's are not in this store.
+   */
+  private announceEnds(): void {
+    this.batches.onFinal = (batch, atMs) => {
+      const settings = this.profile.webhooks;
+      if (!settings || batch.provider !== 'openai') return;
+      this.webhooks.send(settings, batchEvent(batch.id, batch.status as BatchEndStatus, atMs));
+    };
   }
 
   now(): number {
@@ -46,6 +62,7 @@ export class SimulatorState {
     this.ledger = new LedgerBook();
     this.batches = new BatchStore(this.files, this.ledger);
     this.messageBatches = new MessageBatchStore(this.ledger);
+    this.announceEnds();
     this.reseed();
   }
 
@@ -62,6 +79,7 @@ export class SimulatorState {
   }
 
   stopBackground(): void {
+    this.webhooks.stop();
     this.batches.stopBackground();
     this.messageBatches.stopBackground();
   }

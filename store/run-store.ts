@@ -305,6 +305,19 @@ export class RunStore {
   }
 
   /**
+   * Which run, chunk and strike submitted a provider batch (a webhook names only the batch). No
+   * index: a store holds a few rows per chunk, and a webhook comes once per batch.
+   */
+  async batchOwner(providerBatchId: string): Promise<{ runId: string; chunk: number; strike: number } | undefined> {
+    const { rows } = await this.sql.query<{ run_id: string; chunk: number; strike: number }>(
+      'select run_id, chunk, strike from batches where provider_batch_id = $1 limit 1',
+      [providerBatchId],
+    );
+    const row = rows[0];
+    return row ? { runId: row.run_id, chunk: row.chunk, strike: row.strike } : undefined;
+  }
+
+  /**
    * Merges the given fields into the batch record (null-valued fields keep what was there). A new
    * attempt starts the record afresh: the failed batch's id and status are replaced, and its
    * created_at moves on, so a lookup for a lost create only considers batches made since.

@@ -1,11 +1,12 @@
 // `llmbatch worker`: a worker process against TEMPORAL_ADDRESS. Also what the crash tests start
 // and SIGKILL. Shuts down cleanly on SIGINT / SIGTERM.
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { openStore, type RunStore } from '../store';
 import { installWorkerLogging } from './logging';
 import { createFilesWorker, createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
+import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
@@ -48,7 +49,13 @@ async function serve(
     await admin.close();
   }
   const connection = await NativeConnection.connect(connectionOptions);
+  let webhooks: WebhookServer | undefined;
   try {
+    if (config.webhooks) {
+      const client = new Client({ connection, namespace });
+      webhooks = await startWebhookServer({ ...config.webhooks, store, client });
+      console.log(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
+    }
     const taskQueue = config.taskQueue;
     const shared = {
       connection,
@@ -65,6 +72,7 @@ async function serve(
     );
     await runTogether(workers);
   } finally {
+    await webhooks?.close();
     await connection.close();
   }
 }

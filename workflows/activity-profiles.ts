@@ -3,7 +3,7 @@
 // batch can go on for long, and even that ends. Internal (non-provider) errors are capped at a few
 // attempts by the activity boundary (activities/failure.ts). Heartbeat timeouts are short so a
 // crashed worker's activities move to a live one quickly.
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { ResolvedSpec } from '../common';
 
 /** Kinds that no retry can fix (activities/failure.ts marks them nonRetryable as well). `auth` is
@@ -91,3 +91,13 @@ export function pollProfile(poll: ResolvedSpec['poll']): ActivityOptions {
 
 /** The provider's 24 h completion window and some slack: a batch is over by then, one way or another. */
 const POLL_WINDOW_MS = 26 * 3_600_000;
+
+/**
+ * The one look at a batch a webhook said has ended, run as a local activity: in the workflow task
+ * that took the signal, with no round trip through the server. One attempt: if it fails (the
+ * provider does not agree yet, or is down), the chunk polls as usual.
+ */
+export const webhookLookProfile = {
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 1 },
+} as const satisfies LocalActivityOptions;

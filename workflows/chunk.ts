@@ -20,6 +20,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -34,9 +35,17 @@ import {
   pollProfile,
   providerCallProfile,
   syncCallProfile,
+  webhookLookProfile,
 } from './activity-profiles';
 import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmPhase } from './search-attributes';
-import { budgetSignal, chunkBudgetSignal, chunkWaitingSignal, pauseSignal, resumeSignal } from './signals';
+import {
+  batchEndedSignal,
+  budgetSignal,
+  chunkBudgetSignal,
+  chunkWaitingSignal,
+  pauseSignal,
+  resumeSignal,
+} from './signals';
 
 export const chunkPhaseQuery = defineQuery<ChunkPhase>('phase');
 
@@ -45,6 +54,7 @@ const calls = proxyActivities<Activities>(providerCallProfile);
 const collecting = proxyActivities<Activities>(collectProfile);
 const syncCalls = proxyActivities<Activities>(syncCallProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
+const lookNow = proxyLocalActivities<Activities>(webhookLookProfile);
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
@@ -189,12 +199,35 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
     }
   };
 
-  /** Polls a batch; if it is still unfinished after poll.alertAfter, alerts once and keeps waiting. */
+  /** Batches a webhook said have ended (newest last). A chunk waits on one batch at a time: a few will do. */
+  const ended: string[] = [];
+  setHandler(batchEndedSignal, ({ batchId }) => {
+    if (ended.includes(batchId)) return; // a repeated delivery
+    ended.push(batchId);
+    if (ended.length > 4) ended.shift();
+  });
+
+  /**
+   * Polls a batch until it ends, or until a webhook says it ended: then the poll (most likely sitting
+   * in its retry backoff, which may be minutes) is cancelled and the batch looked at right away, in
+   * the workflow task that took the signal (webhookLookProfile); should the provider not agree yet,
+   * the chunk polls again. Without webhooks nothing changes: polling is the fallback. If the batch
+   * is still unfinished after poll.alertAfter, alerts once and keeps waiting.
+   */
   const waitForBatch = async (strike: number, batchId: string) => {
-    const polling = poll.pollBatch.executeWithOptions(
-      { ...pollProfile(spec.poll), summary: `wait for batch ${batchId} (${label}, strike ${strike})` },
-      [{ runId, chunk, strike, batchId, spec }],
-    );
+    const look = (summary: string) =>
+      poll.pollBatch.executeWithOptions({ ...pollProfile(spec.poll), summary }, [
+        { runId, chunk, strike, batchId, spec },
+      ]);
+    const watch = new CancellationScope();
+    // Told already (the webhook came before the submit's result reached the chunk): one look will do.
+    const polling = ended.includes(batchId)
+      ? undefined
+      : watch.run(() => look(`wait for batch ${batchId} (${label}, strike ${strike})`));
+    const told = watch.run(() => condition(() => ended.includes(batchId)));
+    // Both are cancelled once the wait is over; their rejections then are expected, not errors.
+    void polling?.catch(() => undefined);
+    void told.catch(() => undefined);
     const timer = new CancellationScope();
     let alerted: Promise<void> | undefined;
     const alarm = timer
@@ -212,8 +245,17 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
         () => undefined,
       );
     try {
-      return await polling;
+      const polled = polling && (await Promise.race([polling, told]));
+      if (polled) return polled;
+      watch.cancel();
+      try {
+        return await lookNow.pollBatch({ runId, chunk, strike, batchId, spec });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        return await look(`wait for batch ${batchId} (${label}, strike ${strike}): a webhook says it ended`);
+      }
     } finally {
+      watch.cancel();
       timer.cancel();
       await alarm;
       await alerted;

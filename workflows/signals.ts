@@ -25,3 +25,9 @@ export const resumeSignal = defineSignal('resume');
 
 /** The run's report once finalize wrote it (also after a cancel or a failure); undefined before. */
 export const reportQuery = defineQuery<RunReport | undefined>('report');
+
+/**
+ * A provider said (by webhook, workers/batch-webhooks.ts) that a batch ended: the chunk waiting on
+ * it looks at once instead of at its next poll. Any other batch id is ignored; a repeat is harmless.
+ */
+export const batchEndedSignal = defineSignal<[{ batchId: string; status: string }]>('batchEnded');

@@ -18,6 +18,7 @@ export function devCommand(): Command {
       console.log(`Temporal     ${embedded.temporal.address}`);
       console.log(`Web UI       ${embedded.temporal.uiUrl ?? '(headless)'}`);
       console.log(`simulator    ${embedded.simulator.url}`);
+      if (embedded.webhooks) console.log(`webhooks     ${embedded.webhooks.url} (the simulator's batch events)`);
       console.log(`worker       task queue "${embedded.taskQueue}"`);
       console.log('');
       console.log('In another terminal:');

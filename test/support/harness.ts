@@ -12,11 +12,13 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { stringify } from 'yaml';
-import { startSimulator, type RunningSimulator } from '../../simulator';
+import { newWebhookSecret, startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
 import type { ProviderEnv } from '../../providers';
 import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
 import { freePort } from '../../dev/dev-server';
+import { withWebhooks } from '../../dev/embedded';
+import { startWebhookServer, type WebhookServer } from '../../workers/webhook-server';
 import { installWorkerLogging } from '../../workers/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -41,6 +43,8 @@ export interface Harness {
   simulator: RunningSimulator;
   taskQueue: string;
   storeDir: string;
+  /** The in-process worker's webhook endpoint, where the simulator sends its batch events (unless `webhooks: false`). */
+  webhooks?: WebhookServer;
   /** Present when the worker runs in this process. */
   worker?: Worker;
   store?: RunStore;
@@ -58,25 +62,40 @@ export interface HarnessOptions {
   address?: string;
   /** Where the store lives: a postgres:// URL, or (default) a PGlite folder in the test's temp dir. */
   store?: string;
+  /**
+   * With an in-process worker, the simulator sends its batch webhooks to the worker's endpoint
+   * (true, the default: as `dev` does), unless the profile names webhooks of its own; false: chunks only poll.
+   */
+  webhooks?: boolean;
+  /** The endpoint's secret (default: a fresh one), for a profile that sends its webhooks elsewhere first. */
+  webhookSecret?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installWorkerLogging(process.env.LLMBATCH_LOG_LEVEL ? undefined : 'WARN');
   const dir = mkdtempSync(join(tmpdir(), 'llmbatch-it-'));
-  const simulator = await startSimulator({ port: 0, profile: options.profile });
   const taskQueue = `test-${randomUUID()}`;
   const storeDir = options.store ?? join(dir, 'store');
   const address = options.address ?? temporalAddress();
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
+  const inProcess = options.inProcessWorker !== false;
+
+  let store: RunStore | undefined = inProcess ? await openStore(storeDir) : undefined;
+  let webhooks: WebhookServer | undefined;
+  let profile = options.profile;
+  if (store && options.webhooks !== false) {
+    const secret = options.webhookSecret ?? newWebhookSecret();
+    webhooks = await startWebhookServer({ secret, store, client, log: () => undefined });
+    profile = withWebhooks(profile, webhooks.url, secret);
+  }
+  const simulator = await startSimulator({ port: 0, profile });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
-  let store: RunStore | undefined;
-  if (options.inProcessWorker !== false) {
+  if (store) {
     nativeConnection = await NativeConnection.connect({ address });
-    store = await openStore(storeDir);
     worker = await createLlmbatchWorker({
       connection: nativeConnection,
       namespace: 'default',
@@ -94,6 +113,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     // Each once: a test may stop the worker itself before close() stops it again.
+    await webhooks?.close();
+    webhooks = undefined;
     await nativeConnection?.close();
     await store?.sql.close();
     worker = undefined;
@@ -108,6 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     simulator,
     taskQueue,
     storeDir,
+    webhooks,
     worker,
     store,
     writeSpec(spec, name = 'spec.yaml') {
