@@ -48,7 +48,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       const cost = (mode: 'batch' | 'sync', usage: { inputTokens: number; outputTokens: number }) =>
         costUsd(priced, mode, usage.inputTokens, usage.outputTokens, spec.prices);
       const members = await store.chunkDedupKeys(runId, chunk);
-      const waiting = new Set((await store.pendingRequests(runId, chunk)).map((p) => p.dedupKey));
+      const waiting = await store.pendingKeys(runId, chunk);
       const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
       let results: ResultRow[] = [];
       let failures: FailureRow[] = [];
@@ -118,6 +118,9 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         if (failures.length >= FLUSH_EVERY) await flush();
       }
       await flush();
+      // The run's next queries (pending counts, the spend of this strike, the tally) join the results
+      // it just grew: with statistics from before, the planner would scan the whole table for each.
+      await store.refreshStatistics(['results', 'failures']);
       if (outcome.unknown > 0)
         log.warn('batch output had lines for unknown custom_ids', { batchId: batch.id, unknown: outcome.unknown });
       return outcome;

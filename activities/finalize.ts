@@ -166,6 +166,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       const book = new CostBook(spec);
       // Reservations of batches that never settled (a failed chunk, a cancel) become what they cost.
       await store.spend.settleRun(runId);
+      await store.refreshStatistics();
 
       for (let after = 0; ;) {
         const page = await store.itemsPage(runId, after, PAGE);

@@ -21,6 +21,7 @@ import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 import { dedupKeyOf } from './request-key';
+import { SeenFilter } from './seen-filter';
 import { priceRange } from './spend-estimate';
 import { countInputTokens } from './token-count';
 
@@ -174,6 +175,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
         estimatedSyncUsd: { min: 0, likely: 0, max: 0 },
       };
       const idKinds = new IdKinds();
+      // What earlier pages stored, roughly: only what they may have seen is looked up in the store.
+      const seenIds = new SeenFilter();
+      const seenKeys = new SeenFilter();
       const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
 
       /** Turns a page of lines into item rows and first-seen requests; earlier pages are in the store. */
@@ -192,7 +196,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         const firstLineOfId = spec.idField
           ? await store.linesOfItemIds(
               runId,
-              candidates.flatMap((c) => (c.itemId === undefined ? [] : [c.itemId])),
+              candidates.flatMap((c) => (c.itemId !== undefined && seenIds.mayHave(c.itemId) ? [c.itemId] : [])),
             )
           : new Map<string, number>();
         const pageKeys = new Set<string>();
@@ -224,6 +228,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
           }
           if (itemId !== undefined && idKind !== undefined) {
             firstLineOfId.set(itemId, entry.line);
+            seenIds.add(itemId);
             idKinds.accept(itemId, idKind, entry.line);
           }
           summary.accepted++;
@@ -238,7 +243,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         // First occurrences in this page may repeat a request stored by an earlier page.
         const known = await store.existingDedupKeys(
           runId,
-          requests.map((r) => r.dedupKey),
+          requests.flatMap((r) => (seenKeys.mayHave(r.dedupKey) ? [r.dedupKey] : [])),
         );
         const fresh: RequestRow[] = [];
         for (const request of requests) {
@@ -255,6 +260,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
           : new Map<string, ResultRow>();
         const copies: ResultRow[] = [];
         for (const request of fresh) {
+          seenKeys.add(request.dedupKey);
           summary.uniqueRequests++;
           request.inputTokens = countInputTokens(request.body);
           const answer = cached.get(request.dedupKey);
@@ -289,6 +295,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
       }
       await processPage(page);
       summary.chunks = cutter.chunks;
+      await store.refreshStatistics();
       const { input, output } = summary.estimatedTokens;
       summary.estimatedUsd = priceRange(
         priceModelOf(spec),

@@ -22,6 +22,8 @@ export function spawnBenchWorker(env: {
   storeDir: string;
   simulatorUrl: string;
   workflowBundle: string;
+  /** More of the worker's environment (its webhook endpoint). */
+  extra?: Record<string, string>;
 }): BenchWorker {
   // Nothing of the developer's own llmbatch, Temporal or database settings leaks into the worker.
   const inherited = Object.fromEntries(
@@ -29,7 +31,12 @@ export function spawnBenchWorker(env: {
       ([key]) => !key.startsWith('LLMBATCH_') && !key.startsWith('TEMPORAL_') && key !== 'DATABASE_URL',
     ),
   );
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
+  // BENCH_CPU_PROFILE=DIR: the worker writes a V8 CPU profile there when it stops (where did the time go).
+  const profile = process.env.BENCH_CPU_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
+    : [];
+  const args = [...profile, '--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...inherited,
@@ -41,6 +48,7 @@ export function spawnBenchWorker(env: {
       LLMBATCH_WORKFLOW_BUNDLE: env.workflowBundle,
       LLMBATCH_LOG_LEVEL: 'WARN',
       LLMBATCH_SHUTDOWN_GRACE: '2s',
+      ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -16,8 +16,8 @@ import { stringify } from 'yaml';
 import type { RunReport } from '../common';
 import { loadSpec } from '../client/spec-loader';
 import { startRun } from '../client/start-run';
-import { startDevServer } from '../dev/dev-server';
-import { startSimulator, type Ledger } from '../simulator';
+import { freePort, startDevServer } from '../dev/dev-server';
+import { newWebhookSecret, startSimulator, type Ledger } from '../simulator';
 import { writeSupportTicketsFile } from './e2e-dataset';
 import { runExecutions, type ExecutionStats } from './e2e-histories';
 import { sampleRss, spawnBenchWorker, treeRssMb } from './e2e-worker';
@@ -199,6 +199,13 @@ export async function benchE2e(args: string[]): Promise<void> {
     });
     const floorLedger: Ledger = simulator.ledger();
     simulator.reset();
+    // llmbatch hears of a finished batch as `dev` and the demo do: from the simulator's webhook.
+    const webhookPort = await freePort();
+    const webhookSecret = newWebhookSecret();
+    simulator.setProfile({
+      ...PROFILE,
+      webhooks: { url: `http://127.0.0.1:${webhookPort}/webhooks/openai`, secret: webhookSecret },
+    });
 
     const specPath = join(dir, 'spec.yaml');
     writeFileSync(
@@ -228,6 +235,7 @@ export async function benchE2e(args: string[]): Promise<void> {
       storeDir: join(dir, 'store'),
       simulatorUrl: simulator.url,
       workflowBundle: bundle,
+      extra: { LLMBATCH_WEBHOOK_PORT: String(webhookPort), OPENAI_WEBHOOK_SECRET: webhookSecret },
     });
     cleanups.push(() => worker.stop());
     const rss = sampleRss(worker.pid);

@@ -51,6 +51,9 @@ export interface FailureRow {
 /** In saveBatch: the record being written starts another submission of its (chunk, strike). */
 const NEW_ATTEMPT = 'excluded.attempt is not null and excluded.attempt <> coalesce(batches.attempt, 1)';
 
+/** The tables whose planner statistics a run refreshes as it fills them. */
+type StoreTable = 'items' | 'requests' | 'results' | 'failures';
+
 export interface BatchRecord {
   createdAtMs?: number;
   /** The model the batch was submitted with. */
@@ -160,6 +163,16 @@ export class RunStore {
     await this.sql.exec(`begin; select pg_advisory_xact_lock(727274); ${SCHEMA} commit;`);
   }
 
+  /**
+   * Refreshes the planner's statistics of the tables a run just filled. PGlite runs no autovacuum:
+   * without this, a store that grew from empty keeps estimating a few rows per table and joins a
+   * page of 5,000 lines by hashing every request and result of the run (finalize went quadratic).
+   * ANALYZE samples a fixed number of rows, so it costs about the same at any size.
+   */
+  async refreshStatistics(tables: readonly StoreTable[] = ['items', 'requests', 'results', 'failures']): Promise<void> {
+    await this.sql.exec(tables.map((table) => `analyze ${table};`).join(' '));
+  }
+
   /** Plan starts from a clean slate so that a plan attempt that died half-way leaves nothing. */
   async resetPlan(runId: string): Promise<void> {
     await this.sql.query('delete from items where run_id = $1', [runId]);
@@ -194,8 +207,13 @@ export class RunStore {
     return found;
   }
 
+  /** Plan's lines, once per plan (after resetPlan): bulk-loaded where the store can. */
   async insertItems(runId: string, rows: ItemRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.sql.copyRows) {
+      const values = rows.map((r) => [runId, r.line, r.itemId ?? null, r.dedupKey ?? null, r.error ?? null]);
+      return this.sql.copyRows('items', ['run_id', 'line', 'item_id', 'dedup_key', 'error'], values);
+    }
     await this.sql.query(
       `insert into items (run_id, line, item_id, dedup_key, error)
        select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::text[])
@@ -232,8 +250,22 @@ export class RunStore {
     return new Set(rows.map((r) => r.dedup_key));
   }
 
+  /** Plan's first occurrences, once per plan (after resetPlan): bulk-loaded where the store can. */
   async insertRequests(runId: string, rows: RequestRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.sql.copyRows) {
+      const values = rows.map((r) => [
+        runId,
+        r.dedupKey,
+        r.chunk,
+        r.firstLine,
+        r.itemId ?? null,
+        JSON.stringify(r.body),
+        r.inputTokens ?? 0,
+      ]);
+      const columns = ['run_id', 'dedup_key', 'chunk', 'first_line', 'item_id', 'body', 'input_tokens'];
+      return this.sql.copyRows('requests', columns, values);
+    }
     await this.sql.query(
       `insert into requests (run_id, dedup_key, chunk, first_line, item_id, body, input_tokens)
        select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::jsonb[], $7::int[])
@@ -262,6 +294,15 @@ export class RunStore {
       [runId, chunk],
     );
     return rows.map((r) => ({ dedupKey: r.dedup_key, body: r.body }));
+  }
+
+  /** The dedup keys of pendingRequests, without their bodies (collect matches answers by key). */
+  async pendingKeys(runId: string, chunk: number): Promise<Set<string>> {
+    const { rows } = await this.sql.query<{ dedup_key: string }>(
+      `select q.dedup_key from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+      [runId, chunk],
+    );
+    return new Set(rows.map((r) => r.dedup_key));
   }
 
   async pendingCount(runId: string, chunk: number): Promise<number> {
