@@ -199,7 +199,8 @@ export function createPlanActivities({ store }: ActivityDeps) {
               candidates.flatMap((c) => (c.itemId !== undefined && seenIds.mayHave(c.itemId) ? [c.itemId] : [])),
             )
           : new Map<string, number>();
-        const pageKeys = new Set<string>();
+        /** Per request first seen in this page: the item rows that ask it (the first, then its duplicates). */
+        const pageKeys = new Map<string, ItemRow[]>();
         for (const { entry, itemId, idKind, error: lineError } of candidates) {
           let error = lineError;
           let request: NeutralRequest | undefined;
@@ -233,22 +234,37 @@ export function createPlanActivities({ store }: ActivityDeps) {
           }
           summary.accepted++;
           const dedupKey = dedupKeyOf(spec.provider, request, spec.outputSchema);
-          items.push({ line: entry.line, itemId, dedupKey });
-          if (pageKeys.has(dedupKey)) summary.duplicates++;
-          else {
-            pageKeys.add(dedupKey);
+          const row: ItemRow = { line: entry.line, itemId, dedupKey };
+          items.push(row);
+          const asking = pageKeys.get(dedupKey);
+          if (asking) {
+            // A duplicate says which line it copies, so finalize needs no join to find out.
+            summary.duplicates++;
+            row.firstLine = asking[0].line;
+            row.firstItemId = asking[0].itemId;
+            asking.push(row);
+          } else {
+            pageKeys.set(dedupKey, [row]);
             requests.push({ dedupKey, chunk: 0, firstLine: entry.line, itemId, body: request });
           }
         }
         // First occurrences in this page may repeat a request stored by an earlier page.
-        const known = await store.existingDedupKeys(
+        const known = await store.firstOccurrences(
           runId,
           requests.flatMap((r) => (seenKeys.mayHave(r.dedupKey) ? [r.dedupKey] : [])),
         );
         const fresh: RequestRow[] = [];
         for (const request of requests) {
-          if (known.has(request.dedupKey)) summary.duplicates++;
-          else fresh.push(request);
+          const first = known.get(request.dedupKey);
+          if (!first) {
+            fresh.push(request);
+            continue;
+          }
+          summary.duplicates++;
+          for (const row of pageKeys.get(request.dedupKey) ?? []) {
+            row.firstLine = first.line;
+            row.firstItemId = first.itemId;
+          }
         }
         const cached = spec.cache.enabled
           ? await store.cachedAnswers(

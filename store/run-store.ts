@@ -10,6 +10,9 @@ export interface ItemRow {
   itemId?: string;
   dedupKey?: string;
   error?: string;
+  /** A duplicate line: the line (and its id) whose request it repeats. */
+  firstLine?: number;
+  firstItemId?: string;
 }
 
 export interface RequestRow {
@@ -86,7 +89,7 @@ function resultOf(row: Record<string, unknown>): ResultRow {
   return {
     dedupKey: row.dedup_key as string,
     output: row.output as string,
-    parsed: row.parsed ?? undefined,
+    parsed: row.has_parsed === true ? JSON.parse(row.output as string) : (row.parsed ?? undefined),
     provider: row.provider as string,
     model: row.model as string,
     mode: row.mode as 'batch' | 'sync',
@@ -211,12 +214,21 @@ export class RunStore {
   async insertItems(runId: string, rows: ItemRow[]): Promise<void> {
     if (rows.length === 0) return;
     if (this.sql.copyRows) {
-      const values = rows.map((r) => [runId, r.line, r.itemId ?? null, r.dedupKey ?? null, r.error ?? null]);
-      return this.sql.copyRows('items', ['run_id', 'line', 'item_id', 'dedup_key', 'error'], values);
+      const values = rows.map((r) => [
+        runId,
+        r.line,
+        r.itemId ?? null,
+        r.dedupKey ?? null,
+        r.error ?? null,
+        r.firstLine ?? null,
+        r.firstItemId ?? null,
+      ]);
+      const columns = ['run_id', 'line', 'item_id', 'dedup_key', 'error', 'first_line', 'first_item_id'];
+      return this.sql.copyRows('items', columns, values);
     }
     await this.sql.query(
-      `insert into items (run_id, line, item_id, dedup_key, error)
-       select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::text[])
+      `insert into items (run_id, line, item_id, dedup_key, error, first_line, first_item_id)
+       select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[])
        on conflict do nothing`,
       [
         runId,
@@ -224,6 +236,8 @@ export class RunStore {
         rows.map((r) => r.itemId ?? null),
         rows.map((r) => r.dedupKey ?? null),
         rows.map((r) => r.error ?? null),
+        rows.map((r) => r.firstLine ?? null),
+        rows.map((r) => r.firstItemId ?? null),
       ],
     );
   }
@@ -241,13 +255,14 @@ export class RunStore {
     return lines;
   }
 
-  async existingDedupKeys(runId: string, keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const { rows } = await this.sql.query<{ dedup_key: string }>(
-      'select dedup_key from requests where run_id = $1 and dedup_key = any($2::text[])',
+  /** Of these dedup keys, those the run already has a request for, with the line (and id) that asked first. */
+  async firstOccurrences(runId: string, keys: string[]): Promise<Map<string, { line: number; itemId?: string }>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.sql.query<{ dedup_key: string; first_line: number; item_id: string | null }>(
+      'select dedup_key, first_line, item_id from requests where run_id = $1 and dedup_key = any($2::text[])',
       [runId, keys],
     );
-    return new Set(rows.map((r) => r.dedup_key));
+    return new Map(rows.map((r) => [r.dedup_key, { line: r.first_line, itemId: r.item_id ?? undefined }]));
   }
 
   /** Plan's first occurrences, once per plan (after resetPlan): bulk-loaded where the store can. */
@@ -458,11 +473,13 @@ export class RunStore {
   /** A page of the run's lines in input order, joined with their request and result. */
   async itemsPage(runId: string, afterLine: number, limit: number): Promise<FinalItem[]> {
     const { rows } = await this.sql.query<Record<string, unknown>>(
-      `select i.line, i.item_id, i.dedup_key, i.error, q.first_line, q.item_id as first_item_id,
-              r.output, r.parsed, r.provider, r.model, r.mode, r.strike, r.input_tokens, r.output_tokens,
-              r.cost_usd, r.sync_cost_usd, r.cached
+      // A line is its own first occurrence unless plan marked it a duplicate. The parsed answer is
+      // the output's JSON: parsed again here rather than sent twice out of the store.
+      `select i.line, i.item_id, i.dedup_key, i.error, coalesce(i.first_line, i.line) as first_line,
+              case when i.first_line is null then i.item_id else i.first_item_id end as first_item_id,
+              r.output, r.parsed is not null as has_parsed, r.provider, r.model, r.mode, r.strike,
+              r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached
        from items i
-       left join requests q on q.run_id = i.run_id and q.dedup_key = i.dedup_key
        left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key
        where i.run_id = $1 and i.line > $2
        order by i.line

@@ -85,6 +85,9 @@ alter table results add column if not exists created_at timestamptz not null def
 -- A batch that failed as a whole is resubmitted for the same strike: the record holds the newest
 -- attempt (null = the first).
 alter table batches add column if not exists attempt integer;
+-- A duplicate line names the line (and id) whose request it repeats: finalize reads them without a join.
+alter table items add column if not exists first_line integer;
+alter table items add column if not exists first_item_id text;
 create index if not exists results_by_key on results (dedup_key, created_at);
 -- The spend ledger: one row per provider batch or sync round, reserved (estimate) before it is
 -- submitted and settled (actual) after it is collected. Budgets add them up per run, UTC day and month.

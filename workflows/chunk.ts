@@ -240,7 +240,8 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
         () => {
           upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
           const message = `batch ${batchId} of ${label} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
-          alerted = alert('batch-overdue', message, { strike, batchId });
+          // Not in the alarm's scope: the wait may end (and cancel that scope) while the alert is on its way.
+          alerted = CancellationScope.nonCancellable(() => alert('batch-overdue', message, { strike, batchId }));
         },
         () => undefined,
       );

@@ -13,9 +13,11 @@ describe('alerts', () => {
   let webhook: Server;
   const received: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    // Slow batches (so the overdue alarm rings) and 20% permanent item failures (dead letters).
+    // Slow batches (so the overdue alarm rings) and 20% permanent item failures (dead letters). The
+    // dev server fires timers up to a second late, and a webhook ends the wait when the batch ends:
+    // the batch must outlast alertAfter by more than that.
     h = await startHarness({
-      profile: { batch: { validatingMs: 20, completionMs: 800 }, items: { permanentErrorRate: 0.2 } },
+      profile: { batch: { validatingMs: 20, completionMs: 2500 }, items: { permanentErrorRate: 0.2 } },
     });
     webhook = createServer((req, res) => {
       let body = '';
