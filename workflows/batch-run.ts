@@ -4,7 +4,9 @@
 // they outlive the run that started them; the new run inherits their numbers (state.inFlight),
 // counts them in its window and learns of their end by the `chunkEnded` signal each chunk sends
 // to its parent's workflow id (the newest run). It carries only counters and those numbers, so
-// its history stays bounded however large the dataset. The run id is the
+// its history stays bounded however large the dataset. An inherited chunk terminated by an
+// operator never signals: the run waits for it until cancelled, or until someone sends the parent
+// `chunkEnded` with a failure for it (README, How it works), which dead-letters its items. The run id is the
 // workflow id, read here, so a Schedule or `temporal workflow start` starts a proper run.
 //
 // Every run ends, and ends accounted for (DESIGN.md rule 6): a chunk that fails for good has its

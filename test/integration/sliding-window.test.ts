@@ -10,7 +10,7 @@ import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
 import type { RunProgress } from '../../common';
 import { chunkWorkflowId, progressQuery } from '../../workflows';
-import { reportQuery } from '../../workflows/signals';
+import { chunkEndedSignal, reportQuery } from '../../workflows/signals';
 import { writeTickets } from '../support/datasets';
 import { followRun } from '../support/follow-run';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
@@ -120,6 +120,28 @@ describe('the sliding window across continue-as-new', () => {
       const { status } = await h.client.workflow.getHandle(chunkWorkflowId(runId, c.chunk, 12)).describe();
       expect(status.name).not.toBe('RUNNING');
     }
+  });
+
+  it('ends a run whose inherited chunk was terminated once it is told the chunk failed (README)', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 100, completionMs: 2000 } });
+    const { spec, runId, handle, timeline } = await start('terminated', 6);
+    await until('a run that inherited chunk 0', async () => {
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      return !!progress?.chunks.running.includes(0) && (await timeline()).runStarts.length > 1;
+    });
+    await h.client.workflow.getHandle(chunkWorkflowId(runId, 0, 6)).terminate('an operator');
+    // What the README tells the operator to do: the run counts it failed and dead-letters its items.
+    await handle.signal(chunkEndedSignal, { chunk: 0, failure: { message: 'terminated by an operator' } });
+    const report = await handle.result();
+
+    expect(report).toMatchObject({ status: 'completed', items: 120, succeeded: 100, deadLettered: 20 });
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    const deadLetters = readJsonl(report.files.deadLetter) as { kind: string; reason: string }[];
+    expect(deadLetters.map((d) => d.kind)).toEqual(Array(20).fill('chunk_failed'));
+    expect(deadLetters[0].reason).toMatch(/terminated by an operator/);
+    expect(await handle.query(progressQuery)).toMatchObject({ chunks: { total: 6, done: 6, failed: 1 } });
+    expect(h.simulator.ledger().doubleBilled).toBe(0);
   });
 
   it('dead-letters the items of inherited chunks that fail for good (a refused API key past authTimeout)', async () => {
