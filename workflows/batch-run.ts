@@ -5,8 +5,9 @@
 // counts them in its window and learns of their end by the `chunkEnded` signal each chunk sends
 // to its parent's workflow id (the newest run). It carries only counters and those numbers, so
 // its history stays bounded however large the dataset. An inherited chunk terminated by an
-// operator never signals: the run waits for it until cancelled, or until someone sends the parent
-// `chunkEnded` with a failure for it (README, How it works), which dead-letters its items. The run id is the
+// operator never signals: the run waits for it until cancelled (the cancel finds it closed and
+// dead-letters its items), or until someone sends the parent `chunkEnded` with a failure for it
+// (README, How it works). The run id is the
 // workflow id, read here, so a Schedule or `temporal workflow start` starts a proper run.
 //
 // Every run ends, and ends accounted for (DESIGN.md rule 6): a chunk that fails for good has its
@@ -457,9 +458,19 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     publish();
     await CancellationScope.nonCancellable(async () => {
       for (const chunk of inherited) {
-        await chunkHandle(chunk)
+        const handle = chunkHandle(chunk);
+        await handle
           .cancel()
           .catch((error: unknown) => log.warn('could not cancel a chunk', { chunk, error: String(error) }));
+        // A cancel request to a closed workflow is accepted silently; a signal is refused. A chunk
+        // that closed yet never told its end (its end signal comes before it closes) was
+        // terminated: its items are dead-lettered rather than waited for for ever. The signal is
+        // harmless to a chunk still running (a budget look it does not need while cancelling).
+        await handle
+          .signal(budgetSignal, {})
+          .catch(() =>
+            chunkEnded({ chunk, failure: { message: `chunk ${chunk} closed without telling the run (terminated?)` } }),
+          );
       }
       await condition(() => running.size === 0 && settling.size === 0);
     });

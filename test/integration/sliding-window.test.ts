@@ -144,6 +144,29 @@ describe('the sliding window across continue-as-new', () => {
     expect(h.simulator.ledger().doubleBilled).toBe(0);
   });
 
+  it('cancels a run whose inherited chunk was terminated: the cancel finds it closed, no wait for ever', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 100, completionMs: 3000 } });
+    const { spec, runId, handle, timeline } = await start('terminated-cancel', 6);
+    await until('a run that inherited chunk 0', async () => {
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      return !!progress?.chunks.running.includes(0) && (await timeline()).runStarts.length > 1;
+    });
+    await h.client.workflow.getHandle(chunkWorkflowId(runId, 0, 6)).terminate('an operator');
+    await handle.cancel();
+    const error = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const report = (await handle.query(reportQuery))!;
+    expect(report).toMatchObject({ status: 'cancelled', items: 120 });
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    const deadLetters = readJsonl(report.files.deadLetter) as { kind: string; reason: string }[];
+    expect(deadLetters.filter((d) => /closed without telling the run/.test(d.reason))).toHaveLength(20);
+    expect(h.simulator.ledger().doubleBilled).toBe(0);
+  });
+
   it('dead-letters the items of inherited chunks that fail for good (a refused API key past authTimeout)', async () => {
     h.simulator.reset();
     h.simulator.setProfile({
