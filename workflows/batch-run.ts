@@ -508,6 +508,8 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     });
   }
 
+  // A cancel that came while the last alerts went out, with nothing left running: still a cancel.
+  cancelled ||= CancellationScope.current().consideredCancelled;
   const status = cancelled ? 'cancelled' : state.fatal ? 'failed' : 'completed';
   const report = await CancellationScope.nonCancellable(async () => {
     if (status !== 'completed') {
