@@ -173,6 +173,31 @@ export interface RunState {
   fatalKind?: 'run_failed' | 'budget';
   /** Budget alerts already sent (yellow once a run; red once per pause). */
   alerted?: { yellow?: boolean };
+  /**
+   * Chunks still running when the run continued as new: the new run inherits them (they were
+   * started with ParentClosePolicy ABANDON), counts them in its window and learns of their end by
+   * their `chunkEnded` signal. The window never drains.
+   */
+  inFlight?: number[];
+  /** Inherited chunks waiting for a refused API key, and why (chunk -> reason). */
+  waitingForAuth?: Record<string, string>;
+  /** Inherited chunks waiting for budget, and why (chunk -> reason). */
+  waitingForBudget?: Record<string, string>;
+  /** The model the rest of the run was downgraded to once the budget went yellow. */
+  downgradedTo?: string;
+  /** Budget alerts a chunk raised while the run was continuing as new, to send in the next run. */
+  budgetAlerts?: { kind: 'budget-yellow' | 'budget-red'; message: string }[];
+}
+
+/**
+ * How a chunk ended, as it tells its parent by signal (and as the parent reads a child's result):
+ * exactly one of an outcome, a failure (the chunk failed for good) or a cancel.
+ */
+export interface ChunkEnd {
+  chunk: number;
+  outcome?: ChunkOutcome;
+  failure?: { message: string; type?: string };
+  cancelled?: boolean;
 }
 
 export interface RunWorkflowInput extends FilesQueueInput {

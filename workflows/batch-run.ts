@@ -1,6 +1,13 @@
 // The parent of a run: plan -> a sliding window of chunk children -> finalize. It continues as
-// new every so many chunks (or when Temporal suggests it) after draining its window, carrying
-// only counters, so its history stays bounded however large the dataset. The run id is the
+// new every so many chunks (or when Temporal suggests it) WITHOUT draining its window, as in
+// Temporal's batch-sliding-window sample: chunks are started with ParentClosePolicy ABANDON, so
+// they outlive the run that started them; the new run inherits their numbers (state.inFlight),
+// counts them in its window and learns of their end by the `chunkEnded` signal each chunk sends
+// to its parent's workflow id (the newest run). It carries only counters and those numbers, so
+// its history stays bounded however large the dataset. An inherited chunk terminated by an
+// operator never signals: the run waits for it until cancelled (the cancel finds it closed and
+// dead-letters its items), or until someone sends the parent `chunkEnded` with a failure for it
+// (README, How it works). The run id is the
 // workflow id, read here, so a Schedule or `temporal workflow start` starts a proper run.
 //
 // Every run ends, and ends accounted for (DESIGN.md rule 6): a chunk that fails for good has its
@@ -14,11 +21,12 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  type ChildWorkflowHandle,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -33,6 +41,7 @@ import {
   addTallies,
   rootFailureType,
   rootMessage,
+  type ChunkEnd,
   type ChunkOutcome,
   type RunPhase,
   type RunProgress,
@@ -53,7 +62,15 @@ import {
   LlmProvider,
   LlmRunId,
 } from './search-attributes';
-import { budgetSignal, chunkBudgetSignal, chunkWaitingSignal, pauseSignal, reportQuery, resumeSignal } from './signals';
+import {
+  budgetSignal,
+  chunkBudgetSignal,
+  chunkEndedSignal,
+  chunkWaitingSignal,
+  pauseSignal,
+  reportQuery,
+  resumeSignal,
+} from './signals';
 import { progressQuery } from './progress';
 
 export { progressQuery } from './progress';
@@ -89,13 +106,27 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   /** The report, once finalize wrote it (read by the report query and publish). */
   const final: { report?: RunReport } = {};
   let cancelled = false;
-  /** Chunks in the window (a slot is taken before the child starts) and their handles, once started. */
-  const running = new Set<number>();
-  const handles = new Map<number, ChildWorkflowHandle<typeof chunkWorkflow>>();
-  const waitingForAuth = new Map<number, string>();
+  /**
+   * Chunks in the window: a slot is taken before the child starts, and given back once the chunk's
+   * end is counted. Those inherited from the run before are running (started) already.
+   */
+  const running = new Set<number>(state.inFlight ?? []);
+  /** Chunks of the window whose workflow exists, so that signals can reach them. */
+  const started = new Set<number>(state.inFlight ?? []);
+  /** Chunks started by an earlier run of this workflow: no child handle here, no cancel by scope. */
+  const inherited = new Set<number>(state.inFlight ?? []);
+  /** Chunks whose end was heard (by signal or child result): a second word of the same end is ignored. */
+  const ending = new Set<number>();
+  /** Ends being recorded (a failed chunk's dead letters, a cancelled chunk's tally): waited for before continue-as-new. */
+  const settling = new Set<Promise<void>>();
+  const entries = (record?: Record<string, string>) =>
+    Object.entries(record ?? {})
+      .map(([chunk, reason]) => [Number(chunk), reason] as const)
+      .filter(([chunk]) => running.has(chunk));
+  const waitingForAuth = new Map<number, string>(entries(state.waitingForAuth));
   /** Chunks that wait for budget (their reservation did not fit a cap), with the reason. */
-  const waitingForBudget = new Map<number, string>();
-  let downgradedTo: string | undefined;
+  const waitingForBudget = new Map<number, string>(entries(state.waitingForBudget));
+  let downgradedTo: string | undefined = state.downgradedTo;
   const maxUsd = () => state.maxUsd ?? spec.budget?.maxUsd;
 
   const shownPhase = (): RunPhase => {
@@ -188,24 +219,22 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     else waitingForAuth.delete(chunk);
     publish();
   });
+  /** The chunk's workflow, whichever run started it (an inherited chunk has no child handle here). */
+  const chunkHandle = (chunk: number) => getExternalWorkflowHandle(chunkWorkflowId(runId, chunk, state.plan?.chunks));
+  const tell = (chunk: number, signal: typeof pauseSignal | typeof resumeSignal | typeof budgetSignal, args = {}) =>
+    chunkHandle(chunk)
+      .signal(signal as typeof budgetSignal, args)
+      .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
   const tellChunks = (signal: typeof pauseSignal | typeof resumeSignal) => {
-    for (const [chunk, handle] of handles) {
-      handle
-        .signal(signal)
-        .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
-    }
+    for (const chunk of started) void tell(chunk, signal);
   };
   setHandler(budgetSignal, ({ maxUsd: cap }) => {
     state.maxUsd = cap;
-    for (const [chunk, handle] of handles) {
-      handle
-        .signal(budgetSignal, { maxUsd: cap })
-        .catch((error: unknown) => log.warn('could not tell a chunk', { chunk, error: String(error) }));
-    }
+    for (const chunk of started) void tell(chunk, budgetSignal, { maxUsd: cap });
     publish();
   });
   /** Budget alerts to send, from signal handlers (which cannot wait for an activity). */
-  const budgetAlerts: { kind: 'budget-yellow' | 'budget-red'; message: string }[] = [];
+  const budgetAlerts: { kind: 'budget-yellow' | 'budget-red'; message: string }[] = [...(state.budgetAlerts ?? [])];
   setHandler(chunkBudgetSignal, ({ chunk, zone, message }) => {
     if (zone === 'red') {
       if (waitingForBudget.size === 0)
@@ -278,14 +307,84 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       ]),
     );
 
-  /** One chunk child; it never rejects: a chunk that fails for good has its items dead-lettered. */
-  const runChunk = async (chunk: number) => {
-    let outcome: ChunkOutcome | undefined;
-    running.add(chunk);
+  /** Gives the chunk's slot back and counts what it did; from here on its end is history. */
+  const countEnd = (chunk: number, outcome: ChunkOutcome | undefined) => {
+    running.delete(chunk);
+    started.delete(chunk);
+    inherited.delete(chunk);
+    waitingForAuth.delete(chunk);
+    waitingForBudget.delete(chunk);
+    state.chunksDone++;
+    if (outcome) state.tally = addTallies(state.tally, outcome);
+    // Its spend is settled now: chunks waiting for budget look again.
+    for (const waiting of waitingForBudget.keys()) void tell(waiting, budgetSignal);
+    publish();
+  };
+
+  /** A chunk that failed for good: its unanswered items go to the dead letters, and the run goes on. */
+  const recordFailure = async (chunk: number, failure: NonNullable<ChunkEnd['failure']>) => {
+    const { message } = failure;
+    state.chunksFailed = (state.chunksFailed ?? 0) + 1;
+    log.warn('chunk failed for good; its unanswered items go to the dead letters', { chunk, error: message });
+    if (RUN_FATAL.has(failure.type ?? '')) state.fatal ??= message;
     try {
-      const handle = await startChild(chunkWorkflow, {
+      const ended = await io.failChunk({ runId, chunk, error: message });
+      const outcome = await tallyOf(chunk);
+      await alert('chunk-failed', `chunk ${chunk} failed for good (${message}); ${ended} items dead-lettered`, {
+        chunk,
+        deadLettered: ended,
+      });
+      return outcome;
+    } catch (recordError) {
+      state.fatal ??= `chunk ${chunk} failed (${message}) and its items could not be recorded: ${rootMessage(recordError)}`;
+      return undefined;
+    }
+  };
+
+  /**
+   * A chunk ended: heard by its signal or, for a chunk started by this run, by its child result,
+   * whichever comes first; the other is ignored, as is the end of a chunk this run no longer holds
+   * (counted by an earlier run). A completed chunk is counted at once, in the same workflow task
+   * (so a continue-as-new in that task carries it); a failed or cancelled one once its items are
+   * recorded, which continue-as-new waits for.
+   */
+  const chunkEnded = (end: ChunkEnd) => {
+    const { chunk } = end;
+    if (!running.has(chunk) || ending.has(chunk)) return;
+    ending.add(chunk);
+    if (end.outcome) return countEnd(chunk, end.outcome);
+    const recording = CancellationScope.nonCancellable(async () => {
+      if (end.cancelled) {
+        // The chunk cancelled its batch and dead-lettered the rest; count what it kept.
+        cancelled = true;
+        countEnd(chunk, await tallyOf(chunk));
+      } else {
+        countEnd(chunk, await recordFailure(chunk, end.failure ?? { message: 'the chunk failed' }));
+      }
+    }).catch((error: unknown) => {
+      // Its items stay pending in the store: failRemaining dead-letters them when the run ends.
+      state.fatal ??= `chunk ${chunk} ended and could not be counted: ${rootMessage(error)}`;
+      countEnd(chunk, undefined);
+    });
+    settling.add(recording);
+    void recording.then(() => settling.delete(recording));
+  };
+  setHandler(chunkEndedSignal, chunkEnded);
+
+  /** Starts one chunk child and reads its end; it never rejects (a failed chunk's items are dead-lettered). */
+  const runChunk = async (chunk: number) => {
+    running.add(chunk);
+    const endOf = (error: unknown): ChunkEnd =>
+      isCancellation(error)
+        ? { chunk, cancelled: true }
+        : { chunk, failure: { message: rootMessage(error), type: rootFailureType(error) } };
+    let handle;
+    try {
+      handle = await startChild(chunkWorkflow, {
         workflowId: chunkWorkflowId(runId, chunk, plan.chunks),
         args: [{ runId, chunk, spec, maxUsd: maxUsd() }],
+        // The chunk outlives this run when it continues as new; the next run inherits it.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `${runId} chunk ${chunk + 1}/${plan.chunks}`,
         typedSearchAttributes: [
           { key: LlmRunId, value: runId },
@@ -294,60 +393,30 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
           { key: LlmPhase, value: 'submitting' },
         ],
       });
-      handles.set(chunk, handle);
-      // A pause that came while the child was starting: tell it now.
-      if (state.paused) await handle.signal(pauseSignal);
-      publish();
-      outcome = await handle.result();
     } catch (error) {
-      if (isCancellation(error)) {
-        // The chunk cancelled its batch and dead-lettered the rest; count what it kept.
-        cancelled = true;
-        outcome = await tallyOf(chunk);
-      } else {
-        const message = rootMessage(error);
-        state.chunksFailed = (state.chunksFailed ?? 0) + 1;
-        log.warn('chunk failed for good; its unanswered items go to the dead letters', { chunk, error: message });
-        if (RUN_FATAL.has(rootFailureType(error) ?? '')) state.fatal ??= message;
-        try {
-          const ended = await io.failChunk({ runId, chunk, error: message });
-          outcome = await tallyOf(chunk);
-          await alert('chunk-failed', `chunk ${chunk} failed for good (${message}); ${ended} items dead-lettered`, {
-            chunk,
-            deadLettered: ended,
-          });
-        } catch (recordError) {
-          state.fatal ??= `chunk ${chunk} failed (${message}) and its items could not be recorded: ${rootMessage(recordError)}`;
-        }
-      }
-    } finally {
-      running.delete(chunk);
-      handles.delete(chunk);
-      waitingForAuth.delete(chunk);
-      waitingForBudget.delete(chunk);
-      state.chunksDone++;
-      // Its spend is settled now: chunks waiting for budget look again.
-      for (const waiting of waitingForBudget.keys()) {
-        handles
-          .get(waiting)
-          ?.signal(budgetSignal, {})
-          .catch((error: unknown) => log.warn('could not tell a chunk', { chunk: waiting, error: String(error) }));
-      }
+      return chunkEnded(endOf(error));
     }
-    if (outcome) state.tally = addTallies(state.tally, outcome);
+    started.add(chunk);
+    // A pause that came while the child was starting: tell it now.
+    if (state.paused) await tell(chunk, pauseSignal);
     publish();
+    chunkEnded(await handle.result().then((outcome): ChunkEnd => ({ chunk, outcome }), endOf));
   };
 
   const window = Math.max(1, spec.limits.concurrentBatches);
   const budget = input.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY;
-  const children: Promise<void>[] = [];
   let startedHere = 0;
+  /** The run itself was cancelled (not only one of its chunks, by an operator). */
+  let runCancelled = false;
+  /** More chunks to start after this run's share: this run continues as new, its window still full. */
+  const continuing = () => !cancelled && !state.fatal && state.nextChunk < plan.chunks;
   // Budget alerts raised by chunk signals go out from here (a handler cannot wait for an activity).
   let windowOpen = true;
   const alerting = CancellationScope.nonCancellable(async () => {
     for (;;) {
       await condition(() => budgetAlerts.length > 0 || !windowOpen);
-      if (budgetAlerts.length === 0) return;
+      // Continuing as new, what is left goes to the next run (state.budgetAlerts).
+      if (budgetAlerts.length === 0 || (!windowOpen && continuing())) return;
       const { kind, message } = budgetAlerts.shift()!;
       await alert(kind, message);
     }
@@ -366,27 +435,81 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       if (state.fatal) break;
       const chunk = state.nextChunk++;
       startedHere++;
-      children.push(runChunk(chunk));
+      void runChunk(chunk);
     }
+    // The last run waits for every chunk, inherited or its own; one that continues as new, only
+    // for its children to exist (so the next run can signal them) and for ends being recorded.
+    await condition(() =>
+      continuing()
+        ? settling.size === 0 && [...running].every((chunk) => started.has(chunk))
+        : running.size === 0 && settling.size === 0,
+    );
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    cancelled = true;
+    cancelled = runCancelled = true;
   }
-  if (cancelled) {
+  /**
+   * Cancelled: this run's children are cancelled with its scope; the inherited ones are told here.
+   * Each stops its batch, keeps what it answered, dead-letters the rest and signals its end, which
+   * the run waits for before it writes the files.
+   */
+  const cancelWindow = async () => {
     phase = 'cancelling';
     publish();
-  }
-  // Children never reject; on a cancel each one stops its batch and keeps what it answered first.
-  await CancellationScope.nonCancellable(() => Promise.all(children));
-  cancelled ||= CancellationScope.current().consideredCancelled;
+    await CancellationScope.nonCancellable(async () => {
+      for (const chunk of inherited) {
+        const handle = chunkHandle(chunk);
+        await handle
+          .cancel()
+          .catch((error: unknown) => log.warn('could not cancel a chunk', { chunk, error: String(error) }));
+        // A cancel request to a closed workflow is accepted silently; a signal is refused. A chunk
+        // that closed yet never told its end (its end signal comes before it closes) was
+        // terminated: its items are dead-lettered rather than waited for for ever. The signal is
+        // harmless to a chunk still running (a budget look it does not need while cancelling).
+        await handle
+          .signal(budgetSignal, {})
+          .catch(() =>
+            chunkEnded({ chunk, failure: { message: `chunk ${chunk} closed without telling the run (terminated?)` } }),
+          );
+      }
+      await condition(() => running.size === 0 && settling.size === 0);
+    });
+  };
+  if (runCancelled) await cancelWindow();
   windowOpen = false;
   await alerting;
 
-  if (!cancelled && !state.fatal && state.nextChunk < plan.chunks) {
-    log.info('continuing as new', { nextChunk: state.nextChunk, chunks: plan.chunks });
-    await continueAsNew<typeof batchRunWorkflow>({ ...input, state });
+  if (continuing()) {
+    try {
+      // Ends heard while the alerts went out. Nothing is awaited between this and continue-as-new:
+      // a chunk's end that arrives meanwhile fails this workflow task, comes again in a new one,
+      // and is counted in this run (or, if it needs recording, waited for here).
+      await condition(() => settling.size === 0);
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      cancelled = true;
+      await cancelWindow();
+    }
+  }
+  if (continuing()) {
+    const inFlight = [...running].sort((a, b) => a - b);
+    log.info('continuing as new', { nextChunk: state.nextChunk, chunks: plan.chunks, inFlight });
+    const carried = (waiting: Map<number, string>) => Object.fromEntries([...waiting].map(([c, r]) => [String(c), r]));
+    await continueAsNew<typeof batchRunWorkflow>({
+      ...input,
+      state: {
+        ...state,
+        inFlight,
+        waitingForAuth: carried(waitingForAuth),
+        waitingForBudget: carried(waitingForBudget),
+        downgradedTo,
+        budgetAlerts: [...budgetAlerts],
+      },
+    });
   }
 
+  // A cancel that came while the last alerts went out, with nothing left running: still a cancel.
+  cancelled ||= CancellationScope.current().consideredCancelled;
   const status = cancelled ? 'cancelled' : state.fatal ? 'failed' : 'completed';
   const report = await CancellationScope.nonCancellable(async () => {
     if (status !== 'completed') {

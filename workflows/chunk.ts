@@ -27,7 +27,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ChunkInput, ChunkOutcome, ChunkPhase } from '../common';
+import {
+  rootFailureType,
+  rootMessage,
+  type ChunkEnd,
+  type ChunkInput,
+  type ChunkOutcome,
+  type ChunkPhase,
+} from '../common';
 import {
   alertProfile,
   collectProfile,
@@ -42,6 +49,7 @@ import {
   batchEndedSignal,
   budgetSignal,
   chunkBudgetSignal,
+  chunkEndedSignal,
   chunkWaitingSignal,
   pauseSignal,
   resumeSignal,
@@ -73,7 +81,35 @@ function readable(ms: number): string {
   return `${Math.round(ms / 3_600_000)} h`;
 }
 
+/**
+ * Runs the chunk and tells its parent how it ended before it ends (DESIGN.md rule 6): a run that
+ * continued as new while the chunk ran has no child handle on it and learns its end only so. A
+ * failure or cancel is told, then rethrown: the chunk still fails (or is cancelled) in Temporal.
+ */
 export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
+  const tellEnd = async (end: ChunkEnd) => {
+    const parent = workflowInfo().parent;
+    if (!parent) return;
+    // Not cancellable: a cancelled chunk tells its end after its cleanup, in a cancelled scope.
+    await CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(parent.workflowId).signal(chunkEndedSignal, end),
+    ).catch((error: unknown) => log.warn('could not tell the parent how the chunk ended', { error: String(error) }));
+  };
+  try {
+    const outcome = await processChunk(input);
+    await tellEnd({ chunk: input.chunk, outcome });
+    return outcome;
+  } catch (error) {
+    await tellEnd(
+      isCancellation(error)
+        ? { chunk: input.chunk, cancelled: true }
+        : { chunk: input.chunk, failure: { message: rootMessage(error), type: rootFailureType(error) } },
+    );
+    throw error;
+  }
+}
+
+async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   const { runId, chunk, spec } = input;
   const label = `chunk ${chunk}`;
   let phase: ChunkPhase = 'submitting';

@@ -1,7 +1,15 @@
 // Signals and queries between the CLI, a run's parent and its chunks, defined apart so every
 // workflow imports them without importing the others.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RunReport } from '../common';
+import type { ChunkEnd, RunReport } from '../common';
+
+/**
+ * A chunk tells its parent how it ended, just before it does (completed, failed for good, or
+ * cancelled). Sent to the parent's workflow id, so it reaches the newest run after a
+ * continue-as-new: that is how a run learns of the chunks it inherited. The parent counts a chunk
+ * once, whichever of this signal and the child's result comes first.
+ */
+export const chunkEndedSignal = defineSignal<[ChunkEnd]>('chunkEnded');
 
 /** A chunk tells its parent that it waits for a refused API key to work again (or no longer does). */
 export const chunkWaitingSignal = defineSignal<[{ chunk: number; waiting: boolean; reason: string }]>('chunkWaiting');
