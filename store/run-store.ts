@@ -361,8 +361,8 @@ export class RunStore {
   }
 
   /**
-   * Which run, chunk and strike submitted a provider batch (a webhook names only the batch). No
-   * index: a store holds a few rows per chunk, and a webhook comes once per batch.
+   * Which run, chunk and strike submitted a provider batch (a webhook names only the batch), by the
+   * index on provider_batch_id: the store keeps every run's batches.
    */
   async batchOwner(providerBatchId: string): Promise<{ runId: string; chunk: number; strike: number } | undefined> {
     const { rows } = await this.sql.query<{ run_id: string; chunk: number; strike: number }>(

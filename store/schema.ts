@@ -85,6 +85,8 @@ alter table results add column if not exists created_at timestamptz not null def
 -- A batch that failed as a whole is resubmitted for the same strike: the record holds the newest
 -- attempt (null = the first).
 alter table batches add column if not exists attempt integer;
+-- A webhook names only the provider's batch id: its owner is found by it.
+create index if not exists batches_by_provider_id on batches (provider_batch_id);
 -- A duplicate line names the line (and id) whose request it repeats: finalize reads them without a join.
 alter table items add column if not exists first_line integer;
 alter table items add column if not exists first_item_id text;
