@@ -16,11 +16,12 @@ import { stringify } from 'yaml';
 import type { RunReport } from '../common';
 import { loadSpec } from '../client/spec-loader';
 import { startRun } from '../client/start-run';
-import { freePort, startDevServer } from '../dev/dev-server';
+import { freePort } from '../dev/dev-server';
 import { newWebhookSecret, startSimulator, type Ledger } from '../simulator';
 import { writeSupportTicketsFile } from './e2e-dataset';
 import { runExecutions, type ExecutionStats } from './e2e-histories';
 import { sampleRss, spawnBenchWorker, treeRssMb } from './e2e-worker';
+import { startBenchDevServer } from './bench-server';
 import { runFloor, TICKET_TEMPLATE, type FloorResult } from './floor';
 
 interface Options {
@@ -173,12 +174,7 @@ export async function benchE2e(args: string[]): Promise<void> {
         `simulator ${PROFILE.batch.validatingMs} ms validating + ${PROFILE.batch.completionMs} ms completion, ` +
         `no faults; ${availableParallelism()} CPUs`,
     );
-    const server = await startDevServer({
-      port: 0,
-      headless: true,
-      dbFile: join(dir, 'temporal', 'temporal.db'),
-      logFile: join(dir, 'temporal', 'temporal.log'),
-    });
+    const server = await startBenchDevServer(dir);
     cleanups.push(() => server.stop());
     const simulator = await startSimulator({ port: 0, profile: PROFILE });
     cleanups.push(() => simulator.close());

@@ -11,13 +11,13 @@ import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { loadSpec } from '../client/spec-loader';
 import { startRun } from '../client/start-run';
-import { startDevServer } from '../dev/dev-server';
 import { startSimulator, type Ledger, type RunningSimulator } from '../simulator';
 import { buildWorkflowBundle, table } from './e2e';
 import { runExecutions } from './e2e-histories';
 import { spawnBenchWorker } from './e2e-worker';
 import { TICKET_TEMPLATE } from './floor';
 import { writeUniqueTicketsFile } from './sync-dataset';
+import { startBenchDevServer } from './bench-server';
 import { runSyncScript } from './sync-script';
 
 interface Options {
@@ -109,12 +109,7 @@ export async function benchSync(args: string[]): Promise<void> {
         `tpm ${opts.tpm ? int(opts.tpm) : 'no limit'}, concurrency ${opts.concurrency}, on both sides and at the ` +
         `simulator (a sliding minute); simulator latency ${opts.latency} ms; ${availableParallelism()} CPUs`,
     );
-    const server = await startDevServer({
-      port: 0,
-      headless: true,
-      dbFile: join(dir, 'temporal', 'temporal.db'),
-      logFile: join(dir, 'temporal', 'temporal.log'),
-    });
+    const server = await startBenchDevServer(dir);
     cleanups.push(() => server.stop());
     const simulator = await startSimulator({
       port: 0,
