@@ -57,12 +57,19 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         outcome.failed++;
         if (row.retryable) outcome.retryable++;
       };
+      // One page is written while the next is parsed: the store works on its own thread.
+      let writing: Promise<void> = Promise.resolve();
       const flush = async () => {
-        await store.insertResults(runId, results);
-        await store.recordFailures(runId, failures);
+        await writing;
+        const page = { results, failures };
         results = [];
         failures = [];
-        heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
+        writing = Promise.all([
+          store.insertResults(runId, page.results),
+          store.recordFailures(runId, page.failures),
+        ]).then(() => heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed }));
+        // Observed at the next flush; until then a failed write must not count as unhandled.
+        writing.catch(() => undefined);
       };
 
       const provider = providers.get(spec.provider, model);
@@ -118,6 +125,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         if (failures.length >= FLUSH_EVERY) await flush();
       }
       await flush();
+      await writing;
       // The run's next queries (pending counts, the spend of this strike, the tally) join the results
       // it just grew: with statistics from before, the planner would scan the whole table for each.
       await store.refreshStatistics(['results', 'failures']);

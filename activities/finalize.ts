@@ -168,14 +168,20 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       await store.spend.settleRun(runId);
       await store.refreshStatistics();
 
+      // The store (on its own thread) reads the next page while this one is written out.
+      let nextPage = store.itemsPage(runId, 0, PAGE);
       for (let after = 0; ;) {
-        const page = await store.itemsPage(runId, after, PAGE);
+        const page = await nextPage;
         if (page.length === 0) break;
         after = page[page.length - 1].line;
-        const failures = await store.failuresFor(
+        const failuresOfPage = store.failuresFor(
           runId,
           page.filter((i) => i.dedupKey && !i.result).map((i) => i.dedupKey!),
         );
+        nextPage = store.itemsPage(runId, after, PAGE);
+        // Awaited at the top of the loop; a failure before then must not count as unhandled.
+        nextPage.catch(() => undefined);
+        const failures = await failuresOfPage;
         for (const item of page) {
           totals.items++;
           if (!item.dedupKey) {

@@ -180,17 +180,40 @@ export function createPlanActivities({ store }: ActivityDeps) {
       const seenKeys = new SeenFilter();
       const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
 
-      /** Turns a page of lines into item rows and first-seen requests; earlier pages are in the store. */
-      const processPage = async (entries: DatasetEntry[]) => {
-        const items: ItemRow[] = [];
-        const requests: RequestRow[] = [];
-        const candidates = entries.map((entry) => {
+      /** A line with the work that needs no store done: its id checked, its request rendered and keyed. */
+      interface Prepared {
+        entry: DatasetEntry;
+        itemId?: string;
+        idKind?: IdKind;
+        error?: string;
+        request?: NeutralRequest;
+        dedupKey?: string;
+      }
+
+      /** The CPU half of a page: it runs while the previous page's rows are being written. */
+      const prepare = (entries: DatasetEntry[]): Prepared[] =>
+        entries.map((entry) => {
           if ('error' in entry) return { entry, error: entry.error };
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
-          return itemId instanceof Error
-            ? { entry, error: itemId.message }
-            : { entry, itemId: itemId.id, idKind: itemId.kind };
+          if (itemId instanceof Error) return { entry, error: itemId.message };
+          const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
+          try {
+            prepared.request = render(spec, entry.record);
+            prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
+          } catch (e) {
+            if (!(e instanceof TemplateFieldMissing)) throw e;
+            prepared.error = e.message;
+          }
+          return prepared;
         });
+
+      /**
+       * The store half: item rows and first-seen requests, decided against what earlier pages
+       * stored (so it runs after their writes). Returns this page's writes, still under way.
+       */
+      const decide = async (candidates: Prepared[]): Promise<{ written: Promise<void> }> => {
+        const items: ItemRow[] = [];
+        const requests: RequestRow[] = [];
         // Duplicate ids: the first accepted line keeps the id (as the store counts it, so a page
         // boundary changes nothing), later lines are rejected and say where it was.
         const firstLineOfId = spec.idField
@@ -201,10 +224,10 @@ export function createPlanActivities({ store }: ActivityDeps) {
           : new Map<string, number>();
         /** Per request first seen in this page: the item rows that ask it (the first, then its duplicates). */
         const pageKeys = new Map<string, ItemRow[]>();
-        for (const { entry, itemId, idKind, error: lineError } of candidates) {
+        for (const { entry, itemId, idKind, error: lineError, request, dedupKey } of candidates) {
           let error = lineError;
-          let request: NeutralRequest | undefined;
-          if (!error && itemId !== undefined && idKind !== undefined) {
+          // A repeated id is the line's first fault, whatever else is wrong with it.
+          if (itemId !== undefined && idKind !== undefined) {
             const first = firstLineOfId.get(itemId);
             if (first !== undefined) {
               const firstKind = idKinds.kindOf(itemId, first);
@@ -214,15 +237,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
                   : `id ${showId(itemId, idKind)} repeats id ${showId(itemId, firstKind)} on line ${first}; ids are compared as text`;
             }
           }
-          if (!error && 'record' in entry) {
-            try {
-              request = render(spec, entry.record);
-            } catch (e) {
-              if (!(e instanceof TemplateFieldMissing)) throw e;
-              error = e.message;
-            }
-          }
-          if (error || !request) {
+          if (error || !request || !dedupKey) {
             summary.rejected++;
             items.push({ line: entry.line, itemId, error });
             continue;
@@ -233,7 +248,6 @@ export function createPlanActivities({ store }: ActivityDeps) {
             idKinds.accept(itemId, idKind, entry.line);
           }
           summary.accepted++;
-          const dedupKey = dedupKeyOf(spec.provider, request, spec.outputSchema);
           const row: ItemRow = { line: entry.line, itemId, dedupKey };
           items.push(row);
           const asking = pageKeys.get(dedupKey);
@@ -294,10 +308,25 @@ export function createPlanActivities({ store }: ActivityDeps) {
           tokens.output.likely += likelyOutput;
           tokens.output.max += spec.maxTokens;
         }
-        await store.insertRequests(runId, fresh);
-        await store.insertResults(runId, copies);
-        await store.insertItems(runId, items);
         heartbeat({ lines: summary.lines });
+        // The store takes these in order: the next page's lookups, sent after, see them.
+        const writes = [
+          store.insertRequests(runId, fresh),
+          store.insertResults(runId, copies),
+          store.insertItems(runId, items),
+        ];
+        // Wrapped: an async function would wait for a promise it returns.
+        return { written: Promise.all(writes).then(() => undefined) };
+      };
+
+      // Two pages in hand: while the store writes one, the next is parsed, rendered and keyed.
+      let writing: Promise<void> = Promise.resolve();
+      const processPage = async (entries: DatasetEntry[]) => {
+        const prepared = prepare(entries);
+        await writing;
+        writing = (await decide(prepared)).written;
+        // A failed write must not go unobserved until the next page comes.
+        writing.catch(() => undefined);
       };
 
       let page: DatasetEntry[] = [];
@@ -310,6 +339,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         }
       }
       await processPage(page);
+      await writing;
       summary.chunks = cutter.chunks;
       await store.refreshStatistics();
       const { input, output } = summary.estimatedTokens;

@@ -105,6 +105,24 @@ function resultOf(row: Record<string, unknown>): ResultRow {
 /** Answers enough to measure a run's average tokens per answer. */
 const MEASURE_SAMPLE = 5000;
 
+const RESULT_COLUMNS = [
+  'run_id',
+  'dedup_key',
+  'output',
+  'parsed',
+  'provider',
+  'model',
+  'mode',
+  'strike',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'sync_cost_usd',
+  'cached',
+];
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+const UNIQUE_VIOLATION = '23505';
+
 export class RunStore {
   readonly spend: SpendLedger;
   constructor(readonly sql: Sql) {
@@ -402,9 +420,38 @@ export class RunStore {
     );
   }
 
-  /** Results are written once per item: a second write of the same key is ignored. */
+  /**
+   * Results are written once per item: a second write of the same key is ignored. Where the store
+   * bulk-loads, a page is copied in (collect only ever writes keys it found still pending); a key
+   * already there fails the copy, and the page then goes through the insert that skips it.
+   */
   async insertResults(runId: string, rows: ResultRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.sql.copyRows) {
+      const values = rows.map((r) => [
+        runId,
+        r.dedupKey,
+        r.output,
+        r.parsed === undefined ? null : JSON.stringify(r.parsed),
+        r.provider,
+        r.model,
+        r.mode,
+        r.strike,
+        r.inputTokens,
+        r.outputTokens,
+        r.costUsd,
+        r.syncCostUsd,
+        r.cached ?? false,
+      ]);
+      const copied = await this.sql.copyRows('results', RESULT_COLUMNS, values).then(
+        () => true,
+        (error: unknown) => {
+          if ((error as { code?: string }).code === UNIQUE_VIOLATION) return false;
+          throw error;
+        },
+      );
+      if (copied) return;
+    }
     await this.sql.query(
       `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
                             input_tokens, output_tokens, cost_usd, sync_cost_usd, cached)

@@ -1,9 +1,9 @@
 // The one SQL surface the store needs, so PGlite (embedded default) and PostgreSQL (production,
 // DATABASE_URL, shared by workers on many machines) sit behind the same store code.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
 import { lockStoreFolder } from './folder-lock';
+import { openPgliteThread } from './pglite-client';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -18,14 +18,6 @@ export interface Sql {
   close(): Promise<void>;
 }
 
-/** One field of a CSV line for COPY: unquoted empty is NULL, strings quoted, objects as JSON. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return `"${text.replaceAll('"', '""')}"`;
-}
-
 /** Inside a transaction: no nesting, no closing. */
 function transactionSql(query: Sql['query'], exec: Sql['exec']): Sql {
   return {
@@ -36,47 +28,25 @@ function transactionSql(query: Sql['query'], exec: Sql['exec']): Sql {
   };
 }
 
-/** PGlite keeps its data in a folder; one process may open it at a time (a lock file enforces it). */
+/**
+ * PGlite keeps its data in a folder; one process may open it at a time (a lock file enforces it).
+ * It runs in a thread of its own (store/pglite-thread.ts), off the worker's main thread.
+ */
 export async function openPglite(dataDir: string): Promise<Sql> {
   mkdirSync(dataDir, { recursive: true });
   const release = lockStoreFolder(dataDir);
-  let db: PGlite;
+  let sql: Sql;
   try {
-    db = await PGlite.create(dataDir);
+    sql = await openPgliteThread(dataDir);
   } catch (error) {
     release();
     throw error;
   }
   return {
-    query: async <T>(text: string, params?: unknown[]) => {
-      const result = await db.query<T>(text, params);
-      return { rows: result.rows };
-    },
-    exec: async (text: string) => {
-      await db.exec(text);
-    },
-    // PGlite holds every other query back while a transaction runs: one connection, serialized.
-    transaction: <T>(work: (sql: Sql) => Promise<T>) =>
-      db.transaction((tx) =>
-        work(
-          transactionSql(
-            async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params)).rows }),
-            async (text: string) => {
-              await tx.exec(text);
-            },
-          ),
-        ),
-      ),
-    copyRows: async (table: string, columns: string[], rows: unknown[][]) => {
-      if (rows.length === 0) return;
-      const csv = rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n';
-      await db.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format csv)`, [], {
-        blob: new Blob([csv]),
-      });
-    },
+    ...sql,
     close: async () => {
       try {
-        await db.close();
+        await sql.close();
       } finally {
         release();
       }
