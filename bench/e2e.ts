@@ -17,6 +17,7 @@ import type { RunReport } from '../common';
 import { loadSpec } from '../client/spec-loader';
 import { startRun } from '../client/start-run';
 import { freePort } from '../dev/dev-server';
+import { isPostgresUrl } from '../store';
 import { newWebhookSecret, startSimulator, type Ledger } from '../simulator';
 import { writeSupportTicketsFile } from './e2e-dataset';
 import { runExecutions, type ExecutionStats } from './e2e-histories';
@@ -28,9 +29,11 @@ interface Options {
   items: number;
   chunk: number;
   window: number;
+  /** A PostgreSQL store instead of the worker's embedded PGlite (its memory is then not the worker's). */
+  databaseUrl?: string;
 }
 
-const USAGE = 'expected --items N, --chunk N (up to 50,000), --window N';
+const USAGE = 'expected --items N, --chunk N (up to 50,000), --window N, --database-url postgres://...';
 const PROMPT_TOKENS = 120;
 const MODEL = 'gpt-4.1-mini';
 const MAX_TOKENS = 50;
@@ -41,14 +44,19 @@ function parseArgs(args: string[]): Options {
   const opts: Options = { items: 100_000, chunk: 10_000, window: 4 };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split('=', 2);
-    const value = () => Number(inline ?? args[++i]);
+    const text = () => inline ?? args[++i];
+    const value = () => Number(text());
     if (flag === '--items') opts.items = value();
     else if (flag === '--chunk') opts.chunk = value();
     else if (flag === '--window') opts.window = value();
+    else if (flag === '--database-url') opts.databaseUrl = text();
     else throw new Error(`unknown option ${args[i]} (${USAGE})`);
   }
-  for (const [name, value] of Object.entries(opts))
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (${USAGE})`);
+  for (const name of ['items', 'chunk', 'window'] as const)
+    if (!Number.isInteger(opts[name]) || opts[name] < 1)
+      throw new Error(`--${name} must be a positive integer (${USAGE})`);
+  if (opts.databaseUrl !== undefined && !isPostgresUrl(opts.databaseUrl))
+    throw new Error(`--database-url must be a postgres:// URL (${USAGE})`);
   if (opts.chunk > 50_000) throw new Error('--chunk must be at most 50,000 (the OpenAI batch limit)');
   return opts;
 }
@@ -172,7 +180,7 @@ export async function benchE2e(args: string[]): Promise<void> {
       `e2e bench: ${int(opts.items)} support tickets (~${PROMPT_TOKENS}-token prompts, to keep the run short; ` +
         `25% duplicates), chunks of ${int(opts.chunk)}, ${opts.window} in flight, ${MODEL}, maxTokens ${MAX_TOKENS}; ` +
         `simulator ${PROFILE.batch.validatingMs} ms validating + ${PROFILE.batch.completionMs} ms completion, ` +
-        `no faults; ${availableParallelism()} CPUs`,
+        `no faults; ${availableParallelism()} CPUs; store: ${opts.databaseUrl ? 'PostgreSQL (--database-url)' : 'PGlite in the worker'}`,
     );
     const server = await startBenchDevServer(dir);
     cleanups.push(() => server.stop());
@@ -231,7 +239,11 @@ export async function benchE2e(args: string[]): Promise<void> {
       storeDir: join(dir, 'store'),
       simulatorUrl: simulator.url,
       workflowBundle: bundle,
-      extra: { LLMBATCH_WEBHOOK_PORT: String(webhookPort), OPENAI_WEBHOOK_SECRET: webhookSecret },
+      extra: {
+        LLMBATCH_WEBHOOK_PORT: String(webhookPort),
+        OPENAI_WEBHOOK_SECRET: webhookSecret,
+        ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+      },
     });
     cleanups.push(() => worker.stop());
     const rss = sampleRss(worker.pid);
@@ -245,7 +257,8 @@ export async function benchE2e(args: string[]): Promise<void> {
     const startupPeakMb = rss.peakMb();
     const readyRssMb = treeRssMb(worker.pid);
     rss.resetPeak();
-    const runId = 'bench-e2e';
+    // A PostgreSQL store outlives the bench, and refuses a run id it has seen: each run is new.
+    const runId = opts.databaseUrl ? `bench-e2e-${Date.now().toString(36)}` : 'bench-e2e';
     const started = performance.now();
     const handle = await startRun(client, spec, { taskQueue, runId });
     const report = await Promise.race([handle.result(), worker.exited]);
