@@ -44,12 +44,12 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
       const provider = providers.get(spec.provider, model);
-      const pending = await store.pendingRequests(runId, chunk);
+      const pending = await store.pendingCount(runId, chunk);
       if (known) {
         // An earlier attempt got this far: the create may have happened with its answer lost.
         const hint = {
           createdAfterMs: known.createdAtMs ?? 0,
-          requests: pending.length,
+          requests: pending,
           claimed: await store.claimedBatchIds(),
         };
         const found = await provider.findBatch(key, hint);
@@ -61,13 +61,17 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       } else {
         await store.saveBatch(runId, chunk, strike, { status: 'intent', model, attempt });
       }
-      if (pending.length === 0) return { requests: 0, reused: false };
+      if (pending === 0) return { requests: 0, reused: false };
 
-      const requests = pending.map((p) => ({ customId: p.dedupKey, request: { ...p.body, model } }));
+      // Streamed from the store into the upload: nothing else writes this chunk while it submits.
+      const requests = (async function* () {
+        for await (const p of store.pendingRequestPages(runId, chunk))
+          yield { customId: p.dedupKey, request: { ...p.body, model } };
+      })();
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
       const batch = await provider.createBatch(requests, spec.outputSchema, key, metadata);
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
-      return { batchId: batch.id, requests: pending.length, reused: false };
+      return { batchId: batch.id, requests: pending, reused: false };
     },
   };
 }

@@ -130,10 +130,11 @@ export class AnthropicBatchProvider implements BatchProvider {
     return candidates.sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
   }
 
-  async createBatch(requests: BatchRequest[], schema: JsonSchema | undefined): Promise<ProviderBatch> {
-    const batch = await this.client.messages.batches.create({
-      requests: requests.map((r) => ({ custom_id: r.customId, params: messageParams(r.request, schema) })),
-    });
+  async createBatch(requests: AsyncIterable<BatchRequest>, schema: JsonSchema | undefined): Promise<ProviderBatch> {
+    // Message Batches take the requests in the JSON body of one call: they are all in hand here.
+    const params = [];
+    for await (const r of requests) params.push({ custom_id: r.customId, params: messageParams(r.request, schema) });
+    const batch = await this.client.messages.batches.create({ requests: params });
     return toProviderBatch(batch);
   }
 

@@ -9,7 +9,7 @@ export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): Ba
     name: inner.name,
     findBatch: (key: string, hint: FindHint) => breaker.run(() => inner.findBatch(key, hint)),
     createBatch: (
-      requests: BatchRequest[],
+      requests: AsyncIterable<BatchRequest>,
       schema: JsonSchema | undefined,
       key: string,
       metadata: Record<string, string>,

@@ -2,9 +2,10 @@
 // which speaks the same wire format). The client never retries: Temporal owns retries.
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import OpenAI, { AzureOpenAI, toFile } from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema, type NeutralRequest } from '../common';
+import { withBatchFile } from './batch-file';
 import type { BatchProvider, BatchRequest, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface OpenAIConfig {
@@ -116,24 +117,27 @@ export class OpenAIBatchProvider implements BatchProvider {
   }
 
   async createBatch(
-    requests: BatchRequest[],
+    requests: AsyncIterable<BatchRequest>,
     schema: JsonSchema | undefined,
     idempotencyKey: string,
     metadata: Record<string, string>,
   ): Promise<ProviderBatch> {
-    const lines = requests.map((r) =>
-      JSON.stringify({
-        custom_id: r.customId,
-        method: 'POST',
-        url: this.endpoint,
-        body: chatCompletionBody(r.request, schema),
-      }),
-    );
     const filename = `${idempotencyKey.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`;
-    const file = await this.client.files.create({
-      file: await toFile(Buffer.from(lines.join('\n') + '\n'), filename, { type: 'application/jsonl' }),
-      purpose: 'batch',
-    });
+    const file = await withBatchFile(
+      requests,
+      (r) =>
+        JSON.stringify({
+          custom_id: r.customId,
+          method: 'POST',
+          url: this.endpoint,
+          body: chatCompletionBody(r.request, schema),
+        }),
+      (contents) =>
+        this.client.files.create({
+          file: new File([contents], filename, { type: 'application/jsonl' }),
+          purpose: 'batch',
+        }),
+    );
     const batch = await this.client.batches.create({
       input_file_id: file.id,
       endpoint: this.endpoint as typeof OPENAI_CHAT_ENDPOINT,

@@ -56,9 +56,12 @@ export interface BatchProvider {
    * OpenAI finds it by the key in the batch metadata; Anthropic, which has no metadata, by the hint.
    */
   findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined>;
-  /** Uploads the requests (where the provider takes files) and creates one batch of them. */
+  /**
+   * Uploads the requests (where the provider takes files) and creates one batch of them. The
+   * requests are read once, as they come: a 50,000-request chunk need not be in memory at once.
+   */
   createBatch(
-    requests: BatchRequest[],
+    requests: AsyncIterable<BatchRequest>,
     schema: JsonSchema | undefined,
     idempotencyKey: string,
     metadata: Record<string, string>,

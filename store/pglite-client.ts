@@ -11,11 +11,19 @@ type Pending = { resolve(rows: unknown): void; reject(error: Error): void };
 type Send = <T>(request: DistributiveOmit<ThreadRequest, 'id'>) => Promise<T>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** The thread's entry: the TypeScript source through tsx when we run from source, else the built file. */
-function threadEntry(): { file: string; execArgv: string[] } {
+/**
+ * The thread's entry: the built file, or else the TypeScript source through tsx's require hook. A
+ * .ts path cannot be the Worker's entry itself (Node loads an entry of unknown extension as an ES
+ * module and refuses it under `tsx` CLI runs), so a line of CommonJS requires it.
+ */
+function threadEntry(): { code: string; eval: boolean } {
   const built = join(__dirname, 'pglite-thread.js');
-  if (existsSync(built)) return { file: built, execArgv: [] };
-  return { file: join(__dirname, 'pglite-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+  if (existsSync(built)) return { code: built, eval: false };
+  const source = join(__dirname, 'pglite-thread.ts');
+  return {
+    code: `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`,
+    eval: true,
+  };
 }
 
 function rebuild(error: Extract<ThreadReply, { error: unknown }>['error']): Error {
@@ -25,10 +33,7 @@ function rebuild(error: Extract<ThreadReply, { error: unknown }>['error']): Erro
 /** Starts the thread and waits until PGlite has opened `dataDir` (or says why it could not). */
 export async function openPgliteThread(dataDir: string): Promise<Sql> {
   const entry = threadEntry();
-  const worker = new Worker(entry.file, {
-    workerData: { dataDir },
-    execArgv: [...process.execArgv, ...entry.execArgv],
-  });
+  const worker = new Worker(entry.code, { eval: entry.eval, workerData: { dataDir } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let broken: Error | undefined;

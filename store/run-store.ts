@@ -191,7 +191,11 @@ export class RunStore {
    * ANALYZE samples a fixed number of rows, so it costs about the same at any size.
    */
   async refreshStatistics(tables: readonly StoreTable[] = ['items', 'requests', 'results', 'failures']): Promise<void> {
-    await this.sql.exec(tables.map((table) => `analyze ${table};`).join(' '));
+    // A sample of 3,000 rows a table (not PostgreSQL's 30,000) is enough to tell a scan from an
+    // index probe, and a tenth of the work: ANALYZE was 13% of the store's time in a 100k run.
+    await this.sql.exec(
+      `begin; set local default_statistics_target = 10; ${tables.map((table) => `analyze ${table};`).join(' ')} commit;`,
+    );
   }
 
   /** Plan starts from a clean slate so that a plan attempt that died half-way leaves nothing. */
@@ -327,6 +331,28 @@ export class RunStore {
       [runId, chunk],
     );
     return rows.map((r) => ({ dedupKey: r.dedup_key, body: r.body }));
+  }
+
+  /**
+   * pendingRequests a page at a time, in the same order: submit streams them into the batch file
+   * without holding the chunk in memory. Pages follow first_line (unique in a run) by the index.
+   */
+  async *pendingRequestPages(
+    runId: string,
+    chunk: number,
+    pageSize = 5000,
+  ): AsyncGenerator<{ dedupKey: string; body: NeutralRequest }> {
+    for (let after = 0; ;) {
+      const { rows } = await this.sql.query<{ dedup_key: string; body: NeutralRequest; first_line: number }>(
+        `select q.dedup_key, q.body, q.first_line from requests q
+         where q.run_id = $1 and q.chunk = $2 and q.first_line > $3 ${STILL_PENDING}
+         order by q.first_line limit $4`,
+        [runId, chunk, after, pageSize],
+      );
+      for (const row of rows) yield { dedupKey: row.dedup_key, body: row.body };
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1].first_line;
+    }
   }
 
   /** The dedup keys of pendingRequests, without their bodies (collect matches answers by key). */

@@ -91,6 +91,9 @@ create index if not exists batches_by_provider_id on batches (provider_batch_id)
 alter table items add column if not exists first_line integer;
 alter table items add column if not exists first_item_id text;
 create index if not exists results_by_key on results (dedup_key, created_at);
+-- Submit pages through a chunk's requests in line order: the chunk index carries the line.
+create index if not exists requests_by_chunk_line on requests (run_id, chunk, first_line);
+drop index if exists requests_by_chunk;
 -- The spend ledger: one row per provider batch or sync round, reserved (estimate) before it is
 -- submitted and settled (actual) after it is collected. Budgets add them up per run, UTC day and month.
 create table if not exists spend (

@@ -101,3 +101,16 @@ export const webhookLookProfile = {
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 1 },
 } as const satisfies LocalActivityOptions;
+
+/**
+ * A chunk's own bookkeeping in the store (what is pending, a spend reservation or settlement, the
+ * tally): short, idempotent reads and writes, run as local activities by the worker that runs the
+ * workflow task, with no round trip through the task queue and no events but a marker. A 10,000-item
+ * chunk made five such trips, a tenth of a second or more each on a busy server. Every worker of the
+ * run's task queue reaches the store, so any of them may run these. Retried as ioProfile is.
+ */
+export const bookkeepingProfile = {
+  startToCloseTimeout: '2 minutes',
+  localRetryThreshold: '10 seconds',
+  retry: ioProfile.retry,
+} as const satisfies LocalActivityOptions;

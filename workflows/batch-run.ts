@@ -28,6 +28,7 @@ import {
   log,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -49,7 +50,7 @@ import {
   type RunState,
   type RunWorkflowInput,
 } from '../common';
-import { alertProfile, ioProfile } from './activity-profiles';
+import { alertProfile, bookkeepingProfile, ioProfile } from './activity-profiles';
 import { chunkWorkflow } from './chunk';
 import { filesWorkerMissing, noFilesWorker, noFilesWorkerMessage, onFilesWorker } from './files-queue';
 import {
@@ -76,6 +77,7 @@ import { progressQuery } from './progress';
 export { progressQuery } from './progress';
 
 const io = proxyActivities<Activities>(ioProfile);
+const books = proxyLocalActivities<Activities>(bookkeepingProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
 
 /** Failure types of a chunk that no other chunk can escape either: they stop the whole run. */
@@ -272,7 +274,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
 
   if (!state.plan) {
     publish();
-    await io.claimRunId.executeWithOptions({ ...ioProfile, summary: 'claim the run id in the store' }, [
+    await books.claimRunId.executeWithOptions({ ...bookkeepingProfile, summary: 'claim the run id in the store' }, [
       { runId, temporalRunId: workflowInfo().firstExecutionRunId },
     ]);
     // Before anything is spent: a files queue that no worker takes the plan from fails the run, and says why.

@@ -37,6 +37,7 @@ import {
 } from '../common';
 import {
   alertProfile,
+  bookkeepingProfile,
   collectProfile,
   ioProfile,
   pollProfile,
@@ -63,6 +64,7 @@ const collecting = proxyActivities<Activities>(collectProfile);
 const syncCalls = proxyActivities<Activities>(syncCallProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
 const lookNow = proxyLocalActivities<Activities>(webhookLookProfile);
+const books = proxyLocalActivities<Activities>(bookkeepingProfile);
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
@@ -177,8 +179,8 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   const reserve = async (strike: number, mode: 'batch' | 'sync'): Promise<string> => {
     let recheckMs = Math.max(1, spec.poll.initialMs);
     for (;;) {
-      const decision = await io.reserveSpend.executeWithOptions(
-        { ...ioProfile, summary: `reserve the budget for ${label} strike ${strike}` },
+      const decision = await books.reserveSpend.executeWithOptions(
+        { ...bookkeepingProfile, summary: `reserve the budget for ${label} strike ${strike}` },
         [{ runId, chunk, strike, spec, mode, maxUsd }],
       );
       if (decision.ok) {
@@ -196,9 +198,10 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     }
   };
   const settle = (strike: number, model: string) =>
-    io.settleSpend.executeWithOptions({ ...ioProfile, summary: `settle the spend of ${label} strike ${strike}` }, [
-      { runId, chunk, strike, model },
-    ]);
+    books.settleSpend.executeWithOptions(
+      { ...bookkeepingProfile, summary: `settle the spend of ${label} strike ${strike}` },
+      [{ runId, chunk, strike, model }],
+    );
 
   /** Runs a step; while the provider refuses the key, waits and probes again. */
   const withAuthWait = async <T>(step: () => Promise<T>): Promise<T> => {
@@ -372,7 +375,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   };
 
   const pendingCount = () =>
-    io.countPending.executeWithOptions({ ...ioProfile, summary: `count what ${label} still needs` }, [
+    books.countPending.executeWithOptions({ ...bookkeepingProfile, summary: `count what ${label} still needs` }, [
       { runId, chunk },
     ]);
 
@@ -406,7 +409,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   };
 
   const finish = async (): Promise<ChunkOutcome> => {
-    const outcome = await io.tallyChunk.executeWithOptions({ ...ioProfile, summary: `tally ${label}` }, [
+    const outcome = await books.tallyChunk.executeWithOptions({ ...bookkeepingProfile, summary: `tally ${label}` }, [
       { runId, chunk, batches },
     ]);
     upsertSearchAttributes([

@@ -19,15 +19,19 @@ describe('submitBatch', () => {
   it('creates one batch, and a second call returns the recorded batch without creating again', async () => {
     await fake.planRequests(store, 'run-once', ['a', 'b', 'c']);
     let created = 0;
+    const uploaded: string[] = [];
     const provider = fake.fakeProvider({
-      createBatch: () => Promise.resolve(fake.providerBatch(`batch-${++created}`, { status: 'validating' })),
+      // The requests stream in from the store while the batch file is written.
+      createBatch: async (requests) => {
+        for await (const r of requests) uploaded.push(r.customId);
+        return fake.providerBatch(`batch-${++created}`, { status: 'validating' });
+      },
     });
     expect(await submit(provider, 'run-once')).toEqual({ batchId: 'batch-1', requests: 3, reused: false });
     expect(await submit(provider, 'run-once')).toEqual({ batchId: 'batch-1', requests: 0, reused: true });
     expect(methods(provider)).toEqual(['createBatch']);
-    const [requests, , key] = provider.calls[0].args as [{ customId: string }[], unknown, string];
-    expect(requests.map((r) => r.customId)).toEqual(['a', 'b', 'c']);
-    expect(key).toBe(idempotencyKey('run-once', 0, 1));
+    expect(uploaded).toEqual(['a', 'b', 'c']);
+    expect(provider.calls[0].args[2]).toBe(idempotencyKey('run-once', 0, 1));
     expect(await store.getBatch('run-once', 0, 1)).toMatchObject({ providerBatchId: 'batch-1', status: 'validating' });
   });
 

@@ -71,4 +71,21 @@ describe('run outcomes in the store', () => {
     await store.settleSyncCall('two', 'unconfirmed');
     expect(await store.unconfirmedSyncCalls('r3')).toEqual({ calls: 2, estimatedUsd: 0.5 });
   });
+
+  it('pages through the requests still pending, in line order, past page boundaries', async () => {
+    await store.insertRequests('r4', [
+      request('e', 0, 5),
+      request('a', 0, 1),
+      request('c', 0, 3),
+      request('b', 0, 2),
+      request('d', 0, 4),
+      request('x', 1, 6),
+    ]);
+    await store.recordFailures('r4', [
+      { dedupKey: 'c', strike: 1, kind: 'invalid_request', retryable: false, error: 'no' },
+    ]);
+    const keys: string[] = [];
+    for await (const pending of store.pendingRequestPages('r4', 0, 2)) keys.push(pending.dedupKey);
+    expect(keys).toEqual(['a', 'b', 'd', 'e']);
+  });
 });
