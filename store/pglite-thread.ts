@@ -42,7 +42,7 @@ interface OpenTransaction {
 /** Thrown inside PGlite's transaction callback to roll it back without an error reaching the caller. */
 const ROLLBACK = new Error('the caller rolled the transaction back');
 
-async function serve(dataDir: string) {
+async function serve(dataDir: string, initOnly: boolean) {
   const port = parentPort;
   if (!port) throw new Error('store/pglite-thread.ts runs as a worker thread');
   let db: PGlite;
@@ -52,6 +52,12 @@ async function serve(dataDir: string) {
     });
   } catch (error) {
     port.postMessage({ id: 0, error: errorData(error) } satisfies ThreadReply);
+    return;
+  }
+  if (initOnly) {
+    // A new folder was made (initdb); this thread now ends, and its memory with it.
+    await db.close();
+    port.postMessage({ id: 0, rows: undefined } satisfies ThreadReply);
     return;
   }
   const transactions = new Map<number, OpenTransaction>();
@@ -116,4 +122,7 @@ async function serve(dataDir: string) {
   port.postMessage({ id: 0, rows: undefined } satisfies ThreadReply);
 }
 
-if (parentPort) void serve((workerData as { dataDir: string }).dataDir);
+if (parentPort) {
+  const { dataDir, initOnly } = workerData as { dataDir: string; initOnly?: boolean };
+  void serve(dataDir, initOnly === true);
+}
