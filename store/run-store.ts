@@ -305,7 +305,7 @@ export class RunStore {
     }
     await this.sql.query(
       `insert into requests (run_id, dedup_key, chunk, first_line, item_id, body, input_tokens)
-       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::jsonb[], $7::int[])
+       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[])
        on conflict do nothing`,
       [
         runId,
@@ -324,13 +324,13 @@ export class RunStore {
    * success) and no permanent failure (those go to the dead letters without burning strikes).
    */
   async pendingRequests(runId: string, chunk: number): Promise<{ dedupKey: string; body: NeutralRequest }[]> {
-    const { rows } = await this.sql.query<{ dedup_key: string; body: NeutralRequest }>(
+    const { rows } = await this.sql.query<{ dedup_key: string; body: string }>(
       `select q.dedup_key, q.body from requests q
        where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}
        order by q.first_line`,
       [runId, chunk],
     );
-    return rows.map((r) => ({ dedupKey: r.dedup_key, body: r.body }));
+    return rows.map((r) => ({ dedupKey: r.dedup_key, body: JSON.parse(r.body) as NeutralRequest }));
   }
 
   /**
@@ -346,7 +346,7 @@ export class RunStore {
     pageSize = 5000,
   ): AsyncGenerator<{ dedupKey: string; body: NeutralRequest }> {
     for (let after = 0; ;) {
-      const { rows } = await this.sql.query<{ dedup_key: string; body: NeutralRequest | null; first_line: number }>(
+      const { rows } = await this.sql.query<{ dedup_key: string; body: string | null; first_line: number }>(
         `select dedup_key, first_line, case when pending then body end as body
          from (select q.dedup_key, q.first_line, q.body, true ${STILL_PENDING} as pending
                from (select run_id, dedup_key, first_line, body from requests
@@ -355,7 +355,8 @@ export class RunStore {
          order by first_line`,
         [runId, chunk, after, pageSize],
       );
-      for (const row of rows) if (row.body !== null) yield { dedupKey: row.dedup_key, body: row.body };
+      for (const row of rows)
+        if (row.body !== null) yield { dedupKey: row.dedup_key, body: JSON.parse(row.body) as NeutralRequest };
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1].first_line;
     }

@@ -16,7 +16,7 @@ create table if not exists requests (
   chunk integer not null,
   first_line integer not null,
   item_id text,
-  body jsonb not null,              -- provider-neutral request
+  body text not null,               -- provider-neutral request, as JSON text
   primary key (run_id, dedup_key)
 );
 create index if not exists requests_by_chunk on requests (run_id, chunk);
@@ -91,6 +91,14 @@ create index if not exists batches_by_provider_id on batches (provider_batch_id)
 alter table items add column if not exists first_line integer;
 alter table items add column if not exists first_item_id text;
 create index if not exists results_by_key on results (dedup_key, created_at);
+-- Request bodies are only ever read whole: JSON text is cheaper to load and to read back than jsonb
+-- (PGlite: 16% less time to COPY, 30% less to read). Stores made before it convert once.
+do $$ begin
+  if (select data_type from information_schema.columns
+      where table_schema = current_schema() and table_name = 'requests' and column_name = 'body') = 'jsonb' then
+    alter table requests alter column body type text using body::text;
+  end if;
+end $$;
 -- Submit pages through a chunk's requests in line order: the chunk index carries the line.
 create index if not exists requests_by_chunk_line on requests (run_id, chunk, first_line);
 drop index if exists requests_by_chunk;

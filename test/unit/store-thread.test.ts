@@ -78,4 +78,23 @@ describe('the PGlite store on its own thread', () => {
     const { rows } = await store.sql.query<{ n: number }>('select n from seq order by id');
     expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 50 }, (_, n) => n));
   });
+
+  it('converts the request bodies of a store made when they were jsonb, once', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'llmbatch-old-')), 'store');
+    const old = await openStore(dir);
+    await old.sql.exec('alter table requests alter column body type jsonb using body::jsonb');
+    const body = { model: 'm', messages: [{ role: 'user' as const, content: 'say "hi"' }], maxTokens: 5 };
+    await old.sql.query(
+      "insert into requests (run_id, dedup_key, chunk, first_line, body) values ('old', 'k', 0, 1, $1::jsonb)",
+      [JSON.stringify(body)],
+    );
+    await old.sql.close();
+    const reopened = await openStore(dir);
+    const { rows } = await reopened.sql.query<{ data_type: string }>(
+      "select data_type from information_schema.columns where table_name = 'requests' and column_name = 'body'",
+    );
+    expect(rows[0].data_type).toBe('text');
+    expect(await reopened.pendingRequests('old', 0)).toEqual([{ dedupKey: 'k', body }]);
+    await reopened.sql.close();
+  });
 });
