@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ThreadReply, ThreadRequest } from './pglite-messages';
 import type { Sql } from './sql';
+import { transactionSql } from './transaction-sql';
 
 type Pending = { resolve(rows: unknown): void; reject(error: Error): void };
 type Send = <T>(request: DistributiveOmit<ThreadRequest, 'id'>) => Promise<T>;
@@ -117,11 +118,8 @@ export async function openPgliteThread(dataDir: string): Promise<Sql> {
       await send({ op: 'begin', txId });
       let result: T;
       try {
-        result = await work({
-          ...statements(txId),
-          transaction: () => Promise.reject(new Error('nested transactions are not supported')),
-          close: () => Promise.reject(new Error('a transaction cannot close the store')),
-        });
+        const { query, exec } = statements(txId);
+        result = await work(transactionSql(query, exec));
       } catch (error) {
         await send({ op: 'end', txId, commit: false }).catch(() => undefined);
         throw error;

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Pool } from 'pg';
 import { lockStoreFolder } from './folder-lock';
 import { openPgliteThread } from './pglite-client';
+import { transactionSql } from './transaction-sql';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -16,16 +17,6 @@ export interface Sql {
    */
   copyRows?(table: string, columns: string[], rows: unknown[][]): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Inside a transaction: no nesting, no closing. */
-function transactionSql(query: Sql['query'], exec: Sql['exec']): Sql {
-  return {
-    query,
-    exec,
-    transaction: () => Promise.reject(new Error('nested transactions are not supported')),
-    close: () => Promise.reject(new Error('a transaction cannot close the store')),
-  };
 }
 
 /**
