@@ -1,8 +1,8 @@
 // What activity unit tests are built from: a real PGlite store in a temp folder, a fake
 // BatchProvider whose every method a test may replace and whose calls are recorded, and a spec.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { ResolvedSpec } from '../../common';
@@ -95,8 +95,14 @@ export function registryOf(provider: BatchProvider): ProviderRegistry {
   return { get: () => provider };
 }
 
+/** Where each test store lives, so that the file that opened it can remove it. */
+const storeFolders = new WeakMap<RunStore, string>();
+
 export async function openTestStore(): Promise<RunStore> {
-  return openStore(join(mkdtempSync(join(tmpdir(), 'llmbatch-activity-')), 'store'));
+  const folder = join(mkdtempSync(join(tmpdir(), 'llmbatch-activity-')), 'store');
+  const store = await openStore(folder);
+  storeFolders.set(store, folder);
+  return store;
 }
 
 /** Plans requests straight into the store: one per dedup key, all in `chunk`. */
@@ -138,5 +144,9 @@ export function useTestStore(ready: (store: RunStore) => void): void {
     store = await openTestStore();
     ready(store);
   });
-  afterAll(async () => store?.sql.close());
+  afterAll(async () => {
+    await store?.sql.close();
+    // Each store folder is ~40 MB and a unit run opens hundreds of them.
+    if (store) rmSync(dirname(storeFolders.get(store)!), { recursive: true, force: true });
+  });
 }

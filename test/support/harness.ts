@@ -1,7 +1,7 @@
 // An integration-test world: the global dev server, a simulator on a free port, a PGlite store in
 // a temp folder, and a worker on a fresh task queue. Every delay comes from configuration.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -142,6 +142,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await stopWorker();
       await clientConnection.close();
       await simulator.close();
+      // A harness folder holds a dev store, outputs and logs (~180 MB): a full suite left gigabytes.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
