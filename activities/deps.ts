@@ -14,8 +14,8 @@ export interface ActivityDeps {
    */
   draining?: () => boolean;
   /**
-   * The pacer a sync round's calls go through under the spec's rpm / tpm. Default: one of the round's
-   * own (sync-pacer.ts); a pacer shared across rounds, runs and workers (DESIGN.md rule 7) goes here.
+   * The pacer a sync round's calls to `model` go through under the spec's rpm / tpm. Default: the
+   * store's, shared by every round, run and worker (sync-pacer.ts); tests put their own here.
    */
-  syncPacer?: (spec: ResolvedSpec) => SyncPacer;
+  syncPacer?: (spec: ResolvedSpec, model: string) => SyncPacer;
 }

@@ -1,18 +1,19 @@
-// Paces a round's sync calls under the spec's rpm / tpm. Behind a small interface so that issue 12
-// can put a store-backed pacer, shared by every chunk, run and worker (DESIGN.md rule 7), where this
-// one stands: today each round paces only itself. The local pacer is limiter's TokenBucket (FIFO,
-// one timer for all waiters) shaped by sync-pacing.ts, plus a hold that a 429 sets for every lane.
-import { TokenBucket } from 'limiter';
-import { bucketFor } from './sync-pacing';
+// Paces sync calls under the spec's rpm / tpm, shared by every round, run and worker that calls the
+// same provider and model (DESIGN.md rule 7: a limiter inside one activity is not a limit; four
+// chunks in strike 3 at once must not send four times the rpm). The rates live in the store
+// (store/rate-limits.ts), shaped by sync-pacing.ts: a call takes the next slot in one upsert and
+// waits for it; a 429's retry-after holds every caller of the key.
+import type { RateCost, RateLimits } from '../store';
+import { LAG_ALLOWANCE_MS, bucketFor } from './sync-pacing';
 
 export interface SyncPacer {
   /** Resolves when a call estimated at `tokens` (input and output) may be sent. */
   acquire(tokens: number): Promise<void>;
   /**
-   * The provider refused a call for its rate limit and said when to try again: no lane sends before
-   * then (one lane's 429 means the others' next calls would be refused too).
+   * The provider refused a call for its rate limit and said when to try again: no caller sends
+   * before then (one lane's 429 means the others' next calls would be refused too).
    */
-  holdFor(ms: number): void;
+  holdFor(ms: number): Promise<void>;
 }
 
 export interface PacerLimits {
@@ -21,48 +22,36 @@ export interface PacerLimits {
   tpm: number;
 }
 
-type Sleep = (ms: number) => Promise<void>;
-
-const timerSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Bucket {
-  limit: number;
-  bucket: TokenBucket;
+export interface PacerClock {
+  now?: () => number;
+  sleep: (ms: number) => Promise<void>;
 }
 
-function bucketOf(limit: number): Bucket | undefined {
-  if (!(limit > 0)) return undefined;
-  const shape = bucketFor(limit);
-  const bucket = new TokenBucket({ bucketSize: shape.burst, tokensPerInterval: shape.perMinute, interval: 'minute' });
-  bucket.content = shape.burst; // the burst is within the limit (sync-pacing.ts), so it may go at once
-  return { limit, bucket };
+const NO_LIMIT: RateCost = { costMs: 0, capacityMs: 0 };
+
+/** A call of `amount` (1 request, or its tokens) against a per-minute `limit`, as the bucket shapes it. */
+function costOf(limit: number, amount: number): RateCost {
+  if (!(limit > 0)) return NO_LIMIT;
+  const count = Math.min(Math.max(0, Math.ceil(amount)), limit);
+  // A call larger than the lag allowance widens the burst to hold it whole (sync-pacing.ts).
+  const { burst, perMinute } = bucketFor(limit, count);
+  const msPerUnit = (60_000 + LAG_ALLOWANCE_MS) / perMinute;
+  return { costMs: count * msPerUnit, capacityMs: burst * msPerUnit };
 }
 
-async function take(b: Bucket | undefined, amount: number): Promise<void> {
-  if (!b) return;
-  const count = Math.min(Math.max(0, Math.ceil(amount)), b.limit);
-  if (count > b.bucket.bucketSize) {
-    // A call larger than the burst: widen it to hold the call whole, and slow the refill to match.
-    const shape = bucketFor(b.limit, count);
-    b.bucket.bucketSize = shape.burst;
-    b.bucket.tokensPerInterval = shape.perMinute;
-  }
-  await b.bucket.removeTokens(count);
-}
+/** The key a provider's limits are counted under: its name and the model, as providers count them. */
+export const syncRateKey = (provider: string, model: string) => `sync:${provider}:${model}`;
 
-/** A pacer for one round; `sleep` is the activity's, so a hold ends early when the activity is cancelled. */
-export function createLocalPacer(limits: PacerLimits, sleep: Sleep = timerSleep): SyncPacer {
-  const requests = bucketOf(limits.rpm);
-  const tokens = bucketOf(limits.tpm);
-  let heldUntil = 0;
+export function createSharedPacer(rates: RateLimits, key: string, limits: PacerLimits, clock: PacerClock): SyncPacer {
   return {
-    async acquire(estimate) {
-      for (let wait = heldUntil - Date.now(); wait > 0; wait = heldUntil - Date.now()) await sleep(wait);
-      await take(tokens, estimate);
-      await take(requests, 1);
+    async acquire(tokens) {
+      const wait = await rates.take(key, {
+        requests: costOf(limits.rpm, 1),
+        tokens: costOf(limits.tpm, tokens),
+        nowMs: clock.now?.(),
+      });
+      if (wait > 0) await clock.sleep(wait);
     },
-    holdFor(ms) {
-      heldUntil = Math.max(heldUntil, Date.now() + ms);
-    },
+    holdFor: (ms) => rates.hold(key, ms, clock.now?.()),
   };
 }

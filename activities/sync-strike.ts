@@ -5,8 +5,8 @@
 // whose answer a crash lost still shows in the report as unconfirmed spend. A refused API key
 // (401/403) stops the round: it belongs to the run, not the item, and the chunk workflow waits for
 // the key to work again. A worker that is shutting down finishes its calls in flight and hands the
-// rest back. Calls are paced by a SyncPacer (sync-pacer.ts): today one per round, later (issue 12)
-// one shared by every round that spends the same provider limits.
+// rest back. Calls are paced by a SyncPacer (sync-pacer.ts) shared by every round, run and worker
+// that spends the same provider and model's limits.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ApplicationFailure } from '@temporalio/common';
@@ -27,7 +27,7 @@ import { withCallSignal } from './call-signal';
 import { keepAlive } from './keep-alive';
 import { checkOutput } from './output-check';
 import { priceModelFor } from './spend-estimate';
-import { createLocalPacer, type SyncPacer } from './sync-pacer';
+import { createSharedPacer, syncRateKey, type SyncPacer } from './sync-pacer';
 import { countInputTokens } from './token-count';
 
 /** Attempts per item within strike 3 for retryable failures (an open circuit does not count). */
@@ -166,7 +166,7 @@ async function callOne(
       if (classified.kind === 'rate_limited') {
         // The provider pacing us, not the item failing: every lane waits as told (the pacer holds
         // them), and no attempt is spent.
-        pacer.holdFor(classified.retryAfterMs ?? backoff(spec, 1));
+        await pacer.holdFor(classified.retryAfterMs ?? backoff(spec, 1));
         continue;
       }
       await sleep(classified.retryAfterMs ?? backoff(spec, attempt));
@@ -188,23 +188,24 @@ async function callOne(
 
 const pacerNeedsTokens = (spec: ResolvedSpec) => spec.limits.syncTpm > 0;
 
-/** The default pacer: the round's own (issue 12 shares one across rounds, runs and workers: ActivityDeps.syncPacer). */
-function roundPacer(spec: ResolvedSpec): SyncPacer {
-  return createLocalPacer({ rpm: spec.limits.syncRpm, tpm: spec.limits.syncTpm }, (ms) => sleep(ms));
-}
-
 export function createSyncStrikeActivities({
   store,
   providers,
   draining = () => false,
-  syncPacer = roundPacer,
+  syncPacer = (spec, model) =>
+    createSharedPacer(
+      store.rates,
+      syncRateKey(spec.provider, model),
+      { rpm: spec.limits.syncRpm, tpm: spec.limits.syncTpm },
+      { sleep: (ms) => sleep(ms) },
+    ),
 }: ActivityDeps) {
   return {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
       const provider = providers.get(spec.provider, input.model ?? spec.model);
-      const pacer = syncPacer(spec);
+      const pacer = syncPacer(spec, input.model ?? spec.model);
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };
       let next = 0;
       let stopped: RoundStopped | undefined;

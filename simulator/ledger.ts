@@ -4,6 +4,7 @@
 // corrupted answer is legitimate, re-asking after a good one is waste). A sync answer whose
 // response was lost (http.lostResponseRate) never reached the client, so it counts as not good.
 import { costUsd, type PriceMode } from '../common/pricing';
+import { SyncTraffic, type SyncTrafficSnapshot } from './sync-traffic';
 
 export interface LedgerTotals {
   requestsBilled: number;
@@ -32,6 +33,8 @@ export interface Ledger extends LedgerTotals {
   doubleBilled: number;
   /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
   rateLimited: number;
+  /** Every sync request that reached the rate limits, admitted or refused, over time. */
+  syncTraffic: SyncTrafficSnapshot;
   /**
    * Sync answers billed whose reply was swapped for a 500 (http.lostResponseRate): spend no client
    * can see in a usage field. Part of the totals above.
@@ -97,6 +100,13 @@ export class LedgerBook {
     this.rateLimited += 1;
   }
 
+  private readonly syncTraffic = new SyncTraffic();
+
+  /** A sync request met the rate limits (before the verdict): `windowMs` is the window they count over. */
+  countSyncRequest(now: number, windowMs: number): void {
+    this.syncTraffic.record(now, windowMs);
+  }
+
   countBatchCreated(): void {
     this.batchesCreated += 1;
   }
@@ -154,6 +164,7 @@ export class LedgerBook {
       batchesCancelled: this.batchesCancelled,
       batchesFailed: this.batchesFailed,
       rateLimited: this.rateLimited,
+      syncTraffic: this.syncTraffic.snapshot(),
       lostResponses: rounded(this.lostResponses),
       ...rounded(this.totals),
       doubleBilled: this.doubleBilled,

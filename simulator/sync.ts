@@ -28,6 +28,7 @@ async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
 /** Counts the request against the provider's window; the caller turns a refusal into its own 429. */
 export function checkLimits(state: SimulatorState, provider: Provider, tokens: number): LimitVerdict {
   const { rpm, tpm, windowMs } = state.profile.sync;
+  state.ledger.countSyncRequest(state.now(), windowMs);
   const verdict = state.limiter(provider).admit(state.now(), tokens, rpm, tpm, windowMs);
   if (!verdict.ok) state.ledger.countRateLimited();
   return verdict;

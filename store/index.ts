@@ -12,3 +12,4 @@ export async function openStore(location: string): Promise<RunStore> {
   return store;
 }
 export * from './spend-ledger';
+export * from './rate-limits';

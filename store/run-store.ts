@@ -2,6 +2,7 @@
 // results and failures. Writes are keyed upserts, so a retried activity changes nothing.
 import type { Sql } from './sql';
 import { SCHEMA } from './schema';
+import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
 import type { NeutralRequest } from '../common';
 
@@ -125,8 +126,10 @@ const UNIQUE_VIOLATION = '23505';
 
 export class RunStore {
   readonly spend: SpendLedger;
+  readonly rates: RateLimits;
   constructor(readonly sql: Sql) {
     this.spend = new SpendLedger(sql);
+    this.rates = new RateLimits(sql);
   }
 
   /** What a chunk still has to send: how many requests and their counted input tokens. */

@@ -115,4 +115,12 @@ create table if not exists spend (
   primary key (run_id, chunk, strike)
 );
 create index if not exists spend_by_time on spend (created_at);
+-- Shared rates (store/rate-limits.ts): per key, when the calls taken so far are paid for (ms since
+-- the epoch, the database's clock) under each limit, and until when a provider's 429 holds them.
+create table if not exists rate_limits (
+  key text primary key,
+  requests_tat double precision not null,
+  tokens_tat double precision not null,
+  held_until double precision not null
+);
 `;

@@ -111,7 +111,7 @@ describe('syncStrike', () => {
     const held: number[] = [];
     const pacer: SyncPacer = {
       acquire: (tokens) => Promise.resolve(void asked.push(tokens)),
-      holdFor: (ms) => void held.push(ms),
+      holdFor: (ms) => Promise.resolve(void held.push(ms)),
     };
     let calls = 0;
     const provider = fake.fakeProvider({
