@@ -166,6 +166,8 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       const book = new CostBook(spec);
       // Reservations of batches that never settled (a failed chunk, a cancel) become what they cost.
       await store.spend.settleRun(runId);
+      // Slots a failed or cancelled chunk could not give back would keep other runs waiting.
+      await store.batchSlots.releaseRun(runId);
       await store.refreshStatistics();
 
       // The store (on its own thread) reads the next page while this one is written out.

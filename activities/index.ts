@@ -2,6 +2,7 @@
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
 import { createAlertActivities } from './alert';
+import { createBatchSlotActivities } from './batch-slots';
 import { createBudgetActivities } from './budget';
 import { createCancelActivities } from './cancel';
 import { createCollectActivities } from './collect';
@@ -16,6 +17,7 @@ import { createChunkTallyActivities } from './tally';
 
 export type { ActivityDeps } from './deps';
 export { BATCH_NOT_READY } from './poll';
+export { NO_BATCH_ROOM } from './batch-slots';
 
 /** Every activity heartbeats on a timer while it runs, so slow I/O is never mistaken for a dead worker. */
 function alive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
@@ -36,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFinalizeActivities(deps),
     ...createRunOutcomeActivities(deps),
     ...createBudgetActivities(deps),
+    ...createBatchSlotActivities(deps),
     ...createEstimateActivities(deps),
     ...createAlertActivities(),
   });

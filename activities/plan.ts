@@ -37,23 +37,31 @@ export interface PlanInput {
   estimateOnly?: boolean;
 }
 
-/** Cuts chunks: a new one when the spec's size, the provider's request cap or its byte cap is reached. */
+/**
+ * Cuts chunks: a new one when the spec's size, the provider's request cap or its byte cap is
+ * reached, or the input tokens a batch may hold enqueued (limits.enqueuedTokens; 0 = no cap).
+ */
 class ChunkCutter {
   chunk = 0;
   private count = 0;
   private bytes = 0;
+  private tokens = 0;
   constructor(
     private readonly maxRequests: number,
     private readonly maxBytes: number,
+    private readonly maxTokens = 0,
   ) {}
-  place(bytes: number): number {
-    if (this.count > 0 && (this.count >= this.maxRequests || this.bytes + bytes > this.maxBytes)) {
+  place(bytes: number, tokens = 0): number {
+    const tokensFull = this.maxTokens > 0 && this.tokens + tokens > this.maxTokens;
+    if (this.count > 0 && (this.count >= this.maxRequests || this.bytes + bytes > this.maxBytes || tokensFull)) {
       this.chunk++;
       this.count = 0;
       this.bytes = 0;
+      this.tokens = 0;
     }
     this.count++;
     this.bytes += bytes;
+    this.tokens += tokens;
     return this.chunk;
   }
   get chunks(): number {
@@ -160,7 +168,11 @@ export function createPlanActivities({ store }: ActivityDeps) {
       await store.resetPlan(runId);
       const limits = spec.provider === 'anthropic' ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
-      const cutter = new ChunkCutter(Math.min(spec.chunkSize, limits.maxRequests), limits.maxBytes * 0.95);
+      const cutter = new ChunkCutter(
+        Math.min(spec.chunkSize, limits.maxRequests),
+        limits.maxBytes * 0.95,
+        spec.limits.enqueuedTokens,
+      );
       const schemaBytes = spec.outputSchema ? JSON.stringify(spec.outputSchema).length : 0;
       const summary: PlanSummary = {
         lines: 0,
@@ -301,7 +313,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
             summary.cacheHits++;
             continue;
           }
-          request.chunk = cutter.place(JSON.stringify(request.body).length + schemaBytes + 200);
+          request.chunk = cutter.place(JSON.stringify(request.body).length + schemaBytes + 200, request.inputTokens);
           const tokens = summary.estimatedTokens;
           tokens.input += request.inputTokens;
           tokens.output.min += 1;

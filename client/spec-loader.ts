@@ -181,9 +181,6 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   if (spec.routing?.downgradeTo && !spec.budget) {
     problems.push('routing.downgradeTo: only used with a budget (the rest of a run goes there from budget.yellowAt)');
   }
-  if (spec.limits?.enqueuedTokens) {
-    problems.push('limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)');
-  }
   if (spec.deploymentModel && spec.provider !== 'azure-openai') {
     problems.push(`deploymentModel: only for provider azure-openai (the model a deployment runs)`);
   }

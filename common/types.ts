@@ -133,6 +133,7 @@ export type ChunkPhase =
   | 'collecting'
   | 'backing-off'
   | 'calling-sync'
+  | 'waiting:capacity'
   | 'waiting:auth'
   | 'paused'
   | 'paused:budget'

@@ -20,8 +20,7 @@ async function health({ state }: RouteContext): Promise<Reply> {
 }
 
 async function ledger({ state }: RouteContext): Promise<Reply> {
-  state.advanceAll(state.now());
-  return { status: 200, json: state.ledger.snapshot() };
+  return { status: 200, json: state.ledgerNow() };
 }
 
 async function getProfile({ state }: RouteContext): Promise<Reply> {

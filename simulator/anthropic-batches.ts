@@ -6,6 +6,7 @@
 // are checked while it is processed: a bad request ends `errored` with an invalid_request_error
 // instead of failing the create call. The answers are produced in background slices, like the
 // OpenAI side's.
+import type { Span } from './in-flight';
 import { anthropicError, batchRejected } from './errors';
 import {
   CUSTOM_ID_PATTERN,
@@ -350,6 +351,11 @@ export class MessageBatchStore {
     }
     for (const b of data) this.advance(b, nowMs);
     return { data, hasMore };
+  }
+
+  /** When each batch was in flight (call advanceAll first). */
+  spans(): Span[] {
+    return [...this.batches.values()].map((b) => ({ startMs: b.createdAtMs, endMs: b.endedAtMs ?? Infinity }));
   }
 
   advanceAll(nowMs: number): void {

@@ -5,6 +5,7 @@
 // answering each line as it is parsed) runs in background slices, and a transition also waits for
 // it: a huge batch on a slow machine takes longer than its profile says rather than freezing the
 // server in one request.
+import type { Span } from './in-flight';
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
 import { ResultProducer, drawBatchFate, failurePrefix, type Fate, type ItemRates } from './batch-results';
 import { SlicedTask } from './background';
@@ -236,6 +237,14 @@ export class BatchStore {
   /** Brings every batch up to date, so the ledger bills what finished even if nobody polled it. */
   advanceAll(nowMs: number): void {
     for (const b of this.batches.values()) this.advance(b, nowMs);
+  }
+
+  /** When each batch was in flight (call advanceAll first). */
+  spans(): Span[] {
+    return [...this.batches.values()].map((b) => ({
+      startMs: b.createdAtMs,
+      endMs: FINAL.has(b.status) ? (b.stamps[`${b.status}_at` as Stamp] ?? Infinity) : Infinity,
+    }));
   }
 
   /** Batches not yet in a final state (after bringing them up to date). */

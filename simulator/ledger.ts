@@ -33,6 +33,8 @@ export interface Ledger extends LedgerTotals {
   doubleBilled: number;
   /** Sync calls refused with a 429 (not billed): how hard a client pushed against the limits. */
   rateLimited: number;
+  /** The most batches (either API) in flight at once so far: created and not yet in a final status. */
+  batchesInFlightPeak: number;
   /** Every sync request that reached the rate limits, admitted or refused, over time. */
   syncTraffic: SyncTrafficSnapshot;
   /**
@@ -158,7 +160,8 @@ export class LedgerBook {
     }
   }
 
-  snapshot(): Ledger {
+  /** The totals; the batch stores add batchesInFlightPeak (SimulatorState.ledgerNow). */
+  snapshot(): Omit<Ledger, 'batchesInFlightPeak'> {
     return {
       batchesCreated: this.batchesCreated,
       batchesCancelled: this.batchesCancelled,

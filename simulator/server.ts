@@ -220,10 +220,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    ledger: () => {
-      state.advanceAll(state.now());
-      return state.ledger.snapshot();
-    },
+    ledger: () => state.ledgerNow(),
     setProfile: (profile) => {
       state.setProfile(profile);
     },

@@ -4,7 +4,8 @@
 import { MessageBatchStore } from './anthropic-batches';
 import { BatchStore } from './batches';
 import { FileStore } from './files';
-import { LedgerBook, type Provider } from './ledger';
+import { peakInFlight } from './in-flight';
+import { LedgerBook, type Ledger, type Provider } from './ledger';
 import { parseProfile, type Outage, type Profile } from './profile';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
@@ -76,6 +77,15 @@ export class SimulatorState {
   advanceAll(now: number): void {
     this.batches.advanceAll(now);
     this.messageBatches.advanceAll(now);
+  }
+
+  /** The ledger as of now: every batch brought up to date first, so it bills what finished unpolled. */
+  ledgerNow(): Ledger {
+    this.advanceAll(this.now());
+    return {
+      ...this.ledger.snapshot(),
+      batchesInFlightPeak: peakInFlight([...this.batches.spans(), ...this.messageBatches.spans()]),
+    };
   }
 
   stopBackground(): void {

@@ -13,3 +13,4 @@ export async function openStore(location: string): Promise<RunStore> {
 }
 export * from './spend-ledger';
 export * from './rate-limits';
+export * from './batch-slots';

@@ -2,6 +2,7 @@
 // results and failures. Writes are keyed upserts, so a retried activity changes nothing.
 import type { Sql } from './sql';
 import { SCHEMA } from './schema';
+import { BatchSlots } from './batch-slots';
 import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
 import type { NeutralRequest } from '../common';
@@ -127,7 +128,9 @@ const UNIQUE_VIOLATION = '23505';
 export class RunStore {
   readonly spend: SpendLedger;
   readonly rates: RateLimits;
+  readonly batchSlots: BatchSlots;
   constructor(readonly sql: Sql) {
+    this.batchSlots = new BatchSlots(sql);
     this.spend = new SpendLedger(sql);
     this.rates = new RateLimits(sql);
   }

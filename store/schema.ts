@@ -123,4 +123,15 @@ create table if not exists rate_limits (
   tokens_tat double precision not null,
   held_until double precision not null
 );
+-- Provider capacity (store/batch-slots.ts): a row per batch in flight, under its provider:model key.
+create table if not exists batch_slots (
+  key text not null,
+  run_id text not null,
+  chunk integer not null,
+  strike integer not null,
+  tokens bigint not null,            -- input tokens the batch holds enqueued
+  taken_at timestamptz not null default now(),
+  primary key (run_id, chunk, strike)
+);
+create index if not exists batch_slots_by_key on batch_slots (key);
 `;

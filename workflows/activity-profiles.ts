@@ -89,6 +89,21 @@ export function pollProfile(poll: ResolvedSpec['poll']): ActivityOptions {
   };
 }
 
+/**
+ * A wait for room among a provider's batches in flight (activities/batch-slots.ts): each attempt
+ * looks once; the poll settings space the looks. Other runs' batches may hold the room for as long
+ * as batches run, so the bound is two poll windows; past it the chunk fails (its items are
+ * dead-lettered) rather than waiting for ever.
+ */
+export function capacityWaitProfile(poll: ResolvedSpec['poll']): ActivityOptions {
+  const base = pollProfile(poll);
+  return {
+    ...base,
+    scheduleToCloseTimeout: `${2 * POLL_WINDOW_MS}ms`,
+    retry: { ...base.retry, maximumAttempts: 2 * (base.retry?.maximumAttempts ?? 1) },
+  };
+}
+
 /** The provider's 24 h completion window and some slack: a batch is over by then, one way or another. */
 const POLL_WINDOW_MS = 26 * 3_600_000;
 

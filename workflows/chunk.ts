@@ -38,6 +38,7 @@ import {
 import {
   alertProfile,
   bookkeepingProfile,
+  capacityWaitProfile,
   collectProfile,
   ioProfile,
   pollProfile,
@@ -122,6 +123,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   /** The provider batch being waited on, so a cancel can stop it and collect what it answered. */
   let inFlight: { strike: number; batchId: string; model: string } | undefined;
   const poll = proxyActivities<Activities>(pollProfile(spec.poll));
+  const capacity = proxyActivities<Activities>(capacityWaitProfile(spec.poll));
 
   const enter = (next: ChunkPhase) => {
     if (next === phase) return;
@@ -303,6 +305,35 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   };
 
   /**
+   * Before a batch is submitted: a slot among the batches the provider and model have in flight
+   * across every run (limits.concurrentBatches, limits.enqueuedTokens). Without room the chunk waits
+   * (phase waiting:capacity) rather than have the provider refuse the batch.
+   */
+  const takeSlot = async (strike: number, model: string) => {
+    const args = { runId, chunk, strike, spec, model };
+    const first = await books.takeBatchSlot.executeWithOptions(
+      { ...bookkeepingProfile, summary: `take a batch slot for ${label} strike ${strike} (${model})` },
+      [args],
+    );
+    if (first.taken) return;
+    const resume = phase;
+    enter('waiting:capacity');
+    await capacity.awaitBatchSlot.executeWithOptions(
+      {
+        ...capacityWaitProfile(spec.poll),
+        summary: `wait for room: ${first.inFlight} batches of ${model} in flight (limits.concurrentBatches ${spec.limits.concurrentBatches})`,
+      },
+      [args],
+    );
+    enter(resume);
+  };
+  const releaseSlot = (strike?: number) =>
+    books.releaseBatchSlot.executeWithOptions(
+      { ...bookkeepingProfile, summary: `give back ${label}'s batch slot${strike ? ` (strike ${strike})` : 's'}` },
+      [{ runId, chunk, strike }],
+    );
+
+  /**
    * One batch strike. A batch that failed as a whole (the provider answered none of it) is a
    * batch-level failure, not the items': it is submitted again for the same strike, up to
    * retry.failedBatchResubmits times, before its items move on to the next strike. The reservation
@@ -312,6 +343,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     await unlessPaused();
     enter('submitting');
     const model = await reserve(strike, 'batch');
+    await takeSlot(strike, model);
     for (let attempt = 1; ; attempt++) {
       const submitted = await withAuthWait(() =>
         calls.submitBatch.executeWithOptions(
@@ -322,7 +354,10 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
           [{ runId, chunk, strike, spec, model, attempt }],
         ),
       );
-      if (!submitted.batchId) return;
+      if (!submitted.batchId) {
+        await releaseSlot(strike); // nothing was pending after all: no batch holds the room
+        return;
+      }
       const batchId = submitted.batchId;
       batches++;
       inFlight = { strike, batchId, model };
@@ -353,6 +388,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         ),
       );
       inFlight = undefined;
+      await releaseSlot(strike);
       await settle(strike, model);
       return;
     }
@@ -441,6 +477,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         );
         await settle(strike, model);
       }
+      await releaseSlot();
       await io.failChunk({ runId, chunk, kind: 'cancelled', error: 'the run was cancelled' });
       await finish();
       enter('cancelled');

@@ -110,13 +110,10 @@ describe('spec fields the code does not honour yet, and prices', () => {
       return (error as SpecError).problems;
     }
   };
-  it('refuses an enqueued-token limit and routing rules until they are enforced', () => {
+  it('refuses routing rules until they are enforced, and takes an enqueued-token limit', () => {
     expect(
       problemsOf({ ...GOOD, routing: { rules: [{ model: 'gpt-4.1' }] }, limits: { enqueuedTokens: 1000 } }),
-    ).toEqual([
-      'routing.rules: not available in this version yet (routing.downgradeTo is)',
-      'limits.enqueuedTokens: not enforced in this version yet; remove it (or set 0)',
-    ]);
+    ).toEqual(['routing.rules: not available in this version yet (routing.downgradeTo is)']);
   });
   it("prices models from the spec's pricing file, over the built-in table", () => {
     const prices =
