@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { BadRequestError, InternalServerError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import Ajv2020 from 'ajv/dist/2020';
-import { type Ledger, type ProfileInput, type RunningSimulator } from '../../simulator';
+import { type ProfileInput, type RunningSimulator } from '../../simulator';
 import { structuredChatLines } from '../support/openai-batch-client';
 import { useSimulator } from '../support/simulator-clients';
 
