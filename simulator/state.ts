@@ -6,6 +6,7 @@ import { BatchStore } from './batches';
 import { FileStore } from './files';
 import { LedgerBook, type Provider } from './ledger';
 import { parseProfile, type Outage, type Profile } from './profile';
+import { PromptCache } from './prompt-cache';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
 import { batchEvent, WebhookSender, type BatchEndStatus } from './webhooks';
@@ -17,8 +18,10 @@ export class SimulatorState {
   epochMs = 0;
   files = new FileStore();
   ledger = new LedgerBook();
+  /** Anthropic's prompt cache: one per organisation, shared by sync calls and Message Batches. */
+  readonly promptCache = new PromptCache(() => this.profile.promptCache.ttlMs);
   batches = new BatchStore(this.files, this.ledger);
-  messageBatches = new MessageBatchStore(this.ledger);
+  messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -61,7 +64,8 @@ export class SimulatorState {
     this.files = new FileStore();
     this.ledger = new LedgerBook();
     this.batches = new BatchStore(this.files, this.ledger);
-    this.messageBatches = new MessageBatchStore(this.ledger);
+    this.promptCache.clear();
+    this.messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
     this.announceEnds();
     this.reseed();
   }
