@@ -2,7 +2,14 @@
 // validate each answer, store successes once and classify every failure. Items missing from both
 // files are failures too: nothing is silently dropped.
 import { heartbeat, log } from '@temporalio/activity';
-import { classifyHttpFailure, costUsd, isRetryableKind, type FailureKind, type ResolvedSpec } from '../common';
+import {
+  classifyHttpFailure,
+  isRetryableKind,
+  usageCostUsd,
+  type FailureKind,
+  type ResolvedSpec,
+  type TokenUsage,
+} from '../common';
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
@@ -45,8 +52,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       model = spec.model,
     }: CollectInput): Promise<CollectOutcome> {
       const priced = priceModelFor(spec, model);
-      const cost = (mode: 'batch' | 'sync', usage: { inputTokens: number; outputTokens: number }) =>
-        costUsd(priced, mode, usage.inputTokens, usage.outputTokens, spec.prices);
+      const cost = (mode: 'batch' | 'sync', usage: TokenUsage) => usageCostUsd(priced, mode, usage, spec.prices);
       const members = await store.chunkDedupKeys(runId, chunk);
       const waiting = await store.pendingKeys(runId, chunk);
       const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
@@ -82,7 +88,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         if (item.ok) {
           const check = checkOutput(item.content, spec.outputSchema);
           if (check.ok) {
-            const { inputTokens, outputTokens } = item.usage;
+            const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = item.usage;
             results.push({
               dedupKey: item.customId,
               output: item.content,
@@ -93,6 +99,8 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
               strike,
               inputTokens,
               outputTokens,
+              cacheWriteTokens,
+              cacheReadTokens,
               costUsd: cost('batch', item.usage),
               syncCostUsd: cost('sync', item.usage),
             });

@@ -6,10 +6,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { costUsd, priceModelOf, type PlanSummary, type ResolvedSpec, type RunReport, type RunStatus } from '../common';
+import {
+  priceModelOf,
+  uncachedCostUsd,
+  usageCostUsd,
+  type PlanSummary,
+  type ResolvedSpec,
+  type RunReport,
+  type RunStatus,
+  type TokenUsage,
+} from '../common';
 import type { FinalItem } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
+import { priceModelFor } from './spend-estimate';
 
 const PAGE = 5000;
 
@@ -69,54 +79,82 @@ function resultLine(item: FinalItem) {
     ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
     // A duplicate was not billed: its answer is the first occurrence's. A cache hit keeps the
     // usage of the run that paid for it, and costs 0 here.
-    usage: duplicate
-      ? { inputTokens: 0, outputTokens: 0 }
-      : { inputTokens: result.inputTokens, outputTokens: result.outputTokens },
+    usage: duplicate ? { inputTokens: 0, outputTokens: 0 } : usageLine(result),
     costUsd: duplicate ? 0 : result.costUsd,
+  };
+}
+
+/** A result line's usage: the prompt cache's tokens only where there were some (Anthropic). */
+function usageLine(usage: TokenUsage): TokenUsage {
+  const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = usage;
+  return {
+    inputTokens,
+    outputTokens,
+    ...(cacheWriteTokens ? { cacheWriteTokens } : {}),
+    ...(cacheReadTokens ? { cacheReadTokens } : {}),
   };
 }
 
 /** Adds up what a run paid and what each lever saved, line by line. */
 class CostBook {
   readonly byModel: RunReport['byModel'] = {};
-  readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0 };
+  readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0, promptCache: 0 };
   paid = 0;
   syncEquivalent = 0;
   naiveSync = 0;
   cacheHits = 0;
-  tokens = { input: 0, output: 0 };
+  tokens = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 };
   private readonly model: string;
   private readonly mode: 'batch' | 'sync';
   constructor(private readonly spec: ResolvedSpec) {
     this.model = priceModelOf(spec);
     this.mode = spec.mode === 'sync' ? 'sync' : 'batch';
   }
-  private at(mode: 'batch' | 'sync', inputTokens: number, outputTokens: number) {
-    return costUsd(this.model, mode, inputTokens, outputTokens, this.spec.prices);
+  private at(mode: 'batch' | 'sync', usage: TokenUsage) {
+    return usageCostUsd(this.model, mode, usage, this.spec.prices);
   }
   add(item: FinalItem, duplicate: boolean) {
     const r = item.result!;
-    // The naive way: every line its own sync call on the spec's model.
-    this.naiveSync += this.at('sync', r.inputTokens, r.outputTokens);
+    // The naive way: every line its own sync call on the spec's model, with no prompt cache either.
+    this.naiveSync += uncachedCostUsd(this.model, 'sync', r, this.spec.prices);
     if (duplicate) {
       this.savings.dedup += r.costUsd;
       return;
     }
     if (r.cached) {
       this.cacheHits++;
-      this.savings.cache += this.at(this.mode, r.inputTokens, r.outputTokens);
+      this.savings.cache += this.at(this.mode, r);
       return;
     }
+    const cacheWrite = r.cacheWriteTokens ?? 0;
+    const cacheRead = r.cacheReadTokens ?? 0;
     this.paid += r.costUsd;
     this.syncEquivalent += r.syncCostUsd;
     this.tokens.input += r.inputTokens;
     this.tokens.output += r.outputTokens;
+    this.tokens.cacheWrite += cacheWrite;
+    this.tokens.cacheRead += cacheRead;
     if (r.mode === 'batch') this.savings.batch += r.syncCostUsd - r.costUsd;
-    if (r.model !== this.spec.model) this.savings.routing += this.at(r.mode, r.inputTokens, r.outputTokens) - r.costUsd;
-    const model = (this.byModel[r.model] ??= { answers: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    if (r.model !== this.spec.model) this.savings.routing += this.at(r.mode, r) - r.costUsd;
+    if (cacheWrite || cacheRead) {
+      // Priced as collect priced the answer, with and without the cache, in the mode it was answered.
+      const priced = priceModelFor(this.spec, r.model);
+      this.savings.promptCache +=
+        uncachedCostUsd(priced, r.mode, r, this.spec.prices) - usageCostUsd(priced, r.mode, r, this.spec.prices);
+    }
+    const model = (this.byModel[r.model] ??= {
+      answers: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 0,
+    });
     model.answers++;
     model.inputTokens += r.inputTokens;
     model.outputTokens += r.outputTokens;
+    model.cacheWriteTokens += cacheWrite;
+    model.cacheReadTokens += cacheRead;
     model.costUsd += r.costUsd;
   }
 }
@@ -244,6 +282,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
             dedup: round(book.savings.dedup),
             cache: round(book.savings.cache),
             routing: round(book.savings.routing),
+            promptCache: round(book.savings.promptCache),
           },
           unconfirmed: round(unconfirmed.estimatedUsd),
         },

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
   TemplateFieldMissing,
+  cachesSystemPrompt,
   likelyOutputTokens,
   priceModelOf,
   renderTemplate,
@@ -154,11 +155,11 @@ async function ensureOutputDirUsable(dir: string): Promise<void> {
   }
 }
 
-function render(spec: ResolvedSpec, record: Record<string, unknown>): NeutralRequest {
+function render(spec: ResolvedSpec, record: Record<string, unknown>, cacheSystem: boolean): NeutralRequest {
   const messages: ChatMessage[] = [];
   if (spec.template.system) messages.push({ role: 'system', content: renderTemplate(spec.template.system, record) });
   messages.push({ role: 'user', content: renderTemplate(spec.template.user, record) });
-  return { model: spec.model, messages, maxTokens: spec.maxTokens };
+  return { model: spec.model, messages, maxTokens: spec.maxTokens, ...(cacheSystem ? { cacheSystem: true } : {}) };
 }
 
 export function createPlanActivities({ store }: ActivityDeps) {
@@ -191,6 +192,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
       const seenIds = new SeenFilter();
       const seenKeys = new SeenFilter();
       const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
+      const cacheSystem = cachesSystemPrompt(spec);
 
       /** A line with the work that needs no store done: its id checked, its request rendered and keyed. */
       interface Prepared {
@@ -210,7 +212,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
           if (itemId instanceof Error) return { entry, error: itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
           try {
-            prepared.request = render(spec, entry.record);
+            prepared.request = render(spec, entry.record, cacheSystem);
             prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
           } catch (e) {
             if (!(e instanceof TemplateFieldMissing)) throw e;

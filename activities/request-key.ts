@@ -15,7 +15,10 @@ function canonical(value: unknown): string {
 }
 
 export function dedupKeyOf(provider: string, request: NeutralRequest, schema: JsonSchema | undefined): string {
+  // A prompt-cache mark changes the bill, not the answer: keys (and answers cached across runs)
+  // stay what they were before requests carried it.
+  const asked = { ...request, cacheSystem: undefined };
   return createHash('sha256')
-    .update(canonical({ provider, request, schema: schema ?? null }))
+    .update(canonical({ provider, request: asked, schema: schema ?? null }))
     .digest('hex');
 }

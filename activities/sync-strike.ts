@@ -15,9 +15,11 @@ import {
   classifyHttpFailure,
   costUsd,
   isRetryableKind,
+  usageCostUsd,
   type FailureKind,
   type PriceTable,
   type ResolvedSpec,
+  type TokenUsage,
 } from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
 import type { NeutralRequest } from '../common';
@@ -95,8 +97,7 @@ async function callOne(
 ): Promise<boolean> {
   const { runId, chunk, strike, spec, model = spec.model } = input;
   const priced = priceModelFor(spec, model);
-  const syncCost = (usage: { inputTokens: number; outputTokens: number }) =>
-    costUsd(priced, 'sync', usage.inputTokens, usage.outputTokens, spec.prices);
+  const syncCost = (usage: TokenUsage) => usageCostUsd(priced, 'sync', usage, spec.prices);
   const body = { ...item.body, model };
   const tokens = pacerNeedsTokens(spec) ? tpmEstimate(body) : 0;
   const signal = Context.current().cancellationSignal;
@@ -120,7 +121,7 @@ async function callOne(
       if (result.ok) {
         const check = checkOutput(result.content, spec.outputSchema);
         if (check.ok) {
-          const { inputTokens, outputTokens } = result.usage;
+          const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = result.usage;
           await store.insertResults(runId, [
             {
               dedupKey: item.dedupKey,
@@ -132,6 +133,8 @@ async function callOne(
               strike,
               inputTokens,
               outputTokens,
+              cacheWriteTokens,
+              cacheReadTokens,
               costUsd: syncCost(result.usage),
               syncCostUsd: syncCost(result.usage),
             },

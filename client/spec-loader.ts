@@ -139,9 +139,11 @@ function checkDowngrade(spec: RunSpec, model: string, prices: PriceTable | undef
 const PriceEntry = z.strictObject({
   sync: z.tuple([z.number().min(0), z.number().min(0)]),
   batch: z.tuple([z.number().min(0), z.number().min(0)]),
+  /** Prompt-cache writes and reads as multiples of the input price (Anthropic: 1.25 and 0.1). */
+  promptCache: z.strictObject({ write: z.number().min(0), read: z.number().min(0) }).optional(),
 });
 
-/** The spec's `pricing` file: `model: { sync: [in, out], batch: [in, out] }`, USD per 1M tokens. */
+/** The spec's `pricing` file: `model: { sync: [in, out], batch: [in, out], promptCache? }`, USD per 1M tokens. */
 function loadPricing(path: string, problems: string[]): PriceTable | undefined {
   if (!existsSync(path)) {
     problems.push(`pricing: file not found: ${path}`);

@@ -296,11 +296,15 @@ export function formatReport(report: RunReport, link: string): string {
   const unconfirmed = cost.unconfirmed
     ? `\n  unconfirmed  ${usd(cost.unconfirmed)} at most, for ${report.unconfirmedCalls ?? 0} sync calls whose answers were lost (a crash); they may have been billed`
     : '';
-  const savings = cost.savings ?? { batch: 0, dedup: 0, cache: 0, routing: 0 };
-  const saved = savings.batch + savings.dedup + savings.cache + savings.routing;
-  const levers = (['batch', 'dedup', 'cache', 'routing'] as const)
+  // Reports written before a lever existed lack it.
+  const written: Partial<RunReport['costUsd']['savings']> = cost.savings ?? {};
+  const savings = { batch: 0, dedup: 0, cache: 0, routing: 0, promptCache: 0, ...written };
+  const saved = savings.batch + savings.dedup + savings.cache + savings.routing + savings.promptCache;
+  const levers = (['batch', 'dedup', 'cache', 'routing', 'promptCache'] as const)
     .filter((lever) => savings[lever] > 0)
-    .map((lever) => `${lever} ${usd(savings[lever])}`);
+    .map((lever) => `${lever === 'promptCache' ? 'prompt cache' : lever} ${usd(savings[lever])}`);
+  const { cacheWrite = 0, cacheRead = 0 } = report.tokens;
+  const promptCache = cacheWrite || cacheRead ? ` (prompt cache: ${cacheWrite} written, ${cacheRead} read)` : '';
   const range = cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '';
   const models = Object.entries(report.byModel ?? {});
   const byModel =
@@ -311,7 +315,7 @@ export function formatReport(report: RunReport, link: string): string {
   return [
     `run ${report.runId} ${report.status ?? 'completed'} in ${(report.durationMs / 1000).toFixed(1)} s${report.error ? `: ${report.error}` : ''}`,
     `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates${cached}), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
-    `  tokens ${report.tokens.input} in / ${report.tokens.output} out in ${report.batches} batches`,
+    `  tokens ${report.tokens.input} in / ${report.tokens.output} out${promptCache} in ${report.batches} batches`,
     `  cost ${usd(cost.actual)} billed (estimated ${usd(cost.estimated)}${range})${unconfirmed}`,
     `  saved ${usd(saved)} against ${usd(cost.naiveSync ?? cost.syncEquivalent)} for every line through sync calls${levers.length ? `: ${levers.join(', ')}` : ''}`,
     ...byModel,

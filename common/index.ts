@@ -4,6 +4,8 @@ export * from './duration';
 export * from './failure-message';
 export * from './failures';
 export * from './pricing';
+export * from './prompt-cache';
+export * from './usage-cost';
 export * from './request';
 export * from './spec';
 export * from './template';

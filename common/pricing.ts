@@ -6,6 +6,8 @@ export type PriceMode = 'sync' | 'batch';
 export interface ModelPrice {
   sync: [number, number];
   batch: [number, number];
+  /** Prompt-cache writes and reads as multiples of the input price (default: pricing.json `_promptCache`). */
+  promptCache?: { write: number; read: number };
 }
 /** USD per 1M tokens by model id. */
 export type PriceTable = Record<string, ModelPrice>;

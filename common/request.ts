@@ -10,4 +10,10 @@ export interface NeutralRequest {
   model: string;
   messages: ChatMessage[];
   maxTokens: number;
+  /**
+   * The system message is the same for every item of the run (its template has no placeholder):
+   * a provider with explicit prompt caching (Anthropic) marks it as a cache breakpoint. It changes
+   * what the call costs, never its answer, so it is no part of the dedup key.
+   */
+  cacheSystem?: true;
 }

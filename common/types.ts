@@ -239,6 +239,24 @@ export interface RunProgress {
   };
 }
 
+/** report.json's tokens: billed in this run; the prompt cache's writes and reads apart from input. */
+export interface ReportTokens extends TokenCounts {
+  /** Prompt tokens written to Anthropic's prompt cache (billed at 1.25x the input price). */
+  cacheWrite: number;
+  /** Prompt tokens read from Anthropic's prompt cache (billed at 0.1x the input price). */
+  cacheRead: number;
+}
+
+/** One answering model's share of report.json. */
+export interface ModelTotals {
+  answers: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  costUsd: number;
+}
+
 /** report.json, as INTERFACE.md names it. */
 export interface RunReport {
   runId: string;
@@ -248,7 +266,7 @@ export interface RunReport {
   rejected: number;
   duplicates: number;
   cacheHits: number;
-  tokens: TokenCounts;
+  tokens: ReportTokens;
   costUsd: {
     /** The pre-flight estimate (likely) and its range. */
     estimated: number;
@@ -259,8 +277,12 @@ export interface RunReport {
     syncEquivalent: number;
     /** Every answered line (duplicates and cache hits included) through sync calls of the spec's model. */
     naiveSync: number;
-    /** Money not spent, by lever: batch discount, in-run dedup, cross-run cache, downgrade routing. */
-    savings: { batch: number; dedup: number; cache: number; routing: number };
+    /**
+     * Money not spent, by lever: batch discount, in-run dedup, cross-run cache (answers reused),
+     * downgrade routing, and the provider's prompt cache (cache reads at 0.1x less the 1.25x premium
+     * of cache writes, against every prompt token at the input price; negative when writes won).
+     */
+    savings: { batch: number; dedup: number; cache: number; routing: number; promptCache: number };
     /** Part of `actual`: answers the provider billed that failed the checks (schema, empty, refused). */
     failedAnswers: number;
     /** Sync calls whose answers were lost (a crash, a lost response): estimated, they may have been billed. */
@@ -269,7 +291,7 @@ export interface RunReport {
   /** How many sync calls are behind `costUsd.unconfirmed`. */
   unconfirmedCalls?: number;
   /** Per answering model: answers, tokens and cost billed (cache hits and duplicates count 0). */
-  byModel: Record<string, { answers: number; inputTokens: number; outputTokens: number; costUsd: number }>;
+  byModel: Record<string, ModelTotals>;
   batches: number;
   status: RunStatus;
   /** Why the run failed, when it did. */

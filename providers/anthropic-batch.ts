@@ -5,8 +5,8 @@
 // other chunk or strike in the store.
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { JsonSchema, NeutralRequest } from '../common';
+import type { Message, MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { JsonSchema, NeutralRequest, TokenUsage } from '../common';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface AnthropicConfig {
@@ -17,16 +17,38 @@ export interface AnthropicConfig {
 
 const OUTPUT_TOOL = 'output';
 
+/**
+ * The system prompt: plain text, or (when the request asks for it, see common/prompt-cache.ts) one
+ * text block with a cache breakpoint. The breakpoint caches everything before it too, the forced
+ * tool included, which every request of the run shares as well.
+ */
+function systemParam(request: NeutralRequest): Pick<MessageCreateParamsNonStreaming, 'system'> {
+  const parts = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
+  if (parts.length === 0) return {};
+  const text = parts.join('\n\n');
+  if (!request.cacheSystem) return { system: text };
+  return { system: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] };
+}
+
+/** Usage as billed: cache writes and reads come apart from input_tokens (null where none). */
+export function usageOf(usage: Usage): TokenUsage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+  };
+}
+
 /** The Messages API params for one request: system apart, the schema as a forced tool. */
 export function messageParams(
   request: NeutralRequest,
   schema: JsonSchema | undefined,
 ): MessageCreateParamsNonStreaming {
-  const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
   return {
     model: request.model,
     max_tokens: request.maxTokens,
-    ...(system.length ? { system: system.join('\n\n') } : {}),
+    ...systemParam(request),
     messages: request.messages
       .filter((m) => m.role !== 'system')
       .map((m) => ({ role: 'user' as const, content: m.content })),
@@ -80,11 +102,7 @@ export function parseIndividualResponse(line: MessageBatchIndividualResponse): I
   const result = line.result;
   switch (result.type) {
     case 'succeeded': {
-      const usage = {
-        inputTokens: result.message.usage.input_tokens,
-        outputTokens: result.message.usage.output_tokens,
-      };
-      return { customId, ok: true, content: messageContent(result.message), usage };
+      return { customId, ok: true, content: messageContent(result.message), usage: usageOf(result.message.usage) };
     }
     case 'errored': {
       const type = result.error.error.type;
@@ -153,7 +171,6 @@ export class AnthropicBatchProvider implements BatchProvider {
 
   async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
     const message = await this.client.messages.create(messageParams(request.request, schema), { signal });
-    const usage = { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens };
-    return { customId: request.customId, ok: true, content: messageContent(message), usage };
+    return { customId: request.customId, ok: true, content: messageContent(message), usage: usageOf(message.usage) };
   }
 }

@@ -1,5 +1,5 @@
 // The provider adapter contract: what activities need from a batch API, in provider-neutral terms.
-import type { JsonSchema, NeutralRequest } from '../common';
+import type { JsonSchema, NeutralRequest, TokenUsage } from '../common';
 
 export type BatchStatus =
   'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
@@ -29,14 +29,14 @@ export interface BatchRequest {
 }
 
 export type ItemResult =
-  | { customId: string; ok: true; content: string; usage: { inputTokens: number; outputTokens: number } }
+  | { customId: string; ok: true; content: string; usage: TokenUsage }
   | {
       customId: string;
       ok: false;
       status?: number;
       code?: string;
       message: string;
-      usage?: { inputTokens: number; outputTokens: number };
+      usage?: TokenUsage;
     };
 
 /** What a lookup for a batch whose create response was lost may use to recognise it. */

@@ -13,6 +13,7 @@ import {
   answerMessage,
   messageObject,
   messageParamsProblem,
+  withCacheUse,
   type MessageJson,
 } from './anthropic-model';
 import {
@@ -32,6 +33,7 @@ import { requestHash } from './canonical';
 import { lineIds, randomId } from './ids';
 import type { LedgerBook } from './ledger';
 import type { Profile } from './profile';
+import type { PromptCache } from './prompt-cache';
 import type { Rng } from './random';
 
 export const MAX_MESSAGE_BATCH_REQUESTS = 100_000;
@@ -62,6 +64,8 @@ class MessageResultProducer {
   private readonly models: string[] = [];
   private readonly inputTokens: Uint32Array;
   private readonly outputTokens: Uint32Array;
+  private readonly cacheWriteTokens: Uint32Array;
+  private readonly cacheReadTokens: Uint32Array;
   private readonly corrupted: Uint8Array;
   private readonly hashes: string[] = [];
   private readonly messageId = lineIds('msg_01');
@@ -72,11 +76,14 @@ class MessageResultProducer {
     private readonly requests: Array<MessageBatchRequest | undefined>,
     private readonly outcomes: Uint8Array,
     private readonly failAll: boolean,
+    private readonly promptCache: PromptCache,
   ) {
     const n = requests.length;
     this.succeeded = new Uint8Array(n);
     this.inputTokens = new Uint32Array(n);
     this.outputTokens = new Uint32Array(n);
+    this.cacheWriteTokens = new Uint32Array(n);
+    this.cacheReadTokens = new Uint32Array(n);
     this.corrupted = new Uint8Array(n);
   }
 
@@ -118,7 +125,11 @@ class MessageResultProducer {
     const p = params as Record<string, unknown>;
     const hash = requestHash(p);
     const corruption = corruptionOf(outcome);
-    const answer = answerMessage(p, corruption, hash, () => this.toolUseId(i));
+    // Requests are processed in order: the first with a cacheable prefix writes it, the rest read it.
+    const answer = withCacheUse(
+      answerMessage(p, corruption, hash, () => this.toolUseId(i)),
+      this.promptCache.use(p, Date.now()),
+    );
     const model = String(p.model);
     const message = messageObject(this.messageId(i), model, answer, 'batch');
     const line: ResultLine = { custom_id: customId, result: { type: 'succeeded', message } };
@@ -127,6 +138,8 @@ class MessageResultProducer {
     this.models[i] = model;
     this.inputTokens[i] = answer.inputTokens;
     this.outputTokens[i] = answer.outputTokens;
+    this.cacheWriteTokens[i] = answer.cacheWriteTokens ?? 0;
+    this.cacheReadTokens[i] = answer.cacheReadTokens ?? 0;
     this.corrupted[i] = corruption === 'none' ? 0 : 1;
     this.hashes[i] = hash;
   }
@@ -149,7 +162,10 @@ class MessageResultProducer {
       counts.succeeded += 1;
       let bill = billed.get(this.models[i]);
       if (!bill) billed.set(this.models[i], (bill = new BillCollector()));
-      bill.add(this.inputTokens[i], this.outputTokens[i], this.hashes[i], this.corrupted[i] === 1);
+      bill.add(this.inputTokens[i], this.outputTokens[i], this.hashes[i], this.corrupted[i] === 1, {
+        writeTokens: this.cacheWriteTokens[i],
+        readTokens: this.cacheReadTokens[i],
+      });
     }
     const ran = this.log.pick(done, () => true);
     // Requests that never ran follow every request that did, in order.
@@ -256,7 +272,10 @@ export function parseCreateBody(body: unknown): MessageBatchRequest[] {
 export class MessageBatchStore {
   private readonly batches = new Map<string, MessageBatchRecord>();
 
-  constructor(private readonly ledger: LedgerBook) {}
+  constructor(
+    private readonly ledger: LedgerBook,
+    private readonly promptCache: PromptCache,
+  ) {}
 
   create(requests: MessageBatchRequest[], profile: Profile, rng: Rng, nowMs: number): MessageBatchRecord {
     // batch.rejectRate: refused outright, nothing created or billed (a rate of 0 draws nothing).
@@ -268,7 +287,7 @@ export class MessageBatchStore {
     for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng);
 
     const processingMs = profile.batch.validatingMs + profile.batch.completionMs;
-    const producer = new MessageResultProducer(requests, outcomes, fate.kind === 'fail');
+    const producer = new MessageResultProducer(requests, outcomes, fate.kind === 'fail', this.promptCache);
     const record: MessageBatchRecord = {
       id: randomId('msgbatch_01', 22),
       createdAtMs: nowMs,

@@ -6,6 +6,7 @@
 import { hashSeed, requestHash } from './canonical';
 import { lastUserText, promptTokens, type Corruption } from './fake-model';
 import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
+import type { CacheUse } from './prompt-cache';
 import { Rng } from './random';
 
 const ECHO_CHARS = 80;
@@ -19,8 +20,23 @@ export type AnthropicBlock =
 export interface MessageAnswer {
   content: AnthropicBlock[];
   stopReason: 'end_turn' | 'tool_use' | 'max_tokens';
+  /** Prompt tokens billed at the input price: the cache's writes and reads are not among them. */
   inputTokens: number;
   outputTokens: number;
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
+}
+
+/** The answer as billed once the prompt cache had its say: the cached part moves out of inputTokens. */
+export function withCacheUse(answer: MessageAnswer, use: CacheUse): MessageAnswer {
+  const cached = Math.min(answer.inputTokens, use.writeTokens + use.readTokens);
+  if (cached === 0) return answer;
+  return {
+    ...answer,
+    inputTokens: answer.inputTokens - cached,
+    cacheWriteTokens: Math.min(use.writeTokens, cached),
+    cacheReadTokens: cached - Math.min(use.writeTokens, cached),
+  };
 }
 
 interface ToolDef {
@@ -201,9 +217,10 @@ export function messageObject(
     diagnostics: null,
     usage: {
       input_tokens: answer.inputTokens,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      cache_creation_input_tokens: answer.cacheWriteTokens ?? 0,
+      cache_read_input_tokens: answer.cacheReadTokens ?? 0,
+      // Only the default 5-minute TTL is modelled.
+      cache_creation: { ephemeral_5m_input_tokens: answer.cacheWriteTokens ?? 0, ephemeral_1h_input_tokens: 0 },
       output_tokens: answer.outputTokens,
       output_tokens_details: null,
       server_tool_use: null,

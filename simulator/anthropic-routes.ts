@@ -2,7 +2,7 @@
 // (create, retrieve, list, cancel, delete, results). Shapes follow @anthropic-ai/sdk's types;
 // errors are rendered in Anthropic's shape by the server (the route's provider is 'anthropic').
 import { MAX_MESSAGE_BATCH_BYTES, parseCreateBody } from './anthropic-batches';
-import { answerMessage, messageObject, messageParamsProblem } from './anthropic-model';
+import { answerMessage, messageObject, messageParamsProblem, withCacheUse } from './anthropic-model';
 import { requestHash } from './canonical';
 import { anthropicError } from './errors';
 import { readJson, sleep } from './http-util';
@@ -46,13 +46,17 @@ async function createMessage(ctx: RouteContext): Promise<Reply> {
   if (outcome === Outcome.Retryable500)
     throw anthropicError(500, 'api_error', 'Internal server error (simulated). Please retry.');
   const corruption = corruptionOf(outcome);
-  const answer =
+  const answered =
     corruption === 'none' ? clean : answerMessage(params, corruption, hash, () => randomId('toolu_01', 22));
+  // Only a request that is answered (and billed) writes or reads the prompt cache.
+  const answer = withCacheUse(answered, state.promptCache.use(params, state.now()));
   const model = String(params.model);
   state.ledger.bill('sync', 'anthropic', {
     model,
     inputTokens: answer.inputTokens,
     outputTokens: answer.outputTokens,
+    cacheWriteTokens: answer.cacheWriteTokens,
+    cacheReadTokens: answer.cacheReadTokens,
     bodyHash: hash,
     corrupted: corruption !== 'none' || ctx.responseLost,
     lost: ctx.responseLost,

@@ -12,6 +12,7 @@ import type { BilledItems } from './ledger';
 import { lineIds } from './ids';
 import type { Rng } from './random';
 import type { Profile } from './profile';
+import { NO_CACHE_USE } from './prompt-cache';
 
 export enum Outcome {
   Ok = 0,
@@ -151,13 +152,17 @@ export class BillCollector implements BilledItems {
   count = 0;
   inputTokens = 0;
   outputTokens = 0;
+  cacheWriteTokens = 0;
+  cacheReadTokens = 0;
   readonly hashes: string[] = [];
   readonly corrupted: boolean[] = [];
 
-  add(inputTokens: number, outputTokens: number, hash: string, corrupted: boolean): void {
+  add(inputTokens: number, outputTokens: number, hash: string, corrupted: boolean, cache = NO_CACHE_USE): void {
     this.count += 1;
     this.inputTokens += inputTokens;
     this.outputTokens += outputTokens;
+    this.cacheWriteTokens += cache.writeTokens;
+    this.cacheReadTokens += cache.readTokens;
     this.hashes.push(hash);
     this.corrupted.push(corrupted);
   }

@@ -3,13 +3,21 @@
 // an earlier, uncorrupted answer to the same body had already been billed (re-asking after a
 // corrupted answer is legitimate, re-asking after a good one is waste). A sync answer whose
 // response was lost (http.lostResponseRate) never reached the client, so it counts as not good.
-import { costUsd, type PriceMode } from '../common/pricing';
+// Anthropic's prompt-cache writes and reads are counted apart from inputTokens, as its usage
+// reports them, and billed at their own multiples of the input price (common/usage-cost.ts).
+import type { PriceMode } from '../common/pricing';
+import { usageCostUsd } from '../common/usage-cost';
 import { SyncTraffic, type SyncTrafficSnapshot } from './sync-traffic';
 
 export interface LedgerTotals {
   requestsBilled: number;
+  /** Prompt tokens billed at the input price (cache writes and reads not included). */
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens written to Anthropic's prompt cache (billed at 1.25x the input price). */
+  cacheWriteTokens: number;
+  /** Prompt tokens read from Anthropic's prompt cache (billed at 0.1x the input price). */
+  cacheReadTokens: number;
   costUsd: number;
 }
 
@@ -52,6 +60,8 @@ export interface BillableRequest {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
   /** requestHash() of the body. */
   bodyHash: string;
   corrupted: boolean;
@@ -64,18 +74,25 @@ export interface BilledItems {
   count: number;
   inputTokens: number;
   outputTokens: number;
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
   hashes: readonly string[];
   corrupted: readonly boolean[];
 }
 
 function emptyTotals(): LedgerTotals {
-  return { requestsBilled: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  return { requestsBilled: 0, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0 };
 }
 
-function add(t: LedgerTotals, requests: number, inputTokens: number, outputTokens: number, cost: number): void {
+/** Requests and their token sums, as BilledItems and BillableRequest both carry them. */
+type Tokens = Pick<BilledItems, 'inputTokens' | 'outputTokens' | 'cacheWriteTokens' | 'cacheReadTokens'>;
+
+function add(t: LedgerTotals, requests: number, tokens: Tokens, cost: number): void {
   t.requestsBilled += requests;
-  t.inputTokens += inputTokens;
-  t.outputTokens += outputTokens;
+  t.inputTokens += tokens.inputTokens;
+  t.outputTokens += tokens.outputTokens;
+  t.cacheWriteTokens += tokens.cacheWriteTokens ?? 0;
+  t.cacheReadTokens += tokens.cacheReadTokens ?? 0;
   t.costUsd += cost;
 }
 
@@ -123,36 +140,30 @@ export class LedgerBook {
   }
 
   bill(mode: PriceMode, provider: Provider, req: BillableRequest): void {
-    if (req.lost) {
-      add(
-        this.lostResponses,
-        1,
-        req.inputTokens,
-        req.outputTokens,
-        costUsd(req.model, mode, req.inputTokens, req.outputTokens),
-      );
-    }
+    if (req.lost) add(this.lostResponses, 1, req, usageCostUsd(req.model, mode, req));
     this.billMany(mode, provider, req.model, {
       count: 1,
       inputTokens: req.inputTokens,
       outputTokens: req.outputTokens,
+      cacheWriteTokens: req.cacheWriteTokens,
+      cacheReadTokens: req.cacheReadTokens,
       hashes: [req.bodyHash],
       corrupted: [req.corrupted],
     });
   }
 
-  /** Prices are linear in tokens, so a batch is priced once on its sums rather than per request. */
+  /** Prices are linear in tokens (cache tokens too), so a batch is priced once on its sums rather than per request. */
   billMany(mode: PriceMode, provider: Provider, model: string, items: BilledItems): void {
     if (items.count === 0) return;
-    const { count, inputTokens, outputTokens } = items;
-    const cost = costUsd(model, mode, inputTokens, outputTokens);
-    add(this.totals, count, inputTokens, outputTokens, cost);
-    add(this.byMode[mode], count, inputTokens, outputTokens, cost);
-    add(totalsIn(this.byModel, model), count, inputTokens, outputTokens, cost);
+    const { count } = items;
+    const cost = usageCostUsd(model, mode, items);
+    add(this.totals, count, items, cost);
+    add(this.byMode[mode], count, items, cost);
+    add(totalsIn(this.byModel, model), count, items, cost);
     let perProvider = this.byProvider.get(provider);
     if (!perProvider) this.byProvider.set(provider, (perProvider = { totals: emptyTotals(), byModel: new Map() }));
-    add(perProvider.totals, count, inputTokens, outputTokens, cost);
-    add(totalsIn(perProvider.byModel, model), count, inputTokens, outputTokens, cost);
+    add(perProvider.totals, count, items, cost);
+    add(totalsIn(perProvider.byModel, model), count, items, cost);
     for (let i = 0; i < items.hashes.length; i++) {
       const hash = items.hashes[i];
       if (this.answered.has(hash)) this.doubleBilled += 1;

@@ -74,6 +74,15 @@ export const profileSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * Anthropic's prompt cache (simulator/prompt-cache.ts): how long a cached prefix lives after its
+   * last use (Anthropic: 5 minutes); tests shrink it to see entries expire.
+   */
+  promptCache: z
+    .strictObject({
+      ttlMs: z.number().int().positive().default(300_000),
+    })
+    .prefault({}),
+  /**
    * Windows, relative to the simulator's epoch (start, reset or profile change), when every call
    * fails. Without `status` that is a 503 (Anthropic: 529 overloaded); 401 is a rejected key, 403
    * a permission error, 429 a rate limit with retry-after, any other status a generic error. A

@@ -7,6 +7,7 @@ import { FileStore } from './files';
 import { peakInFlight } from './in-flight';
 import { LedgerBook, type Ledger, type Provider } from './ledger';
 import { parseProfile, type Outage, type Profile } from './profile';
+import { PromptCache } from './prompt-cache';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
 import { batchEvent, WebhookSender, type BatchEndStatus } from './webhooks';
@@ -18,8 +19,10 @@ export class SimulatorState {
   epochMs = 0;
   files = new FileStore();
   ledger = new LedgerBook();
+  /** Anthropic's prompt cache: one per organisation, shared by sync calls and Message Batches. */
+  readonly promptCache = new PromptCache(() => this.profile.promptCache.ttlMs);
   batches = new BatchStore(this.files, this.ledger);
-  messageBatches = new MessageBatchStore(this.ledger);
+  messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -62,7 +65,8 @@ export class SimulatorState {
     this.files = new FileStore();
     this.ledger = new LedgerBook();
     this.batches = new BatchStore(this.files, this.ledger);
-    this.messageBatches = new MessageBatchStore(this.ledger);
+    this.promptCache.clear();
+    this.messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
     this.announceEnds();
     this.reseed();
   }

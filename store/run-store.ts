@@ -37,6 +37,9 @@ export interface ResultRow {
   strike: number;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache tokens (Anthropic), billed apart from inputTokens; absent = 0. */
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
   costUsd: number;
   syncCostUsd: number;
   /** Answered from an earlier run's result (cost 0). */
@@ -98,6 +101,8 @@ function resultOf(row: Record<string, unknown>): ResultRow {
     strike: row.strike as number,
     inputTokens: row.input_tokens as number,
     outputTokens: row.output_tokens as number,
+    cacheWriteTokens: (row.cache_write_tokens as number | undefined) ?? 0,
+    cacheReadTokens: (row.cache_read_tokens as number | undefined) ?? 0,
     costUsd: row.cost_usd as number,
     syncCostUsd: row.sync_cost_usd as number,
     cached: row.cached === true,
@@ -121,6 +126,8 @@ const RESULT_COLUMNS = [
   'cost_usd',
   'sync_cost_usd',
   'cached',
+  'cache_write_tokens',
+  'cache_read_tokens',
 ];
 /** PostgreSQL's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';
@@ -161,7 +168,9 @@ export class RunStore {
     }>(
       `select count(*)::int as answers, coalesce(sum(billed_input), 0)::float8 as billed_input,
               coalesce(sum(counted_input), 0)::float8 as counted_input, coalesce(sum(output), 0)::float8 as output
-       from (select r.input_tokens as billed_input, q.input_tokens as counted_input, r.output_tokens as output
+       -- Every prompt token, cached or not: reservations price them all at the input price (never short).
+       from (select r.input_tokens + r.cache_write_tokens + r.cache_read_tokens as billed_input,
+                    q.input_tokens as counted_input, r.output_tokens as output
              from results r join requests q on q.run_id = r.run_id and q.dedup_key = r.dedup_key
              where r.run_id = $1 and not r.cached
              limit ${MEASURE_SAMPLE}) measured`,
@@ -227,7 +236,7 @@ export class RunStore {
     if (keys.length === 0) return found;
     const { rows } = await this.sql.query<Record<string, unknown>>(
       `select distinct on (dedup_key) dedup_key, output, parsed, provider, model, mode, strike,
-              input_tokens, output_tokens, cost_usd, sync_cost_usd
+              input_tokens, output_tokens, cost_usd, sync_cost_usd, cache_write_tokens, cache_read_tokens
        from results
        where dedup_key = any($1::text[]) and model = $2 and not cached and run_id <> $3
          and created_at > now() - ($4::float8 * interval '1 millisecond')
@@ -481,6 +490,8 @@ export class RunStore {
         r.costUsd,
         r.syncCostUsd,
         r.cached ?? false,
+        r.cacheWriteTokens ?? 0,
+        r.cacheReadTokens ?? 0,
       ]);
       const copied = await this.sql.copyRows('results', RESULT_COLUMNS, values).then(
         () => true,
@@ -493,9 +504,11 @@ export class RunStore {
     }
     await this.sql.query(
       `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
-                            input_tokens, output_tokens, cost_usd, sync_cost_usd, cached)
+                            input_tokens, output_tokens, cost_usd, sync_cost_usd, cached,
+                            cache_write_tokens, cache_read_tokens)
        select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
-                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[])
+                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[],
+                                $14::int[], $15::int[])
        on conflict do nothing`,
       [
         runId,
@@ -511,6 +524,8 @@ export class RunStore {
         rows.map((r) => r.costUsd),
         rows.map((r) => r.syncCostUsd),
         rows.map((r) => r.cached ?? false),
+        rows.map((r) => r.cacheWriteTokens ?? 0),
+        rows.map((r) => r.cacheReadTokens ?? 0),
       ],
     );
   }
@@ -564,7 +579,8 @@ export class RunStore {
       `select i.line, i.item_id, i.dedup_key, i.error, coalesce(i.first_line, i.line) as first_line,
               case when i.first_line is null then i.item_id else i.first_item_id end as first_item_id,
               r.output, r.parsed is not null as has_parsed, r.provider, r.model, r.mode, r.strike,
-              r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached
+              r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached,
+              r.cache_write_tokens, r.cache_read_tokens
        from items i
        left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key
        where i.run_id = $1 and i.line > $2

@@ -134,4 +134,8 @@ create table if not exists batch_slots (
   primary key (run_id, chunk, strike)
 );
 create index if not exists batch_slots_by_key on batch_slots (key);
+-- Anthropic's prompt-cache tokens of an answer, billed apart from input_tokens (writes 1.25x, reads
+-- 0.1x the input price). Added after stores existed: older answers read 0.
+alter table results add column if not exists cache_write_tokens integer not null default 0;
+alter table results add column if not exists cache_read_tokens integer not null default 0;
 `;

@@ -67,6 +67,8 @@ describe('the run store behind costs', () => {
         strike: 1,
         inputTokens: 20,
         outputTokens: 5,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
         costUsd: 0.004,
         syncCostUsd: 0.002,
         cached: false,

@@ -301,6 +301,7 @@ describe('profile', () => {
       items: { retryableErrorRate: 0, permanentErrorRate: 0, corruptRate: 0 },
       http: { errorRate: 0, lostResponseRate: 0, latencyMs: 0 },
       sync: { latencyMs: 100, rpm: 0, tpm: 0, windowMs: 60_000 },
+      promptCache: { ttlMs: 300_000 },
       outages: [],
     });
   });
