@@ -7,6 +7,7 @@ export interface AlertInput {
   kind:
     | 'dead-letter-rate'
     | 'batch-overdue'
+    | 'batch-deadline'
     | 'auth'
     | 'chunk-failed'
     | 'run-failed'

@@ -31,6 +31,9 @@ export interface CollectInput {
   spec: ResolvedSpec;
   /** The model the batch was submitted with (spec.model unless the budget downgraded it). */
   model?: string;
+  /** Why the chunk cancelled the batch (`batch deadline (24h) passed`): the error of every item it
+   * did not run, so a dead letter says why, not just `cancelled`. */
+  stopReason?: string;
 }
 
 export interface CollectOutcome {
@@ -50,6 +53,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       batch,
       spec,
       model = spec.model,
+      stopReason,
     }: CollectInput): Promise<CollectOutcome> {
       const priced = priceModelFor(spec, model);
       const cost = (mode: 'batch' | 'sync', usage: TokenUsage) => usageCostUsd(priced, mode, usage, spec.prices);
@@ -59,7 +63,8 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       let results: ResultRow[] = [];
       let failures: FailureRow[] = [];
       const fail = (dedupKey: string, row: Omit<FailureRow, 'dedupKey' | 'strike'>) => {
-        failures.push({ dedupKey, strike, ...row });
+        const error = stopReason && row.kind === 'cancelled' ? `${stopReason}: ${row.error}` : row.error;
+        failures.push({ dedupKey, strike, ...row, error });
         outcome.failed++;
         if (row.retryable) outcome.retryable++;
       };

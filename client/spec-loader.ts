@@ -10,6 +10,7 @@ import {
   RunSpecSchema,
   SEED_DEFAULTS,
   describeSpecIssues,
+  formatDuration,
   isAnthropicModel,
   priceOf,
   parseDuration,
@@ -200,6 +201,33 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   if (spec.poll?.initial && spec.poll.max && parseDuration(spec.poll.initial) > parseDuration(spec.poll.max)) {
     problems.push('poll: initial must not exceed max');
   }
+  checkDeadline(spec.poll, problems);
+}
+
+/**
+ * poll.deadline cancels a batch that is still unfinished: it must leave room for at least one look
+ * after the first, and the overdue alert (poll.alertAfter) must ring before it or it never would.
+ */
+function checkDeadline(poll: RunSpec['poll'], problems: string[]): void {
+  const deadline = poll?.deadline ?? formatDuration(SEED_DEFAULTS.poll.deadlineMs);
+  const deadlineMs = parseDuration(deadline);
+  const initial = poll?.initial ?? formatDuration(SEED_DEFAULTS.poll.initialMs);
+  if (deadlineMs <= parseDuration(initial)) {
+    problems.push(
+      `poll.deadline: ${deadline} must exceed poll.initial (${initial}), or no batch could be looked at twice before it`,
+    );
+  }
+  if (poll?.alertAfter && parseDuration(poll.alertAfter) >= deadlineMs) {
+    problems.push(
+      `poll.alertAfter: ${poll.alertAfter} must be shorter than poll.deadline (${deadline}): the batch is cancelled at the deadline, so the overdue alert would never ring`,
+    );
+  }
+}
+
+/** Unless the spec sets it, the overdue alert rings at 5/6 of the deadline (20 h of 24 h), at most 20 h. */
+function alertAfterMsOf(poll: RunSpec['poll'], deadlineMs: number): number {
+  if (poll?.alertAfter) return parseDuration(poll.alertAfter);
+  return Math.min(SEED_DEFAULTS.poll.alertAfterMs, Math.floor((deadlineMs * 5) / 6));
 }
 
 const inputFormatOf = (path: string): 'csv' | 'jsonl' => (extname(path).toLowerCase() === '.csv' ? 'csv' : 'jsonl');
@@ -277,7 +305,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     poll: {
       initialMs: ms(spec.poll?.initial, SEED_DEFAULTS.poll.initialMs),
       maxMs: ms(spec.poll?.max, SEED_DEFAULTS.poll.maxMs),
-      alertAfterMs: ms(spec.poll?.alertAfter, SEED_DEFAULTS.poll.alertAfterMs),
+      alertAfterMs: alertAfterMsOf(spec.poll, ms(spec.poll?.deadline, SEED_DEFAULTS.poll.deadlineMs)),
+      deadlineMs: ms(spec.poll?.deadline, SEED_DEFAULTS.poll.deadlineMs),
+      cancelWaitMs: ms(spec.poll?.cancelWait, SEED_DEFAULTS.poll.cancelWaitMs),
     },
     retry: {
       strike2DelayMs: ms(spec.retry?.strike2Delay, SEED_DEFAULTS.retry.strike2DelayMs),

@@ -18,7 +18,17 @@ export const SEARCH_ATTRIBUTES = {
 
 /** Seed defaults of DESIGN.md, as durations in milliseconds. */
 export const SEED_DEFAULTS = {
-  poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 20 * 3_600_000 },
+  poll: {
+    initialMs: 60_000,
+    maxMs: 300_000,
+    alertAfterMs: 20 * 3_600_000,
+    /** Our own deadline for a batch, from its submission: past it the chunk cancels the batch, keeps
+     * what it answered and retries the rest (Azure's Global Batch does not expire a batch at 24 h). */
+    deadlineMs: 24 * 3_600_000,
+    /** How long a batch we cancelled may take to end (OpenAI: "up to 10 minutes") before the chunk
+     * gives up on it: its items are then dead-lettered rather than risk paying for them twice. */
+    cancelWaitMs: 3_600_000,
+  },
   retry: {
     strike2DelayMs: 60_000,
     strike3DelayMs: 300_000,

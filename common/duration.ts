@@ -12,3 +12,11 @@ export function parseDuration(text: string): number {
   if (!match) throw new Error(`not a duration: "${text}" (use e.g. 250ms, 60s, 5m, 20h)`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
+
+/** Milliseconds written back as a spec would write them: 24h, 90m, 2s, 250ms (the largest whole unit up to hours). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

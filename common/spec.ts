@@ -53,7 +53,13 @@ export const RunSpecSchema = z.strictObject({
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
   deploymentModel: z.string().min(1).optional(),
   poll: z
-    .strictObject({ initial: duration.optional(), max: duration.optional(), alertAfter: duration.optional() })
+    .strictObject({
+      initial: duration.optional(),
+      max: duration.optional(),
+      alertAfter: duration.optional(),
+      deadline: duration.optional(),
+      cancelWait: duration.optional(),
+    })
     .optional(),
   retry: z
     .strictObject({
@@ -106,7 +112,15 @@ export interface ResolvedSpec {
   cache: { enabled: boolean; maxAgeMs: number };
   /** The model the rest of a run goes to once its spend crosses budget.yellowAt. */
   downgradeTo?: string;
-  poll: { initialMs: number; maxMs: number; alertAfterMs: number };
+  poll: {
+    initialMs: number;
+    maxMs: number;
+    alertAfterMs: number;
+    /** From a batch's submission (workflow time): past it the batch is cancelled, salvaged, the rest retried. */
+    deadlineMs: number;
+    /** The bound on waiting for a batch we cancelled to end. */
+    cancelWaitMs: number;
+  };
   retry: {
     strike2DelayMs: number;
     strike3DelayMs: number;

@@ -138,6 +138,7 @@ export type ChunkPhase =
   | 'paused'
   | 'paused:budget'
   | 'cancelling'
+  | 'cancelling:deadline'
   | 'cancelled'
   | 'done';
 export type RunStatus = 'completed' | 'cancelled' | 'failed';

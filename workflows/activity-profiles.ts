@@ -69,21 +69,24 @@ export const alertProfile = {
 
 /**
  * Temporal's infrequent-polling pattern: each attempt looks once; "not ready" fails retryably and
- * the retry policy spaces the looks (60 s -> 300 s by default). The schedule-to-close timeout
- * covers the provider's 24 h completion window, after which the batch ends expired anyway.
+ * the retry policy spaces the looks (60 s -> 300 s by default). The schedule-to-close timeout is the
+ * wait's bound, `windowMs`: the chunk's own batch deadline (poll.deadline) plus `POLL_SLACK_MS`, so the
+ * workflow's deadline timer, not this timeout, ends the wait; or poll.cancelWait for a batch the
+ * chunk cancelled.
  */
-export function pollProfile(poll: ResolvedSpec['poll']): ActivityOptions {
+export function pollProfile(poll: ResolvedSpec['poll'], windowMs: number): ActivityOptions {
   const maxMs = Math.max(poll.maxMs, poll.initialMs);
+  const window = Math.max(1, Math.round(windowMs));
   return {
     startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: `${POLL_WINDOW_MS}ms`,
+    scheduleToCloseTimeout: `${window}ms`,
     retry: {
       initialInterval: poll.initialMs,
       backoffCoefficient: 2,
       maximumInterval: maxMs,
       // The looks that fit in the window (the bound is the window; the count is what the Web UI shows).
       maximumAttempts:
-        Math.ceil(POLL_WINDOW_MS / Math.max(1, maxMs)) + Math.ceil(Math.log2(maxMs / Math.max(1, poll.initialMs))) + 1,
+        Math.ceil(window / Math.max(1, maxMs)) + Math.ceil(Math.log2(maxMs / Math.max(1, poll.initialMs))) + 1,
       nonRetryableErrorTypes: PERMANENT,
     },
   };
@@ -92,20 +95,19 @@ export function pollProfile(poll: ResolvedSpec['poll']): ActivityOptions {
 /**
  * A wait for room among a provider's batches in flight (activities/batch-slots.ts): each attempt
  * looks once; the poll settings space the looks. Other runs' batches may hold the room for as long
- * as batches run, so the bound is two poll windows; past it the chunk fails (its items are
- * dead-lettered) rather than waiting for ever.
+ * as batches may run (until their deadline), so the bound is twice that; past it the chunk fails
+ * (its items are dead-lettered) rather than waiting for ever.
  */
 export function capacityWaitProfile(poll: ResolvedSpec['poll']): ActivityOptions {
-  const base = pollProfile(poll);
-  return {
-    ...base,
-    scheduleToCloseTimeout: `${2 * POLL_WINDOW_MS}ms`,
-    retry: { ...base.retry, maximumAttempts: 2 * (base.retry?.maximumAttempts ?? 1) },
-  };
+  return pollProfile(poll, 2 * (poll.deadlineMs + POLL_SLACK_MS));
 }
 
-/** The provider's 24 h completion window and some slack: a batch is over by then, one way or another. */
-const POLL_WINDOW_MS = 26 * 3_600_000;
+/**
+ * What a poll's schedule-to-close adds to the time left before the batch deadline: the deadline is
+ * a workflow timer, and the server may fire it a little late; the poll must still be running then
+ * (it is cancelled by the timer), not have timed out and failed the chunk.
+ */
+export const POLL_SLACK_MS = 5 * 60_000;
 
 /**
  * The one look at a batch a webhook said has ended, run as a local activity: in the workflow task

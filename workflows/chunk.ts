@@ -9,7 +9,8 @@
 // works or retry.authTimeout passes, when the chunk fails and its items are dead-lettered.
 // Paused, the chunk submits nothing new (a batch in flight finishes and is collected). Cancelled,
 // it cancels its provider batch, collects what the batch already answered and dead-letters the
-// rest as `cancelled`.
+// rest as `cancelled`. A batch still unfinished at its deadline (poll.deadline after its
+// submission) is cancelled the same way, but its unanswered items go on to the next strike.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -23,11 +24,13 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  formatDuration,
   rootFailureType,
   rootMessage,
   type ChunkEnd,
@@ -41,6 +44,7 @@ import {
   capacityWaitProfile,
   collectProfile,
   ioProfile,
+  POLL_SLACK_MS,
   pollProfile,
   providerCallProfile,
   syncCallProfile,
@@ -66,6 +70,10 @@ const syncCalls = proxyActivities<Activities>(syncCallProfile);
 const { sendAlert } = proxyActivities<Activities>(alertProfile);
 const lookNow = proxyLocalActivities<Activities>(webhookLookProfile);
 const books = proxyLocalActivities<Activities>(bookkeepingProfile);
+
+type Batch = Awaited<ReturnType<Activities['pollBatch']>>;
+/** What waitForBatch answers when the batch's deadline came before its end. */
+const PAST_DEADLINE = 'past-deadline';
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
@@ -122,8 +130,9 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   let budgetChanged = false;
   /** The provider batch being waited on, so a cancel can stop it and collect what it answered. */
   let inFlight: { strike: number; batchId: string; model: string } | undefined;
-  const poll = proxyActivities<Activities>(pollProfile(spec.poll));
+  const poll = proxyActivities<Activities>(pollProfile(spec.poll, spec.poll.cancelWaitMs));
   const capacity = proxyActivities<Activities>(capacityWaitProfile(spec.poll));
+  const deadline = formatDuration(spec.poll.deadlineMs);
 
   const enter = (next: ChunkPhase) => {
     if (next === phase) return;
@@ -252,12 +261,13 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
    * Polls a batch until it ends, or until a webhook says it ended: then the poll (most likely sitting
    * in its retry backoff, which may be minutes) is cancelled and the batch looked at right away, in
    * the workflow task that took the signal (webhookLookProfile); should the provider not agree yet,
-   * the chunk polls again. Without webhooks nothing changes: polling is the fallback. If the batch
-   * is still unfinished after poll.alertAfter, alerts once and keeps waiting.
+   * the chunk polls again. Without webhooks nothing changes: polling is the fallback. The polls
+   * give up after `windowMs` (the activity's schedule-to-close). With `alarm`, if the batch is still
+   * unfinished after poll.alertAfter, alerts once and keeps waiting.
    */
-  const waitForBatch = async (strike: number, batchId: string) => {
+  const watchBatch = async (strike: number, batchId: string, windowMs: number, alarm: boolean): Promise<Batch> => {
     const look = (summary: string) =>
-      poll.pollBatch.executeWithOptions({ ...pollProfile(spec.poll), summary }, [
+      poll.pollBatch.executeWithOptions({ ...pollProfile(spec.poll, windowMs), summary }, [
         { runId, chunk, strike, batchId, spec },
       ]);
     const watch = new CancellationScope();
@@ -271,21 +281,23 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     void told.catch(() => undefined);
     const timer = new CancellationScope();
     let alerted: Promise<void> | undefined;
-    const alarm = timer
-      .run(() =>
-        sleep(spec.poll.alertAfterMs, {
-          summary: `overdue alarm: batch ${batchId} after ${readable(spec.poll.alertAfterMs)}`,
-        }),
-      )
-      .then(
-        () => {
-          upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
-          const message = `batch ${batchId} of ${label} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
-          // Not in the alarm's scope: the wait may end (and cancel that scope) while the alert is on its way.
-          alerted = CancellationScope.nonCancellable(() => alert('batch-overdue', message, { strike, batchId }));
-        },
-        () => undefined,
-      );
+    const ringing = !alarm
+      ? Promise.resolve()
+      : timer
+          .run(() =>
+            sleep(spec.poll.alertAfterMs, {
+              summary: `overdue alarm: batch ${batchId} after ${readable(spec.poll.alertAfterMs)}`,
+            }),
+          )
+          .then(
+            () => {
+              upsertSearchAttributes([{ key: LlmPhase, value: 'alert:batch-overdue' }]);
+              const message = `batch ${batchId} of ${label} (strike ${strike}) is unfinished after ${spec.poll.alertAfterMs} ms`;
+              // Not in the alarm's scope: the wait may end (and cancel that scope) while the alert is on its way.
+              alerted = CancellationScope.nonCancellable(() => alert('batch-overdue', message, { strike, batchId }));
+            },
+            () => undefined,
+          );
     try {
       const polled = polling && (await Promise.race([polling, told]));
       if (polled) return polled;
@@ -299,7 +311,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     } finally {
       watch.cancel();
       timer.cancel();
-      await alarm;
+      await ringing;
       await alerted;
     }
   };
@@ -334,6 +346,74 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     );
 
   /**
+   * Waits for a batch until it ends or its deadline passes, whichever comes first. `deadlineAt` is
+   * workflow time (the submission's, plus poll.deadline) and the deadline a durable timer, so a
+   * worker restart or a replay measures the same deadline, and no worker's clock is trusted.
+   */
+  const waitForBatch = async (
+    strike: number,
+    batchId: string,
+    deadlineAt: number,
+  ): Promise<Batch | typeof PAST_DEADLINE> => {
+    const leftMs = deadlineAt - Date.now();
+    if (leftMs <= 0) return PAST_DEADLINE;
+    const scope = new CancellationScope();
+    const watching = scope.run(() => watchBatch(strike, batchId, leftMs + POLL_SLACK_MS, true));
+    const timer = scope
+      .run(() =>
+        sleep(leftMs, {
+          summary: `deadline of batch ${batchId} (${label}, strike ${strike}): ${deadline} after its submission`,
+        }),
+      )
+      .then((): typeof PAST_DEADLINE => PAST_DEADLINE);
+    // Whichever loses is cancelled; its rejection then is expected, not an error.
+    void watching.catch(() => undefined);
+    void timer.catch(() => undefined);
+    try {
+      return await Promise.race([watching, timer]);
+    } finally {
+      scope.cancel();
+      // The watch ends first (its overdue alarm, an alert on its way), so nothing outlives the wait.
+      await watching.catch(() => undefined);
+    }
+  };
+
+  /**
+   * The batch outlived poll.deadline (Azure's Global Batch, for one, does not expire a batch at
+   * 24 h): cancel it and wait, at most poll.cancelWait, for it to end. Collect then keeps what it
+   * answered, once, and fails the rest retryably with the deadline as the reason: they go on to the
+   * next strike. A cancel that never ends fails the chunk (its items dead-lettered as
+   * chunk_failed) rather than submit them again while the old batch might still answer and bill them.
+   */
+  const cancelAtDeadline = async (strike: number, batchId: string): Promise<Batch> => {
+    enter('cancelling:deadline');
+    const cancelled = await withAuthWait(() =>
+      calls.cancelBatch.executeWithOptions(
+        {
+          ...providerCallProfile,
+          summary: `cancel batch ${batchId} (${label}, strike ${strike}): past its deadline (${deadline})`,
+        },
+        [{ runId, chunk, strike, batchId, spec }],
+      ),
+    );
+    const next = strike === 1 ? 'strike 2 (a new batch)' : 'strike 3 (sync calls)';
+    await alert(
+      'batch-deadline',
+      `batch ${batchId} of ${label} (strike ${strike}) was unfinished after poll.deadline (${deadline}): ${cancelled.status === 'cancelling' || cancelled.status === 'cancelled' ? 'cancelled; what it answered is kept, the rest goes on to ' + next : `it ended ${cancelled.status} meanwhile and is collected as it is`}`,
+      { strike, batchId, status: cancelled.status },
+    );
+    try {
+      return await withAuthWait(() => watchBatch(strike, batchId, spec.poll.cancelWaitMs, false));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) throw error;
+      throw ApplicationFailure.nonRetryable(
+        `batch ${batchId} was cancelled at its deadline (${deadline}) but did not end within poll.cancelWait (${formatDuration(spec.poll.cancelWaitMs)}): its items are dead-lettered rather than risk paying for them twice`,
+        'BatchCancelTimeout',
+      );
+    }
+  };
+
+  /**
    * One batch strike. A batch that failed as a whole (the provider answered none of it) is a
    * batch-level failure, not the items': it is submitted again for the same strike, up to
    * retry.failedBatchResubmits times, before its items move on to the next strike. The reservation
@@ -362,7 +442,11 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       batches++;
       inFlight = { strike, batchId, model };
       enter('waiting');
-      const batch = await withAuthWait(() => waitForBatch(strike, batchId));
+      // Measured from here, in workflow time: the batch exists now (submit looks for it by key first).
+      const deadlineAt = Date.now() + spec.poll.deadlineMs;
+      const waited = await withAuthWait(() => waitForBatch(strike, batchId, deadlineAt));
+      const pastDeadline = waited === PAST_DEADLINE;
+      const batch = pastDeadline ? await cancelAtDeadline(strike, batchId) : waited;
       if (batch.status === 'failed' && batch.counts.completed === 0 && attempt <= spec.retry.failedBatchResubmits) {
         inFlight = undefined;
         log.warn('the batch failed as a whole: submitting it again for the same strike', {
@@ -383,8 +467,21 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       enter('collecting');
       await withAuthWait(() =>
         collecting.collectBatch.executeWithOptions(
-          { ...collectProfile, summary: `collect batch ${batchId} (${label}, strike ${strike})` },
-          [{ runId, chunk, strike, batch, spec, model }],
+          {
+            ...collectProfile,
+            summary: `collect ${pastDeadline ? 'what it answered before its deadline: ' : ''}batch ${batchId} (${label}, strike ${strike})`,
+          },
+          [
+            {
+              runId,
+              chunk,
+              strike,
+              batch,
+              spec,
+              model,
+              ...(pastDeadline ? { stopReason: `batch deadline (${deadline}) passed` } : {}),
+            },
+          ],
         ),
       );
       inFlight = undefined;
@@ -470,7 +567,8 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
           { ...providerCallProfile, summary: `cancel batch ${batchId} (${label}, strike ${strike})` },
           [{ runId, chunk, strike, batchId, spec }],
         );
-        const batch = await waitForBatch(strike, batchId);
+        // Bounded: a cancel that never ends fails the chunk instead of holding the run for ever.
+        const batch = await watchBatch(strike, batchId, spec.poll.cancelWaitMs, false);
         await collecting.collectBatch.executeWithOptions(
           { ...collectProfile, summary: `collect cancelled batch ${batchId} (${label})` },
           [{ runId, chunk, strike, batch, spec, model }],

@@ -300,3 +300,78 @@ describe('chunkWorkflow cancelled while it waits on a batch', () => {
     expect(stubs.named('tallyChunk')).toHaveLength(1);
   });
 });
+
+describe('chunkWorkflow with a batch past its deadline', () => {
+  const notReady = () => {
+    throw ApplicationFailure.create({
+      message: 'not ready',
+      type: 'BatchNotReady',
+      category: ApplicationFailureCategory.BENIGN,
+    });
+  };
+
+  it('cancels it, collects what it answered with the deadline as the reason, and moves the rest on to strike 2', async () => {
+    let cancelled = false;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const stubs = stubActivities({
+      pending: [5, 3, 0],
+      // Batch 1 never finishes on its own; batch 2 (strike 2) completes at once.
+      pollBatch: (input: { batchId: string }) =>
+        input.batchId === 'batch-1' && !cancelled
+          ? notReady()
+          : Promise.resolve(batch(input.batchId, input.batchId === 'batch-1' ? 'cancelled' : 'completed')),
+      cancelBatch: async (input: { batchId: string }) => {
+        await released;
+        cancelled = true;
+        return batch(input.batchId, 'cancelling');
+      },
+    });
+    const deadlineSpec = spec({
+      poll: { initialMs: 10, maxMs: 10, alertAfterMs: 100, deadlineMs: 400, cancelWaitMs: 10_000 },
+    });
+    const outcome = await withChunk(stubs.activities, deadlineSpec, async (handle) => {
+      while (stubs.named('cancelBatch').length === 0) await delay(10);
+      expect(await handle.query(chunkPhaseQuery)).toBe('cancelling:deadline');
+      release();
+      return handle.result();
+    });
+    expect(outcome).toMatchObject({ succeeded: 1 });
+    expect(stubs.named('cancelBatch').map((c) => c.input.batchId)).toEqual(['batch-1']);
+    expect(stubs.trail()).toEqual(['submitBatch 1', 'collectBatch 1', 'submitBatch 2', 'collectBatch 2']);
+    const collected = stubs.named('collectBatch').map((c) => ({
+      status: (c.input.batch as ProviderBatch).status,
+      stopReason: c.input.stopReason,
+    }));
+    expect(collected).toEqual([
+      { status: 'cancelled', stopReason: 'batch deadline (400ms) passed' },
+      { status: 'completed', stopReason: undefined },
+    ]);
+    // The overdue alarm (100 ms) rang before the deadline, then the deadline's own alert.
+    expect(stubs.named('sendAlert').map((c) => c.input.kind)).toEqual(['batch-overdue', 'batch-deadline']);
+    expect(stubs.named('sendAlert')[1].input).toMatchObject({
+      message: expect.stringMatching(/unfinished after poll\.deadline \(400ms\): cancelled; .* strike 2/),
+      details: expect.objectContaining({ batchId: 'batch-1', strike: 1 }),
+    });
+    expect(stubs.named('failChunk')).toEqual([]);
+  });
+
+  it('fails the chunk when the cancelled batch does not end within poll.cancelWait, instead of waiting for ever', async () => {
+    const stubs = stubActivities({
+      pending: [5],
+      pollBatch: notReady,
+      cancelBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId, 'cancelling')),
+    });
+    const deadlineSpec = spec({
+      poll: { initialMs: 10, maxMs: 50, alertAfterMs: 100, deadlineMs: 200, cancelWaitMs: 500 },
+    });
+    const error = await withChunk(stubs.activities, deadlineSpec, (handle) => handle.result().catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.message).toMatch(
+      /batch batch-1 was cancelled at its deadline \(200ms\) but did not end within poll\.cancelWait \(500ms\)/,
+    );
+    expect(stubs.named('cancelBatch')).toHaveLength(1);
+    // Nothing collected and nothing submitted again while the old batch might still answer.
+    expect(stubs.trail()).toEqual(['submitBatch 1']);
+  });
+});

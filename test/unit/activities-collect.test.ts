@@ -16,7 +16,7 @@ const outputSchema = {
 };
 const usage = { inputTokens: 10, outputTokens: 5 };
 
-function collect(runId: string, batch: ProviderBatch, lines: ItemResult[]) {
+function collect(runId: string, batch: ProviderBatch, lines: ItemResult[], stopReason?: string) {
   const provider = fake.fakeProvider({
     readResults: async function* () {
       yield* lines;
@@ -29,6 +29,7 @@ function collect(runId: string, batch: ProviderBatch, lines: ItemResult[]) {
     strike: 1,
     batch,
     spec: fake.testSpec({ outputSchema }),
+    stopReason,
   });
 }
 
@@ -87,6 +88,29 @@ describe('collectBatch', () => {
     expect(failures.map((f) => [f.dedup_key, f.kind, f.error])).toEqual([
       ['a', 'batch_failed', 'batch batch-f failed: line 1: duplicate custom_id'],
       ['b', 'batch_failed', 'batch batch-f failed: line 1: duplicate custom_id'],
+    ]);
+  });
+
+  it('keeps what a batch cancelled at its deadline answered and gives the rest the deadline as their reason', async () => {
+    await fake.planRequests(store, 'run-deadline', ['a', 'b', 'c', 'd']);
+    const outcome = await collect(
+      'run-deadline',
+      fake.providerBatch('batch-d', { status: 'cancelled' }),
+      [
+        { customId: 'a', ok: true, content: '{"label":"x"}', usage },
+        { customId: 'b', ok: false, status: 429, message: 'rate limited' },
+        { customId: 'c', ok: false, code: 'batch_cancelled', message: 'This request was not executed.' },
+      ],
+      'batch deadline (24h) passed',
+    );
+    expect(outcome).toEqual({ succeeded: 1, failed: 3, retryable: 3, unknown: 0 });
+    const { results, failures } = await fake.storedOutcomes(store, 'run-deadline');
+    expect(results.map((r) => r.dedup_key)).toEqual(['a']);
+    // The item's own failure keeps its error; what the cancel stopped (in the error file or in no file) says why.
+    expect(failures.map((f) => [f.dedup_key, f.kind, f.retryable, f.error])).toEqual([
+      ['b', 'rate_limited', true, '429 rate limited'],
+      ['c', 'cancelled', true, 'batch deadline (24h) passed: batch_cancelled This request was not executed.'],
+      ['d', 'cancelled', true, 'batch deadline (24h) passed: no answer in batch batch-d (cancelled)'],
     ]);
   });
 });

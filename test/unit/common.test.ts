@@ -3,6 +3,7 @@ import {
   baseModelId,
   classifyHttpFailure,
   costUsd,
+  formatDuration,
   isRetryableKind,
   parseDuration,
   renderTemplate,
@@ -31,6 +32,17 @@ describe('durations', () => {
     ['1.5s', 1500],
   ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
   it('refuses what it cannot read', () => expect(() => parseDuration('soon')).toThrow(/not a duration/));
+  it.each([
+    [86_400_000, '24h'],
+    [72_000_000, '20h'],
+    [5_400_000, '90m'],
+    [2000, '2s'],
+    [1500, '1500ms'],
+    [0, '0ms'],
+  ])('%d ms is written %s, and reads back', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
 });
 
 describe('pricing', () => {

@@ -33,7 +33,13 @@ describe('run spec', () => {
       mode: 'batch',
       chunkSize: 2000,
       inputFormat: 'jsonl',
-      poll: { initialMs: 60_000, maxMs: 300_000, alertAfterMs: 72_000_000 },
+      poll: {
+        initialMs: 60_000,
+        maxMs: 300_000,
+        alertAfterMs: 72_000_000,
+        deadlineMs: 86_400_000,
+        cancelWaitMs: 3_600_000,
+      },
       retry: { strike2DelayMs: 60_000, strike3DelayMs: 300_000, deadLetterAlertRate: 0.05 },
       limits: { concurrentBatches: 10, syncConcurrency: 16 },
     });
@@ -41,7 +47,46 @@ describe('run spec', () => {
 
   it('takes durations as Temporal writes them', () => {
     const spec = loadSpec(world({ ...GOOD, poll: { initial: '250ms', max: '5m', alertAfter: '20h' } }, FILES));
-    expect(spec.poll).toEqual({ initialMs: 250, maxMs: 300_000, alertAfterMs: 72_000_000 });
+    expect(spec.poll).toEqual({
+      initialMs: 250,
+      maxMs: 300_000,
+      alertAfterMs: 72_000_000,
+      deadlineMs: 86_400_000,
+      cancelWaitMs: 3_600_000,
+    });
+  });
+
+  it('takes poll.deadline and poll.cancelWait; the overdue alert then rings at 5/6 of the deadline unless set', () => {
+    const spec = loadSpec(world({ ...GOOD, poll: { initial: '50ms', deadline: '12h', cancelWait: '10m' } }, FILES));
+    expect(spec.poll).toMatchObject({ deadlineMs: 43_200_000, alertAfterMs: 36_000_000, cancelWaitMs: 600_000 });
+    // A deadline past 24 h keeps the seed alert at 20 h.
+    expect(loadSpec(world({ ...GOOD, poll: { deadline: '48h' } }, FILES)).poll.alertAfterMs).toBe(72_000_000);
+    const explicit = loadSpec(world({ ...GOOD, poll: { initial: '50ms', deadline: '2s', alertAfter: '1s' } }, FILES));
+    expect(explicit.poll).toMatchObject({ deadlineMs: 2000, alertAfterMs: 1000 });
+  });
+
+  it('refuses a deadline that no poll fits in, and an overdue alert that would ring after it', () => {
+    const problems = (poll: Record<string, string>) => {
+      try {
+        loadSpec(world({ ...GOOD, poll }, FILES));
+        return [];
+      } catch (error) {
+        return (error as SpecError).problems;
+      }
+    };
+    expect(problems({ deadline: '30s' })).toEqual([
+      'poll.deadline: 30s must exceed poll.initial (1m), or no batch could be looked at twice before it',
+    ]);
+    expect(problems({ initial: '1s', deadline: '2s', alertAfter: '2s' })).toEqual([
+      'poll.alertAfter: 2s must be shorter than poll.deadline (2s): the batch is cancelled at the deadline, so the overdue alert would never ring',
+    ]);
+    // Against the default deadline (24h) too.
+    expect(problems({ alertAfter: '30h' })).toEqual([
+      'poll.alertAfter: 30h must be shorter than poll.deadline (24h): the batch is cancelled at the deadline, so the overdue alert would never ring',
+    ]);
+    expect(problems({ deadline: 'tomorrow' })).toEqual([
+      'poll.deadline: expected a duration such as 250ms, 60s, 5m or 20h',
+    ]);
   });
 
   it('refuses a spec with five different mistakes, listing all five by path', () => {
