@@ -18,7 +18,7 @@ import {
 } from '../common';
 import { readDataset } from './dataset';
 import type { ActivityDeps } from './deps';
-import { priceRange } from './spend-estimate';
+import { lanesCost } from './spend-estimate';
 import { CLAUDE_TOKEN_FACTOR } from './token-count';
 
 export interface PriceEstimateInput {
@@ -73,6 +73,7 @@ export function createEstimateActivities({ store }: ActivityDeps) {
         chunkSize: Math.max(1, size),
         budget: undefined,
         downgradeTo: undefined,
+        hybrid: undefined,
       };
       return { spec: sampleSpec, countedInputTokens: picked.reduce((n, p) => n + p.inputTokens, 0), items };
     },
@@ -94,10 +95,20 @@ export function createEstimateActivities({ store }: ActivityDeps) {
         };
       }
       const model = priceModelOf(spec);
-      const costs = {
-        batch: priceRange(model, 'batch', input, output, spec.prices),
-        sync: priceRange(model, 'sync', input, output, spec.prices),
-      };
+      // Each lane (model, and a hybrid run's sync lane) priced at its own rates, scaled as the sample said.
+      const planned = plan.estimatedTokens;
+      const ratio = (now: number, before: number) => (before > 0 ? now / before : 0);
+      const lanes = (plan.lanes ?? []).map((lane) => ({
+        ...lane,
+        input: lane.input * ratio(input, planned.input),
+        output: {
+          min: lane.output.min * ratio(output.min, planned.output.min),
+          likely: lane.output.likely * ratio(output.likely, planned.output.likely),
+          max: lane.output.max * ratio(output.max, planned.output.max),
+        },
+      }));
+      const costs = { batch: lanesCost(spec, lanes, 'batch'), sync: lanesCost(spec, lanes, 'sync') };
+      const thisRun = spec.mode === 'sync' ? costs.sync : spec.mode === 'batch' ? costs.batch : lanesCost(spec, lanes);
       const report: EstimateReport = {
         items: plan.lines,
         rejected: plan.rejected,
@@ -127,7 +138,7 @@ export function createEstimateActivities({ store }: ActivityDeps) {
           .sort((a, b) => a.batchUsd - b.batchUsd);
       }
       if (spec.budget) {
-        const likely = spec.mode === 'sync' ? costs.sync.likely : costs.batch.likely;
+        const likely = thisRun.likely;
         const refused = preflightProblem(likely, await store.spend.totals(runId), capsOf(spec.budget));
         report.budget = {
           ...(spec.budget.maxUsd !== undefined ? { maxUsd: spec.budget.maxUsd } : {}),

@@ -95,9 +95,21 @@ function usageLine(usage: TokenUsage): TokenUsage {
   };
 }
 
+type Split = RunReport['byModel'];
+
+/** A split with each cost rounded to a millionth of a dollar, as the report's other costs are. */
+function roundedSplit(split: Split): Split {
+  return Object.fromEntries(
+    Object.entries(split).map(([key, m]) => [key, { ...m, costUsd: Math.round(m.costUsd * 1e6) / 1e6 }]),
+  );
+}
+
 /** Adds up what a run paid and what each lever saved, line by line. */
 class CostBook {
   readonly byModel: RunReport['byModel'] = {};
+  /** The same split by lane (a hybrid run's sync and batch answers) and by the provider that answered. */
+  readonly byMode: RunReport['byMode'] = {};
+  readonly byProvider: RunReport['byProvider'] = {};
   readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0, promptCache: 0 };
   paid = 0;
   syncEquivalent = 0;
@@ -142,20 +154,26 @@ class CostBook {
       this.savings.promptCache +=
         uncachedCostUsd(priced, r.mode, r, this.spec.prices) - usageCostUsd(priced, r.mode, r, this.spec.prices);
     }
-    const model = (this.byModel[r.model] ??= {
-      answers: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheWriteTokens: 0,
-      cacheReadTokens: 0,
-      costUsd: 0,
-    });
-    model.answers++;
-    model.inputTokens += r.inputTokens;
-    model.outputTokens += r.outputTokens;
-    model.cacheWriteTokens += cacheWrite;
-    model.cacheReadTokens += cacheRead;
-    model.costUsd += r.costUsd;
+    for (const [split, key] of [
+      [this.byModel, r.model],
+      [this.byMode, r.mode],
+      [this.byProvider, r.provider],
+    ] as const) {
+      const totals = (split[key] ??= {
+        answers: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+        costUsd: 0,
+      });
+      totals.answers++;
+      totals.inputTokens += r.inputTokens;
+      totals.outputTokens += r.outputTokens;
+      totals.cacheWriteTokens += cacheWrite;
+      totals.cacheReadTokens += cacheRead;
+      totals.costUsd += r.costUsd;
+    }
   }
 }
 
@@ -286,9 +304,9 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           },
           unconfirmed: round(unconfirmed.estimatedUsd),
         },
-        byModel: Object.fromEntries(
-          Object.entries(book.byModel).map(([model, m]) => [model, { ...m, costUsd: round(m.costUsd) }]),
-        ),
+        byMode: roundedSplit(book.byMode),
+        byProvider: roundedSplit(book.byProvider),
+        byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
         status: problem ? 'failed' : status,

@@ -11,7 +11,9 @@ import {
   TemplateFieldMissing,
   cachesSystemPrompt,
   likelyOutputTokens,
-  priceModelOf,
+  matchesField,
+  routeModel,
+  type Range,
   renderTemplate,
   type ChatMessage,
   type NeutralRequest,
@@ -23,8 +25,9 @@ import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
 import { dedupKeyOf } from './request-key';
 import { SeenFilter } from './seen-filter';
-import { priceRange } from './spend-estimate';
+import { lanesCost } from './spend-estimate';
 import { countInputTokens } from './token-count';
+import { ChunkPlanner, PROVISIONAL_SYNC_BASE, type ChunkLane, type Lane } from './chunk-planner';
 
 /** Requests answered from an earlier run's results live in no chunk. */
 export const CACHED_CHUNK = -1;
@@ -36,38 +39,6 @@ export interface PlanInput {
   spec: ResolvedSpec;
   /** An estimate's scratch plan: the output folder is neither checked nor created. */
   estimateOnly?: boolean;
-}
-
-/**
- * Cuts chunks: a new one when the spec's size, the provider's request cap or its byte cap is
- * reached, or the input tokens a batch may hold enqueued (limits.enqueuedTokens; 0 = no cap).
- */
-class ChunkCutter {
-  chunk = 0;
-  private count = 0;
-  private bytes = 0;
-  private tokens = 0;
-  constructor(
-    private readonly maxRequests: number,
-    private readonly maxBytes: number,
-    private readonly maxTokens = 0,
-  ) {}
-  place(bytes: number, tokens = 0): number {
-    const tokensFull = this.maxTokens > 0 && this.tokens + tokens > this.maxTokens;
-    if (this.count > 0 && (this.count >= this.maxRequests || this.bytes + bytes > this.maxBytes || tokensFull)) {
-      this.chunk++;
-      this.count = 0;
-      this.bytes = 0;
-      this.tokens = 0;
-    }
-    this.count++;
-    this.bytes += bytes;
-    this.tokens += tokens;
-    return this.chunk;
-  }
-  get chunks(): number {
-    return this.count === 0 && this.chunk === 0 ? 0 : this.chunk + 1;
-  }
 }
 
 type IdKind = 'string' | 'number';
@@ -169,11 +140,16 @@ export function createPlanActivities({ store }: ActivityDeps) {
       await store.resetPlan(runId);
       const limits = spec.provider === 'anthropic' ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
-      const cutter = new ChunkCutter(
-        Math.min(spec.chunkSize, limits.maxRequests),
-        limits.maxBytes * 0.95,
-        spec.limits.enqueuedTokens,
+      const planner = new ChunkPlanner(
+        {
+          maxRequests: Math.min(spec.chunkSize, limits.maxRequests),
+          maxBytes: limits.maxBytes * 0.95,
+          maxTokens: spec.limits.enqueuedTokens,
+        },
+        spec.mode === 'hybrid',
       );
+      /** Tokens to send per lane (model and mode): each is priced at its own model's rates. */
+      const laneTokens = new Map<string, { lane: ChunkLane; input: number; output: Range }>();
       const schemaBytes = spec.outputSchema ? JSON.stringify(spec.outputSchema).length : 0;
       const summary: PlanSummary = {
         lines: 0,
@@ -202,7 +178,16 @@ export function createPlanActivities({ store }: ActivityDeps) {
         error?: string;
         request?: NeutralRequest;
         dedupKey?: string;
+        lane?: Lane;
       }
+      const laneOf = (record: Record<string, unknown>): Lane =>
+        spec.hybrid
+          ? matchesField(record, spec.hybrid.syncWhen)
+            ? 'sync'
+            : 'batch'
+          : spec.mode === 'sync'
+            ? 'sync'
+            : 'batch';
 
       /** The CPU half of a page: it runs while the previous page's rows are being written. */
       const prepare = (entries: DatasetEntry[]): Prepared[] =>
@@ -212,7 +197,12 @@ export function createPlanActivities({ store }: ActivityDeps) {
           if (itemId instanceof Error) return { entry, error: itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
           try {
-            prepared.request = render(spec, entry.record, cacheSystem);
+            const request = render(spec, entry.record, cacheSystem);
+            // Routed before it is keyed: the model is part of the request, and so of its dedup key.
+            if (spec.routes)
+              request.model = routeModel(spec.routes, entry.record, () => countInputTokens(request), spec.model);
+            prepared.request = request;
+            prepared.lane = laneOf(entry.record);
             prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
           } catch (e) {
             if (!(e instanceof TemplateFieldMissing)) throw e;
@@ -238,7 +228,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
           : new Map<string, number>();
         /** Per request first seen in this page: the item rows that ask it (the first, then its duplicates). */
         const pageKeys = new Map<string, ItemRow[]>();
-        for (const { entry, itemId, idKind, error: lineError, request, dedupKey } of candidates) {
+        /** The lane of each request first seen in this page (its first line's). */
+        const pageLanes = new Map<string, Lane>();
+        for (const { entry, itemId, idKind, error: lineError, request, dedupKey, lane } of candidates) {
           let error = lineError;
           // A repeated id is the line's first fault, whatever else is wrong with it.
           if (itemId !== undefined && idKind !== undefined) {
@@ -273,6 +265,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
             asking.push(row);
           } else {
             pageKeys.set(dedupKey, [row]);
+            pageLanes.set(dedupKey, lane ?? 'batch');
             requests.push({ dedupKey, chunk: 0, firstLine: entry.line, itemId, body: request });
           }
         }
@@ -297,8 +290,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         const cached = spec.cache.enabled
           ? await store.cachedAnswers(
               runId,
-              fresh.map((r) => r.dedupKey),
-              spec.model,
+              fresh.map((r) => ({ dedupKey: r.dedupKey, model: r.body.model })),
               spec.cache.maxAgeMs,
             )
           : new Map<string, ResultRow>();
@@ -315,12 +307,21 @@ export function createPlanActivities({ store }: ActivityDeps) {
             summary.cacheHits++;
             continue;
           }
-          request.chunk = cutter.place(JSON.stringify(request.body).length + schemaBytes + 200, request.inputTokens);
-          const tokens = summary.estimatedTokens;
-          tokens.input += request.inputTokens;
-          tokens.output.min += 1;
-          tokens.output.likely += likelyOutput;
-          tokens.output.max += spec.maxTokens;
+          const lane: ChunkLane = { model: request.body.model, mode: pageLanes.get(request.dedupKey) ?? 'batch' };
+          request.chunk = planner.place(
+            lane,
+            JSON.stringify(request.body).length + schemaBytes + 200,
+            request.inputTokens,
+          );
+          const laneKey = `${lane.mode}\n${lane.model}`;
+          let perLane = laneTokens.get(laneKey);
+          if (!perLane) laneTokens.set(laneKey, (perLane = { lane, input: 0, output: { min: 0, likely: 0, max: 0 } }));
+          for (const tokens of [summary.estimatedTokens, perLane]) {
+            tokens.input += request.inputTokens;
+            tokens.output.min += 1;
+            tokens.output.likely += likelyOutput;
+            tokens.output.max += spec.maxTokens;
+          }
         }
         heartbeat({ lines: summary.lines });
         // The store takes these in order: the next page's lookups, sent after, see them.
@@ -354,17 +355,19 @@ export function createPlanActivities({ store }: ActivityDeps) {
       }
       await processPage(page);
       await writing;
-      summary.chunks = cutter.chunks;
-      await store.refreshStatistics();
-      const { input, output } = summary.estimatedTokens;
-      summary.estimatedUsd = priceRange(
-        priceModelOf(spec),
-        spec.mode === 'sync' ? 'sync' : 'batch',
-        input,
-        output,
-        spec.prices,
+      summary.chunks = planner.chunks;
+      if (planner.separateSyncChunks > 0) {
+        await store.renumberChunks(runId, PROVISIONAL_SYNC_BASE, planner.finalId(PROVISIONAL_SYNC_BASE));
+        summary.syncChunks = planner.separateSyncChunks;
+      }
+      await store.saveChunkLanes(
+        runId,
+        [...planner.lanes].map(([chunk, lane]) => ({ chunk: planner.finalId(chunk), ...lane })),
       );
-      summary.estimatedSyncUsd = priceRange(priceModelOf(spec), 'sync', input, output, spec.prices);
+      await store.refreshStatistics();
+      summary.lanes = [...laneTokens.values()].map(({ lane, input, output }) => ({ ...lane, input, output }));
+      summary.estimatedUsd = lanesCost(spec, summary.lanes);
+      summary.estimatedSyncUsd = lanesCost(spec, summary.lanes, 'sync');
       return summary;
     },
   };

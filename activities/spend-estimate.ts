@@ -1,7 +1,15 @@
 // Prices of token estimates: a plan's range, and a chunk's next batch or sync round, which is
 // what a budget reserves before it is submitted. Once a run has answers, they correct the guesses:
 // output per answer as measured, input as the provider counts it against our tokenizer.
-import { costUsd, likelyOutputTokens, type PriceMode, type PriceTable, type Range, type ResolvedSpec } from '../common';
+import {
+  costUsd,
+  likelyOutputTokens,
+  type PlanLane,
+  type PriceMode,
+  type PriceTable,
+  type Range,
+  type ResolvedSpec,
+} from '../common';
 import type { RunStore } from '../store';
 
 /** Answers a run needs before their averages replace the worst case. */
@@ -27,6 +35,21 @@ export function priceRange(
 /** The model prices are looked up by: an Azure deployment of the spec prices as its deploymentModel. */
 export function priceModelFor(spec: ResolvedSpec, model: string): string {
   return model === spec.model ? (spec.priceModel ?? spec.model) : model;
+}
+
+/**
+ * What a plan's lanes cost, each at its own model's prices, in its own mode (a hybrid run's sync
+ * lane at sync prices), or every lane in `mode` (what the run would cost all in sync).
+ */
+export function lanesCost(spec: ResolvedSpec, lanes: readonly PlanLane[], mode?: PriceMode): Range {
+  const total: Range = { min: 0, likely: 0, max: 0 };
+  for (const lane of lanes) {
+    const cost = priceRange(priceModelFor(spec, lane.model), mode ?? lane.mode, lane.input, lane.output, spec.prices);
+    total.min += cost.min;
+    total.likely += cost.likely;
+    total.max += cost.max;
+  }
+  return total;
 }
 
 /**

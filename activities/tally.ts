@@ -1,10 +1,15 @@
 // A chunk's outcome read back from the store, so counts are the stored truth however often a
 // strike's activities ran.
-import type { ChunkOutcome } from '../common';
+import type { ChunkLaneOf, ChunkOutcome } from '../common';
 import type { ActivityDeps } from './deps';
 
 export function createChunkTallyActivities({ store }: ActivityDeps) {
   return {
+    /** The chunk's model and lane as plan cut it (routing, hybrid); undefined: the spec's. */
+    async chunkLane({ runId, chunk }: { runId: string; chunk: number }): Promise<ChunkLaneOf | undefined> {
+      return store.chunkLane(runId, chunk);
+    },
+
     /** How many of a chunk's requests still need an answer and may get one. */
     async countPending({ runId, chunk }: { runId: string; chunk: number }): Promise<number> {
       return store.pendingCount(runId, chunk);

@@ -35,8 +35,6 @@ export class SpecError extends Error {
   }
 }
 
-const AVAILABLE_MODES = new Set(['batch', 'sync']);
-
 function loadOutputSchema(path: string, problems: string[]): JsonSchema | undefined {
   if (!existsSync(path)) {
     problems.push(`output.schema: file not found: ${path}`);
@@ -125,6 +123,32 @@ function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
   }
 }
 
+/**
+ * A routed model runs on the spec's provider (Claude models only on the Anthropic wire) and has a
+ * price. Azure routes by deployment, and a deployment's price is the spec's one deploymentModel, so
+ * routing there would price every model as that one: refused.
+ */
+function checkRoutedModel(
+  spec: RunSpec,
+  path: string,
+  model: string,
+  prices: PriceTable | undefined,
+  problems: string[],
+) {
+  if (spec.provider === 'azure-openai') {
+    problems.push(`${path}: routing is not available for azure-openai (one deployment, one deploymentModel a run)`);
+    return;
+  }
+  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
+    problems.push(`${path}: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
+  }
+  if (!priceOf(model, prices)) {
+    problems.push(
+      `${path}: "${model}" has no price in common/pricing.json${spec.pricing ? ` or ${spec.pricing}` : ''}`,
+    );
+  }
+}
+
 /** The downgrade model must run on the same provider and have a price, like the spec's own model. */
 function checkDowngrade(spec: RunSpec, model: string, prices: PriceTable | undefined, problems: string[]) {
   if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
@@ -177,8 +201,14 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
   }
   // A spec field the code does not honour is refused until it works.
-  if (spec.routing?.rules) {
-    problems.push('routing.rules: not available in this version yet (routing.downgradeTo is)');
+  spec.routing?.rules?.forEach((rule, i) =>
+    checkRoutedModel(spec, `routing.rules.${i}.model`, rule.model, prices, problems),
+  );
+  if (spec.mode === 'hybrid' && !spec.hybrid) {
+    problems.push('hybrid: mode hybrid needs hybrid.syncWhen (which items go through the sync lane)');
+  }
+  if (spec.hybrid && spec.mode !== 'hybrid') {
+    problems.push(`hybrid: only used with mode hybrid (the mode is ${spec.mode ?? 'batch'})`);
   }
   if (spec.routing?.downgradeTo) checkDowngrade(spec, spec.routing.downgradeTo, prices, problems);
   if (spec.routing?.downgradeTo && !spec.budget) {
@@ -194,9 +224,6 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
         ? `model: "${spec.model}" (an Azure deployment) has no price; name the model it runs with deploymentModel (e.g. gpt-4.1-mini)`
         : `${spec.deploymentModel ? 'deploymentModel' : 'model'}: "${priced}" has no price in common/pricing.json${spec.pricing ? ` or ${spec.pricing}` : ''}, so its cost could not be reported; use a priced model or add its prices to a \`pricing\` file`,
     );
-  }
-  if (spec.mode && !AVAILABLE_MODES.has(spec.mode)) {
-    problems.push(`mode: "${spec.mode}" is not available in this version yet (use batch or sync)`);
   }
   if (spec.poll?.initial && spec.poll.max && parseDuration(spec.poll.initial) > parseDuration(spec.poll.max)) {
     problems.push('poll: initial must not exceed max');
@@ -302,6 +329,8 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       maxAgeMs: ms(spec.cache?.maxAge, SEED_DEFAULTS.cache.maxAgeMs),
     },
     ...(spec.routing?.downgradeTo ? { downgradeTo: spec.routing.downgradeTo } : {}),
+    ...(spec.routing?.rules?.length ? { routes: spec.routing.rules } : {}),
+    ...(spec.hybrid && spec.mode === 'hybrid' ? { hybrid: spec.hybrid } : {}),
     poll: {
       initialMs: ms(spec.poll?.initial, SEED_DEFAULTS.poll.initialMs),
       maxMs: ms(spec.poll?.max, SEED_DEFAULTS.poll.maxMs),

@@ -12,3 +12,4 @@ export * from './template';
 export * from './types';
 export * from './output-estimate';
 export * from './budget';
+export * from './routing';

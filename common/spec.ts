@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isDuration } from './duration';
 import type { PriceTable } from './pricing';
+import type { FieldMatch, RouteRule } from './routing';
 
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
@@ -16,6 +17,16 @@ export function isAnthropicModel(model: string): boolean {
 }
 export const MODES = ['batch', 'sync', 'hybrid'] as const;
 export type RunMode = (typeof MODES)[number];
+
+/** `{ field: priority, equals: high }`: an item whose own field holds the value (CSV text "5" matches 5). */
+const FieldMatchSchema = z.strictObject({
+  field: z.string().min(1),
+  equals: z.union([z.string(), z.number(), z.boolean()]),
+});
+const RouteRuleSchema = z.strictObject({
+  when: z.union([FieldMatchSchema, z.strictObject({ inputTokensOver: z.number().int().min(0) })]),
+  model: z.string().min(1),
+});
 
 export const RunSpecSchema = z.strictObject({
   name: z
@@ -48,8 +59,10 @@ export const RunSpecSchema = z.strictObject({
   pricing: z.string().min(1).optional(),
   cache: z.strictObject({ enabled: z.boolean().optional(), maxAge: duration.optional() }).optional(),
   routing: z
-    .strictObject({ rules: z.array(z.unknown()).optional(), downgradeTo: z.string().min(1).optional() })
+    .strictObject({ rules: z.array(RouteRuleSchema).optional(), downgradeTo: z.string().min(1).optional() })
     .optional(),
+  /** With mode hybrid: the items that go through the sync lane at once (the rest through batch). */
+  hybrid: z.strictObject({ syncWhen: FieldMatchSchema }).optional(),
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
   deploymentModel: z.string().min(1).optional(),
   poll: z
@@ -112,6 +125,10 @@ export interface ResolvedSpec {
   cache: { enabled: boolean; maxAgeMs: number };
   /** The model the rest of a run goes to once its spend crosses budget.yellowAt. */
   downgradeTo?: string;
+  /** routing.rules: first match wins, else `model`. */
+  routes?: RouteRule[];
+  /** mode hybrid: the items that go through the sync lane. */
+  hybrid?: { syncWhen: FieldMatch };
   poll: {
     initialMs: number;
     maxMs: number;

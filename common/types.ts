@@ -31,6 +31,18 @@ export interface PlanSummary {
   estimatedUsd: Range;
   /** The same tokens at sync prices. */
   estimatedSyncUsd: Range;
+  /** Tokens to send per model and lane (routing, hybrid): what the estimates price. */
+  lanes?: PlanLane[];
+  /** A hybrid run's sync-lane chunks: the last ones by number, started first. */
+  syncChunks?: number;
+}
+
+/** A plan's requests of one model in one lane: tokens to send, input counted, output a range. */
+export interface PlanLane {
+  model: string;
+  mode: 'batch' | 'sync';
+  input: number;
+  output: Range;
 }
 
 /** `llmbatch estimate`: what a run of the spec would send and cost, nothing submitted. */
@@ -293,6 +305,9 @@ export interface RunReport {
   unconfirmedCalls?: number;
   /** Per answering model: answers, tokens and cost billed (cache hits and duplicates count 0). */
   byModel: Record<string, ModelTotals>;
+  /** The same by lane (batch or sync answers: a hybrid run's split) and by the provider that answered. */
+  byMode: Record<string, ModelTotals>;
+  byProvider: Record<string, ModelTotals>;
   batches: number;
   status: RunStatus;
   /** Why the run failed, when it did. */

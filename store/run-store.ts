@@ -220,9 +220,48 @@ export class RunStore {
     await this.sql.query('delete from results where run_id = $1 and cached', [runId]);
   }
 
+  /** Plan's cut: each chunk's model and lane. */
+  async saveChunkLanes(runId: string, lanes: { chunk: number; model: string; mode: string }[]): Promise<void> {
+    await this.sql.query('delete from chunk_lanes where run_id = $1', [runId]);
+    if (lanes.length === 0) return;
+    await this.sql.query(
+      `insert into chunk_lanes (run_id, chunk, model, mode)
+       select $1, * from unnest($2::int[], $3::text[], $4::text[])`,
+      [runId, lanes.map((l) => l.chunk), lanes.map((l) => l.model), lanes.map((l) => l.mode)],
+    );
+  }
+
+  /** A chunk's model and lane; undefined for a run planned before lanes were kept. */
+  async chunkLane(runId: string, chunk: number): Promise<{ model: string; mode: 'batch' | 'sync' } | undefined> {
+    const { rows } = await this.sql.query<{ model: string; mode: 'batch' | 'sync' }>(
+      'select model, mode from chunk_lanes where run_id = $1 and chunk = $2',
+      [runId, chunk],
+    );
+    return rows[0];
+  }
+
+  /** Moves the chunks numbered from `from` to start at `to` (a hybrid run's sync lane, after its batch chunks). */
+  async renumberChunks(runId: string, from: number, to: number): Promise<void> {
+    await this.sql.query('update requests set chunk = chunk - $2 + $3 where run_id = $1 and chunk >= $2', [
+      runId,
+      from,
+      to,
+    ]);
+  }
+
   /** Forgets every row of a run (an estimate's scratch plan). */
   async discardRun(runId: string): Promise<void> {
-    for (const table of ['items', 'requests', 'results', 'failures', 'batches', 'spend', 'sync_calls', 'runs']) {
+    for (const table of [
+      'items',
+      'requests',
+      'results',
+      'failures',
+      'batches',
+      'spend',
+      'sync_calls',
+      'runs',
+      'chunk_lanes',
+    ]) {
       await this.sql.query(`delete from ${table} where run_id = $1`, [runId]);
     }
   }
@@ -231,17 +270,26 @@ export class RunStore {
    * Answers earlier runs got for these requests: the newest result per dedup key that was really
    * answered (not itself a cache copy) by the model asked for (not a budget downgrade), within maxAge.
    */
-  async cachedAnswers(runId: string, keys: string[], model: string, maxAgeMs: number): Promise<Map<string, ResultRow>> {
+  /**
+   * Answers earlier runs got for these requests, each from the model its request names (a key covers
+   * the model already, but a downgraded answer was given by another model than its request's).
+   */
+  async cachedAnswers(
+    runId: string,
+    requests: { dedupKey: string; model: string }[],
+    maxAgeMs: number,
+  ): Promise<Map<string, ResultRow>> {
     const found = new Map<string, ResultRow>();
-    if (keys.length === 0) return found;
+    if (requests.length === 0) return found;
     const { rows } = await this.sql.query<Record<string, unknown>>(
       `select distinct on (dedup_key) dedup_key, output, parsed, provider, model, mode, strike,
               input_tokens, output_tokens, cost_usd, sync_cost_usd, cache_write_tokens, cache_read_tokens
        from results
-       where dedup_key = any($1::text[]) and model = $2 and not cached and run_id <> $3
+       where (dedup_key, model) in (select * from unnest($1::text[], $2::text[]))
+         and not cached and run_id <> $3
          and created_at > now() - ($4::float8 * interval '1 millisecond')
        order by dedup_key, created_at desc`,
-      [keys, model, runId, maxAgeMs],
+      [requests.map((r) => r.dedupKey), requests.map((r) => r.model), runId, maxAgeMs],
     );
     for (const row of rows) found.set(row.dedup_key as string, resultOf(row));
     return found;

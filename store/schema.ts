@@ -134,6 +134,14 @@ create table if not exists batch_slots (
   primary key (run_id, chunk, strike)
 );
 create index if not exists batch_slots_by_key on batch_slots (key);
+-- Each chunk's model and lane, as plan cut it (routing, hybrid): a chunk reads its own at start.
+create table if not exists chunk_lanes (
+  run_id text not null,
+  chunk integer not null,
+  model text not null,
+  mode text not null,                -- batch | sync
+  primary key (run_id, chunk)
+);
 -- Anthropic's prompt-cache tokens of an answer, billed apart from input_tokens (writes 1.25x, reads
 -- 0.1x the input price). Added after stores existed: older answers read 0.
 alter table results add column if not exists cache_write_tokens integer not null default 0;

@@ -44,6 +44,7 @@ import {
   rootMessage,
   type ChunkEnd,
   type ChunkOutcome,
+  type PlanSummary,
   type RunPhase,
   type RunProgress,
   type RunReport,
@@ -98,6 +99,15 @@ export function escapeDollars(markdown: string): string {
 export function chunkWorkflowId(runId: string, chunk: number, chunks = 0): string {
   const width = Math.max(3, String(Math.max(0, chunks - 1)).length);
   return `${runId}/chunk-${String(chunk).padStart(width, '0')}`;
+}
+
+/**
+ * The chunk started n-th: in a hybrid run the sync lane's chunks (plan numbers them last) start
+ * first, so their items are answered at once rather than behind the batches.
+ */
+function chunkToStart(plan: PlanSummary, n: number): number {
+  const sync = plan.syncChunks ?? 0;
+  return n < sync ? plan.chunks - sync + n : n - sync;
 }
 
 export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunReport> {
@@ -435,7 +445,7 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
         () => (running.size < window && !state.paused && waitingForBudget.size === 0) || state.fatal !== undefined,
       );
       if (state.fatal) break;
-      const chunk = state.nextChunk++;
+      const chunk = chunkToStart(plan, state.nextChunk++);
       startedHere++;
       void runChunk(chunk);
     }

@@ -31,6 +31,7 @@ import {
 import type { Activities } from '../activities';
 import {
   formatDuration,
+  laneSpec,
   rootFailureType,
   rootMessage,
   type ChunkEnd,
@@ -50,7 +51,7 @@ import {
   syncCallProfile,
   webhookLookProfile,
 } from './activity-profiles';
-import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmPhase } from './search-attributes';
+import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmModel, LlmPhase } from './search-attributes';
 import {
   batchEndedSignal,
   budgetSignal,
@@ -121,8 +122,15 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 }
 
 async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
-  const { runId, chunk, spec } = input;
+  const { runId, chunk } = input;
   const label = `chunk ${chunk}`;
+  // The chunk's own model and lane (routing, hybrid): every step below runs under them.
+  const lane = await books.chunkLane.executeWithOptions(
+    { ...bookkeepingProfile, summary: `read ${label}'s model and lane` },
+    [{ runId, chunk }],
+  );
+  const spec = laneSpec(input.spec, lane);
+  if (spec.model !== input.spec.model) upsertSearchAttributes([{ key: LlmModel, value: spec.model }]);
   let phase: ChunkPhase = 'submitting';
   let paused = false;
   let batches = 0;

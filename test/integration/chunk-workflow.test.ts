@@ -46,6 +46,9 @@ function stubActivities(answers: Stubs & { pending: number[] }) {
     reserveSpend: (input: { spec: ResolvedSpec }) =>
       Promise.resolve({ ok: true, zone: 'green', model: input.spec.model, usd: 0.01 }),
     settleSpend: () => Promise.resolve(0.01),
+    chunkLane: () => Promise.resolve(undefined),
+    takeBatchSlot: () => Promise.resolve({ taken: true, inFlight: 1, enqueuedTokens: 0 }),
+    releaseBatchSlot: () => Promise.resolve(),
     tallyChunk: (input: { chunk: number }) =>
       Promise.resolve({
         chunk: input.chunk,

@@ -55,7 +55,14 @@ describe('the run store behind costs', () => {
     });
 
     it('gives the newest real answer another run got from the same model, with what it cost then', async () => {
-      const found = await store.cachedAnswers('this-run', ['k1', 'k2'], MODEL, DAY);
+      const found = await store.cachedAnswers(
+        'this-run',
+        [
+          { dedupKey: 'k1', model: MODEL },
+          { dedupKey: 'k2', model: MODEL },
+        ],
+        DAY,
+      );
       expect([...found.keys()]).toEqual(['k1']);
       expect(found.get('k1')).toEqual({
         dedupKey: 'k1',
@@ -76,22 +83,28 @@ describe('the run store behind costs', () => {
     });
 
     it('never reuses a cache copy, an answer of another model, or an answer of the same run', async () => {
-      expect((await store.cachedAnswers('this-run', ['k1'], 'gpt-4.1-nano', DAY)).get('k1')?.output).toBe(
-        'from the downgrade',
+      expect(
+        (await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1-nano' }], DAY)).get('k1')?.output,
+      ).toBe('from the downgrade');
+      expect((await store.cachedAnswers('other-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
+        "this run's own",
       );
-      expect((await store.cachedAnswers('other-run', ['k1'], MODEL, DAY)).get('k1')?.output).toBe("this run's own");
-      expect((await store.cachedAnswers('this-run', ['k1'], 'gpt-4.1', DAY)).size).toBe(0);
+      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1' }], DAY)).size).toBe(0);
     });
 
     it('reuses only answers younger than maxAge', async () => {
-      expect((await store.cachedAnswers('this-run', ['k1'], MODEL, 2 * HOUR)).get('k1')?.output).toBe('newer answer');
-      expect((await store.cachedAnswers('this-run', ['k1'], MODEL, 30 * 60_000)).size).toBe(0);
+      expect(
+        (await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], 2 * HOUR)).get('k1')?.output,
+      ).toBe('newer answer');
+      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], 30 * 60_000)).size).toBe(0);
       await setAge('newer-run', 'k1', 2 * DAY);
-      expect((await store.cachedAnswers('this-run', ['k1'], MODEL, DAY)).get('k1')?.output).toBe('older answer');
+      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
+        'older answer',
+      );
     });
 
     it('finds nothing for no keys', async () => {
-      expect((await store.cachedAnswers('this-run', [], MODEL, DAY)).size).toBe(0);
+      expect((await store.cachedAnswers('this-run', [], DAY)).size).toBe(0);
     });
   });
 
@@ -112,7 +125,7 @@ describe('the run store behind costs', () => {
     ]);
     expect(await store.answeredSoFar(run)).toEqual({ answers: 1, billedInput: 11, countedInput: 10, output: 7 });
     expect(await store.pendingSize(run, -1)).toEqual({ requests: 0, inputTokens: 0 });
-    expect((await store.cachedAnswers('later-run', ['hit'], MODEL, DAY)).size).toBe(0);
+    expect((await store.cachedAnswers('later-run', [{ dedupKey: 'hit', model: MODEL }], DAY)).size).toBe(0);
   });
 
   it('sizes what a chunk still has to send: no answer and no permanent failure', async () => {
@@ -208,6 +221,8 @@ describe('the run store behind costs', () => {
     expect(Object.values(await rowsOf('scratch')).every((n) => n === 0)).toBe(true);
     expect(await rowsOf('kept')).toEqual(before);
     expect((await store.spend.totals('scratch')).run).toBe(0);
-    expect((await store.cachedAnswers('later-run', ['x'], MODEL, DAY)).get('x')?.output).toBe('answered');
+    expect((await store.cachedAnswers('later-run', [{ dedupKey: 'x', model: MODEL }], DAY)).get('x')?.output).toBe(
+      'answered',
+    );
   });
 });

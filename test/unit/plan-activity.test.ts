@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { createPlanActivities } from '../../activities/plan';
 import { loadSpec } from '../../client/spec-loader';
-import type { ResolvedSpec } from '../../common';
+import type { PlanSummary, ResolvedSpec } from '../../common';
 import { openStore, type RunStore } from '../../store';
 import { quietActivityEnvironment } from '../support/fake-provider';
 
@@ -171,5 +171,72 @@ describe('output folder', () => {
     await plan(spec);
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(spec.outputDir)).toEqual([]);
+  });
+});
+
+describe('routing and hybrid lanes', () => {
+  const ticket = (id: number, subject: string, priority = 'low') => JSON.stringify({ id, subject, priority });
+  const lanesOf = async (runId: string) =>
+    (
+      await store.sql.query<{ chunk: number; model: string; mode: string; n: number }>(
+        `select l.chunk, l.model, l.mode, count(q.*)::int as n,
+                bool_and(q.body::jsonb ->> 'model' = l.model) as same_model
+         from chunk_lanes l join requests q on q.run_id = l.run_id and q.chunk = l.chunk
+         where l.run_id = $1 group by 1, 2, 3 order by 1`,
+        [runId],
+      )
+    ).rows;
+
+  it('routes by field and by input tokens, one model a chunk, the first matching rule winning', async () => {
+    const long = 'word '.repeat(300);
+    const spec = specFor(
+      [
+        ticket(1, 'short', 'high'),
+        ticket(2, long),
+        ticket(3, 'short'),
+        ticket(4, long, 'high'),
+        ticket(5, 'short again'),
+      ],
+      {
+        chunkSize: 2,
+        routing: {
+          rules: [
+            { when: { field: 'priority', equals: 'high' }, model: 'gpt-4.1' },
+            { when: { inputTokensOver: 200 }, model: 'gpt-4.1-nano' },
+          ],
+        },
+      },
+    );
+    const summary = (await plan(spec)).summary as PlanSummary;
+    expect(summary.chunks).toBe(3);
+    // Chunks open as their first request comes: gpt-4.1 (lines 1, 4), nano (line 2), mini (3, 5).
+    expect(await lanesOf(`run-${runs}`)).toEqual([
+      { chunk: 0, model: 'gpt-4.1', mode: 'batch', n: 2, same_model: true },
+      { chunk: 1, model: 'gpt-4.1-nano', mode: 'batch', n: 1, same_model: true },
+      { chunk: 2, model: 'gpt-4.1-mini', mode: 'batch', n: 2, same_model: true },
+    ]);
+    // Each lane priced at its own model: gpt-4.1 costs more than the run's model for the same tokens.
+    expect(summary.lanes?.map((l) => l.model).sort()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']);
+  });
+
+  it("numbers a hybrid run's sync-lane chunks after its batch chunks", async () => {
+    const lines = Array.from({ length: 7 }, (_, i) => ticket(i + 1, `ticket ${i + 1}`, i % 3 === 0 ? 'high' : 'low'));
+    const spec = specFor(lines, {
+      chunkSize: 2,
+      mode: 'hybrid',
+      hybrid: { syncWhen: { field: 'priority', equals: 'high' } },
+    });
+    const summary = (await plan(spec)).summary as PlanSummary;
+    // Lines 1, 4 and 7 are high: two sync chunks; the four others: two batch chunks.
+    expect(summary).toMatchObject({ chunks: 4, syncChunks: 2 });
+    expect((await lanesOf(`run-${runs}`)).map(({ chunk, mode, n }) => ({ chunk, mode, n }))).toEqual([
+      { chunk: 0, mode: 'batch', n: 2 },
+      { chunk: 1, mode: 'batch', n: 2 },
+      { chunk: 2, mode: 'sync', n: 2 },
+      { chunk: 3, mode: 'sync', n: 1 },
+    ]);
+    // The sync lane is priced at sync rates: the run's estimate lies between all-batch and all-sync.
+    expect(summary.estimatedUsd.likely).toBeGreaterThan(summary.estimatedSyncUsd.likely / 2);
+    expect(summary.estimatedUsd.likely).toBeLessThan(summary.estimatedSyncUsd.likely);
   });
 });

@@ -155,10 +155,34 @@ describe('spec fields the code does not honour yet, and prices', () => {
       return (error as SpecError).problems;
     }
   };
-  it('refuses routing rules until they are enforced, and takes an enqueued-token limit', () => {
+  it('takes routing rules, hybrid and an enqueued-token limit, and lists what is wrong with them', () => {
+    const rules = [
+      { when: { field: 'priority', equals: 'high' }, model: 'gpt-4.1' },
+      { when: { inputTokensOver: 400 }, model: 'gpt-4.1-nano' },
+    ];
+    const hybrid = { syncWhen: { field: 'priority', equals: 'high' } };
     expect(
-      problemsOf({ ...GOOD, routing: { rules: [{ model: 'gpt-4.1' }] }, limits: { enqueuedTokens: 1000 } }),
-    ).toEqual(['routing.rules: not available in this version yet (routing.downgradeTo is)']);
+      problemsOf({ ...GOOD, routing: { rules }, mode: 'hybrid', hybrid, limits: { enqueuedTokens: 1000 } }),
+    ).toEqual([]);
+    const spec = loadSpec(world({ ...GOOD, routing: { rules }, mode: 'hybrid', hybrid }, FILES));
+    expect(spec).toMatchObject({ routes: rules, hybrid, mode: 'hybrid' });
+    expect(problemsOf({ ...GOOD, routing: { rules: [{ when: {}, model: 'gpt-4.1' }] } })).toEqual([
+      expect.stringMatching(/^routing\.rules\.0\.when: /),
+    ]);
+    expect(
+      problemsOf({
+        ...GOOD,
+        routing: { rules: [{ when: { field: 'x', equals: 1 }, model: 'claude-sonnet-4' }] },
+        mode: 'hybrid',
+      }),
+    ).toEqual([
+      'routing.rules.0.model: "claude-sonnet-4" cannot run on provider openai with model gpt-4.1-mini',
+      'hybrid: mode hybrid needs hybrid.syncWhen (which items go through the sync lane)',
+    ]);
+    expect(problemsOf({ ...GOOD, hybrid })).toEqual(['hybrid: only used with mode hybrid (the mode is batch)']);
+    expect(problemsOf({ ...GOOD, routing: { rules: [{ when: { inputTokensOver: 9 }, model: 'gpt-9' }] } })).toEqual([
+      'routing.rules.0.model: "gpt-9" has no price in common/pricing.json',
+    ]);
   });
   it("prices models from the spec's pricing file, over the built-in table", () => {
     const prices =
