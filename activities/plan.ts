@@ -8,6 +8,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
+  isAnthropicModel,
   TemplateFieldMissing,
   cachesSystemPrompt,
   likelyOutputTokens,
@@ -138,7 +139,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
     async planRun({ runId, spec, estimateOnly }: PlanInput): Promise<PlanSummary> {
       if (!estimateOnly) await ensureOutputDirUsable(spec.outputDir);
       await store.resetPlan(runId);
-      const limits = spec.provider === 'anthropic' ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
+      // By the wire the model speaks: a Claude model is cut to Anthropic's limits on the simulator too
+      // (routed models speak the spec's model's wire: the spec loader sees to it).
+      const limits = isAnthropicModel(spec.model) ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
       const planner = new ChunkPlanner(
         {

@@ -43,7 +43,7 @@ export const RunSpecSchema = z.strictObject({
   model: z.string().min(1),
   maxTokens: z.number().int().positive().max(200_000).optional(),
   mode: z.enum(MODES).optional(),
-  chunkSize: z.number().int().positive().max(50_000).optional(),
+  chunkSize: z.number().int().positive().max(100_000).optional(),
   budget: z
     .strictObject({
       maxUsd: usd.optional(),

@@ -240,3 +240,13 @@ describe('routing and hybrid lanes', () => {
     expect(summary.estimatedUsd.likely).toBeLessThan(summary.estimatedSyncUsd.likely);
   });
 });
+
+describe("the provider's batch limits", () => {
+  it('cuts by the wire the model speaks: 100,000 requests a batch for Claude on the simulator, 50,000 for GPT', async () => {
+    const lines = Array.from({ length: 50_001 }, (_, i) => row(i + 1));
+    const claude = (await plan(specFor(lines, { model: 'claude-haiku-4-5', chunkSize: 100_000 }))).summary;
+    expect(claude).toMatchObject({ uniqueRequests: 50_001, chunks: 1 });
+    const gpt = (await plan(specFor(lines, { chunkSize: 100_000 }))).summary;
+    expect(gpt).toMatchObject({ uniqueRequests: 50_001, chunks: 2 });
+  }, 60_000);
+});
