@@ -8,6 +8,7 @@ export interface AlertInput {
     | 'dead-letter-rate'
     | 'batch-overdue'
     | 'batch-deadline'
+    | 'failover'
     | 'auth'
     | 'chunk-failed'
     | 'run-failed'

@@ -7,6 +7,7 @@ import { createBudgetActivities } from './budget';
 import { createCancelActivities } from './cancel';
 import { createCollectActivities } from './collect';
 import { createEstimateActivities } from './estimate';
+import { createFailoverActivities } from './failover';
 import { createFinalizeActivities } from './finalize';
 import { createPlanActivities } from './plan';
 import { createPollActivities } from './poll';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRunOutcomeActivities(deps),
     ...createBudgetActivities(deps),
     ...createBatchSlotActivities(deps),
+    ...createFailoverActivities(deps),
     ...createEstimateActivities(deps),
     ...createAlertActivities(),
   });

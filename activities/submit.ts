@@ -2,7 +2,9 @@
 // store remembers intent and the batch id; a batch whose create response was lost is found by
 // its idempotency key in the provider's metadata before anything new is created.
 import { log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ResolvedSpec } from '../common';
+import { mayHaveReachedProvider } from '../providers';
 import type { ActivityDeps } from './deps';
 
 export interface SubmitInput {
@@ -14,6 +16,8 @@ export interface SubmitInput {
   model?: string;
   /** 1, or more when the strike's earlier batch failed as a whole and is submitted again. */
   attempt?: number;
+  /** Epoch ms after which no batch is created (a submit bounded by retry.failoverAfter). */
+  createBefore?: number;
 }
 
 export interface SubmitOutcome {
@@ -36,6 +40,7 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       spec,
       model = spec.model,
       attempt = 1,
+      createBefore,
     }: SubmitInput): Promise<SubmitOutcome> {
       const key = idempotencyKey(runId, chunk, strike, attempt);
       const recorded = await store.getBatch(runId, chunk, strike);
@@ -63,13 +68,28 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
       }
       if (pending === 0) return { requests: 0, reused: false };
 
+      // Bounded by retry.failoverAfter, the chunk may move to another provider at the bound: an
+      // attempt this late must not create a batch just as it does (two providers would answer it).
+      if (createBefore !== undefined && Date.now() > createBefore) {
+        throw ApplicationFailure.retryable(
+          `too close to this submit's failover deadline (${new Date(createBefore).toISOString()}) to create a batch safely`,
+          'TooLateToCreate',
+        );
+      }
       // Streamed from the store into the upload: nothing else writes this chunk while it submits.
       const requests = (async function* () {
         for await (const p of store.pendingRequestPages(runId, chunk))
           yield { customId: p.dedupKey, request: { ...p.body, model } };
       })();
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
-      const batch = await provider.createBatch(requests, spec.outputSchema, key, metadata);
+      const batch = await provider
+        .createBatch(requests, spec.outputSchema, key, metadata)
+        .catch(async (error: unknown) => {
+          // A create that may have happened keeps the chunk on this provider (failover would risk a
+          // second bill); a clear refusal leaves it free to move.
+          if (mayHaveReachedProvider(error)) await store.markCreateUncertain(runId, chunk, strike);
+          throw error;
+        });
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
       return { batchId: batch.id, requests: pending, reused: false };
     },

@@ -149,6 +149,42 @@ function checkRoutedModel(
   }
 }
 
+/**
+ * A failover entry names a model its provider can run (Claude models on anthropic or the simulator,
+ * the others on openai or the simulator) and that has a price. Azure is left out: its model is a
+ * deployment priced as the spec's one deploymentModel.
+ */
+function checkFailoverRoute(
+  spec: RunSpec,
+  i: number,
+  route: NonNullable<RunSpec['failover']>[number],
+  prices: PriceTable | undefined,
+  problems: string[],
+) {
+  const path = `failover.${i}`;
+  if (route.provider === 'azure-openai') {
+    problems.push(
+      `${path}.provider: azure-openai cannot be a failover entry (its deployments are priced as the spec's deploymentModel)`,
+    );
+  }
+  const claude = isAnthropicModel(route.model);
+  if ((route.provider === 'anthropic' && !claude) || (route.provider === 'openai' && claude)) {
+    problems.push(`${path}.model: "${route.model}" cannot run on provider ${route.provider}`);
+  }
+  if (!priceOf(route.model, prices)) {
+    problems.push(
+      `${path}.model: "${route.model}" has no price in common/pricing.json${spec.pricing ? ` or ${spec.pricing}` : ''}`,
+    );
+  }
+  if (
+    route.provider === spec.provider &&
+    route.model === spec.model &&
+    (route.mode ?? 'batch') === (spec.mode ?? 'batch')
+  ) {
+    problems.push(`${path}: the spec's own provider, model and mode: a failover must go somewhere else`);
+  }
+}
+
 /** The downgrade model must run on the same provider and have a price, like the spec's own model. */
 function checkDowngrade(spec: RunSpec, model: string, prices: PriceTable | undefined, problems: string[]) {
   if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
@@ -204,6 +240,7 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   spec.routing?.rules?.forEach((rule, i) =>
     checkRoutedModel(spec, `routing.rules.${i}.model`, rule.model, prices, problems),
   );
+  spec.failover?.forEach((route, i) => checkFailoverRoute(spec, i, route, prices, problems));
   if (spec.mode === 'hybrid' && !spec.hybrid) {
     problems.push('hybrid: mode hybrid needs hybrid.syncWhen (which items go through the sync lane)');
   }
@@ -331,6 +368,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     ...(spec.routing?.downgradeTo ? { downgradeTo: spec.routing.downgradeTo } : {}),
     ...(spec.routing?.rules?.length ? { routes: spec.routing.rules } : {}),
     ...(spec.hybrid && spec.mode === 'hybrid' ? { hybrid: spec.hybrid } : {}),
+    ...(spec.failover?.length ? { failover: spec.failover } : {}),
     poll: {
       initialMs: ms(spec.poll?.initial, SEED_DEFAULTS.poll.initialMs),
       maxMs: ms(spec.poll?.max, SEED_DEFAULTS.poll.maxMs),
@@ -346,6 +384,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       authProbeMs: ms(spec.retry?.authProbe, SEED_DEFAULTS.retry.authProbeMs),
       authTimeoutMs: ms(spec.retry?.authTimeout, SEED_DEFAULTS.retry.authTimeoutMs),
       failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
+      failoverAfterMs: ms(spec.retry?.failoverAfter, SEED_DEFAULTS.retry.failoverAfterMs),
     },
     limits: { ...SEED_DEFAULTS.limits, ...spec.limits },
     alert: spec.alert,

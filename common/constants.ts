@@ -41,6 +41,9 @@ export const SEED_DEFAULTS = {
     /** A batch that failed as a whole (nothing answered) is submitted again this often for the same
      * strike, after strike2Delay times the attempt: a provider hiccup should not burn a strike. */
     failedBatchResubmits: 2,
+    /** With a `failover` list: a chunk whose provider has not taken its batch for this long (an
+     * outage, no capacity) moves to the next entry. */
+    failoverAfterMs: 15 * 60_000,
   },
   limits: {
     concurrentBatches: 10,

@@ -1,7 +1,7 @@
 // Which model and which lane an item goes to (INTERFACE.md `routing`, `hybrid`): pure rules over
 // the item's own fields and its counted input tokens, the same in plan, estimate and tests.
 import { costUsd } from './pricing';
-import type { ResolvedSpec } from './spec';
+import type { FailoverRoute, ResolvedSpec } from './spec';
 
 /** An item whose field holds a value: `{ field: priority, equals: high }`. */
 export interface FieldMatch {
@@ -72,5 +72,21 @@ export function laneSpec(spec: ResolvedSpec, lane: ChunkLaneOf | undefined): Res
     mode: lane.mode,
     ...(rerouted ? { priceModel: undefined } : {}),
     downgradeTo,
+  };
+}
+
+/**
+ * The spec a chunk runs under once it moved to a failover entry: that provider and model (and
+ * lane, else the chunk's own; a hybrid lane is already batch or sync), priced as that model. The
+ * budget's downgrade belongs to the first provider's models: it does not follow.
+ */
+export function failoverSpec(spec: ResolvedSpec, route: FailoverRoute): ResolvedSpec {
+  return {
+    ...spec,
+    provider: route.provider,
+    model: route.model,
+    mode: route.mode ?? (spec.mode === 'sync' ? 'sync' : 'batch'),
+    priceModel: undefined,
+    downgradeTo: undefined,
   };
 }

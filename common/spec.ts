@@ -61,6 +61,17 @@ export const RunSpecSchema = z.strictObject({
   routing: z
     .strictObject({ rules: z.array(RouteRuleSchema).optional(), downgradeTo: z.string().min(1).optional() })
     .optional(),
+  /** Tried in order when the provider is down or out of capacity (retry.failoverAfter). */
+  failover: z
+    .array(
+      z.strictObject({
+        provider: z.enum(PROVIDERS),
+        model: z.string().min(1),
+        mode: z.enum(['batch', 'sync']).optional(),
+      }),
+    )
+    .max(5)
+    .optional(),
   /** With mode hybrid: the items that go through the sync lane at once (the rest through batch). */
   hybrid: z.strictObject({ syncWhen: FieldMatchSchema }).optional(),
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
@@ -83,6 +94,7 @@ export const RunSpecSchema = z.strictObject({
       authTimeout: duration.optional(),
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
       failedBatchResubmits: z.number().int().min(0).max(10).optional(),
+      failoverAfter: duration.optional(),
     })
     .optional(),
   limits: z
@@ -129,6 +141,8 @@ export interface ResolvedSpec {
   routes?: RouteRule[];
   /** mode hybrid: the items that go through the sync lane. */
   hybrid?: { syncWhen: FieldMatch };
+  /** Where a chunk goes when its provider is down or out of capacity, in order. */
+  failover?: FailoverRoute[];
   poll: {
     initialMs: number;
     maxMs: number;
@@ -146,6 +160,7 @@ export interface ResolvedSpec {
     authProbeMs: number;
     authTimeoutMs: number;
     failedBatchResubmits: number;
+    failoverAfterMs: number;
   };
   limits: {
     concurrentBatches: number;
@@ -156,6 +171,13 @@ export interface ResolvedSpec {
     maxItemBytes: number;
   };
   alert?: { webhook?: string };
+}
+
+/** A failover entry: the provider and model (and lane) a chunk moves to. */
+export interface FailoverRoute {
+  provider: ProviderName;
+  model: string;
+  mode?: 'batch' | 'sync';
 }
 
 /** The caps a run spends under (USD); daily and monthly count every run in the store (UTC). */

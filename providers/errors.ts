@@ -83,3 +83,24 @@ export function classifyProviderError(error: unknown): ClassifiedError {
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'internal', retryable: true, message };
 }
+
+/** Statuses by which a provider refuses a request it has not processed (rate limit, gateway, unavailable). */
+const REFUSED_UNPROCESSED = new Set([429, 502, 503, 504]);
+
+/**
+ * Whether a failed create may still have created (and later billed) a batch: anything but a clear
+ * refusal. A connection never made or a 429/502/503/504 created nothing; a timeout, a dropped
+ * connection or a 500 may have come after the provider committed the batch.
+ */
+export function mayHaveReachedProvider(error: unknown): boolean {
+  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError)
+    return true;
+  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
+  }
+  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError)
+    return !(error.status !== undefined && (REFUSED_UNPROCESSED.has(error.status) || error.status < 500));
+  // Our own failure (the store, the file) before the create was sent, or the circuit: nothing sent.
+  return false;
+}

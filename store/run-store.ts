@@ -70,6 +70,8 @@ export interface BatchRecord {
   status?: string;
   /** Which submission of the (chunk, strike) this is: a batch that failed as a whole is resubmitted. */
   attempt?: number;
+  /** A create may have reached the provider without an answer coming back. */
+  createUncertain?: boolean;
 }
 
 /** One line of the output, joined across tables, for finalize. */
@@ -457,8 +459,9 @@ export class RunStore {
       model: string | null;
       attempt: number;
       created_ms: number;
+      create_uncertain: boolean;
     }>(
-      `select provider_batch_id, status, model, coalesce(attempt, 1) as attempt,
+      `select provider_batch_id, status, model, coalesce(attempt, 1) as attempt, create_uncertain,
               (extract(epoch from created_at) * 1000)::float8 as created_ms
        from batches where run_id = $1 and chunk = $2 and strike = $3`,
       [runId, chunk, strike],
@@ -471,7 +474,24 @@ export class RunStore {
       status: row.status ?? undefined,
       model: row.model ?? undefined,
       attempt: row.attempt,
+      createUncertain: row.create_uncertain,
     };
+  }
+
+  /** A create of the (chunk, strike)'s batch failed in a way that does not say it never happened. */
+  async markCreateUncertain(runId: string, chunk: number, strike: number): Promise<void> {
+    await this.sql.query(
+      'update batches set create_uncertain = true where run_id = $1 and chunk = $2 and strike = $3',
+      [runId, chunk, strike],
+    );
+  }
+
+  /** Forgets a (chunk, strike)'s batch record that never got a batch: it starts afresh elsewhere. */
+  async forgetBatchIntent(runId: string, chunk: number, strike: number): Promise<void> {
+    await this.sql.query(
+      'delete from batches where run_id = $1 and chunk = $2 and strike = $3 and provider_batch_id is null',
+      [runId, chunk, strike],
+    );
   }
 
   /**

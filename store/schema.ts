@@ -134,6 +134,9 @@ create table if not exists batch_slots (
   primary key (run_id, chunk, strike)
 );
 create index if not exists batch_slots_by_key on batch_slots (key);
+-- A create that may have reached the provider although no answer came (a timeout, a 500): such a
+-- chunk never fails over, or two providers could bill its items (store/failover.ts).
+alter table batches add column if not exists create_uncertain boolean not null default false;
 -- Each chunk's model and lane, as plan cut it (routing, hybrid): a chunk reads its own at start.
 create table if not exists chunk_lanes (
   run_id text not null,

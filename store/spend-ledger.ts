@@ -73,6 +73,15 @@ export class SpendLedger {
   }
 
   /** Replaces a batch's or round's reservation with what it cost. Returns that cost. */
+  /** Drops an unsettled reservation: nothing was submitted under it (the chunk moved to another provider). */
+  async cancelReservation(runId: string, chunk: number, strike: number): Promise<void> {
+    await this.sql.query('delete from spend where run_id = $1 and chunk = $2 and strike = $3 and actual_usd is null', [
+      runId,
+      chunk,
+      strike,
+    ]);
+  }
+
   async settle(runId: string, chunk: number, strike: number, model: string): Promise<number> {
     const { rows } = await this.sql.query<{ usd: number }>(
       `insert into spend (run_id, chunk, strike, model, reserved_usd, actual_usd)

@@ -30,6 +30,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  failoverSpec,
   formatDuration,
   laneSpec,
   rootFailureType,
@@ -51,7 +52,15 @@ import {
   syncCallProfile,
   webhookLookProfile,
 } from './activity-profiles';
-import { LlmCostUsd, LlmItemsDone, LlmItemsFailed, LlmItemsTotal, LlmModel, LlmPhase } from './search-attributes';
+import {
+  LlmCostUsd,
+  LlmItemsDone,
+  LlmItemsFailed,
+  LlmItemsTotal,
+  LlmModel,
+  LlmPhase,
+  LlmProvider,
+} from './search-attributes';
 import {
   batchEndedSignal,
   budgetSignal,
@@ -75,6 +84,9 @@ const books = proxyLocalActivities<Activities>(bookkeepingProfile);
 type Batch = Awaited<ReturnType<Activities['pollBatch']>>;
 /** What waitForBatch answers when the batch's deadline came before its end. */
 const PAST_DEADLINE = 'past-deadline';
+
+/** Thrown inside a strike when the chunk moved to a failover entry: the strike starts again there. */
+class FailedOver extends Error {}
 
 /** The longest wait between two probes of a refused key. */
 const AUTH_PROBE_MAX_MS = 5 * 60_000;
@@ -129,8 +141,10 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     { ...bookkeepingProfile, summary: `read ${label}'s model and lane` },
     [{ runId, chunk }],
   );
-  const spec = laneSpec(input.spec, lane);
+  let spec = laneSpec(input.spec, lane);
   if (spec.model !== input.spec.model) upsertSearchAttributes([{ key: LlmModel, value: spec.model }]);
+  /** Failover entries not tried yet (spec `failover`), in order. */
+  const failovers = [...(input.spec.failover ?? [])];
   let phase: ChunkPhase = 'submitting';
   let paused = false;
   let batches = 0;
@@ -338,14 +352,71 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     if (first.taken) return;
     const resume = phase;
     enter('waiting:capacity');
-    await capacity.awaitBatchSlot.executeWithOptions(
-      {
-        ...capacityWaitProfile(spec.poll),
-        summary: `wait for room: ${first.inFlight} batches of ${model} in flight (limits.concurrentBatches ${spec.limits.concurrentBatches})`,
-      },
-      [args],
+    await orFailOver(strike, (bounded) =>
+      capacity.awaitBatchSlot.executeWithOptions(
+        {
+          ...capacityWaitProfile(spec.poll),
+          ...(bounded.scheduleToCloseTimeout ? { scheduleToCloseTimeout: bounded.scheduleToCloseTimeout } : {}),
+          summary: `wait for room: ${first.inFlight} batches of ${model} in flight (limits.concurrentBatches ${spec.limits.concurrentBatches})`,
+        },
+        [args],
+      ),
     );
     enter(resume);
+  };
+
+  /**
+   * Runs a step that needs the provider to take the chunk's batch (room for it, its create). With
+   * failover entries left, the step is bounded by retry.failoverAfter; past it (the provider down
+   * or out of capacity all that time) the chunk moves to the next entry, unless a create may have
+   * reached the provider unanswered: then it stays, as a second provider could bill its items again.
+   */
+  const orFailOver = async <T>(
+    strike: number,
+    step: (bounded: { scheduleToCloseTimeout?: number; createBefore?: number }) => Promise<T>,
+  ): Promise<T> => {
+    if (failovers.length === 0) return step({});
+    try {
+      const bound = spec.retry.failoverAfterMs;
+      // A create is not started in the bound's last stretch (a quarter, at most 5 min): one that
+      // finished after the chunk moved on would be answered and billed by two providers.
+      const createBefore = Date.now() + bound - Math.min(bound / 4, 5 * 60_000);
+      return await step({ scheduleToCloseTimeout: bound, createBefore });
+    } catch (error) {
+      // Out of time: a timeout, or the last of the retryable failures (Temporal ends an activity with
+      // its last failure when the next retry would come after the deadline).
+      const outOfTime =
+        error instanceof ActivityFailure &&
+        (error.cause instanceof TimeoutFailure ||
+          (error.cause instanceof ApplicationFailure && !error.cause.nonRetryable && error.cause.type !== 'auth'));
+      if (!outOfTime) throw error;
+      const verdict = await books.prepareFailover.executeWithOptions(
+        { ...bookkeepingProfile, summary: `free ${label} strike ${strike} to move to another provider` },
+        [{ runId, chunk, strike }],
+      );
+      const from = `${spec.provider}/${spec.model}`;
+      if (!verdict.ok) {
+        log.warn('the provider has not taken the batch, but the chunk stays on it', {
+          chunk,
+          strike,
+          reason: verdict.reason,
+        });
+        failovers.length = 0; // for good: the uncertain create is this provider's
+        return step({});
+      }
+      const route = failovers.shift()!;
+      spec = failoverSpec(spec, route);
+      upsertSearchAttributes([
+        { key: LlmProvider, value: spec.provider },
+        { key: LlmModel, value: spec.model },
+      ]);
+      await alert(
+        'failover',
+        `${label} moves from ${from} to ${spec.provider}/${spec.model} (${spec.mode}): its provider did not take strike ${strike}'s batch within retry.failoverAfter (${formatDuration(spec.retry.failoverAfterMs)})`,
+        { strike, from, to: `${spec.provider}/${spec.model}` },
+      );
+      throw new FailedOver();
+    }
   };
   const releaseSlot = (strike?: number) =>
     books.releaseBatchSlot.executeWithOptions(
@@ -427,19 +498,35 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
    * retry.failedBatchResubmits times, before its items move on to the next strike. The reservation
    * stands for the resubmission (a failed batch bills nothing).
    */
-  const batchStrike = async (strike: 1 | 2, pending: number) => {
+  const batchStrike = async (strike: 1 | 2, pending: number): Promise<void> => {
+    for (;;) {
+      // A chunk that failed over to a sync entry calls what is left through the sync lane.
+      if (spec.mode === 'sync') return syncRound(strike, pending);
+      try {
+        return await batchStrikeHere(strike, pending);
+      } catch (error) {
+        if (!(error instanceof FailedOver)) throw error;
+      }
+    }
+  };
+
+  /** One batch strike on the chunk's current provider. */
+  const batchStrikeHere = async (strike: 1 | 2, pending: number) => {
     await unlessPaused();
     enter('submitting');
     const model = await reserve(strike, 'batch');
     await takeSlot(strike, model);
     for (let attempt = 1; ; attempt++) {
       const submitted = await withAuthWait(() =>
-        calls.submitBatch.executeWithOptions(
-          {
-            ...providerCallProfile,
-            summary: `submit ${label} strike ${strike}${attempt > 1 ? ` again (attempt ${attempt})` : ''} (${pending} requests, ${model})`,
-          },
-          [{ runId, chunk, strike, spec, model, attempt }],
+        orFailOver(strike, (bounded) =>
+          calls.submitBatch.executeWithOptions(
+            {
+              ...providerCallProfile,
+              ...(bounded.scheduleToCloseTimeout ? { scheduleToCloseTimeout: bounded.scheduleToCloseTimeout } : {}),
+              summary: `submit ${label} strike ${strike}${attempt > 1 ? ` again (attempt ${attempt})` : ''} (${pending} requests, ${model} at ${spec.provider})`,
+            },
+            [{ runId, chunk, strike, spec, model, attempt, createBefore: bounded.createBefore }],
+          ),
         ),
       );
       if (!submitted.batchId) {

@@ -32,6 +32,7 @@ export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
       authProbeMs: 10,
       authTimeoutMs: 3_600_000,
       failedBatchResubmits: 2,
+      failoverAfterMs: 60_000,
     },
     limits: {
       concurrentBatches: 5,

@@ -184,6 +184,30 @@ describe('spec fields the code does not honour yet, and prices', () => {
       'routing.rules.0.model: "gpt-9" has no price in common/pricing.json',
     ]);
   });
+  it('takes a failover list and refuses entries that cannot run or be priced', () => {
+    const failover = [
+      { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      { provider: 'openai', model: 'gpt-4.1-nano', mode: 'sync' },
+    ];
+    expect(loadSpec(world({ ...GOOD, failover, retry: { failoverAfter: '2m' } }, FILES))).toMatchObject({
+      failover,
+      retry: { failoverAfterMs: 120_000 },
+    });
+    expect(
+      problemsOf({
+        ...GOOD,
+        failover: [
+          { provider: 'anthropic', model: 'gpt-4.1' },
+          { provider: 'azure-openai', model: 'gpt-4.1' },
+          { provider: 'openai', model: 'gpt-4.1-mini' },
+        ],
+      }),
+    ).toEqual([
+      'failover.0.model: "gpt-4.1" cannot run on provider anthropic',
+      "failover.1.provider: azure-openai cannot be a failover entry (its deployments are priced as the spec's deploymentModel)",
+      "failover.2: the spec's own provider, model and mode: a failover must go somewhere else",
+    ]);
+  });
   it("prices models from the spec's pricing file, over the built-in table", () => {
     const prices =
       'gpt-9-mini: { sync: [1, 2], batch: [0.5, 1] }\ngpt-4.1-mini: { sync: [0.3, 1.2], batch: [0.15, 0.6] }\n';
