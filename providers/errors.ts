@@ -99,8 +99,10 @@ export function mayHaveReachedProvider(error: unknown): boolean {
     const code = (error.cause as { code?: string } | undefined)?.code;
     return code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
   }
-  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError)
-    return !(error.status !== undefined && (REFUSED_UNPROCESSED.has(error.status) || error.status < 500));
+  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError) {
+    const status = error.status as number | undefined;
+    return !(status !== undefined && (REFUSED_UNPROCESSED.has(status) || status < 500));
+  }
   // Our own failure (the store, the file) before the create was sent, or the circuit: nothing sent.
   return false;
 }
