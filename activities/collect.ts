@@ -13,7 +13,7 @@ import {
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
-import { checkOutput } from './output-check';
+import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 
 const FLUSH_EVERY = 1000;
@@ -91,7 +91,7 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
           continue;
         }
         if (item.ok) {
-          const check = checkOutput(item.content, spec.outputSchema);
+          const check = checkAnswer(item.content, spec);
           if (check.ok) {
             const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = item.usage;
             results.push({

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   capsOf,
   isAnthropicModel,
+  isEmbeddingModel,
   preflightProblem,
   priceModelOf,
   priceTable,
@@ -126,7 +127,10 @@ export function createEstimateActivities({ store }: ActivityDeps) {
         ...(sample ? { sample } : {}),
       };
       if (compare) {
+        // Chat models compare with chat models, embedding models with embedding models: the other
+        // kind could not answer this run at all.
         report.compare = Object.keys(priceTable(spec.prices))
+          .filter((other) => isEmbeddingModel(other) === (spec.embed !== undefined))
           .map((other) => {
             const tokens = retokenized(input, model, other);
             return {

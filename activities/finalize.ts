@@ -64,12 +64,16 @@ class JsonlWriter {
   }
 }
 
-function resultLine(item: FinalItem) {
+/**
+ * One line of results.jsonl. An embeddings run writes the vector as `embedding` (an array of
+ * numbers) in place of `output`: the store keeps it as the JSON text the provider sent.
+ */
+function resultLine(item: FinalItem, embedding: boolean) {
   const result = item.result!;
   const duplicate = item.firstLine !== null && item.firstLine !== item.line;
   return {
     id: item.itemId,
-    output: result.output,
+    ...(embedding ? { embedding: JSON.parse(result.output) as number[] } : { output: result.output }),
     ...(result.parsed !== undefined && result.parsed !== null ? { parsed: result.parsed } : {}),
     provider: result.provider,
     model: result.model,
@@ -249,7 +253,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           const duplicate = item.firstLine !== item.line;
           if (duplicate) totals.duplicates++;
           if (item.result) {
-            await results.write(resultLine(item));
+            await results.write(resultLine(item, spec.embed !== undefined));
             book.add(item, duplicate);
             continue;
           }

@@ -1,7 +1,8 @@
 // Validates a model's answer against the spec's output schema. Valid JSON with the wrong shape,
 // or an empty answer, is an item failure: it never reaches results.jsonl.
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { FailureKind, JsonSchema } from '../common';
+import type { FailureKind, JsonSchema, ResolvedSpec } from '../common';
+import { checkEmbedding, expectedDimensions } from './embedding-check';
 
 export type OutputCheck = { ok: true; parsed?: unknown } | { ok: false; kind: FailureKind; error: string };
 
@@ -37,4 +38,9 @@ export function checkOutput(content: string, schema: JsonSchema | undefined): Ou
     };
   }
   return { ok: true, parsed };
+}
+
+/** The check an answer of this run gets: an embedding's vector, or a chat answer against the output schema. */
+export function checkAnswer(content: string, spec: ResolvedSpec): OutputCheck {
+  return spec.embed ? checkEmbedding(content, expectedDimensions(spec)) : checkOutput(content, spec.outputSchema);
 }

@@ -15,8 +15,6 @@ import {
   matchesField,
   routeModel,
   type Range,
-  renderTemplate,
-  type ChatMessage,
   type NeutralRequest,
   type PlanSummary,
   type ResolvedSpec,
@@ -24,6 +22,7 @@ import {
 import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import type { ActivityDeps } from './deps';
+import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
 import { SeenFilter } from './seen-filter';
 import { lanesCost } from './spend-estimate';
@@ -127,13 +126,6 @@ async function ensureOutputDirUsable(dir: string): Promise<void> {
   }
 }
 
-function render(spec: ResolvedSpec, record: Record<string, unknown>, cacheSystem: boolean): NeutralRequest {
-  const messages: ChatMessage[] = [];
-  if (spec.template.system) messages.push({ role: 'system', content: renderTemplate(spec.template.system, record) });
-  messages.push({ role: 'user', content: renderTemplate(spec.template.user, record) });
-  return { model: spec.model, messages, maxTokens: spec.maxTokens, ...(cacheSystem ? { cacheSystem: true } : {}) };
-}
-
 export function createPlanActivities({ store }: ActivityDeps) {
   return {
     async planRun({ runId, spec, estimateOnly }: PlanInput): Promise<PlanSummary> {
@@ -170,7 +162,10 @@ export function createPlanActivities({ store }: ActivityDeps) {
       // What earlier pages stored, roughly: only what they may have seen is looked up in the store.
       const seenIds = new SeenFilter();
       const seenKeys = new SeenFilter();
-      const likelyOutput = likelyOutputTokens(spec.outputSchema, spec.maxTokens);
+      // An embedding has no output tokens: its estimate is input only.
+      const output = spec.embed
+        ? { min: 0, likely: 0, max: 0 }
+        : { min: 1, likely: likelyOutputTokens(spec.outputSchema, spec.maxTokens), max: spec.maxTokens };
       const cacheSystem = cachesSystemPrompt(spec);
 
       /** A line with the work that needs no store done: its id checked, its request rendered and keyed. */
@@ -200,7 +195,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
           if (itemId instanceof Error) return { entry, error: itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
           try {
-            const request = render(spec, entry.record, cacheSystem);
+            const request = renderRequest(spec, entry.record, cacheSystem);
             // Routed before it is keyed: the model is part of the request, and so of its dedup key.
             if (spec.routes)
               request.model = routeModel(spec.routes, entry.record, () => countInputTokens(request), spec.model);
@@ -208,7 +203,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
             prepared.lane = laneOf(entry.record);
             prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
           } catch (e) {
-            if (!(e instanceof TemplateFieldMissing)) throw e;
+            if (!(e instanceof TemplateFieldMissing || e instanceof EmbedFieldProblem)) throw e;
             prepared.error = e.message;
           }
           return prepared;
@@ -321,9 +316,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
           if (!perLane) laneTokens.set(laneKey, (perLane = { lane, input: 0, output: { min: 0, likely: 0, max: 0 } }));
           for (const tokens of [summary.estimatedTokens, perLane]) {
             tokens.input += request.inputTokens;
-            tokens.output.min += 1;
-            tokens.output.likely += likelyOutput;
-            tokens.output.max += spec.maxTokens;
+            tokens.output.min += output.min;
+            tokens.output.likely += output.likely;
+            tokens.output.max += output.max;
           }
         }
         heartbeat({ lines: summary.lines });

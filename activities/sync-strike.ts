@@ -22,12 +22,12 @@ import {
   type TokenUsage,
 } from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
-import type { NeutralRequest } from '../common';
+import { isEmbeddingRequest, type NeutralRequest } from '../common';
 import type { RunStore } from '../store';
 import type { ActivityDeps } from './deps';
 import { withCallSignal } from './call-signal';
 import { keepAlive } from './keep-alive';
-import { checkOutput } from './output-check';
+import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 import { createSharedPacer, syncRateKey, type SyncPacer } from './sync-pacer';
 import { countInputTokens } from './token-count';
@@ -69,7 +69,7 @@ function backoff(spec: ResolvedSpec, attempt: number): number {
  * as OpenAI counts a request when it admits it (before any output exists).
  */
 function tpmEstimate(request: NeutralRequest): number {
-  return countInputTokens(request) + request.maxTokens;
+  return countInputTokens(request) + (isEmbeddingRequest(request) ? 0 : request.maxTokens);
 }
 
 /**
@@ -77,6 +77,7 @@ function tpmEstimate(request: NeutralRequest): number {
  * token plus framing (tokenizers average about 4 for prose) and output at maxTokens, at sync prices.
  */
 export function worstCaseCallUsd(request: NeutralRequest, priceModel = request.model, prices?: PriceTable): number {
+  if (isEmbeddingRequest(request)) return costUsd(priceModel, 'sync', Math.ceil(request.input.length / 3), 0, prices);
   const chars = request.messages.reduce((n, m) => n + m.content.length, 0);
   const input = Math.ceil(chars / 3) + 4 * request.messages.length;
   return costUsd(priceModel, 'sync', input, request.maxTokens, prices);
@@ -119,7 +120,7 @@ async function callOne(
         provider.callSync({ customId: item.dedupKey, request: body }, spec.outputSchema, callSignal),
       );
       if (result.ok) {
-        const check = checkOutput(result.content, spec.outputSchema);
+        const check = checkAnswer(result.content, spec);
         if (check.ok) {
           const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = result.usage;
           await store.insertResults(runId, [

@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { readCsvHeader } from '../activities/dataset';
+import { checkEndpoint } from './embed-spec-checks';
 import {
   RunSpecSchema,
   SEED_DEFAULTS,
@@ -112,7 +113,7 @@ function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
     problems.push(`id: "${spec.id}" is not a column of ${inputPath} (columns: ${listColumns(columns)})`);
   }
   for (const part of ['system', 'user'] as const) {
-    for (const field of new Set(templateFields(spec.template[part] ?? ''))) {
+    for (const field of new Set(templateFields(spec.template?.[part] ?? ''))) {
       // A placeholder refused by checkTemplates is reported there, once.
       if (!columns.includes(field) && templateProblems(`{{${field}}}`).length === 0) {
         problems.push(
@@ -120,6 +121,9 @@ function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
         );
       }
     }
+  }
+  if (spec.embed && !columns.includes(spec.embed)) {
+    problems.push(`embed: "${spec.embed}" is not a column of ${inputPath} (columns: ${listColumns(columns)})`);
   }
 }
 
@@ -229,6 +233,7 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
+  checkEndpoint(spec, problems);
   const claude = isAnthropicModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && claude) {
     problems.push(`model: "${spec.model}" is an Anthropic model; provider ${spec.provider} cannot run it`);
@@ -350,13 +355,17 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     inputPath,
     inputFormat: inputFormatOf(inputPath),
     idField: spec.id,
-    template: spec.template,
+    ...(spec.template ? { template: spec.template } : {}),
+    ...(spec.endpoint === 'embeddings' && spec.embed
+      ? { embed: { field: spec.embed, ...(spec.dimensions ? { dimensions: spec.dimensions } : {}) } }
+      : {}),
     outputSchema,
     outputDir,
     provider: spec.provider,
     model: spec.model,
     ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),
-    maxTokens: spec.maxTokens ?? SEED_DEFAULTS.maxTokens,
+    // An embedding has no output: nothing to limit, estimate or reserve.
+    maxTokens: spec.endpoint === 'embeddings' ? 0 : (spec.maxTokens ?? SEED_DEFAULTS.maxTokens),
     mode: spec.mode ?? 'batch',
     chunkSize: spec.chunkSize ?? SEED_DEFAULTS.chunkSize,
     ...(spec.budget ? { budget: { ...spec.budget, yellowAt: spec.budget.yellowAt ?? SEED_DEFAULTS.yellowAt } } : {}),

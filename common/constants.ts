@@ -71,8 +71,9 @@ export const PROVIDER_BATCH_LIMITS = {
 /** A parent workflow continues as new after this many chunk children, or when Temporal suggests it. */
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 200;
 
-/** The OpenAI batch endpoint we submit to. */
+/** The OpenAI batch endpoints we submit to: chat, and embeddings (`endpoint: embeddings`). */
 export const OPENAI_CHAT_ENDPOINT = '/v1/chat/completions';
+export const OPENAI_EMBEDDINGS_ENDPOINT = '/v1/embeddings';
 
 /** Metadata key under which a provider batch carries its idempotency key (runId/chunk/strike). */
 export const IDEMPOTENCY_METADATA_KEY = 'llmbatch_key';

@@ -7,6 +7,7 @@ export * from './pricing';
 export * from './prompt-cache';
 export * from './usage-cost';
 export * from './request';
+export * from './embeddings';
 export * from './spec';
 export * from './template';
 export * from './types';

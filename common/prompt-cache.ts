@@ -8,7 +8,7 @@ import { isAnthropicModel, type ResolvedSpec } from './spec';
 import { templateFields } from './template';
 
 export function cachesSystemPrompt(spec: Pick<ResolvedSpec, 'provider' | 'model' | 'template'>): boolean {
-  const system = spec.template.system;
+  const system = spec.template?.system;
   if (!system) return false;
   // Only Anthropic's wire has explicit breakpoints (OpenAI caches long prefixes by itself): other
   // runs keep their stored requests as they were.

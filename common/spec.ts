@@ -16,6 +16,7 @@ export function isAnthropicModel(model: string): boolean {
   return model.startsWith('claude');
 }
 export const MODES = ['batch', 'sync', 'hybrid'] as const;
+export const ENDPOINTS = ['chat', 'embeddings'] as const;
 export type RunMode = (typeof MODES)[number];
 
 /** `{ field: priority, equals: high }`: an item whose own field holds the value (CSV text "5" matches 5). */
@@ -37,7 +38,13 @@ export const RunSpecSchema = z.strictObject({
     ),
   input: z.string().min(1),
   id: z.string().min(1).optional(),
-  template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }),
+  /** Required with endpoint chat (the default); refused with endpoint embeddings, which embeds `embed`. */
+  template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }).optional(),
+  endpoint: z.enum(ENDPOINTS).optional(),
+  /** endpoint embeddings: the item field whose text is embedded, as it is. */
+  embed: z.string().min(1).optional(),
+  /** endpoint embeddings: shortens the vectors (text-embedding-3 models); the model's length when absent. */
+  dimensions: z.number().int().positive().max(3072).optional(),
   output: z.strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() }).optional(),
   provider: z.enum(PROVIDERS),
   model: z.string().min(1),
@@ -120,7 +127,10 @@ export interface ResolvedSpec {
   inputPath: string;
   inputFormat: 'jsonl' | 'csv';
   idField?: string;
-  template: { system?: string; user: string };
+  /** Absent in an embeddings run (then `embed` is set). */
+  template?: { system?: string; user: string };
+  /** `endpoint: embeddings`: each item's `field` is embedded (maxTokens is then 0: no output). */
+  embed?: EmbedSpec;
   outputSchema?: JsonSchema;
   outputDir: string;
   provider: ProviderName;
@@ -178,6 +188,11 @@ export interface FailoverRoute {
   provider: ProviderName;
   model: string;
   mode?: 'batch' | 'sync';
+}
+
+export interface EmbedSpec {
+  field: string;
+  dimensions?: number;
 }
 
 /** The caps a run spends under (USD); daily and monthly count every run in the store (UTC). */

@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { Message, MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { JsonSchema, NeutralRequest, TokenUsage } from '../common';
+import { chatRequestOnly, type ChatRequest, type JsonSchema, type NeutralRequest, type TokenUsage } from '../common';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface AnthropicConfig {
@@ -22,7 +22,7 @@ const OUTPUT_TOOL = 'output';
  * text block with a cache breakpoint. The breakpoint caches everything before it too, the forced
  * tool included, which every request of the run shares as well.
  */
-function systemParam(request: NeutralRequest): Pick<MessageCreateParamsNonStreaming, 'system'> {
+function systemParam(request: ChatRequest): Pick<MessageCreateParamsNonStreaming, 'system'> {
   const parts = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
   if (parts.length === 0) return {};
   const text = parts.join('\n\n');
@@ -42,9 +42,10 @@ export function usageOf(usage: Usage): TokenUsage {
 
 /** The Messages API params for one request: system apart, the schema as a forced tool. */
 export function messageParams(
-  request: NeutralRequest,
+  neutral: NeutralRequest,
   schema: JsonSchema | undefined,
 ): MessageCreateParamsNonStreaming {
+  const request = chatRequestOnly(neutral, 'anthropic');
   return {
     model: request.model,
     max_tokens: request.maxTokens,

@@ -4,8 +4,16 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { IDEMPOTENCY_METADATA_KEY, OPENAI_CHAT_ENDPOINT, type JsonSchema, type NeutralRequest } from '../common';
+import {
+  IDEMPOTENCY_METADATA_KEY,
+  OPENAI_CHAT_ENDPOINT,
+  isEmbeddingRequest,
+  type ChatRequest,
+  type JsonSchema,
+  type NeutralRequest,
+} from '../common';
 import { withBatchFile } from './batch-file';
+import { batchEndpointOf, embeddingBody, embeddingResult, isEmbeddingResponse } from './openai-embeddings';
 import type { BatchProvider, BatchRequest, FindHint, ItemResult, ProviderBatch } from './types';
 
 export interface OpenAIConfig {
@@ -18,7 +26,7 @@ export interface OpenAIConfig {
 }
 
 /** The chat completions body for one request, with structured output when a schema is given. */
-export function chatCompletionBody(request: NeutralRequest, schema: JsonSchema | undefined) {
+export function chatCompletionBody(request: ChatRequest, schema: JsonSchema | undefined) {
   return {
     model: request.model,
     messages: request.messages,
@@ -27,6 +35,11 @@ export function chatCompletionBody(request: NeutralRequest, schema: JsonSchema |
       ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema } } }
       : {}),
   };
+}
+
+/** The body of one request on its endpoint: a chat completion, or an embedding. */
+function requestBody(request: NeutralRequest, schema: JsonSchema | undefined) {
+  return isEmbeddingRequest(request) ? embeddingBody(request) : chatCompletionBody(request, schema);
 }
 
 function toProviderBatch(batch: Batch): ProviderBatch {
@@ -61,6 +74,8 @@ export function parseOutputLine(line: BatchOutputLine): ItemResult {
     return { customId, ok: false, code: line.error.code ?? undefined, message: line.error.message ?? 'error' };
   const response = line.response;
   if (!response) return { customId, ok: false, message: 'no response and no error' };
+  if (response.status_code === 200 && isEmbeddingResponse(response.body))
+    return embeddingResult(customId, response.body);
   const body = response.body as {
     choices?: { message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }[];
     usage?: { prompt_tokens?: number; completion_tokens?: number };
@@ -92,8 +107,8 @@ export function parseOutputLine(line: BatchOutputLine): ItemResult {
 export class OpenAIBatchProvider implements BatchProvider {
   readonly client: OpenAI;
 
-  /** The batch endpoint as the service names it: Azure drops the /v1. */
-  private readonly endpoint: string;
+  /** Azure names the batch endpoints without the /v1. */
+  private readonly azure: boolean;
 
   constructor(
     readonly name: string,
@@ -103,7 +118,7 @@ export class OpenAIBatchProvider implements BatchProvider {
     this.client = config.azure
       ? new AzureOpenAI({ ...common, endpoint: config.azure.endpoint, apiVersion: config.azure.apiVersion })
       : new OpenAI({ ...common, baseURL: config.baseURL });
-    this.endpoint = config.azure ? '/chat/completions' : OPENAI_CHAT_ENDPOINT;
+    this.azure = config.azure !== undefined;
   }
 
   async findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined> {
@@ -123,15 +138,16 @@ export class OpenAIBatchProvider implements BatchProvider {
     metadata: Record<string, string>,
   ): Promise<ProviderBatch> {
     const filename = `${idempotencyKey.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`;
+    // A batch has one endpoint: the first request's (a run is all chat or all embeddings).
+    let endpoint: string | undefined;
     const file = await withBatchFile(
       requests,
-      (r) =>
-        JSON.stringify({
-          custom_id: r.customId,
-          method: 'POST',
-          url: this.endpoint,
-          body: chatCompletionBody(r.request, schema),
-        }),
+      (r) => {
+        const url = batchEndpointOf(r.request, this.azure);
+        endpoint ??= url;
+        if (url !== endpoint) throw new Error(`one batch cannot mix ${endpoint} and ${url} requests`);
+        return JSON.stringify({ custom_id: r.customId, method: 'POST', url, body: requestBody(r.request, schema) });
+      },
       (contents) =>
         this.client.files.create({
           file: new File([contents], filename, { type: 'application/jsonl' }),
@@ -140,7 +156,8 @@ export class OpenAIBatchProvider implements BatchProvider {
     );
     const batch = await this.client.batches.create({
       input_file_id: file.id,
-      endpoint: this.endpoint as typeof OPENAI_CHAT_ENDPOINT,
+      // No request at all (the service refuses the empty file): named as a chat batch, as ever.
+      endpoint: (endpoint ?? OPENAI_CHAT_ENDPOINT) as typeof OPENAI_CHAT_ENDPOINT,
       completion_window: '24h',
       metadata: { ...metadata, [IDEMPOTENCY_METADATA_KEY]: idempotencyKey },
     });
@@ -156,11 +173,13 @@ export class OpenAIBatchProvider implements BatchProvider {
   }
 
   async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
-    const body = chatCompletionBody(request.request, schema);
-    const completion = await this.client.chat.completions.create(body as never, { signal });
+    const neutral = request.request;
+    const answer = isEmbeddingRequest(neutral)
+      ? await this.client.embeddings.create(embeddingBody(neutral), { signal })
+      : await this.client.chat.completions.create(chatCompletionBody(neutral, schema) as never, { signal });
     return parseOutputLine({
       custom_id: request.customId,
-      response: { status_code: 200, body: completion as unknown as Record<string, unknown> },
+      response: { status_code: 200, body: answer as unknown as Record<string, unknown> },
       error: null,
     });
   }

@@ -7,6 +7,8 @@
 // into one buffer or one string, and each valid line is handed to a sink as soon as it is parsed,
 // so the caller can answer it at once and let go of its parsed body.
 
+import { embeddingParamProblem } from './embedding-params';
+
 export interface BatchLine {
   customId: string;
   body: Record<string, unknown>;
@@ -227,7 +229,6 @@ function chatProblem(b: Record<string, unknown>): { message: string; param: stri
 }
 
 function embeddingProblem(b: Record<string, unknown>): { message: string; param: string } | undefined {
-  if (b.input === undefined || b.input === null || b.input === '')
-    return { message: "Missing required parameter: 'input'.", param: 'body.input' };
-  return undefined;
+  const problem = embeddingParamProblem(b);
+  return problem ? { message: problem.message, param: `body.${problem.param}` } : undefined;
 }

@@ -1,6 +1,7 @@
 // A deterministic stand-in for a model. The answer is a pure function of the request (a hash of
 // its canonical body seeds the choices), so a retried request gets the same answer and tests can
 // predict outputs. Free text echoes the prompt, so a test can see which item an output belongs to.
+import { nativeDimensions } from '../common/embeddings';
 import { canonicalJson, hashSeed, requestHash } from './canonical';
 import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
 import { Rng, seedFromString } from './random';
@@ -154,11 +155,18 @@ export interface EmbeddingAnswer {
   promptTokens: number;
 }
 
-/** Deterministic unit vectors, one per input; 16 dimensions unless asked, to keep output files small. */
+/**
+ * Deterministic unit vectors, one per input, seeded by the model and the input's text: the same text
+ * always gets the same vector. As long as the model's own (1536 for text-embedding-3-small, 3072 for
+ * -large) unless `dimensions` asks fewer; 16 for a model the simulator does not know.
+ */
 export function answerEmbeddings(body: Record<string, unknown>): EmbeddingAnswer {
   const raw = body.input;
   const inputs: unknown[] = Array.isArray(raw) && raw.length > 0 && typeof raw[0] !== 'number' ? raw : [raw];
-  const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.min(body.dimensions, 4096) : 16;
+  const dims =
+    typeof body.dimensions === 'number' && body.dimensions > 0
+      ? Math.min(body.dimensions, 4096)
+      : (nativeDimensions(String(body.model)) ?? 16);
   let tokens = 0;
   const vectors = inputs.map((input) => {
     tokens += typeof input === 'string' ? Math.ceil(input.length / 4) : Array.isArray(input) ? input.length : 0;

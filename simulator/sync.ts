@@ -3,6 +3,7 @@
 // subject to the same per-item faults as batch lines (drawn per attempt), so strike 3 meets
 // failures too.
 import { requestHash } from './canonical';
+import { embeddingParamProblem } from './embedding-params';
 import { ApiError, invalidRequest } from './errors';
 import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject } from './fake-model';
 import { readJson, sleep, unixSeconds } from './http-util';
@@ -109,8 +110,8 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
 export async function embeddings(ctx: RouteContext): Promise<Reply> {
   const { state } = ctx;
   const body = await readBody(ctx);
-  if (body.input === undefined || body.input === null || body.input === '')
-    throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  const problem = embeddingParamProblem(body);
+  if (problem) throw invalidRequest(problem.message, problem.param, problem.code);
 
   const answer = answerEmbeddings(body);
   const headers = admit(state, ctx.provider, answer.promptTokens);

@@ -2,6 +2,7 @@
 // looked up only when a fixed-size filter says they may have been seen. Text that CSV or COPY
 // treats specially must come back byte for byte; the filter must never say "new" for a seen key.
 import { SeenFilter } from '../../activities/seen-filter';
+import type { ChatRequest } from '../../common';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';
 
@@ -42,7 +43,7 @@ describe('plan bulk loads (COPY on PGlite)', () => {
     expect(items.rows.map((r) => r.item_id)).toEqual(TRICKY);
     expect(items.rows.map((r) => r.error)).toEqual(TRICKY.map((text, i) => (i % 2 ? text : null)));
     const pending = await store.pendingRequests('bulk', 0);
-    expect(pending.map((p) => p.body.messages[0].content)).toEqual(TRICKY);
+    expect(pending.map((p) => (p.body as ChatRequest).messages[0].content)).toEqual(TRICKY);
     const tokens = await store.sql.query<{ input_tokens: number }>(
       'select input_tokens from requests where run_id = $1 order by first_line',
       ['bulk'],

@@ -75,6 +75,9 @@ describe('priceTable', () => {
       'gpt-4.1-mini',
       'gpt-4.1-nano',
       'gpt-5-mini',
+      'text-embedding-3-large',
+      'text-embedding-3-small',
+      'text-embedding-ada-002',
     ]);
   });
 
