@@ -652,7 +652,12 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   try {
     await strikes();
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!isCancellation(error)) {
+      // Failing for good: the room this chunk held among the provider's batches goes back now, not
+      // at finalize, or the run's other chunks could wait for it for ever.
+      await releaseSlot().catch((e: unknown) => log.warn('could not give back the batch slots', { error: String(e) }));
+      throw error;
+    }
     // Cancelled (the run was): stop the provider batch, keep what it answered, end the rest.
     await CancellationScope.nonCancellable(async () => {
       enter('cancelling');
