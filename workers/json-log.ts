@@ -43,11 +43,12 @@ export function jsonLogLine({ level, message, meta = {}, timestampNanos }: LogEn
   const { workflowId, runId, chunk, sdkComponent, ...rest } = meta;
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) if (!DROPPED.has(key)) fields[key] = value;
-  // In a workflow's log context `runId` is Temporal's run id (a UUID), not ours: it moves aside.
-  const temporalRunId = sdkComponent === 'workflow' ? runId : undefined;
+  // Next to a workflow id, `runId` is Temporal's run id (a UUID: workflow and worker lines), not
+  // ours, which the workflow id names: Temporal's moves aside to workflowRunId.
   const ours = typeof workflowId === 'string' ? runOfWorkflowId(workflowId) : undefined;
+  const temporalRunId = ours && runId !== undefined && runId !== ours.runId ? runId : undefined;
   const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
-  const ourRunId = temporalRunId === undefined && runId !== undefined ? runId : ours?.runId;
+  const ourRunId = ours?.runId ?? runId;
   const ourChunk = chunk ?? ours?.chunk;
   const line = {
     time,

@@ -42,7 +42,10 @@ export function installWorkerRuntime(options: WorkerRuntimeOptions = {}): { temp
       logger: format === 'json' ? new PollQuietLogger(level, writeJson) : new PollQuietLogger(level),
       telemetryOptions: {
         // Core's own lines would otherwise go to the console as text, around the JSON.
-        ...(format === 'json' ? { logging: { forward: {}, filter: { core: level, other: 'WARN' } } } : {}),
+        // Core's DEBUG is a line per poll: DEBUG asks for our detail, TRACE for Core's too.
+        ...(format === 'json'
+          ? { logging: { forward: {}, filter: { core: level === 'DEBUG' ? 'INFO' : level, other: 'WARN' } } }
+          : {}),
         ...(options.temporalMetricsAddress
           ? { metrics: { prometheus: { bindAddress: options.temporalMetricsAddress } } }
           : {}),

@@ -47,6 +47,16 @@ describe('JSON log lines', () => {
     );
     expect(parsed).toMatchObject({ runId: 'nightly-2026', workflowRunId: '0190-temporal-uuid' });
     expect(parsed.chunk).toBeUndefined();
+    // The worker's own lines about a workflow name Temporal's run id `runId` too.
+    const worker = JSON.parse(
+      jsonLogLine({
+        level: 'DEBUG',
+        message: 'Workflow started',
+        timestampNanos: at,
+        meta: { sdkComponent: 'worker', workflowId: 'r9/chunk-002', runId: '0190-uuid' },
+      }),
+    );
+    expect(worker).toMatchObject({ runId: 'r9', chunk: 2, workflowRunId: '0190-uuid' });
   });
 
   it('keeps a runId and chunk an activity logs itself', () => {
