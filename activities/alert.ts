@@ -1,6 +1,7 @@
 // Alerts: a log line always, and a JSON POST to the spec's `alert.webhook` when it names one.
-import { log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
 
 export interface AlertInput {
   runId: string;
@@ -21,10 +22,12 @@ export interface AlertInput {
   details?: Record<string, unknown>;
 }
 
-export function createAlertActivities() {
+export function createAlertActivities({ metrics }: Pick<ActivityDeps, 'metrics'> = {}) {
   return {
     async sendAlert(alert: AlertInput): Promise<void> {
       log.warn(`ALERT ${alert.kind}: ${alert.message}`, { runId: alert.runId, ...alert.details });
+      // Once per alert: later attempts only retry its webhook.
+      if (activityInfo().attempt === 1) metrics?.alert(alert.kind);
       if (!alert.webhook) return;
       const response = await fetch(alert.webhook, {
         method: 'POST',

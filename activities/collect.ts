@@ -1,7 +1,7 @@
 // Collect: read BOTH the output and the error file, match lines by custom_id (never by position),
 // validate each answer, store successes once and classify every failure. Items missing from both
 // files are failures too: nothing is silently dropped.
-import { heartbeat, log } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import {
   classifyHttpFailure,
   isRetryableKind,
@@ -13,6 +13,7 @@ import {
 import type { ProviderBatch } from '../providers';
 import type { FailureRow, ResultRow } from '../store';
 import type { ActivityDeps } from './deps';
+import { recordStored } from './metrics';
 import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 
@@ -44,7 +45,7 @@ export interface CollectOutcome {
   unknown: number;
 }
 
-export function createCollectActivities({ store, providers }: ActivityDeps) {
+export function createCollectActivities({ store, providers, metrics }: ActivityDeps) {
   return {
     async collectBatch({
       runId,
@@ -55,6 +56,9 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
       model = spec.model,
       stopReason,
     }: CollectInput): Promise<CollectOutcome> {
+      // Once per batch: a retried collect starts later, and its lag is not the provider's.
+      if (batch.endedAtMs !== undefined && activityInfo().attempt === 1)
+        metrics?.pollLag(spec.provider, model, (Date.now() - batch.endedAtMs) / 1000);
       const priced = priceModelFor(spec, model);
       const cost = (mode: 'batch' | 'sync', usage: TokenUsage) => usageCostUsd(priced, mode, usage, spec.prices);
       const members = await store.chunkDedupKeys(runId, chunk);
@@ -78,7 +82,13 @@ export function createCollectActivities({ store, providers }: ActivityDeps) {
         writing = Promise.all([
           store.insertResults(runId, page.results),
           store.recordFailures(runId, page.failures),
-        ]).then(() => heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed }));
+        ]).then(([, fresh]) => {
+          // Counted once stored: a page a failed write lost is counted by the retry that stores it, and
+          // failures a retried collect records again are not counted again (results are never re-read).
+          const failures = page.failures.filter((f) => fresh.has(f.dedupKey));
+          recordStored(metrics, { provider: spec.provider, model, mode: 'batch' }, { results: page.results, failures });
+          heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
+        });
         // Observed at the next flush; until then a failed write must not count as unhandled.
         writing.catch(() => undefined);
       };

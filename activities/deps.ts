@@ -2,6 +2,7 @@
 import type { ProviderRegistry } from '../providers';
 import type { ResolvedSpec } from '../common';
 import type { RunStore } from '../store';
+import type { RunMetrics } from './metrics';
 import type { SyncPacer } from './sync-pacer';
 
 export interface ActivityDeps {
@@ -18,4 +19,6 @@ export interface ActivityDeps {
    * store's, shared by every round, run and worker (sync-pacer.ts); tests put their own here.
    */
   syncPacer?: (spec: ResolvedSpec, model: string) => SyncPacer;
+  /** Where activities count what they do, for the worker's Prometheus endpoint; none: not counted. */
+  metrics?: RunMetrics;
 }

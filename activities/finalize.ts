@@ -201,7 +201,7 @@ class InputRecords {
   }
 }
 
-export function createFinalizeActivities({ store, clock = Date.now }: ActivityDeps) {
+export function createFinalizeActivities({ store, clock = Date.now, metrics }: ActivityDeps) {
   return {
     async finalizeRun({
       runId,
@@ -223,6 +223,7 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
       const totals = { items: 0, duplicates: 0 };
+      const deadLetterKinds = new Map<string, number>();
       const book = new CostBook(spec);
       // Reservations of batches that never settled (a failed chunk, a cancel) become what they cost.
       await store.spend.settleRun(runId);
@@ -259,10 +260,12 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
           }
           const attempts = failures.get(item.dedupKey) ?? [];
           const last = attempts[attempts.length - 1];
+          const kind = last ? last.kind : 'missing_output';
+          deadLetterKinds.set(kind, (deadLetterKinds.get(kind) ?? 0) + 1);
           await deadLetters.write({
             id: item.itemId,
             line: item.line,
-            kind: last ? last.kind : 'missing_output',
+            kind,
             reason: last ? `${last.kind}: ${last.error}` : 'no answer was received for this item',
             retryable: last ? last.retryable : true,
             ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
@@ -323,6 +326,10 @@ export function createFinalizeActivities({ store, clock = Date.now }: ActivityDe
       };
       writeFileSync(`${files.report}.partial`, JSON.stringify(report, null, 2) + '\n');
       renameSync(`${files.report}.partial`, files.report);
+      // Counted when the files are written: a finalize retried after this point counts its run twice
+      // (rare: only a failure between here and the activity's completion).
+      for (const [kind, count] of deadLetterKinds) metrics?.deadLettered(kind, count);
+      metrics?.runFinished(report.status);
       if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
       return report;
     },

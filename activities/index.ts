@@ -42,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBatchSlotActivities(deps),
     ...createFailoverActivities(deps),
     ...createEstimateActivities(deps),
-    ...createAlertActivities(),
+    ...createAlertActivities(deps),
   });
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -4,7 +4,7 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ResolvedSpec } from '../common';
-import { mayHaveReachedProvider } from '../providers';
+import { classifyProviderError, mayHaveReachedProvider } from '../providers';
 import type { ActivityDeps } from './deps';
 
 export interface SubmitInput {
@@ -31,7 +31,7 @@ export function idempotencyKey(runId: string, chunk: number, strike: number, att
   return attempt === 1 ? `${runId}/${chunk}/${strike}` : `${runId}/${chunk}/${strike}/${attempt}`;
 }
 
-export function createSubmitActivities({ store, providers }: ActivityDeps) {
+export function createSubmitActivities({ store, providers, metrics }: ActivityDeps) {
   return {
     async submitBatch({
       runId,
@@ -88,8 +88,12 @@ export function createSubmitActivities({ store, providers }: ActivityDeps) {
           // A create that may have happened keeps the chunk on this provider (failover would risk a
           // second bill); a clear refusal leaves it free to move.
           if (mayHaveReachedProvider(error)) await store.markCreateUncertain(runId, chunk, strike);
+          if (classifyProviderError(error).kind === 'rate_limited')
+            metrics?.rateLimited(spec.provider, model, 'batch_create');
           throw error;
         });
+      // Counted at once: were saving it to fail, the retry finds this batch again and does not count it.
+      metrics?.batchSubmitted(spec.provider, model);
       await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
       return { batchId: batch.id, requests: pending, reused: false };
     },

@@ -23,10 +23,11 @@ import {
 } from '../common';
 import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
 import { isEmbeddingRequest, type NeutralRequest } from '../common';
-import type { RunStore } from '../store';
+import type { ResultRow, RunStore } from '../store';
 import type { ActivityDeps } from './deps';
 import { withCallSignal } from './call-signal';
 import { keepAlive } from './keep-alive';
+import { recordStored, type RunMetrics } from './metrics';
 import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 import { createSharedPacer, syncRateKey, type SyncPacer } from './sync-pacer';
@@ -95,8 +96,11 @@ async function callOne(
   input: SyncStrikeInput,
   item: { dedupKey: string; body: NeutralRequest },
   pacer: SyncPacer,
+  metrics?: RunMetrics,
 ): Promise<boolean> {
   const { runId, chunk, strike, spec, model = spec.model } = input;
+  const lane = { provider: spec.provider, model, mode: 'sync' } as const;
+  const called = (outcome: Parameters<RunMetrics['syncCall']>[2]) => metrics?.syncCall(spec.provider, model, outcome);
   const priced = priceModelFor(spec, model);
   const syncCost = (usage: TokenUsage) => usageCostUsd(priced, 'sync', usage, spec.prices);
   const body = { ...item.body, model };
@@ -121,25 +125,26 @@ async function callOne(
       );
       if (result.ok) {
         const check = checkAnswer(result.content, spec);
+        called(check.ok ? 'answered' : 'failed');
         if (check.ok) {
           const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = result.usage;
-          await store.insertResults(runId, [
-            {
-              dedupKey: item.dedupKey,
-              output: result.content,
-              parsed: check.parsed,
-              provider: spec.provider,
-              model,
-              mode: 'sync',
-              strike,
-              inputTokens,
-              outputTokens,
-              cacheWriteTokens,
-              cacheReadTokens,
-              costUsd: syncCost(result.usage),
-              syncCostUsd: syncCost(result.usage),
-            },
-          ]);
+          const row: ResultRow = {
+            dedupKey: item.dedupKey,
+            output: result.content,
+            parsed: check.parsed,
+            provider: spec.provider,
+            model,
+            mode: 'sync',
+            strike,
+            inputTokens,
+            outputTokens,
+            cacheWriteTokens,
+            cacheReadTokens,
+            costUsd: syncCost(result.usage),
+            syncCostUsd: syncCost(result.usage),
+          };
+          await store.insertResults(runId, [row]);
+          recordStored(metrics, lane, { results: [row], failures: [] });
           await store.settleSyncCall(callId, 'answered');
           return true;
         }
@@ -147,6 +152,8 @@ async function callOne(
         billedForFailures += syncCost(result.usage);
       } else {
         const kind = classifyHttpFailure(result.status, result.code);
+        called(kind === 'rate_limited' ? 'rate_limited' : 'failed');
+        if (kind === 'rate_limited') metrics?.rateLimited(spec.provider, model, 'sync');
         last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
       }
       await store.settleSyncCall(callId, 'answered');
@@ -165,6 +172,8 @@ async function callOne(
       if (isAuthError(error)) throw new RoundStopped(error);
       const classified = classifyProviderError(error);
       if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
+      called(classified.kind === 'rate_limited' ? 'rate_limited' : 'error');
+      if (classified.kind === 'rate_limited') metrics?.rateLimited(spec.provider, model, 'sync');
       last = { kind: classified.kind, error: classified.message };
       if (!classified.retryable) break;
       if (classified.kind === 'rate_limited') {
@@ -177,16 +186,16 @@ async function callOne(
       attempt++;
     }
   }
-  await store.recordFailures(runId, [
-    {
-      dedupKey: item.dedupKey,
-      strike,
-      kind: last.kind,
-      retryable: isRetryableKind(last.kind),
-      error: last.error,
-      costUsd: billedForFailures,
-    },
-  ]);
+  const failure = {
+    dedupKey: item.dedupKey,
+    strike,
+    kind: last.kind,
+    retryable: isRetryableKind(last.kind),
+    error: last.error,
+    costUsd: billedForFailures,
+  };
+  const fresh = await store.recordFailures(runId, [failure]);
+  recordStored(metrics, lane, { results: [], failures: fresh.size ? [failure] : [] });
   return false;
 }
 
@@ -195,6 +204,7 @@ const pacerNeedsTokens = (spec: ResolvedSpec) => spec.limits.syncTpm > 0;
 export function createSyncStrikeActivities({
   store,
   providers,
+  metrics,
   draining = () => false,
   syncPacer = (spec, model) =>
     createSharedPacer(
@@ -217,7 +227,7 @@ export function createSyncStrikeActivities({
         while (next < pending.length && !stopped && !draining()) {
           const item = pending[next++];
           try {
-            if (await callOne(provider, store, input, item, pacer)) outcome.succeeded++;
+            if (await callOne(provider, store, input, item, pacer, metrics)) outcome.succeeded++;
             else outcome.failed++;
           } catch (error) {
             // One lane's trouble stops the others from taking new items; calls in flight finish.

@@ -16,6 +16,9 @@ export interface EnvVarSpec {
   description: string;
 }
 
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type ConfigLogLevel = (typeof LOG_LEVELS)[number];
 
@@ -107,6 +110,23 @@ export const ENV_VARS = {
     description:
       'the signing secret (whsec_...) of the OpenAI webhook endpoint; events whose signature does not verify are refused (400)',
   },
+  LLMBATCH_METRICS_PORT: {
+    readBy: ['worker', 'dev'],
+    description:
+      "port of the worker's Prometheus endpoint, GET /metrics: llmbatch's counters, Node's process metrics and the Temporal runtime's own (worker task slots, polls, latencies) in one scrape; unset = no endpoint",
+  },
+  LLMBATCH_METRICS_HOST: {
+    default: '127.0.0.1',
+    readBy: ['worker', 'dev'],
+    description:
+      'address the metrics endpoint listens on (0.0.0.0 for a Prometheus on another machine or in a container)',
+  },
+  LLMBATCH_LOG_FORMAT: {
+    default: 'text',
+    readBy: ['worker', 'dev'],
+    description:
+      'text (human lines) or json: one JSON object a line on stdout with time, level, message, and the runId and chunk of the workflow or activity that logged it',
+  },
   LLMBATCH_BREAKER_THRESHOLD: {
     default: '5',
     readBy: ['worker', 'dev'],
@@ -172,6 +192,13 @@ export interface ProviderSettings {
   breaker: BreakerSettings;
 }
 
+/** The worker's Prometheus endpoint (workers/metrics-server.ts). */
+export interface MetricsSettings {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
 /** The worker's endpoint for OpenAI batch webhooks (workers/webhook-server.ts). */
 export interface WebhookSettings {
   host: string;
@@ -198,6 +225,9 @@ export interface LlmbatchConfig {
   shutdownGrace: string;
   /** Set when LLMBATCH_WEBHOOK_PORT is. */
   webhooks?: WebhookSettings;
+  /** Set when LLMBATCH_METRICS_PORT is. */
+  metrics?: MetricsSettings;
+  logFormat: LogFormat;
   workflowBundle?: string;
   /** Set only when LLMBATCH_LOG_LEVEL is; the default (INFO) is applied by the logger's installer. */
   logLevel?: ConfigLogLevel;
@@ -226,6 +256,10 @@ const port = z
   .refine((n) => n <= 65535, { message: 'expected a port number' });
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 30s or 5m' });
 const durationMs = duration.transform(parseDuration);
+const logFormat = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.enum(LOG_FORMATS, { message: `expected one of ${LOG_FORMATS.join(', ')}` }));
 const logLevel = z
   .string()
   .transform((s) => s.trim().toUpperCase())
@@ -266,6 +300,12 @@ export function loadConfig(env: Env): LlmbatchConfig {
     return { host, port: webhookPort, secret };
   }
 
+  function readMetrics(): MetricsSettings | undefined {
+    const metricsPort = read('LLMBATCH_METRICS_PORT', port);
+    const host = read('LLMBATCH_METRICS_HOST', text, true);
+    return metricsPort === undefined ? undefined : { host, port: metricsPort };
+  }
+
   const config: LlmbatchConfig = {
     temporal: {
       address: read('TEMPORAL_ADDRESS', text, true),
@@ -293,6 +333,8 @@ export function loadConfig(env: Env): LlmbatchConfig {
     },
     shutdownGrace: read('LLMBATCH_SHUTDOWN_GRACE', duration, true),
     webhooks: readWebhooks(),
+    metrics: readMetrics(),
+    logFormat: read('LLMBATCH_LOG_FORMAT', logFormat, true),
     workflowBundle: read('LLMBATCH_WORKFLOW_BUNDLE', text),
     logLevel: setOnly('LLMBATCH_LOG_LEVEL') === undefined ? undefined : read('LLMBATCH_LOG_LEVEL', logLevel),
     devStack: {

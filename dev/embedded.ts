@@ -9,7 +9,8 @@ import { DEFAULT_NAMESPACE } from '../common';
 import type { LlmbatchConfig } from '../common/config';
 import { newWebhookSecret, startSimulator, type RunningSimulator } from '../simulator';
 import { openStore, type RunStore } from '../store';
-import { installWorkerLogging } from '../workers/logging';
+import { installTelemetry, startWorkerMetrics } from '../workers/telemetry';
+import type { MetricsServer } from '../workers/metrics-server';
 import { processConfig } from '../workers/settings';
 import { createLlmbatchWorker } from '../workers/create-worker';
 import { startWebhookServer, type WebhookServer } from '../workers/webhook-server';
@@ -58,7 +59,7 @@ async function pickPorts(): Promise<{ port: number; uiPort: number }> {
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
   const log = options.log ?? ((line: string) => console.error(line));
   const config = options.config ?? processConfig();
-  installWorkerLogging(config.logLevel);
+  const { temporalMetricsUrl } = await installTelemetry(config);
   const stateDir = resolve(options.stateDir ?? '.llmbatch');
   // The store first: a folder already served by another process (`worker`, another `dev`) refuses
   // here, before a Temporal server or simulator is started for nothing.
@@ -85,7 +86,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   let simulator: RunningSimulator | undefined;
   let connection: NativeConnection | undefined;
   let webhooks: WebhookServer | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
+    const { metrics, server } = await startWorkerMetrics(config, store, temporalMetricsUrl);
+    metricsServer = server;
     connection = await NativeConnection.connect({ address: temporal.address });
     let profile = options.simulatorProfile;
     if (options.webhooks !== false) {
@@ -104,6 +108,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       // This stack's simulator, whatever LLMBATCH_SIMULATOR_URL says; real providers' keys as configured.
       providerEnv: { ...config.providers, simulatorUrl: simulator.url },
       shutdownGraceTime: config.shutdownGrace,
+      metrics,
     });
     const running = worker.run();
     const embedded: Embedded = {
@@ -117,6 +122,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
         await webhooks?.close();
+        await metricsServer?.close();
         await connection?.close();
         await store?.sql.close();
         await simulator?.close();
@@ -126,6 +132,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     return embedded;
   } catch (error) {
     await webhooks?.close().catch(() => undefined);
+    await metricsServer?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await store?.sql.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);

@@ -94,6 +94,7 @@ function toProviderBatch(batch: MessageBatch, cancelRequested = false): Provider
     counts: { total, completed: c.succeeded, failed: c.errored + c.canceled + c.expired },
     errors: [],
     createdAtMs: Date.parse(batch.created_at),
+    ...(batch.ended_at ? { endedAtMs: Date.parse(batch.ended_at) } : {}),
     metadata: {},
   };
 }

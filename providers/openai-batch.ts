@@ -42,6 +42,12 @@ function requestBody(request: NeutralRequest, schema: JsonSchema | undefined) {
   return isEmbeddingRequest(request) ? embeddingBody(request) : chatCompletionBody(request, schema);
 }
 
+/** The time of the batch's terminal status, in ms (OpenAI stamps each status in seconds). */
+function endedAt(batch: Batch): { endedAtMs?: number } {
+  const at = batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at;
+  return at ? { endedAtMs: at * 1000 } : {};
+}
+
 function toProviderBatch(batch: Batch): ProviderBatch {
   return {
     id: batch.id,
@@ -57,6 +63,7 @@ function toProviderBatch(batch: Batch): ProviderBatch {
       [e.line ? `line ${e.line}` : '', e.code, e.message].filter(Boolean).join(': '),
     ),
     createdAtMs: batch.created_at * 1000,
+    ...endedAt(batch),
     metadata: batch.metadata ?? {},
   };
 }

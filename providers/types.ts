@@ -20,6 +20,8 @@ export interface ProviderBatch {
   /** Batch-level validation errors, one line each (e.g. `line 3: duplicate custom_id`). */
   errors: string[];
   createdAtMs: number;
+  /** When the provider ended the batch (completed, failed, expired, cancelled), where it says. */
+  endedAtMs?: number;
   metadata: Record<string, string>;
 }
 

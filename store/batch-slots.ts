@@ -73,6 +73,18 @@ export class BatchSlots {
     );
   }
 
+  /**
+   * How many slots each key holds now, stale ones left out as `take` leaves them out: the batches in
+   * flight of every run and worker that share this store (the metrics endpoint's gauge).
+   */
+  async inFlight(): Promise<{ key: string; batches: number }[]> {
+    const { rows } = await this.sql.query<{ key: string; batches: number }>(
+      `select key, count(*)::int as batches from batch_slots
+       where taken_at > now() - interval '${STALE_SLOT}' group by key order by key`,
+    );
+    return rows;
+  }
+
   /** Gives back every slot a run still holds (its chunks failed or were cancelled before giving theirs). */
   async releaseRun(runId: string): Promise<void> {
     await this.sql.query('delete from batch_slots where run_id = $1', [runId]);

@@ -598,13 +598,19 @@ export class RunStore {
     );
   }
 
-  async recordFailures(runId: string, rows: FailureRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.sql.query(
+  /**
+   * Upserts failures by (run, item, strike); answers the keys that were new, so that counters
+   * (activities/metrics.ts) count a failure once when an activity that recorded it runs again.
+   */
+  async recordFailures(runId: string, rows: FailureRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    // xmax is 0 on a row this statement inserted, set on one it updated (PostgreSQL's upsert).
+    const { rows: written } = await this.sql.query<{ dedup_key: string; inserted: boolean }>(
       `insert into failures (run_id, dedup_key, strike, kind, retryable, error, cost_usd)
        select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::float8[])
        on conflict (run_id, dedup_key, strike) do update set
-         kind = excluded.kind, retryable = excluded.retryable, error = excluded.error, cost_usd = excluded.cost_usd`,
+         kind = excluded.kind, retryable = excluded.retryable, error = excluded.error, cost_usd = excluded.cost_usd
+       returning dedup_key, (xmax = 0) as inserted`,
       [
         runId,
         rows.map((r) => r.dedupKey),
@@ -615,6 +621,7 @@ export class RunStore {
         rows.map((r) => r.costUsd ?? 0),
       ],
     );
+    return new Set(written.filter((r) => r.inserted).map((r) => r.dedup_key));
   }
 
   /** Totals of a chunk's stored results, so a chunk's outcome is read from the store, not counted twice. */

@@ -1,6 +1,7 @@
 // Builds a worker with real dependencies: the store, the provider adapters, our workflows.
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, fileActivities, type Activities } from '../activities';
+import type { RunMetrics } from '../activities/metrics';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
 import { failureTranslation } from './failure-interceptor';
@@ -21,17 +22,20 @@ export interface LlmbatchWorkerOptions {
   maxConcurrentActivities?: number;
   /** How long a stopping worker lets in-flight activities finish (LLMBATCH_SHUTDOWN_GRACE, default 30s). */
   shutdownGraceTime?: string;
+  /** Where activities count what they do (workers/telemetry.ts); none: not counted. */
+  metrics?: RunMetrics;
 }
 
 const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
 /** Every activity, built on the worker's store and providers; `draining` says whether `worker()` is stopping. */
 function activitiesFor(
-  options: Pick<LlmbatchWorkerOptions, 'store' | 'providerEnv'>,
+  options: Pick<LlmbatchWorkerOptions, 'store' | 'providerEnv' | 'metrics'>,
   worker: () => Worker,
 ): Activities {
   return createActivities({
     store: options.store,
+    metrics: options.metrics,
     providers: createProviderRegistry({
       ...options.providerEnv,
       log:

@@ -3,11 +3,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { openStore, type RunStore } from '../store';
-import { installWorkerLogging } from './logging';
+import { announce } from './logging';
+import { installTelemetry, startWorkerMetrics } from './telemetry';
 import { createFilesWorker, createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
+import type { RunMetrics } from '../activities/metrics';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
 export interface RunWorkerOptions {
@@ -25,11 +27,16 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     );
   }
   const { connectionOptions, namespace } = temporalConnectConfig();
-  installWorkerLogging(config.logLevel);
+  const { temporalMetricsUrl } = await installTelemetry(config);
   // The store first: a PGlite folder held by another process refuses here, before anything starts.
   const store = await openStore(storeLocation(config));
   try {
-    await serve(config, connectionOptions, namespace, store, filesQueue);
+    const { metrics, server } = await startWorkerMetrics(config, store, temporalMetricsUrl);
+    try {
+      await serve(config, connectionOptions, namespace, store, filesQueue, metrics);
+    } finally {
+      await server?.close();
+    }
   } finally {
     await store.sql.close();
   }
@@ -41,6 +48,7 @@ async function serve(
   namespace: string,
   store: RunStore,
   filesQueue: string | undefined,
+  metrics: RunMetrics,
 ): Promise<void> {
   const admin = await Connection.connect(connectionOptions);
   try {
@@ -54,7 +62,7 @@ async function serve(
     if (config.webhooks) {
       const client = new Client({ connection, namespace });
       webhooks = await startWebhookServer({ ...config.webhooks, store, client });
-      console.log(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
+      announce(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
     }
     const taskQueue = config.taskQueue;
     const shared = {
@@ -63,12 +71,18 @@ async function serve(
       store,
       providerEnv: config.providers,
       shutdownGraceTime: config.shutdownGrace,
+      metrics,
     };
     const workers = [await createLlmbatchWorker({ ...shared, taskQueue })];
     if (filesQueue) workers.push(await createFilesWorker({ ...shared, filesQueue }));
     const files = filesQueue ? ` and files queue "${filesQueue}" (plan, finalize)` : '';
-    console.log(
+    announce(
       `worker polling task queue "${taskQueue}"${files} on ${connectionOptions.address} (namespace ${namespace})`,
+      {
+        taskQueue,
+        ...(filesQueue ? { filesQueue } : {}),
+        namespace,
+      },
     );
     await runTogether(workers);
   } finally {
