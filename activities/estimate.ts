@@ -18,6 +18,7 @@ import {
   type ResolvedSpec,
 } from '../common';
 import { readDataset } from './dataset';
+import { assertOutputDir, assertPathSegment } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { lanesCost } from './spend-estimate';
 import { CLAUDE_TOKEN_FACTOR } from './token-count';
@@ -48,9 +49,9 @@ export function createEstimateActivities({ store }: ActivityDeps) {
       spec: ResolvedSpec;
       size: number;
     }): Promise<{ spec: ResolvedSpec; countedInputTokens: number; items: number }> {
+      const dir = join(assertOutputDir(spec.outputDir), 'samples', assertPathSegment(runId, 'estimate id'));
       const picked = await store.randomRequests(runId, size);
       const lines = new Set(picked.map((p) => p.firstLine));
-      const dir = join(spec.outputDir, 'samples', runId);
       await mkdir(dir, { recursive: true });
       const inputPath = join(dir, 'sample-input.jsonl');
       const out = createWriteStream(inputPath);

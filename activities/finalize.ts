@@ -18,6 +18,7 @@ import {
 } from '../common';
 import type { FinalItem } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
+import { assertOutputDir } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
 
@@ -211,7 +212,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
       status = 'completed',
       error,
     }: FinalizeInput): Promise<RunReport> {
-      mkdirSync(spec.outputDir, { recursive: true });
+      mkdirSync(assertOutputDir(spec.outputDir), { recursive: true });
       const files = {
         results: join(spec.outputDir, 'results.jsonl'),
         deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),

@@ -21,6 +21,7 @@ import {
 } from '../common';
 import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
+import { assertOutputDir } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
@@ -129,7 +130,7 @@ async function ensureOutputDirUsable(dir: string): Promise<void> {
 export function createPlanActivities({ store }: ActivityDeps) {
   return {
     async planRun({ runId, spec, estimateOnly }: PlanInput): Promise<PlanSummary> {
-      if (!estimateOnly) await ensureOutputDirUsable(spec.outputDir);
+      if (!estimateOnly) await ensureOutputDirUsable(assertOutputDir(spec.outputDir));
       await store.resetPlan(runId);
       // By the wire the model speaks: a Claude model is cut to Anthropic's limits on the simulator too
       // (routed models speak the spec's model's wire: the spec loader sees to it).

@@ -14,6 +14,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { ResolvedSpec, RunReport, RunWorkflowInput } from '../common';
+import { outputDirProblem, pathSegmentProblem } from '../common/output-path';
 import type { batchRunWorkflow } from '../workflows';
 
 export interface FinishedRun {
@@ -93,6 +94,9 @@ export async function findFinishedRun(client: Client, runId: string): Promise<Fi
   const report = await closedRunReport(handle);
   const outputDir =
     report?.outputDir ?? (input.outputPerRun ? `${input.spec.outputDir}/${runId}` : input.spec.outputDir);
+  // A replay writes its input under this folder: a run id that climbs out of output.dir is refused.
+  const unsafe = outputDirProblem(outputDir);
+  if (unsafe) throw new Error(`run ${runId}: output.dir "${outputDir}" ${unsafe}`);
   const deadLetterFile = report?.files.deadLetter ?? join(outputDir, 'dead-letter.jsonl');
   if (!existsSync(deadLetterFile)) {
     throw new Error(`run ${runId} ended (${status}) without writing ${deadLetterFile}`);
@@ -216,5 +220,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The spec of a replay: the original one over the replay file, writing under the run's folder. */
 export function replaySpec(run: FinishedRun, inputPath: string, newRunId: string): ResolvedSpec {
+  const unsafe = pathSegmentProblem(newRunId);
+  if (unsafe) throw new Error(`replay run id "${newRunId}" cannot name a folder under ${run.outputDir}: it ${unsafe}`);
   return { ...run.spec, inputPath, inputFormat: 'jsonl', outputDir: join(run.outputDir, `replay-${newRunId}`) };
 }

@@ -1,6 +1,7 @@
 // Starts a run's parent workflow. The run id is the workflow id; an id already used is refused.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FilesQueueInput, ResolvedSpec } from '../common';
+import { pathSegmentProblem } from '../common/output-path';
 import { batchRunWorkflow } from '../workflows';
 import { LlmModel, LlmPhase, LlmProvider, LlmRunId } from '../workflows/search-attributes';
 
@@ -23,6 +24,9 @@ export async function startRun(
   options: StartRunOptions,
 ): Promise<WorkflowHandle<typeof batchRunWorkflow>> {
   const runId = options.runId ?? defaultRunId(spec.name);
+  // A run id names folders (a replay's, a schedule's runs) and prefixes its chunks' ids ("<id>/chunk-N").
+  const unsafe = pathSegmentProblem(runId);
+  if (unsafe) throw new Error(`run id "${runId}" cannot be used: it ${unsafe}`);
   try {
     return await client.workflow.start(batchRunWorkflow, {
       workflowId: runId,

@@ -1,7 +1,7 @@
 // Worker settings: the validated configuration (common/config.ts) and, for the Temporal
 // connection, the environment-configuration conventions (TEMPORAL_ADDRESS, profiles, TLS).
 import { resolve } from 'node:path';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig, type LoadClientProfileOptions } from '@temporalio/envconfig';
 import { DEFAULT_NAMESPACE, DEFAULT_TEMPORAL_ADDRESS } from '../common';
 import { loadConfig, type LlmbatchConfig } from '../common/config';
 
@@ -15,9 +15,13 @@ export function storeLocation(config: LlmbatchConfig): string {
   return config.store.databaseUrl ?? resolve(config.store.dir);
 }
 
-/** Temporal connection settings by the environment-configuration conventions (TEMPORAL_ADDRESS, profiles, TLS). */
-export function temporalConnectConfig() {
-  const config = loadClientConnectConfig();
+/**
+ * Temporal connection settings by the environment-configuration conventions (TEMPORAL_ADDRESS,
+ * profiles, TLS, API key): the dev server, docker-compose and Temporal Cloud alike. `options` is
+ * for tests (another environment or config file); the CLI and workers use this process's.
+ */
+export function temporalConnectConfig(options?: LoadClientProfileOptions) {
+  const config = loadClientConnectConfig(options);
   return {
     connectionOptions: {
       ...config.connectionOptions,

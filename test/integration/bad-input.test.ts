@@ -2,10 +2,9 @@
 // a reason a person can act on, and every other line completes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
+import { activityFailureOf } from '../support/activity-failure';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
 
@@ -111,14 +110,7 @@ describe('bad input lines', () => {
     const spec = { ...loadSpec(h.writeSpec(fastSpec(), 'dir-spec.yaml')), outputDir: join(h.dir, 'not-a-folder') };
     const before = h.simulator.ledger().batchesCreated;
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-bad-dir-${Date.now()}` });
-    const error = await handle.result().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    const failure = (error as WorkflowFailedError).cause?.cause;
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({
+    expect(await activityFailureOf(handle)).toMatchObject({
       type: 'OutputDirUnusable',
       message: expect.stringMatching(/not-a-folder is a file, not a folder$/),
     });

@@ -83,4 +83,11 @@ describe('dead letters', () => {
       outputDir: join(dir, 'out', 'replay-new'),
     });
   });
+
+  it("refuses a replay id that would name a folder outside the run's", () => {
+    for (const id of ['../../x', '/abs/path', '..'])
+      expect(() => replaySpec(run(), join(dir, 'r.jsonl'), id)).toThrow(
+        new RegExp(`^replay run id "${id.replace(/\./g, '\\.')}" cannot name a folder under ${join(dir, 'out')}: it `),
+      );
+  });
 });

@@ -1,10 +1,12 @@
 // The plan activity over a real (PGlite) store: how ids are taken, told apart and refused, and
-// that an unusable output folder stops the run before anything is planned.
+// that an unusable output folder (or one a run id climbs out of, for a run or an estimate's
+// sample) stops the run before anything is planned or written.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
+import { createEstimateActivities } from '../../activities/estimate';
 import { createPlanActivities } from '../../activities/plan';
 import { loadSpec } from '../../client/spec-loader';
 import type { PlanSummary, ResolvedSpec } from '../../common';
@@ -164,6 +166,48 @@ describe('output folder', () => {
       ),
     });
     expect(await store.itemsPage(runId, 0, 10)).toEqual([]);
+  });
+
+  it.each(['../../escaped', '/abs/path'])(
+    'refuses a run id %j spliced into output.dir (a schedule run) before creating any folder',
+    async (runIdPart) => {
+      const spec = specFor([row(1)], { output: { dir: 'sched/out' } });
+      const outputDir = `${spec.outputDir}/${runIdPart}`;
+      const runId = `run-${runs}`;
+      const { planRun } = createPlanActivities({ store, providers: {} as never });
+      const failure = await quietActivityEnvironment()
+        .run(planRun, { runId, spec: { ...spec, outputDir } })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({
+        type: 'OutputPathUnsafe',
+        nonRetryable: true,
+        message: expect.stringMatching(new RegExp(`^output\\.dir "${outputDir}" has (a "\\.\\."|an empty) segment`)),
+      });
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(join(dir, 'escaped'))).toBe(false);
+      expect(existsSync(join(dir, 'sched'))).toBe(false);
+      expect(await store.itemsPage(runId, 0, 10)).toEqual([]);
+    },
+  );
+
+  it("refuses an estimate id that would put the sample outside output.dir's samples folder", async () => {
+    const spec = specFor([row(1)], { output: { dir: 'est/out' } });
+    const { writeSample } = createEstimateActivities({ store, providers: {} as never });
+    await expect(
+      quietActivityEnvironment().run(writeSample, { runId: '../../../escaped-sample', spec, size: 1 }),
+    ).rejects.toMatchObject({
+      type: 'OutputPathUnsafe',
+      message: expect.stringMatching(
+        /^estimate id "\.\.\/\.\.\/\.\.\/escaped-sample" cannot name a folder under output\.dir/,
+      ),
+    });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'est'))).toBe(false);
+    expect(existsSync(join(dir, 'escaped-sample'))).toBe(false);
   });
 
   it('creates the folder and leaves no probe behind', async () => {

@@ -17,6 +17,16 @@ describe('template lookups', () => {
     expect(renderTemplate('{{a}}', bare)).toBe('no prototype');
   });
 
+  it('reads a "__proto__" key that a JSON line really holds as data, and nothing from the prototype', () => {
+    // JSON.parse makes "__proto__" an own property (as the CSV reader does for such a column).
+    const item = JSON.parse('{"__proto__": {"x": "own"}, "s": "t"}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(item)).toBe(Object.prototype);
+    expect(renderTemplate('{{__proto__.x}} {{s}}', item)).toBe('own t');
+    expect(() => renderTemplate('{{__proto__.y}}', item)).toThrow(new TemplateFieldMissing('__proto__.y'));
+    expect(() => renderTemplate('{{s.constructor}}', item)).toThrow(new TemplateFieldMissing('s.constructor'));
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('reads field names in any script, with - and $', () => {
     expect(renderTemplate('{{größe}} {{x-y}} {{$v}}', { größe: 'L', 'x-y': 1, $v: true })).toBe('L 1 true');
     expect(templateFields('{{ größe }} {{a.b-c}}')).toEqual(['größe', 'a.b-c']);
