@@ -8,6 +8,7 @@ import { createFilesWorker, createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
+import { dataConverterFor } from './data-converter';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
 export interface RunWorkerOptions {
@@ -48,11 +49,12 @@ async function serve(
   } finally {
     await admin.close();
   }
+  const dataConverter = dataConverterFor(config);
   const connection = await NativeConnection.connect(connectionOptions);
   let webhooks: WebhookServer | undefined;
   try {
     if (config.webhooks) {
-      const client = new Client({ connection, namespace });
+      const client = new Client({ connection, namespace, dataConverter });
       webhooks = await startWebhookServer({ ...config.webhooks, store, client });
       console.log(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
     }
@@ -63,6 +65,7 @@ async function serve(
       store,
       providerEnv: config.providers,
       shutdownGraceTime: config.shutdownGrace,
+      dataConverter,
     };
     const workers = [await createLlmbatchWorker({ ...shared, taskQueue })];
     if (filesQueue) workers.push(await createFilesWorker({ ...shared, filesQueue }));
