@@ -140,7 +140,7 @@ export const ENV_VARS = {
   LLMBATCH_ENCRYPTION_KEY: {
     readBy: ['CLI', 'worker', 'dev'],
     description:
-      'turns on payload encryption (AES-256-GCM) in every client and worker: a base64 key of 32 bytes (`openssl rand -base64 32`; key id `default`), or `id:key` pairs separated by commas for rotation: the first (or LLMBATCH_ENCRYPTION_KEY_ID) encrypts, every one decrypts. Set it alike on every machine',
+      'turns on payload encryption (AES-256-GCM) in clients and workers: a 32-byte base64 key (`openssl rand -base64 32`), or `id:key,id:key` for rotation (the first, or LLMBATCH_ENCRYPTION_KEY_ID, encrypts; all decrypt); the same on every machine',
   },
   LLMBATCH_ENCRYPTION_KEY_FILE: {
     readBy: ['CLI', 'worker', 'dev'],
@@ -166,7 +166,7 @@ export const ENV_VARS = {
     default: 'http://localhost:8233,http://127.0.0.1:8233',
     readBy: ['CLI'],
     description:
-      "the Web UI origin(s), comma separated, that the codec server's CORS lets call it (docker-compose: http://localhost:8080); `dev` allows its own UI",
+      "the Web UI origin(s), comma separated, allowed by the codec server's CORS; default: the dev server's UI at localhost and 127.0.0.1 (docker-compose: http://localhost:8080); `dev` allows its own UI",
   },
   TEMPORAL_CLI_PATH: {
     readBy: ['dev'],
