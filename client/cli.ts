@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { budgetCommand } from './commands/budget';
 import { cancelCommand } from './commands/cancel';
+import { codecServerCommand } from './commands/codec-server';
 import { devCommand } from './commands/dev';
 import { dlqCommand } from './commands/dlq';
 import { estimateCommand } from './commands/estimate';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .addCommand(devCommand())
     .addCommand(workerCommand())
     .addCommand(simulatorCommand())
+    .addCommand(codecServerCommand())
     .addCommand(runCommand())
     .addCommand(statusCommand())
     .addCommand(waitCommand())

@@ -26,7 +26,7 @@ async function demo(keep: boolean): Promise<boolean> {
     );
     const spec = loadSpec(resolve(__dirname, '../examples/demo/spec.yaml'), { outputDir: resolve('out/demo') });
     connection = await Connection.connect({ address: embedded.temporal.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: embedded.dataConverter });
     const handle = await startRun(client, spec, { taskQueue: embedded.taskQueue });
     const link = webUiLink(handle.workflowId, embedded.temporal.address, { uiUrl: embedded.temporal.uiUrl, config });
     console.log(`started run ${handle.workflowId} (${spec.inputPath})`);

@@ -11,10 +11,13 @@ import {
 import { rootMessage } from '../common';
 import { loadConfig, type LlmbatchConfig } from '../common/config';
 import { readDevServerInfo } from '../dev/dev-server-info';
-import { temporalConnectConfig } from '../workers/settings';
+import { dataConverterFor } from '../workers/data-converter';
+import { processConfig, temporalConnectConfig } from '../workers/settings';
 
 export async function connectClient(): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
   const { connectionOptions, namespace } = temporalConnectConfig();
+  // Before connecting: a bad key is a configuration error, not an unreachable server.
+  const dataConverter = dataConverterFor(processConfig());
   let connection: Connection;
   try {
     connection = await Connection.connect(connectionOptions);
@@ -24,7 +27,7 @@ export async function connectClient(): Promise<{ client: Client; close: () => Pr
     );
   }
   return {
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter }),
     close: () => connection.close(),
     address: connectionOptions.address,
   };

@@ -157,6 +157,37 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: "the Temporal runtime's log level: TRACE, DEBUG, INFO, WARN or ERROR (the demo: WARN when unset)",
   },
+  LLMBATCH_ENCRYPTION_KEY: {
+    readBy: ['CLI', 'worker', 'dev'],
+    description:
+      'turns on payload encryption (AES-256-GCM) in clients and workers: a 32-byte base64 key (`openssl rand -base64 32`), or `id:key,id:key` for rotation (the first, or LLMBATCH_ENCRYPTION_KEY_ID, encrypts; all decrypt); the same on every machine',
+  },
+  LLMBATCH_ENCRYPTION_KEY_FILE: {
+    readBy: ['CLI', 'worker', 'dev'],
+    description:
+      'the keys from a JSON or YAML file instead, `{"keys": {"<id>": "<base64 key>", ...}, "encryptWith": "<id>"}` (encryptWith optional: default the first key); not both',
+  },
+  LLMBATCH_ENCRYPTION_KEY_ID: {
+    readBy: ['CLI', 'worker', 'dev'],
+    description: 'the id of the key that encrypts new payloads (default: the first); the others only decrypt',
+  },
+  LLMBATCH_CODEC_TOKEN: {
+    readBy: ['CLI', 'dev'],
+    description:
+      'the bearer token the codec server requires (`Authorization: Bearer <token>`); unset: `codec-server` and `dev` make up a random one and print it',
+  },
+  LLMBATCH_CODEC_PORT: { default: '8888', readBy: ['CLI'], description: "the codec server's port (`codec-server`)" },
+  LLMBATCH_CODEC_HOST: {
+    default: '127.0.0.1',
+    readBy: ['CLI'],
+    description: 'address the codec server listens on (0.0.0.0 behind a TLS-terminating proxy or in a container)',
+  },
+  LLMBATCH_CODEC_UI_ORIGIN: {
+    default: 'http://localhost:8233,http://127.0.0.1:8233',
+    readBy: ['CLI'],
+    description:
+      "the Web UI origin(s), comma separated, allowed by the codec server's CORS; default: the dev server's UI at localhost and 127.0.0.1 (docker-compose: http://localhost:8080); `dev` allows its own UI",
+  },
   TEMPORAL_CLI_PATH: {
     readBy: ['dev'],
     description: 'the `temporal` binary that runs the dev server; else PATH, else LLMBATCH_CACHE_DIR/bin',
@@ -207,6 +238,30 @@ export interface WebhookSettings {
   secret: string;
 }
 
+/** A key as configured: its id and its base64 text (decoded by workers/codec-keys.ts). */
+export interface ConfiguredKey {
+  id: string;
+  base64: string;
+}
+
+/** Payload encryption (LLMBATCH_ENCRYPTION_KEY*); absent: payloads travel as JSON. */
+export interface EncryptionSettings {
+  /** From LLMBATCH_ENCRYPTION_KEY, validated. */
+  keys?: ConfiguredKey[];
+  /** LLMBATCH_ENCRYPTION_KEY_FILE, read and validated when the codec is built. */
+  keyFile?: string;
+  /** LLMBATCH_ENCRYPTION_KEY_ID. */
+  encryptWith?: string;
+}
+
+/** The codec server (`codec-server`, and the one `dev` starts). */
+export interface CodecServerSettings {
+  token?: string;
+  port: number;
+  host: string;
+  uiOrigins: string[];
+}
+
 export interface LlmbatchConfig {
   temporal: {
     /** For messages only: connections take their address from @temporalio/envconfig. */
@@ -231,6 +286,8 @@ export interface LlmbatchConfig {
   workflowBundle?: string;
   /** Set only when LLMBATCH_LOG_LEVEL is; the default (INFO) is applied by the logger's installer. */
   logLevel?: ConfigLogLevel;
+  encryption?: EncryptionSettings;
+  codecServer: CodecServerSettings;
   devStack: { temporalCliPath?: string; cacheDir?: string; xdgCacheHome?: string; searchPath: string };
   ci: boolean;
 }
@@ -264,6 +321,51 @@ const logLevel = z
   .string()
   .transform((s) => s.trim().toUpperCase())
   .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }));
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * What is wrong with a key, or undefined when it is 32 bytes of standard base64. Never quotes the
+ * key: error messages end up in terminals and logs.
+ */
+export function keyProblem(id: string, base64: string): string | undefined {
+  if (!KEY_ID.test(id)) return `key id "${id}" must be 1-64 of A-Z a-z 0-9 . _ -`;
+  const text = base64.trim();
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return `key "${id}" is not base64`;
+  // atob: pure (no Buffer), so this module stays free of Node.
+  const bytes = atob(text).length;
+  if (bytes !== 32) {
+    return `key "${id}" is ${bytes} bytes, expected 32 (AES-256; make one with \`openssl rand -base64 32\`)`;
+  }
+  return undefined;
+}
+
+/** `key`, or `id:key[,id:key...]`, into keys, or the problems (none quotes a key). */
+export function parseKeyList(text: string): { keys: ConfiguredKey[]; problems: string[] } {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const keys: ConfiguredKey[] = [];
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const colon = entry.indexOf(':');
+    const key: ConfiguredKey =
+      colon < 0
+        ? { id: 'default', base64: entry }
+        : { id: entry.slice(0, colon).trim(), base64: entry.slice(colon + 1) };
+    if (colon < 0 && entries.length > 1) problems.push('with several keys, give each as id:key');
+    else if (keys.some((k) => k.id === key.id)) problems.push(`key id "${key.id}" appears twice`);
+    const problem = keyProblem(key.id, key.base64);
+    if (problem) problems.push(problem);
+    keys.push({ id: key.id, base64: key.base64.trim() });
+  }
+  if (entries.length === 0) problems.push('no key given');
+  return { keys, problems: [...new Set(problems)] };
+}
+
+/** `http(s)://host[:port]`, exactly as a browser sends it in `Origin` (no path, no trailing slash). */
+const ORIGIN = /^https?:\/\/[^\s/?#]+$/;
 
 /**
  * The validated configuration. Unset and empty variables take their defaults; every invalid one is
@@ -306,6 +408,46 @@ export function loadConfig(env: Env): LlmbatchConfig {
     return metricsPort === undefined ? undefined : { host, port: metricsPort };
   }
 
+  function readEncryption(): EncryptionSettings | undefined {
+    const list = setOnly('LLMBATCH_ENCRYPTION_KEY');
+    const keyFile = setOnly('LLMBATCH_ENCRYPTION_KEY_FILE');
+    const encryptWith = setOnly('LLMBATCH_ENCRYPTION_KEY_ID')?.trim();
+    if (list === undefined && keyFile === undefined) {
+      if (encryptWith) problems.push('LLMBATCH_ENCRYPTION_KEY_ID: set without LLMBATCH_ENCRYPTION_KEY or _FILE');
+      return undefined;
+    }
+    if (list !== undefined && keyFile !== undefined) {
+      problems.push(
+        'LLMBATCH_ENCRYPTION_KEY_FILE: set LLMBATCH_ENCRYPTION_KEY or LLMBATCH_ENCRYPTION_KEY_FILE, not both',
+      );
+      return undefined;
+    }
+    if (keyFile !== undefined) return { keyFile, encryptWith };
+    const parsed = parseKeyList(list ?? '');
+    for (const problem of parsed.problems) problems.push(`LLMBATCH_ENCRYPTION_KEY: ${problem}`);
+    if (encryptWith && !parsed.keys.some((k) => k.id === encryptWith)) {
+      problems.push(
+        `LLMBATCH_ENCRYPTION_KEY_ID: no key "${encryptWith}" in LLMBATCH_ENCRYPTION_KEY (ids: ${parsed.keys.map((k) => k.id).join(', ')})`,
+      );
+    }
+    return parsed.problems.length > 0 ? undefined : { keys: parsed.keys, encryptWith };
+  }
+
+  function readOrigins(): string[] {
+    const value = read('LLMBATCH_CODEC_UI_ORIGIN', text, true);
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    const bad = origins.find((o) => !ORIGIN.test(o));
+    if (bad !== undefined || origins.length === 0) {
+      problems.push(
+        `LLMBATCH_CODEC_UI_ORIGIN: expected origins such as http://localhost:8233 (scheme, host, port; no path), got "${bad ?? value}"`,
+      );
+    }
+    return origins;
+  }
+
   const config: LlmbatchConfig = {
     temporal: {
       address: read('TEMPORAL_ADDRESS', text, true),
@@ -337,6 +479,13 @@ export function loadConfig(env: Env): LlmbatchConfig {
     logFormat: read('LLMBATCH_LOG_FORMAT', logFormat, true),
     workflowBundle: read('LLMBATCH_WORKFLOW_BUNDLE', text),
     logLevel: setOnly('LLMBATCH_LOG_LEVEL') === undefined ? undefined : read('LLMBATCH_LOG_LEVEL', logLevel),
+    encryption: readEncryption(),
+    codecServer: {
+      token: setOnly('LLMBATCH_CODEC_TOKEN'),
+      port: read('LLMBATCH_CODEC_PORT', port, true),
+      host: read('LLMBATCH_CODEC_HOST', text, true),
+      uiOrigins: readOrigins(),
+    },
     devStack: {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),
       cacheDir: read('LLMBATCH_CACHE_DIR', text),

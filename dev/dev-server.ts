@@ -19,6 +19,8 @@ export interface DevServerOptions {
   /** Where the server's own log goes. */
   logFile?: string;
   headless?: boolean;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   log?: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push(...searchAttributeFlags());
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
+  if (uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

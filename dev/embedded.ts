@@ -4,6 +4,7 @@
 // come back to the caller in the returned `temporal`.
 import { join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { DEFAULT_NAMESPACE } from '../common';
 import type { LlmbatchConfig } from '../common/config';
@@ -13,8 +14,11 @@ import { installTelemetry, startWorkerMetrics } from '../workers/telemetry';
 import type { MetricsServer } from '../workers/metrics-server';
 import { processConfig } from '../workers/settings';
 import { createLlmbatchWorker } from '../workers/create-worker';
+import { loadCodecKeys } from '../workers/codec-keys';
+import { newCodecToken, startCodecServer, type CodecServer } from '../workers/codec-server';
+import { dataConverterWith } from '../workers/data-converter';
 import { startWebhookServer, type WebhookServer } from '../workers/webhook-server';
-import { isPortFree, startDevServer, type DevServer } from './dev-server';
+import { freePort, isPortFree, startDevServer, type DevServer } from './dev-server';
 import { removeDevServerInfo, writeDevServerInfo } from './dev-server-info';
 
 export interface EmbeddedOptions {
@@ -32,6 +36,14 @@ export interface EmbeddedOptions {
   webhooks?: boolean;
 }
 
+/** The codec server `dev` starts when payloads are encrypted, and the token that opens it. */
+export interface EmbeddedCodec {
+  server: CodecServer;
+  token: string;
+  /** Whether the token was made up here (LLMBATCH_CODEC_TOKEN unset): then `dev` prints it. */
+  generated: boolean;
+}
+
 /** The profile with `webhooks` at the endpoint, unless it names webhooks of its own. */
 export function withWebhooks(profile: unknown, url: string, secret: string): unknown {
   const given = (profile ?? {}) as Record<string, unknown>;
@@ -47,13 +59,32 @@ export interface Embedded {
   worker: Worker;
   store: RunStore;
   taskQueue: string;
+  /** What a client of this stack needs to read and write its payloads (encrypted with a key configured). */
+  dataConverter: DataConverter;
+  /** With a key configured: the codec server the Web UI decodes through. */
+  codec?: EmbeddedCodec;
   stop(): Promise<void>;
 }
 
-/** 7233 / 8233 when free (what users and the Web UI expect), else free ports. */
+/** 7233 / 8233 when free (what users and the Web UI expect), else free ports (the UI's known now: the codec server's CORS names it). */
 async function pickPorts(): Promise<{ port: number; uiPort: number }> {
   if ((await isPortFree(7233)) && (await isPortFree(8233))) return { port: 7233, uiPort: 8233 };
-  return { port: 0, uiPort: 0 };
+  return { port: 0, uiPort: await freePort() };
+}
+
+/** With a key: a codec server on a free port that the dev server's Web UI (and only it) may call. */
+async function startDevCodec(
+  config: LlmbatchConfig,
+  uiPort: number,
+  log: (line: string) => void,
+): Promise<{ dataConverter: DataConverter; codec?: EmbeddedCodec }> {
+  const keys = loadCodecKeys(config.encryption);
+  const dataConverter = dataConverterWith(keys);
+  if (!keys) return { dataConverter };
+  const token = config.codecServer.token ?? newCodecToken();
+  const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+  const server = await startCodecServer({ keys, token, uiOrigins, log });
+  return { dataConverter, codec: { server, token, generated: config.codecServer.token === undefined } };
 }
 
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
@@ -66,14 +97,20 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const store: RunStore = await openStore(join(stateDir, 'store'));
   const ports = await pickPorts();
   let temporal: DevServer;
+  let codec: EmbeddedCodec | undefined;
+  let dataConverter: DataConverter;
   try {
+    ({ dataConverter, codec } = await startDevCodec(config, ports.uiPort, log));
     temporal = await startDevServer({
       ...ports,
       dbFile: join(stateDir, 'temporal.db'),
       logFile: join(stateDir, 'temporal.log'),
+      // The token rides in the endpoint's path: this Web UI has no login, so it cannot send a header.
+      uiCodecEndpoint: codec?.server.uiEndpoint,
       log,
     });
   } catch (error) {
+    await codec?.server.close();
     await store.sql.close();
     throw error;
   }
@@ -82,6 +119,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const stopTemporal = async () => {
     removeDevServerInfo(stateDir, temporal.address);
     await temporal.stop();
+    await codec?.server.close();
   };
   let simulator: RunningSimulator | undefined;
   let connection: NativeConnection | undefined;
@@ -94,7 +132,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     let profile = options.simulatorProfile;
     if (options.webhooks !== false) {
       const secret = config.webhooks?.secret ?? newWebhookSecret();
-      const client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
+      const client = new Client({ connection, namespace: DEFAULT_NAMESPACE, dataConverter });
       webhooks = await startWebhookServer({ ...config.webhooks, secret, store, client, log });
       profile = withWebhooks(profile, webhooks.url, secret);
     }
@@ -109,6 +147,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       providerEnv: { ...config.providers, simulatorUrl: simulator.url },
       shutdownGraceTime: config.shutdownGrace,
       metrics,
+      dataConverter,
     });
     const running = worker.run();
     const embedded: Embedded = {
@@ -118,6 +157,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       worker,
       store,
       taskQueue,
+      dataConverter,
+      codec,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);

@@ -1,9 +1,11 @@
 // Builds a worker with real dependencies: the store, the provider adapters, our workflows.
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, fileActivities, type Activities } from '../activities';
 import type { RunMetrics } from '../activities/metrics';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
+import { dataConverterFor } from './data-converter';
 import { failureTranslation } from './failure-interceptor';
 import { installWorkerLogging } from './logging';
 import { processConfig } from './settings';
@@ -24,6 +26,8 @@ export interface LlmbatchWorkerOptions {
   shutdownGraceTime?: string;
   /** Where activities count what they do (workers/telemetry.ts); none: not counted. */
   metrics?: RunMetrics;
+  /** Payload encryption and failure encoding (workers/data-converter.ts); default: this process's configuration. */
+  dataConverter?: DataConverter;
 }
 
 const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
@@ -58,6 +62,7 @@ export async function createLlmbatchWorker(options: LlmbatchWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle ?? (await loadWorkflowBundle()),
+    dataConverter: options.dataConverter ?? dataConverterFor(processConfig()),
     activities: activitiesFor(options, () => worker),
     shutdownGraceTime: options.shutdownGraceTime ?? processConfig().shutdownGrace,
     interceptors: { activity: [failureTranslation] },
@@ -81,6 +86,7 @@ export async function createFilesWorker(
     namespace: options.namespace,
     taskQueue: options.filesQueue,
     activities: fileActivities(activitiesFor(options, () => worker)),
+    dataConverter: options.dataConverter ?? dataConverterFor(processConfig()),
     shutdownGraceTime: options.shutdownGraceTime ?? processConfig().shutdownGrace,
     interceptors: { activity: [failureTranslation] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 50,

@@ -10,6 +10,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
 import type { RunMetrics } from '../activities/metrics';
+import { dataConverterFor } from './data-converter';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 
 export interface RunWorkerOptions {
@@ -56,11 +57,12 @@ async function serve(
   } finally {
     await admin.close();
   }
+  const dataConverter = dataConverterFor(config);
   const connection = await NativeConnection.connect(connectionOptions);
   let webhooks: WebhookServer | undefined;
   try {
     if (config.webhooks) {
-      const client = new Client({ connection, namespace });
+      const client = new Client({ connection, namespace, dataConverter });
       webhooks = await startWebhookServer({ ...config.webhooks, store, client });
       announce(`webhooks: OpenAI batch events accepted at ${webhooks.url}`);
     }
@@ -72,6 +74,7 @@ async function serve(
       providerEnv: config.providers,
       shutdownGraceTime: config.shutdownGrace,
       metrics,
+      dataConverter,
     };
     const workers = [await createLlmbatchWorker({ ...shared, taskQueue })];
     if (filesQueue) workers.push(await createFilesWorker({ ...shared, filesQueue }));

@@ -3,11 +3,11 @@
 // `dev`, the demo, the tests and the benches point the simulator at it. Answers fast, as OpenAI
 // asks: a signal is all the work; 400 for an event that does not verify, 503 when Temporal cannot
 // be reached (the sender retries), 200 for everything else.
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { RunStore } from '../store';
 import { createBatchWebhookHandler } from './batch-webhooks';
+import { listen, readBody } from './http-server';
 
 export const WEBHOOK_PATH = '/webhooks/openai';
 
@@ -32,17 +32,6 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const log = options.log ?? ((line: string) => console.error(line));
   const handle = createBatchWebhookHandler(options);
@@ -54,10 +43,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const path = (req.url ?? '/').split('?')[0];
     if (path !== WEBHOOK_PATH) return reply(404, `not found: POST ${WEBHOOK_PATH}`);
     if (req.method !== 'POST') return reply(405, `method not allowed: POST ${WEBHOOK_PATH}`);
-    readBody(req)
+    readBody(req, MAX_BODY_BYTES)
       .then(async (body) => {
         if (body === undefined) return reply(413, `an event is at most ${MAX_BODY_BYTES} bytes`);
-        const answer = await handle(body, req.headers);
+        const answer = await handle(body.toString('utf8'), req.headers);
         if (answer.status >= 400) log(`webhook ${answer.message}`);
         reply(answer.status, answer.message);
       })
@@ -66,23 +55,6 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         if (!res.headersSent) reply(503, 'could not signal the chunk; retry later');
       });
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${port}${WEBHOOK_PATH}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
+  return { ...listening, url: `${listening.url}${WEBHOOK_PATH}` };
 }

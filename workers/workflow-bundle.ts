@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { failureConverterPath } from './data-converter';
 import { processConfig } from './settings';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -11,14 +12,19 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
+/** The bundle's options: our workflows, and the failure converter that keeps their failure messages out of history. */
+export function bundleOptions() {
+  return { workflowsPath: workflowsPath(), failureConverterPath: failureConverterPath(), logger: quiet };
+}
+
 export async function loadWorkflowBundle(prebuilt = processConfig().workflowBundle): Promise<WorkflowBundleOption> {
   if (prebuilt) return { code: readFileSync(resolve(prebuilt), 'utf8') };
-  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet });
+  return bundleWorkflowCode(bundleOptions());
 }
 
 if (require.main === module) {
   const out = resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
-  bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet })
+  bundleWorkflowCode(bundleOptions())
     .then(({ code }) => {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, code);

@@ -19,6 +19,11 @@ export function devCommand(): Command {
       console.log(`Web UI       ${embedded.temporal.uiUrl ?? '(headless)'}`);
       console.log(`simulator    ${embedded.simulator.url}`);
       if (embedded.webhooks) console.log(`webhooks     ${embedded.webhooks.url} (the simulator's batch events)`);
+      if (embedded.codec) {
+        const { server, token, generated } = embedded.codec;
+        console.log(`codec server ${server.url} (payloads encrypted; the Web UI decodes through it)`);
+        if (generated) console.log(`codec token  ${token} (set LLMBATCH_CODEC_TOKEN to choose it)`);
+      }
       console.log(`worker       task queue "${embedded.taskQueue}"`);
       console.log('');
       console.log('In another terminal:');

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -15,7 +16,9 @@ import { stringify } from 'yaml';
 import { newWebhookSecret, startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
 import type { ProviderEnv } from '../../providers';
-import { createLlmbatchWorker, workflowsPath } from '../../workers/create-worker';
+import { createLlmbatchWorker } from '../../workers/create-worker';
+import { dataConverterWith } from '../../workers/data-converter';
+import { bundleOptions } from '../../workers/workflow-bundle';
 import { freePort } from '../../dev/dev-server';
 import { withWebhooks } from '../../dev/embedded';
 import { startWebhookServer, type WebhookServer } from '../../workers/webhook-server';
@@ -23,10 +26,7 @@ import { installWorkerLogging } from '../../workers/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: workflowsPath(),
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-  });
+  bundle ??= bundleWorkflowCode(bundleOptions());
   return bundle;
 }
 
@@ -69,6 +69,8 @@ export interface HarnessOptions {
   webhooks?: boolean;
   /** The endpoint's secret (default: a fresh one), for a profile that sends its webhooks elsewhere first. */
   webhookSecret?: string;
+  /** The client's and the worker's data converter (payload encryption); default: no codec, as with no key set. */
+  dataConverter?: DataConverter;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -78,7 +80,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const storeDir = options.store ?? join(dir, 'store');
   const address = options.address ?? temporalAddress();
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection });
+  const dataConverter = options.dataConverter ?? dataConverterWith(undefined);
+  const client = new Client({ connection: clientConnection, dataConverter });
   const inProcess = options.inProcessWorker !== false;
 
   let store: RunStore | undefined = inProcess ? await openStore(storeDir) : undefined;
@@ -106,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...(typeof options.providerEnv === 'function' ? options.providerEnv(simulator.url) : options.providerEnv),
       },
       workflowBundle: await workflowBundle(),
+      dataConverter,
     });
     running = worker.run();
   }

@@ -10,15 +10,20 @@ export interface ExecutionHistory {
   text: string;
 }
 
+const utf8 = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
+
+/**
+ * A payload's bytes as UTF-8. The history's own toJSON runs before a replacer sees anything and
+ * turns every bytes field into base64, so payloads are recognised by their shape and decoded here;
+ * bytes that reach the replacer raw (another realm's Uint8Array under jest) are decoded too.
+ */
 function decodeBytes(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  if (
-    value &&
-    typeof value === 'object' &&
-    (value as { type?: unknown }).type === 'Buffer' &&
-    Array.isArray((value as { data?: unknown }).data)
-  ) {
-    return Buffer.from((value as { data: number[] }).data).toString('utf8');
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (!value || typeof value !== 'object') return value;
+  const { metadata, data } = value as { metadata?: unknown; data?: unknown };
+  if (metadata && typeof metadata === 'object' && (typeof data === 'string' || data === undefined)) {
+    const decoded = Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? utf8(v) : v]);
+    return { ...value, metadata: Object.fromEntries(decoded), ...(data === undefined ? {} : { data: utf8(data) }) };
   }
   return value;
 }
@@ -31,7 +36,7 @@ export async function runHistories(client: Client, runId: string): Promise<Execu
       workflowId: execution.workflowId,
       runId: execution.runId,
       events: history.events?.length ?? 0,
-      text: JSON.stringify(history, decodeBytes),
+      text: JSON.stringify(JSON.parse(JSON.stringify(history)), decodeBytes),
     });
   }
   return histories;
