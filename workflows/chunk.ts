@@ -136,13 +136,8 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   const { runId, chunk } = input;
   const label = `chunk ${chunk}`;
-  // The chunk's own model and lane (routing, hybrid): every step below runs under them.
-  const lane = await books.chunkLane.executeWithOptions(
-    { ...bookkeepingProfile, summary: `read ${label}'s model and lane` },
-    [{ runId, chunk }],
-  );
-  let spec = laneSpec(input.spec, lane);
-  if (spec.model !== input.spec.model) upsertSearchAttributes([{ key: LlmModel, value: spec.model }]);
+  /** The spec the chunk runs under: its own model and lane (read below), or a failover entry's. */
+  let spec = input.spec;
   /** Failover entries not tried yet (spec `failover`), in order. */
   const failovers = [...(input.spec.failover ?? [])];
   let phase: ChunkPhase = 'submitting';
@@ -168,6 +163,15 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     if (cap !== undefined) maxUsd = cap;
     budgetChanged = true;
   });
+
+  // The chunk's own model and lane (routing, hybrid): every step below runs under them. Read after
+  // the handlers are set, so that a query or signal in the first workflow task finds them.
+  const lane = await books.chunkLane.executeWithOptions(
+    { ...bookkeepingProfile, summary: `read ${label}'s model and lane` },
+    [{ runId, chunk }],
+  );
+  spec = laneSpec(input.spec, lane);
+  if (spec.model !== input.spec.model) upsertSearchAttributes([{ key: LlmModel, value: spec.model }]);
 
   /** Before anything new is submitted: wait while the run is paused. */
   const unlessPaused = async () => {
