@@ -8,8 +8,9 @@
 /** Why `dir` is not a folder the worker writes to, or undefined when it is one. */
 export function outputDirProblem(dir: string): string | undefined {
   if (dir.includes('\0')) return 'contains a NUL character';
-  if (!isAbsolutePath(dir)) return 'is not an absolute path (the client resolves output.dir before a run starts)';
-  const root = /^(?:[A-Za-z]:)?[\\/]+/.exec(dir)?.[0] ?? '';
+  // Relative is allowed: a run whose files live on a files worker names them relative to that
+  // worker's folder (README, "Many workers, many machines"); its segments are checked all the same.
+  const root = isAbsolutePath(dir) ? (/^(?:[A-Za-z]:)?[\\/]+/.exec(dir)?.[0] ?? '') : '';
   const segments = dir.slice(root.length).split(/[\\/]/);
   if (segments.includes('..')) return 'has a ".." segment: a run id or name with "../" cannot choose where files go';
   if (segments.includes('.')) return 'has a "." segment';
