@@ -1,4 +1,4 @@
-// Option schemas several commands share (run, dlq replay, estimate), so an id is checked alike everywhere.
+// Option schemas several commands share (run, dlq replay, estimate; the servers' --port), so a value is checked alike everywhere.
 import { z } from 'zod';
 
 /** `--id`: a workflow id as Temporal and our file names take it. */
@@ -15,3 +15,10 @@ export const filesQueueOption = z.string().min(1, '--files-queue: give the name 
 
 export const FILES_QUEUE_HELP =
   'task queue of the worker that sees the input and output files (`llmbatch worker --files-queue NAME` on that machine); plan and finalize run there, the rest on any worker (default: LLMBATCH_FILES_QUEUE, else any worker)';
+
+/** `--port`: a TCP port to listen on, 0 for a free one (simulator, codec-server). */
+export const portOption = z.coerce
+  .number({ error: '--port must be a number' })
+  .int('--port must be an integer from 0 to 65535')
+  .min(0, '--port must be an integer from 0 to 65535')
+  .max(65535, '--port must be an integer from 0 to 65535');

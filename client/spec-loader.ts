@@ -143,13 +143,18 @@ function checkRoutedModel(
     problems.push(`${path}: routing is not available for azure-openai (one deployment, one deploymentModel a run)`);
     return;
   }
-  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
-    problems.push(`${path}: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
-  }
+  checkSameWire(spec, path, model, problems);
   if (!priceOf(model, prices)) {
     problems.push(
       `${path}: "${model}" has no price in common/pricing.json${spec.pricing ? ` or ${spec.pricing}` : ''}`,
     );
+  }
+}
+
+/** A model a run switches to (a route, the downgrade) speaks the wire of the spec's own model. */
+function checkSameWire(spec: RunSpec, path: string, model: string, problems: string[]) {
+  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
+    problems.push(`${path}: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
   }
 }
 
@@ -191,9 +196,7 @@ function checkFailoverRoute(
 
 /** The downgrade model must run on the same provider and have a price, like the spec's own model. */
 function checkDowngrade(spec: RunSpec, model: string, prices: PriceTable | undefined, problems: string[]) {
-  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
-    problems.push(`routing.downgradeTo: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
-  }
+  checkSameWire(spec, 'routing.downgradeTo', model, problems);
   if (!priceOf(model, prices)) {
     problems.push(
       `routing.downgradeTo: "${model}" has no price, so the downgrade's spend could not be held to the budget`,

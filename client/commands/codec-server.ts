@@ -3,17 +3,13 @@
 // one made up and printed). Prints `listening on <url>` first, so scripts can wait for that line.
 import { Command } from 'commander';
 import { z } from 'zod';
+import { portOption } from '../command-options';
 import { loadCodecKeys } from '../../workers/codec-keys';
 import { newCodecToken, startCodecServer } from '../../workers/codec-server';
 import { processConfig } from '../../workers/settings';
 
 const optionsSchema = z.object({
-  port: z.coerce
-    .number({ error: '--port must be a number' })
-    .int('--port must be an integer from 0 to 65535')
-    .min(0, '--port must be an integer from 0 to 65535')
-    .max(65535, '--port must be an integer from 0 to 65535')
-    .optional(),
+  port: portOption.optional(),
   host: z.string().min(1).optional(),
 });
 

@@ -3,15 +3,11 @@
 // the lines after it say how each official client reaches it.
 import { Command } from 'commander';
 import { z } from 'zod';
+import { portOption } from '../command-options';
 import { DEFAULT_SIMULATOR_PORT, loadProfileFile, startSimulator } from '../../simulator';
 
 const optionsSchema = z.object({
-  port: z.coerce
-    .number({ error: '--port must be a number' })
-    .int('--port must be an integer from 0 to 65535')
-    .min(0, '--port must be an integer from 0 to 65535')
-    .max(65535, '--port must be an integer from 0 to 65535')
-    .default(DEFAULT_SIMULATOR_PORT),
+  port: portOption.default(DEFAULT_SIMULATOR_PORT),
   host: z.string().min(1).default('127.0.0.1'),
   profile: z.string().min(1).optional(),
 });
