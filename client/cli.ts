@@ -14,6 +14,7 @@ import { runCommand } from './commands/run';
 import { scheduleCommand } from './commands/schedule';
 import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
+import { storeCommand } from './commands/store';
 import { waitCommand } from './commands/wait';
 import { workerCommand } from './commands/worker';
 import { processConfig } from '../workers/settings';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     .addCommand(budgetCommand())
     .addCommand(dlqCommand())
     .addCommand(scheduleCommand())
+    .addCommand(storeCommand())
     .hook('preAction', checkConfig);
 }
 

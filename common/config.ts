@@ -64,12 +64,14 @@ export const ENV_VARS = {
   },
   DATABASE_URL: {
     readBy: ['worker'],
-    description: 'PostgreSQL store shared by workers on many machines; unset = the PGlite folder LLMBATCH_STORE_DIR',
+    description:
+      'PostgreSQL store shared by workers on many machines; unset = the embedded PostgreSQL server of LLMBATCH_STORE_DIR',
   },
   LLMBATCH_STORE_DIR: {
     default: '.llmbatch/store',
     readBy: ['worker'],
-    description: 'PGlite (embedded PostgreSQL) folder when DATABASE_URL is unset; one process per folder',
+    description:
+      'folder of the embedded PostgreSQL server (started on first use, joined by every process on the folder) when DATABASE_URL is unset',
   },
   LLMBATCH_SIMULATOR_URL: {
     readBy: ['worker'],
@@ -274,7 +276,7 @@ export interface LlmbatchConfig {
   filesQueue?: string;
   /** LLMBATCH_FILES_WORKER_WAIT in ms. */
   filesWorkerWaitMs: number;
-  /** DATABASE_URL, or else the PGlite folder (relative to the working directory). */
+  /** DATABASE_URL, or else the embedded server's folder (relative to the working directory). */
   store: { databaseUrl?: string; dir: string };
   providers: ProviderSettings;
   shutdownGrace: string;

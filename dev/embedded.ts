@@ -1,5 +1,5 @@
 // The embedded stack that `dev` and the demo run in one process: a Temporal dev server persisted
-// under .llmbatch/, the provider simulator, and a worker with the PGlite store. Nothing here writes
+// under .llmbatch/, the provider simulator, and a worker with the embedded PostgreSQL store. Nothing here writes
 // process.env: the simulator's URL goes to the worker's providers, and the server's address and UI
 // come back to the caller in the returned `temporal`.
 import { join, resolve } from 'node:path';
@@ -92,9 +92,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const config = options.config ?? processConfig();
   const { temporalMetricsUrl } = await installTelemetry(config);
   const stateDir = resolve(options.stateDir ?? '.llmbatch');
-  // The store first: a folder already served by another process (`worker`, another `dev`) refuses
-  // here, before a Temporal server or simulator is started for nothing.
-  const store: RunStore = await openStore(join(stateDir, 'store'));
+  // The store first (started, or joined when a `worker` or another `dev` on this folder runs it): a
+  // store that cannot be had refuses here, before a Temporal server or simulator starts for nothing.
+  const store: RunStore = await openStore(join(stateDir, 'store'), { log });
   const ports = await pickPorts();
   let temporal: DevServer;
   let codec: EmbeddedCodec | undefined;

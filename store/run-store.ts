@@ -1,7 +1,7 @@
 // Everything a run persists outside Temporal: planned items, unique requests, provider batches,
 // results and failures. Writes are keyed upserts, so a retried activity changes nothing.
 import type { Sql } from './sql';
-import { SCHEMA } from './schema';
+import { migrate } from './migrations';
 import { BatchSlots } from './batch-slots';
 import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
@@ -196,14 +196,15 @@ export class RunStore {
     return rows.map((r) => ({ firstLine: r.first_line, inputTokens: r.input_tokens }));
   }
 
-  /** Creates the tables; an advisory lock keeps workers starting together from racing on it. */
+  /** Brings the tables up to date (store/migrations); workers starting together take turns. */
   async migrate(): Promise<void> {
-    await this.sql.exec(`begin; select pg_advisory_xact_lock(727274); ${SCHEMA} commit;`);
+    await migrate(this.sql);
   }
 
   /**
-   * Refreshes the planner's statistics of the tables a run just filled. PGlite runs no autovacuum:
-   * without this, a store that grew from empty keeps estimating a few rows per table and joins a
+   * Refreshes the planner's statistics of the tables a run just filled. Autovacuum analyzes a table only
+   * after it grew by a fifth and a minute has passed: until then a store that grew from empty in
+   * one run keeps estimating a few rows per table and joins a
    * page of 5,000 lines by hashing every request and result of the run (finalize went quadratic).
    * ANALYZE samples a fixed number of rows, so it costs about the same at any size.
    */

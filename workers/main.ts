@@ -29,8 +29,9 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   }
   const { connectionOptions, namespace } = temporalConnectConfig();
   const { temporalMetricsUrl } = await installTelemetry(config);
-  // The store first: a PGlite folder held by another process refuses here, before anything starts.
-  const store = await openStore(storeLocation(config));
+  // The store first: a store that cannot be had (an earlier version's folder, no database) refuses
+  // here, before anything starts.
+  const store = await openStore(storeLocation(config), { log: announce });
   try {
     const { metrics, server } = await startWorkerMetrics(config, store, temporalMetricsUrl);
     try {

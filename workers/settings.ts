@@ -10,7 +10,7 @@ export function processConfig(): LlmbatchConfig {
   return loadConfig(process.env);
 }
 
-/** DATABASE_URL (PostgreSQL, shared by every worker) or else a PGlite folder (one worker process). */
+/** DATABASE_URL (PostgreSQL, shared by every worker) or else the embedded server's folder (this machine's processes). */
 export function storeLocation(config: LlmbatchConfig): string {
   return config.store.databaseUrl ?? resolve(config.store.dir);
 }

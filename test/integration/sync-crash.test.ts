@@ -70,7 +70,6 @@ describe('a sync-mode run with three worker kills', () => {
   });
 
   it('lets a worker stopped with SIGTERM finish its calls in flight: nothing unconfirmed, nothing billed twice', async () => {
-    // The first case's last worker still holds the store folder: one process per PGlite folder.
     for (const w of workers) await w.kill();
     h.simulator.reset();
     writeTickets(join(h.dir, 'graceful.jsonl'), 600);

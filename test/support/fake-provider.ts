@@ -1,6 +1,6 @@
-// What activity unit tests are built from: a real PGlite store in a temp folder, a fake
+// What activity unit tests are built from: a real store (the embedded PostgreSQL server) in a temp folder, a fake
 // BatchProvider whose every method a test may replace and whose calls are recorded, and a spec.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -8,6 +8,7 @@ import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { ResolvedSpec } from '../../common';
 import type { BatchProvider, ProviderBatch, ProviderRegistry } from '../../providers';
 import { openStore, type RunStore } from '../../store';
+import { removeStoreFolder } from './store-folder';
 
 export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
   return {
@@ -138,7 +139,7 @@ export function quietActivityEnvironment(): MockActivityEnvironment {
   return new MockActivityEnvironment(undefined, { logger: new DefaultLogger(level) });
 }
 
-/** A PGlite store for the test file: opened before its tests, closed after; `ready` receives it. */
+/** An embedded store for the test file: opened before its tests, closed after; `ready` receives it. */
 export function useTestStore(ready: (store: RunStore) => void): void {
   let store: RunStore | undefined;
   beforeAll(async () => {
@@ -148,6 +149,6 @@ export function useTestStore(ready: (store: RunStore) => void): void {
   afterAll(async () => {
     await store?.sql.close();
     // Each store folder is ~40 MB and a unit run opens hundreds of them.
-    if (store) rmSync(dirname(storeFolders.get(store)!), { recursive: true, force: true });
+    if (store) await removeStoreFolder(storeFolders.get(store)!, dirname(storeFolders.get(store)!));
   });
 }

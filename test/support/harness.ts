@@ -1,7 +1,7 @@
-// An integration-test world: the global dev server, a simulator on a free port, a PGlite store in
+// An integration-test world: the global dev server, a simulator on a free port, an embedded PostgreSQL store in
 // a temp folder, and a worker on a fresh task queue. Every delay comes from configuration.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +23,7 @@ import { freePort } from '../../dev/dev-server';
 import { withWebhooks } from '../../dev/embedded';
 import { startWebhookServer, type WebhookServer } from '../../workers/webhook-server';
 import { installWorkerLogging } from '../../workers/logging';
+import { removeStoreFolder } from './store-folder';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
@@ -60,7 +61,7 @@ export interface HarnessOptions {
   providerEnv?: Partial<ProviderEnv> | ((simulatorUrl: string) => Partial<ProviderEnv>);
   /** A Temporal server of the test's own (default: the global one). */
   address?: string;
-  /** Where the store lives: a postgres:// URL, or (default) a PGlite folder in the test's temp dir. */
+  /** Where the store lives: a postgres:// URL, or (default) an embedded store folder in the test's temp dir. */
   store?: string;
   /**
    * With an in-process worker, the simulator sends its batch webhooks to the worker's endpoint
@@ -147,7 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await clientConnection.close();
       await simulator.close();
       // A harness folder holds a dev store, outputs and logs (~180 MB): a full suite left gigabytes.
-      rmSync(dir, { recursive: true, force: true });
+      await removeStoreFolder(storeDir, dir);
     },
   };
 }

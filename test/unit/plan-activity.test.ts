@@ -1,4 +1,4 @@
-// The plan activity over a real (PGlite) store: how ids are taken, told apart and refused, and
+// The plan activity over a real (embedded PostgreSQL) store: how ids are taken, told apart and refused, and
 // that an unusable output folder (or one a run id climbs out of, for a run or an estimate's
 // sample) stops the run before anything is planned or written.
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Plan's bulk loads: lines and requests go into PGlite with COPY (CSV), and earlier pages are
+// Plan's bulk loads: lines and requests go into the store with COPY (text format), and earlier pages are
 // looked up only when a fixed-size filter says they may have been seen. Text that CSV or COPY
 // treats specially must come back byte for byte; the filter must never say "new" for a seen key.
 import { SeenFilter } from '../../activities/seen-filter';
@@ -19,7 +19,7 @@ const TRICKY = [
   '\\.',
 ];
 
-describe('plan bulk loads (COPY on PGlite)', () => {
+describe('plan bulk loads (COPY)', () => {
   it('keeps every character of ids, errors and request bodies, and NULL apart from the empty string', async () => {
     await store.insertItems(
       'bulk',

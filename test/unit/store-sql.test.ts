@@ -1,10 +1,11 @@
-// The PGlite store runs on a thread of its own: what crosses between the threads must arrive as
-// it left (rows, PostgreSQL's error fields), transactions must commit or roll back as a whole, and
-// a result page copied in twice must keep the first answer without failing the write.
+// The store's one SQL path (pg, on the embedded server): rows and PostgreSQL's error fields arrive
+// whole, transactions commit or roll back as a whole, a result page copied in twice keeps the first
+// answer without failing the write, and migrations run once, in order, and refuse a newer store.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type ResultRow, type RunStore } from '../../store';
+import { MIGRATIONS, migrate } from '../../store/migrations';
 
 const result = (dedupKey: string, output: string): ResultRow => ({
   dedupKey,
@@ -20,7 +21,7 @@ const result = (dedupKey: string, output: string): ResultRow => ({
   syncCostUsd: 0.5,
 });
 
-describe('the PGlite store on its own thread', () => {
+describe('the store over pg', () => {
   let store: RunStore;
   beforeAll(async () => {
     store = await openStore(join(mkdtempSync(join(tmpdir(), 'llmbatch-thread-')), 'store'));
@@ -72,16 +73,32 @@ describe('the PGlite store on its own thread', () => {
     ]);
   });
 
-  it('serves statements sent together, in order', async () => {
-    await store.sql.exec('create table seq (id serial, n integer)');
-    await Promise.all(Array.from({ length: 50 }, (_, n) => store.sql.query('insert into seq (n) values ($1)', [n])));
-    const { rows } = await store.sql.query<{ n: number }>('select n from seq order by id');
-    expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+  it('reads rows a page at a time through a cursor', async () => {
+    const pages: number[] = [];
+    for await (const page of store.sql.cursor!<{ n: number }>('select n from generate_series(1, $1::int) n', [25], 10))
+      pages.push(page.length);
+    expect(pages).toEqual([10, 10, 5]);
   });
 
-  it('converts the request bodies of a store made when they were jsonb, once', async () => {
+  it('records each migration once and refuses a store that a newer llmbatch migrated', async () => {
+    const { rows } = await store.sql.query<{ version: number; name: string }>(
+      'select version, name from schema_migrations',
+    );
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    expect(await migrate(store.sql)).toEqual({ applied: [] });
+    const newer = MIGRATIONS.length + 1;
+    await store.sql.query("insert into schema_migrations (version, name) values ($1, 'from the future')", [newer]);
+    await expect(migrate(store.sql)).rejects.toThrow(
+      `the store is at schema version ${newer}, newer than this llmbatch knows (${MIGRATIONS.length}): upgrade llmbatch on this machine`,
+    );
+    await store.sql.query('delete from schema_migrations where version = $1', [newer]);
+  });
+
+  it('converts the request bodies of a store made before migrations, when they were jsonb, once', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'llmbatch-old-')), 'store');
     const old = await openStore(dir);
+    // A DATABASE_URL store from before migrations: the tables, no version table, bodies as jsonb.
+    await old.sql.exec('drop table schema_migrations');
     await old.sql.exec('alter table requests alter column body type jsonb using body::jsonb');
     const body = { model: 'm', messages: [{ role: 'user' as const, content: 'say "hi"' }], maxTokens: 5 };
     await old.sql.query(

@@ -1,6 +1,7 @@
-// Tables of the store. Item text lives here (never in workflow history); every write is keyed
-// so that an activity that runs twice writes the same rows once.
-export const SCHEMA = `
+// Migration 1, the baseline: the tables as they stood when migrations began. Its statements are
+// idempotent, so a store made before (DATABASE_URL) takes it as it is. Item text lives here (never in
+// workflow history); every write is keyed so that an activity that runs twice writes the same rows once.
+export const BASELINE = `
 create table if not exists items (
   run_id text not null,
   line integer not null,            -- 1-based line of the input file (CSV: data row)

@@ -1,0 +1,147 @@
+// The embedded store's server: every process on a folder shares one server (the first starts it,
+// the others join, even when they start together); it outlives a starter killed outright; the last
+// process to close stops it; a server stopped under an open store comes back at the next
+// statement; a folder made by the earlier PGlite store is refused with what to do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EarlierStoreError, openStore, serverState, stopServer } from '../../store';
+
+const ROOT = join(__dirname, '..', '..');
+const folders: string[] = [];
+const children: ChildProcess[] = [];
+
+function newFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'llmbatch-server-'));
+  folders.push(dir);
+  return join(dir, 'store');
+}
+
+interface Holder {
+  child: ChildProcess;
+  next(): Promise<Record<string, unknown>>;
+}
+
+/** A process holding the folder's store (test/support/store-holder.ts), as `dev` or a worker would. */
+function holder(folder: string): Holder {
+  const child = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', join(ROOT, 'test', 'support', 'store-holder.ts'), folder],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  const lines: Record<string, unknown>[] = [];
+  const waiting: ((line: Record<string, unknown>) => void)[] = [];
+  let buffer = '';
+  let errors = '';
+  child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
+      buffer = buffer.slice(nl + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  return {
+    child,
+    next: () =>
+      lines.length > 0
+        ? Promise.resolve(lines.shift()!)
+        : new Promise((resolve, reject) => {
+            waiting.push(resolve);
+            child.once('exit', (code) => reject(new Error(`the holder exited (${code}): ${errors}`)));
+          }),
+  };
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of folders) {
+    await stopServer(join(dir, 'store')).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('the embedded store server', () => {
+  it('is shared by every process on the folder, outlives a starter killed outright, and stops with the last', async () => {
+    const folder = newFolder();
+    const starter = holder(folder);
+    const { pid } = await starter.next();
+    expect(pid).toEqual(expect.any(Number));
+    const joiner = holder(folder);
+    expect(await joiner.next()).toEqual({ ready: true, pid });
+    const here = await openStore(folder);
+    expect(serverState(folder)?.pid).toBe(pid);
+
+    starter.child.kill('SIGKILL');
+    await exited(starter.child);
+    joiner.child.stdin!.write('after-the-kill\n');
+    expect(await joiner.next()).toEqual({ wrote: 'after-the-kill' });
+
+    // The joiner leaves on SIGTERM while this process still uses the server: it keeps running.
+    joiner.child.kill('SIGTERM');
+    await exited(joiner.child);
+    expect(joiner.child.exitCode).toBe(0);
+    expect(serverState(folder)?.pid).toBe(pid);
+    const { rows } = await here.sql.query<{ run_id: string }>('select run_id from runs');
+    expect(rows).toEqual([{ run_id: 'after-the-kill' }]);
+
+    await here.sql.close();
+    expect(serverState(folder)).toBeUndefined();
+  });
+
+  it('is started once when two processes open a new folder at the same moment', async () => {
+    const folder = newFolder();
+    const [a, b] = [holder(folder), holder(folder)];
+    const [fromA, fromB] = await Promise.all([a.next(), b.next()]);
+    expect(fromA.pid).toEqual(expect.any(Number));
+    expect(fromB.pid).toBe(fromA.pid);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    await Promise.all([exited(a.child), exited(b.child)]);
+    // Both closed together, each while the other was still connected: the server is stopped all the same.
+    expect(serverState(folder)).toBeUndefined();
+  });
+
+  it('comes back at the next statement when it was stopped under an open store', async () => {
+    const folder = newFolder();
+    const store = await openStore(folder);
+    await store.sql.query("insert into runs (run_id, temporal_run_id) values ('kept', 't')");
+    expect(await stopServer(folder)).toEqual(expect.any(Number));
+    await expect(store.sql.query('select 1')).rejects.toThrow();
+    let rows: { run_id: string }[] | undefined;
+    for (let tries = 0; !rows && tries < 100; tries++) {
+      rows = await store.sql.query<{ run_id: string }>('select run_id from runs').then(
+        (r) => r.rows,
+        () => sleep(100).then(() => undefined),
+      );
+    }
+    expect(rows).toEqual([{ run_id: 'kept' }]);
+    await store.sql.close();
+    expect(serverState(folder)).toBeUndefined();
+  });
+
+  it('refuses a folder that the earlier PGlite store made, saying what to do', async () => {
+    const folder = newFolder();
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'PG_VERSION'), '17\n');
+    const refusal = openStore(folder);
+    await expect(refusal).rejects.toBeInstanceOf(EarlierStoreError);
+    await expect(refusal).rejects.toThrow(
+      `the store folder ${folder} was made by an earlier llmbatch (the PGlite store), which this version no longer reads`,
+    );
+    await expect(refusal).rejects.toThrow(`mv ${folder} ${folder}.pglite`);
+  });
+});
