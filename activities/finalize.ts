@@ -232,17 +232,19 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
       await store.batchSlots.releaseRun(runId);
       await store.refreshStatistics();
 
-      // The store (on its own thread) reads the next page while this one is written out.
-      let nextPage = store.itemsPage(runId, 0, PAGE);
-      for (let after = 0; ;) {
-        const page = await nextPage;
-        if (page.length === 0) break;
-        after = page[page.length - 1].line;
+      // The server reads the next page while this one is written out.
+      const pages = store.finalItems(runId, PAGE);
+      let nextPage = pages.next();
+      for (;;) {
+        const read = await nextPage;
+        if (read.done) break;
+        const page = read.value;
+        const after = page[page.length - 1].line;
         const failuresOfPage = store.failuresFor(
           runId,
           page.filter((i) => i.dedupKey && !i.result).map((i) => i.dedupKey!),
         );
-        nextPage = store.itemsPage(runId, after, PAGE);
+        nextPage = pages.next();
         // Awaited at the top of the loop; a failure before then must not count as unhandled.
         nextPage.catch(() => undefined);
         const failures = await failuresOfPage;

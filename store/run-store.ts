@@ -111,6 +111,31 @@ function resultOf(row: Record<string, unknown>): ResultRow {
   };
 }
 
+/**
+ * A line of the output with its result. A line is its own first occurrence unless plan marked it a
+ * duplicate. The parsed answer is the output's JSON: parsed again rather than sent twice out of the store.
+ */
+const FINAL_ITEMS = `
+  select i.line, i.item_id, i.dedup_key, i.error, coalesce(i.first_line, i.line) as first_line,
+         case when i.first_line is null then i.item_id else i.first_item_id end as first_item_id,
+         r.output, r.parsed is not null as has_parsed, r.provider, r.model, r.mode, r.strike,
+         r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached,
+         r.cache_write_tokens, r.cache_read_tokens
+  from items i
+  left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key`;
+
+function finalItemOf(row: Record<string, unknown>): FinalItem {
+  return {
+    line: row.line as number,
+    itemId: row.item_id as string | null,
+    dedupKey: row.dedup_key as string | null,
+    error: row.error as string | null,
+    firstLine: row.first_line as number | null,
+    firstItemId: row.first_item_id as string | null,
+    result: row.output === null || row.output === undefined ? null : resultOf(row),
+  };
+}
+
 /** Answers enough to measure a run's average tokens per answer. */
 const MEASURE_SAMPLE = 5000;
 
@@ -647,32 +672,34 @@ export class RunStore {
     return rows[0];
   }
 
+  /**
+   * The run's lines in input order, joined with their result, in pages: one query read through a
+   * cursor (one pass over the tables, where pages by keyset each probe the indexes again).
+   */
+  async *finalItems(runId: string, pageSize: number): AsyncGenerator<FinalItem[]> {
+    if (!this.sql.cursor) {
+      for (let after = 0; ; ) {
+        const page = await this.itemsPage(runId, after, pageSize);
+        if (page.length === 0) return;
+        after = page[page.length - 1].line;
+        yield page;
+      }
+    }
+    for await (const rows of this.sql.cursor<Record<string, unknown>>(
+      `${FINAL_ITEMS} where i.run_id = $1 order by i.line`,
+      [runId],
+      pageSize,
+    ))
+      yield rows.map(finalItemOf);
+  }
+
   /** A page of the run's lines in input order, joined with their request and result. */
   async itemsPage(runId: string, afterLine: number, limit: number): Promise<FinalItem[]> {
     const { rows } = await this.sql.query<Record<string, unknown>>(
-      // A line is its own first occurrence unless plan marked it a duplicate. The parsed answer is
-      // the output's JSON: parsed again here rather than sent twice out of the store.
-      `select i.line, i.item_id, i.dedup_key, i.error, coalesce(i.first_line, i.line) as first_line,
-              case when i.first_line is null then i.item_id else i.first_item_id end as first_item_id,
-              r.output, r.parsed is not null as has_parsed, r.provider, r.model, r.mode, r.strike,
-              r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached,
-              r.cache_write_tokens, r.cache_read_tokens
-       from items i
-       left join results r on r.run_id = i.run_id and r.dedup_key = i.dedup_key
-       where i.run_id = $1 and i.line > $2
-       order by i.line
-       limit $3`,
+      `${FINAL_ITEMS} where i.run_id = $1 and i.line > $2 order by i.line limit $3`,
       [runId, afterLine, limit],
     );
-    return rows.map((row) => ({
-      line: row.line as number,
-      itemId: row.item_id as string | null,
-      dedupKey: row.dedup_key as string | null,
-      error: row.error as string | null,
-      firstLine: row.first_line as number | null,
-      firstItemId: row.first_item_id as string | null,
-      result: row.output === null || row.output === undefined ? null : resultOf(row),
-    }));
+    return rows.map(finalItemOf);
   }
 
   async failuresFor(runId: string, dedupKeys: string[]): Promise<Map<string, FailureRow[]>> {
