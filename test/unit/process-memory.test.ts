@@ -61,7 +61,7 @@ linux('process memory from /proc', () => {
     expect(sample.totalMb).toBeCloseTo(sample.workerMb + sample.storeMb);
   });
 
-  it('counts a pid in both trees once, as the worker\'s', () => {
+  it("counts a pid in both trees once, as the worker's", () => {
     const sample = sampleMemory(process.pid, storeDir(child.pid));
     expect(sample.storeFound).toBe(true);
     expect(sample.storeMb).toBe(0);
