@@ -63,8 +63,9 @@ export function storeServerPid(storeDir: string): number | undefined {
   try {
     process.kill(pid, 0);
     return pid;
-  } catch {
-    return undefined; // a stale file from a server that is gone
+  } catch (error) {
+    // EPERM: alive, under another user (PostgreSQL refuses to run as root); else a stale file.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
   }
 }
 
