@@ -1,8 +1,8 @@
 // The e2e bench's worker: `llmbatch worker` (workers/main.ts) in a process of its own, as in
-// production, with its resident memory (and any child processes') sampled from /proc.
+// production (bench/process-memory.ts measures it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codecEnv } from './bench-codec';
 
 const ROOT = join(__dirname, '..');
 
@@ -25,7 +25,8 @@ export function spawnBenchWorker(env: {
   /** More of the worker's environment (its webhook endpoint). */
   extra?: Record<string, string>;
 }): BenchWorker {
-  // Nothing of the developer's own llmbatch, Temporal or database settings leaks into the worker.
+  // Nothing of the developer's own llmbatch, Temporal or database settings leaks into the worker,
+  // but the codec's: the bench's clients encrypt with it too (bench/bench-codec.ts).
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) => !key.startsWith('LLMBATCH_') && !key.startsWith('TEMPORAL_') && key !== 'DATABASE_URL',
@@ -48,6 +49,7 @@ export function spawnBenchWorker(env: {
       LLMBATCH_WORKFLOW_BUNDLE: env.workflowBundle,
       LLMBATCH_LOG_LEVEL: 'WARN',
       LLMBATCH_SHUTDOWN_GRACE: '2s',
+      ...codecEnv(),
       ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,52 +87,5 @@ export function spawnBenchWorker(env: {
       await exit;
       clearTimeout(timer);
     },
-  };
-}
-
-function readRssKb(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0; // gone between listing and reading
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
-
-/** Resident memory of a process and all its descendants, in MB. */
-export function treeRssMb(pid: number): number {
-  let kb = 0;
-  const queue = [pid];
-  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-    kb += readRssKb(next);
-    queue.push(...childrenOf(next));
-  }
-  return (kb * 1024) / 1e6;
-}
-
-export interface RssSampler {
-  /** The highest sample since start() or the last resetPeak(). */
-  peakMb(): number;
-  resetPeak(): void;
-  stop(): void;
-}
-
-export function sampleRss(pid: number, everyMs = 200): RssSampler {
-  let peak = treeRssMb(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), everyMs);
-  return {
-    peakMb: () => Math.max(peak, treeRssMb(pid)),
-    resetPeak: () => (peak = treeRssMb(pid)),
-    stop: () => clearInterval(timer),
   };
 }

@@ -3,12 +3,14 @@
 // validating, 200 ms completion, no faults), writes support tickets (25% duplicates), runs the
 // floor (bench/floor.ts: a plain script, no Temporal, no store), then llmbatch with a worker in
 // its own process (a prebuilt workflow bundle, as in production), and prints wall times, the
-// ratio, the worker's peak RSS, history sizes, and where llmbatch's time went by phase. The
-// simulator's ledger is reset between the two. Everything it starts is stopped and its temp
-// folder deleted, whatever happens.
+// ratio, the peak PSS of the worker's process tree plus its store's server (bench/process-memory.ts),
+// history sizes, where llmbatch's time went by phase, and the store's bytes on disk per item. The
+// simulator's ledger is reset between the two. With LLMBATCH_ENCRYPTION_KEY (or _FILE) set, the
+// client and the worker encrypt payloads as llmbatch does (bench/bench-codec.ts). Everything it
+// starts is stopped and its temp folder deleted, whatever happens.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -21,7 +23,9 @@ import { isPostgresUrl } from '../store';
 import { newWebhookSecret, startSimulator, type Ledger } from '../simulator';
 import { writeSupportTicketsFile } from './e2e-dataset';
 import { runExecutions, type ExecutionStats } from './e2e-histories';
-import { sampleRss, spawnBenchWorker, treeRssMb } from './e2e-worker';
+import { benchCodec } from './bench-codec';
+import { spawnBenchWorker } from './e2e-worker';
+import { sampleMemory, sampleMemoryEvery, type MemoryPeaks } from './process-memory';
 import { startBenchDevServer } from './bench-server';
 import { runFloor, TICKET_TEMPLATE, type FloorResult } from './floor';
 
@@ -29,7 +33,7 @@ interface Options {
   items: number;
   chunk: number;
   window: number;
-  /** A PostgreSQL store instead of the worker's embedded PGlite (its memory is then not the worker's). */
+  /** A PostgreSQL store instead of the worker's embedded one (its memory and disk are then not measured). */
   databaseUrl?: string;
 }
 
@@ -62,6 +66,7 @@ function parseArgs(args: string[]): Options {
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const mbText = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const rate = (count: number, ms: number) => int(count / (ms / 1000));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -94,19 +99,43 @@ interface LlmbatchResult {
   executions: ExecutionStats[];
 }
 
-/** Phase lines from the run's histories: what the parent and the chunks spent, activity by activity. */
-function phaseLines(run: LlmbatchResult, unique: number, window: number): string[] {
-  const parents = run.executions.filter((e) => e.isParent);
+/** The three phases of a run from its histories: planRun, the chunks (first start to last end), finalizeRun. */
+function phases(run: LlmbatchResult): { planMs: number; chunksMs: number; finalizeMs: number } {
+  const parentSpans = run.executions.filter((e) => e.isParent).flatMap((e) => e.activities);
   const chunks = run.executions.filter((e) => !e.isParent);
-  const parentSpans = parents.flatMap((e) => e.activities);
   const spanOf = (name: string) => sum(parentSpans.filter((a) => a.name === name).map((a) => a.ms));
-  const planMs = spanOf('planRun');
-  const finalizeMs = spanOf('finalizeRun');
-  const lines = [`plan ${int(run.report.items)} lines in ${sec(planMs)} (${rate(run.report.items, planMs)} lines/s)`];
-
   const chunksMs = chunks.length
     ? Math.max(...chunks.map((c) => c.endMs)) - Math.min(...chunks.map((c) => c.startMs))
     : 0;
+  return { planMs: spanOf('planRun'), chunksMs, finalizeMs: spanOf('finalizeRun') };
+}
+
+/** Bytes a folder takes on disk: allocated blocks (st_blocks * 512) of everything under it, recursively. */
+function diskBytes(path: string): number {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 0; // gone between listing and reading
+  }
+  const own = stat.blocks !== undefined ? stat.blocks * 512 : stat.size;
+  if (!stat.isDirectory()) return own;
+  return own + sum(readdirSync(path).map((name) => diskBytes(join(path, name))));
+}
+
+/** `812 MB (worker 540 MB, store server 290 MB)`, or the store server's absence. */
+function memoryText(peaks: MemoryPeaks): string {
+  const server = peaks.storeFound ? `store server ${int(peaks.storeMb)} MB` : 'store server: none found';
+  return `${int(peaks.totalMb)} MB (worker ${int(peaks.workerMb)} MB, ${server})`;
+}
+
+/** Phase lines from the run's histories: what the parent and the chunks spent, activity by activity. */
+function phaseLines(run: LlmbatchResult, unique: number, window: number): string[] {
+  const parentSpans = run.executions.filter((e) => e.isParent).flatMap((e) => e.activities);
+  const chunks = run.executions.filter((e) => !e.isParent);
+  const { planMs, chunksMs, finalizeMs } = phases(run);
+  const lines = [`plan ${int(run.report.items)} lines in ${sec(planMs)} (${rate(run.report.items, planMs)} lines/s)`];
+
   const eachChunk = chunks.map((c) => c.endMs - c.startMs);
   lines.push(
     `chunks: ${chunks.length}, ${window} at a time, ${sec(chunksMs)} from the first start to the last end ` +
@@ -176,11 +205,13 @@ export async function benchE2e(args: string[]): Promise<void> {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
   try {
+    const codec = benchCodec();
     console.log(
       `e2e bench: ${int(opts.items)} support tickets (~${PROMPT_TOKENS}-token prompts, to keep the run short; ` +
         `25% duplicates), chunks of ${int(opts.chunk)}, ${opts.window} in flight, ${MODEL}, maxTokens ${MAX_TOKENS}; ` +
         `simulator ${PROFILE.batch.validatingMs} ms validating + ${PROFILE.batch.completionMs} ms completion, ` +
-        `no faults; ${availableParallelism()} CPUs; store: ${opts.databaseUrl ? 'PostgreSQL (--database-url)' : 'PGlite in the worker'}`,
+        `no faults; ${availableParallelism()} CPUs; store: ${opts.databaseUrl ? 'PostgreSQL (--database-url)' : 'embedded (LLMBATCH_STORE_DIR)'}; ` +
+        codec.description,
     );
     const server = await startBenchDevServer(dir);
     cleanups.push(() => server.stop());
@@ -233,10 +264,13 @@ export async function benchE2e(args: string[]): Promise<void> {
     const spec = loadSpec(specPath);
 
     const taskQueue = 'bench-e2e';
+    const storeDir = join(dir, 'store');
+    // With DATABASE_URL the store's server is not the bench's to measure.
+    const measuredStore = opts.databaseUrl ? undefined : storeDir;
     const worker = spawnBenchWorker({
       address: server.address,
       taskQueue,
-      storeDir: join(dir, 'store'),
+      storeDir,
       simulatorUrl: simulator.url,
       workflowBundle: bundle,
       extra: {
@@ -246,28 +280,38 @@ export async function benchE2e(args: string[]): Promise<void> {
       },
     });
     cleanups.push(() => worker.stop());
-    const rss = sampleRss(worker.pid);
-    cleanups.push(() => rss.stop());
+    const memory = sampleMemoryEvery(worker.pid, measuredStore);
+    cleanups.push(() => memory.stop());
     await worker.ready;
     connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: codec.dataConverter });
 
     console.log('llmbatch: running');
-    // Start-up (the embedded store's WASM memory above all) and the run, told apart.
-    const startupPeakMb = rss.peakMb();
-    const readyRssMb = treeRssMb(worker.pid);
-    rss.resetPeak();
+    // Start-up (the embedded store's start above all) and the run, told apart.
+    const startupPeak = memory.peaks();
+    const ready = sampleMemory(worker.pid, measuredStore);
+    memory.resetPeak();
     // A PostgreSQL store outlives the bench, and refuses a run id it has seen: each run is new.
     const runId = opts.databaseUrl ? `bench-e2e-${Date.now().toString(36)}` : 'bench-e2e';
     const started = performance.now();
     const handle = await startRun(client, spec, { taskQueue, runId });
     const report = await Promise.race([handle.result(), worker.exited]);
     const wallMs = performance.now() - started;
-    const runPeakMb = rss.peakMb();
-    const peakRssMb = Math.max(startupPeakMb, runPeakMb);
+    const runPeak = memory.peaks();
+    memory.stop();
+    const peak: MemoryPeaks = {
+      totalMb: Math.max(startupPeak.totalMb, runPeak.totalMb),
+      workerMb: Math.max(startupPeak.workerMb, runPeak.workerMb),
+      storeMb: Math.max(startupPeak.storeMb, runPeak.storeMb),
+      storeFound: startupPeak.storeFound || runPeak.storeFound,
+    };
     const ledger: Ledger = simulator.ledger();
     const executions = await runExecutions(client, runId);
     const run: LlmbatchResult = { runId, wallMs, report, executions };
+    const { planMs, chunksMs, finalizeMs } = phases(run);
+    // On disk once the worker has stopped (its store closed): what the run left behind.
+    await worker.stop();
+    const storeBytes = measuredStore === undefined ? undefined : diskBytes(measuredStore);
 
     const totalEvents = sum(executions.map((e) => e.events));
     const largest = executions.reduce((a, b) => (b.events > a.events ? b : a));
@@ -275,7 +319,21 @@ export async function benchE2e(args: string[]): Promise<void> {
     console.log('');
     console.log(
       table([
-        ['items', 'chunk', 'window', 'llmbatch', 'floor', 'ratio', 'worker peak RSS', 'largest history', 'events/item'],
+        [
+          'items',
+          'chunk',
+          'window',
+          'llmbatch',
+          'floor',
+          'ratio',
+          'plan',
+          'chunks',
+          'finalize',
+          'peak PSS (worker + store)',
+          'store/item',
+          'largest history',
+          'events/item',
+        ],
         [
           int(opts.items),
           int(opts.chunk),
@@ -283,7 +341,11 @@ export async function benchE2e(args: string[]): Promise<void> {
           sec(wallMs),
           sec(floor.wallMs),
           `${(wallMs / floor.wallMs).toFixed(1)}x`,
-          `${int(peakRssMb)} MB`,
+          sec(planMs),
+          sec(chunksMs),
+          sec(finalizeMs),
+          `${int(peak.totalMb)} MB`,
+          storeBytes === undefined ? '-' : `${int(storeBytes / report.items)} B`,
           `${int(largest.events)} events`,
           (totalEvents / report.items).toPrecision(2),
         ],
@@ -298,9 +360,16 @@ export async function benchE2e(args: string[]): Promise<void> {
       `llmbatch: ${sec(wallMs)} from start to report (${rate(report.items, wallMs)} lines/s; the report says ` +
         `${sec(report.durationMs)})`,
     );
+    console.log(`worker + store peak PSS ${memoryText(peak)}`);
     console.log(
-      `worker RSS (process tree, sampled every 200 ms): start-up peak ${int(startupPeakMb)} MB, ` +
-        `${int(readyRssMb)} MB idle and ready, run peak ${int(runPeakMb)} MB`,
+      `  sampled every 200 ms (the worker's process tree; the store's server from <store>/pgdata/postmaster.pid): ` +
+        `start-up peak ${memoryText(startupPeak)}; idle and ready ${int(ready.totalMb)} MB; ` +
+        `run peak ${memoryText(runPeak)}`,
+    );
+    console.log(
+      storeBytes === undefined
+        ? 'store on disk: not measured (DATABASE_URL)'
+        : `store on disk ${mbText(storeBytes)}, ${int(storeBytes / report.items)} bytes/item`,
     );
     console.log(
       `histories: ${executions.length} executions, ${int(totalEvents)} events, the largest ${largest.events} ` +

@@ -19,6 +19,7 @@ import { startRun } from '../client/start-run';
 import { loadConfig } from '../common/config';
 import { startEmbedded, type Embedded } from '../dev/embedded';
 import { chunkWorkflowId } from '../workflows';
+import { codecEnv } from './bench-codec';
 import { TICKET_TEMPLATE } from './floor';
 
 interface Options {
@@ -158,11 +159,12 @@ export async function benchPollLag(args: string[]): Promise<void> {
         `validating + ${opts.completionMs} ms in progress; webhooks (poll every ${WEBHOOK_MODE_POLL} as the fallback), ` +
         `then polling only (every ${opts.poll})`,
     );
-    // The developer's own settings stay out (task queue, webhook port): the bench's stack is its own.
+    // The developer's own settings stay out (task queue, webhook port), but the codec's: the bench's
+    // stack is its own, and its worker and client encrypt as llmbatch's do when a key is set.
     stack = await startEmbedded({
       stateDir: join(dir, 'state'),
       simulatorProfile: profile,
-      config: loadConfig({ LLMBATCH_TASK_QUEUE: 'bench-poll-lag', LLMBATCH_LOG_LEVEL: 'WARN' }),
+      config: loadConfig({ LLMBATCH_TASK_QUEUE: 'bench-poll-lag', LLMBATCH_LOG_LEVEL: 'WARN', ...codecEnv() }),
       log: () => undefined,
     });
     if (!stack.webhooks) throw new Error('the stack has no webhook endpoint');
@@ -171,7 +173,7 @@ export async function benchPollLag(args: string[]): Promise<void> {
     );
     writeFileSync(join(dir, 'tickets.jsonl'), `${tickets.join('\n')}\n`);
     connection = await Connection.connect({ address: stack.temporal.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: stack.dataConverter });
 
     console.log('with webhooks: running');
     const withHooks = await measure(stack, client, dir, opts, 'webhooks', WEBHOOK_MODE_POLL);

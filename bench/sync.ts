@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { loadSpec } from '../client/spec-loader';
 import { startRun } from '../client/start-run';
 import { startSimulator, type Ledger, type RunningSimulator } from '../simulator';
+import { benchCodec } from './bench-codec';
 import { buildWorkflowBundle, table } from './e2e';
 import { runExecutions } from './e2e-histories';
 import { spawnBenchWorker } from './e2e-worker';
@@ -104,10 +105,11 @@ export async function benchSync(args: string[]): Promise<void> {
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   let connection: Connection | undefined;
   try {
+    const codec = benchCodec();
     console.log(
       `sync bench: ${int(opts.items)} unique tickets, ${MODEL}, maxTokens ${MAX_TOKENS}; rpm ${int(opts.rpm)}, ` +
         `tpm ${opts.tpm ? int(opts.tpm) : 'no limit'}, concurrency ${opts.concurrency}, on both sides and at the ` +
-        `simulator (a sliding minute); simulator latency ${opts.latency} ms; ${availableParallelism()} CPUs`,
+        `simulator (a sliding minute); simulator latency ${opts.latency} ms; ${availableParallelism()} CPUs; ${codec.description}`,
     );
     const server = await startBenchDevServer(dir);
     cleanups.push(() => server.stop());
@@ -167,7 +169,7 @@ export async function benchSync(args: string[]): Promise<void> {
       }),
     );
     connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: codec.dataConverter });
     console.log('llmbatch: running');
     watch = watchLedger(simulator);
     const started = performance.now();

@@ -1,0 +1,140 @@
+// Memory of the e2e bench's worker and of its store, read from /proc. PSS, not RSS: pages shared
+// between processes (a PostgreSQL server's shared buffers, mapped by every backend) are split
+// among them rather than counted once per process, so the sum over a tree of processes is what
+// the tree costs. Linux only; elsewhere every figure is 0.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A process's proportional set size in kB: `Pss:` of smaps_rollup (Linux 4.14+), else the sum of
+ * smaps' `Pss:` lines, else VmRSS; 0 once the process is gone.
+ */
+export function pssKb(pid: number): number {
+  const sources: [string, RegExp][] = [
+    [`/proc/${pid}/smaps_rollup`, /^Pss:\s+(\d+) kB/gm],
+    [`/proc/${pid}/smaps`, /^Pss:\s+(\d+) kB/gm],
+    [`/proc/${pid}/status`, /^VmRSS:\s+(\d+) kB/gm],
+  ];
+  for (const [path, field] of sources) {
+    try {
+      const found = [...readFileSync(path, 'utf8').matchAll(field)];
+      if (found.length > 0) return found.reduce((kb, match) => kb + Number(match[1]), 0);
+    } catch {
+      // not readable (an older kernel, another user's process) or gone: the next source says
+    }
+  }
+  return 0;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The process and all its descendants. */
+export function processTree(pid: number): number[] {
+  const pids: number[] = [];
+  const queue = [pid];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    pids.push(next);
+    queue.push(...childrenOf(next));
+  }
+  return pids;
+}
+
+/**
+ * The postmaster of the embedded PostgreSQL server that serves a store folder: the first line of
+ * `<storeDir>/pgdata/postmaster.pid`, when the file is there and that process is alive.
+ */
+export function storeServerPid(storeDir: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(storeDir, 'pgdata', 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split('\n', 1)[0].trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, under another user (PostgreSQL refuses to run as root); else a stale file.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+const mb = (kb: number) => (kb * 1024) / 1e6;
+
+export interface MemorySample {
+  /** The worker and its descendants, MB. */
+  workerMb: number;
+  /** The store's server and its descendants (not counting the worker's own), MB; 0 with none. */
+  storeMb: number;
+  totalMb: number;
+  /** Whether a store server was found. */
+  storeFound: boolean;
+}
+
+/**
+ * One sample: the worker's tree, and the tree of the server in `storeDir`'s postmaster.pid (read
+ * again on every sample: the server may start after the worker, or restart). The server is not
+ * the worker's descendant (it is started detached); a pid in both trees counts once, as the worker's.
+ */
+export function sampleMemory(workerPid: number, storeDir?: string): MemorySample {
+  const workerPids = new Set(processTree(workerPid));
+  const serverPid = storeDir === undefined ? undefined : storeServerPid(storeDir);
+  const serverPids = serverPid === undefined ? [] : processTree(serverPid).filter((pid) => !workerPids.has(pid));
+  const workerMb = mb([...workerPids].reduce((kb, pid) => kb + pssKb(pid), 0));
+  const storeMb = mb(serverPids.reduce((kb, pid) => kb + pssKb(pid), 0));
+  return { workerMb, storeMb, totalMb: workerMb + storeMb, storeFound: serverPid !== undefined };
+}
+
+export interface MemoryPeaks {
+  /** The highest sum (worker + store server) of one sample. */
+  totalMb: number;
+  workerMb: number;
+  storeMb: number;
+  /** Whether any sample found a store server. */
+  storeFound: boolean;
+}
+
+export interface MemorySampler {
+  /** The peaks since the sampler started or the last resetPeak(), with a sample taken now. */
+  peaks(): MemoryPeaks;
+  resetPeak(): void;
+  stop(): void;
+}
+
+/** Samples the worker's and its store server's PSS every `everyMs`, keeping the peaks. */
+export function sampleMemoryEvery(workerPid: number, storeDir: string | undefined, everyMs = 200): MemorySampler {
+  const empty = (): MemoryPeaks => ({ totalMb: 0, workerMb: 0, storeMb: 0, storeFound: false });
+  let peaks = empty();
+  const take = () => {
+    const now = sampleMemory(workerPid, storeDir);
+    peaks = {
+      totalMb: Math.max(peaks.totalMb, now.totalMb),
+      workerMb: Math.max(peaks.workerMb, now.workerMb),
+      storeMb: Math.max(peaks.storeMb, now.storeMb),
+      storeFound: peaks.storeFound || now.storeFound,
+    };
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    peaks: () => {
+      take();
+      return peaks;
+    },
+    resetPeak: () => {
+      peaks = empty();
+      take();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
