@@ -36,7 +36,7 @@ function packageFolder(): string {
  * The links listed in native/pg-symlinks.json (libicuuc.so.60 -> libicuuc.so.60.2, ...), made where
  * missing. Without them the server cannot load its libraries.
  */
-function linkLibraries(folder: string): void {
+export function linkLibraries(folder: string): void {
   const listFile = join(folder, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
