@@ -33,7 +33,9 @@ describe('one store folder shared by processes on one machine', () => {
 
   it('goes on when the worker that started the server is SIGKILLed mid-run; the last to leave stops it', async () => {
     const env = { taskQueue: h.taskQueue, storeDir: h.storeDir, simulatorUrl: h.simulator.url };
-    const starter = spawnWorker(env);
+    // The starter serves a queue of its own: its death takes the store's server's parent away, and
+    // nothing else (activities it held would wait out their timeouts, which crash.test.ts covers).
+    const starter = spawnWorker({ ...env, taskQueue: `${h.taskQueue}-starter` });
     workers.push(starter);
     await until('the first worker to poll', () => starter.output().includes('worker polling'), 60_000);
     const joiner = spawnWorker(env);
@@ -66,24 +68,36 @@ describe('one store folder shared by processes on one machine', () => {
     mkdirSync(home, { recursive: true });
     const taskQueue = `${h.taskQueue}-dev`;
     let devOutput = '';
-    const dev: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'client', 'cli.ts'), 'dev'], {
-      cwd: home,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
-        LLMBATCH_TASK_QUEUE: taskQueue,
-        LLMBATCH_LOG_LEVEL: 'WARN',
-        DATABASE_URL: '',
-        TEMPORAL_ADDRESS: '',
+    const dev: ChildProcess = spawn(
+      process.execPath,
+      ['--require', require.resolve('tsx/cjs'), join(ROOT, 'client', 'cli.ts'), 'dev'],
+      {
+        cwd: home,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
+          LLMBATCH_TASK_QUEUE: taskQueue,
+          LLMBATCH_LOG_LEVEL: 'WARN',
+          DATABASE_URL: '',
+          TEMPORAL_ADDRESS: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     dev.stdout!.on('data', (d: Buffer) => (devOutput += d.toString()));
     dev.stderr!.on('data', (d: Buffer) => (devOutput += d.toString()));
-    const devExited = new Promise((r) => dev.once('exit', r));
+    let devEnded = false;
+    const devExited = new Promise((r) => dev.once('exit', r)).then(() => (devEnded = true));
     try {
-      await until('dev to start', () => devOutput.includes('Ctrl-C stops everything'), 120_000);
+      await until(
+        'dev to start',
+        () => {
+          if (devEnded) throw new Error(`dev exited: ${devOutput}`);
+          return devOutput.includes('Ctrl-C stops everything');
+        },
+        120_000,
+      );
       const address = /Temporal\s+(\S+)/.exec(devOutput)![1];
       const simulatorUrl = /simulator\s+(\S+)/.exec(devOutput)![1];
       // The worker's default store folder is dev's: .llmbatch/store under the same working directory.
