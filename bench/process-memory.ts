@@ -84,14 +84,16 @@ export interface MemorySample {
 /**
  * One sample: the worker's tree, and the tree of the server in `storeDir`'s postmaster.pid (read
  * again on every sample: the server may start after the worker, or restart). The server is not
- * the worker's descendant (it is started detached); a pid in both trees counts once, as the worker's.
+ * always the worker's descendant; a pid in both trees counts once, as the store's.
  */
 export function sampleMemory(workerPid: number, storeDir?: string): MemorySample {
-  const workerPids = new Set(processTree(workerPid));
+  // A server the worker started is still its child (detached makes it a session leader, not an
+  // orphan), so it is taken out of the worker's tree and counted as the store's.
   const serverPid = storeDir === undefined ? undefined : storeServerPid(storeDir);
-  const serverPids = serverPid === undefined ? [] : processTree(serverPid).filter((pid) => !workerPids.has(pid));
-  const workerMb = mb([...workerPids].reduce((kb, pid) => kb + pssKb(pid), 0));
-  const storeMb = mb(serverPids.reduce((kb, pid) => kb + pssKb(pid), 0));
+  const serverPids = new Set(serverPid === undefined ? [] : processTree(serverPid));
+  const workerPids = processTree(workerPid).filter((pid) => !serverPids.has(pid));
+  const workerMb = mb(workerPids.reduce((kb, pid) => kb + pssKb(pid), 0));
+  const storeMb = mb([...serverPids].reduce((kb, pid) => kb + pssKb(pid), 0));
   return { workerMb, storeMb, totalMb: workerMb + storeMb, storeFound: serverPid !== undefined };
 }
 

@@ -50,22 +50,23 @@ linux('process memory from /proc', () => {
     expect(sampleMemory(process.pid, storeDir())).toMatchObject({ storeMb: 0, storeFound: false });
   });
 
-  it("adds the store server's tree, found through postmaster.pid", () => {
-    // The child as the worker, this process as the server: the server's tree less the worker's.
-    const dir = storeDir(process.pid);
-    expect(storeServerPid(dir)).toBe(process.pid);
-    const sample = sampleMemory(child.pid!, dir);
+  it("adds the store server's tree, found through postmaster.pid, taken out of the worker's", () => {
+    // This process as the worker and its child as the server it started, as in the bench.
+    const dir = storeDir(child.pid!);
+    expect(storeServerPid(dir)).toBe(child.pid);
+    const sample = sampleMemory(process.pid, dir);
     expect(sample.storeFound).toBe(true);
     expect(sample.workerMb).toBeGreaterThan(0);
     expect(sample.storeMb).toBeGreaterThan(0);
     expect(sample.totalMb).toBeCloseTo(sample.workerMb + sample.storeMb);
   });
 
-  it("counts a pid in both trees once, as the worker's", () => {
-    const sample = sampleMemory(process.pid, storeDir(child.pid));
+  it("counts a pid in both trees once, as the store's", () => {
+    // The child as the worker, this process as the server: the child is in both trees.
+    const sample = sampleMemory(child.pid!, storeDir(process.pid));
     expect(sample.storeFound).toBe(true);
-    expect(sample.storeMb).toBe(0);
-    expect(sample.totalMb).toBe(sample.workerMb);
+    expect(sample.workerMb).toBe(0);
+    expect(sample.totalMb).toBe(sample.storeMb);
   });
 
   it('ignores a postmaster.pid whose process is gone', () => {
