@@ -52,7 +52,7 @@ linux('process memory from /proc', () => {
 
   it("adds the store server's tree, found through postmaster.pid, taken out of the worker's", () => {
     // This process as the worker and its child as the server it started, as in the bench.
-    const dir = storeDir(child.pid!);
+    const dir = storeDir(child.pid);
     expect(storeServerPid(dir)).toBe(child.pid);
     const sample = sampleMemory(process.pid, dir);
     expect(sample.storeFound).toBe(true);
