@@ -92,6 +92,18 @@ const STILL_PENDING = `
   and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
   and not exists (select 1 from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key and not f.retryable)`;
 
+/**
+ * The run's ($1) requests that `which` selects, each with `pending`: no answer yet and no permanent
+ * failure. The tests sit in the select list of a subquery the planner may not flatten (offset 0),
+ * so each is an index probe per request. Written as a join (or as not-exists in the where clause),
+ * the planner hashed every result of the run on every call: a run's chunks together went
+ * quadratic, and a 1M-item run spent most of its chunk time there.
+ */
+function requestsWithPending(which: string, columns = 'q.dedup_key'): string {
+  return `(select ${columns}, true ${STILL_PENDING} as pending
+           from requests q where q.run_id = $1 and ${which} offset 0) q`;
+}
+
 function resultOf(row: Record<string, unknown>): ResultRow {
   return {
     dedupKey: row.dedup_key as string,
@@ -173,7 +185,7 @@ export class RunStore {
   async pendingSize(runId: string, chunk: number): Promise<{ requests: number; inputTokens: number }> {
     const { rows } = await this.sql.query<{ n: number; tokens: number }>(
       `select count(*)::int as n, coalesce(sum(q.input_tokens), 0)::float8 as tokens
-       from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+       from ${requestsWithPending('q.chunk = $2', 'q.input_tokens')} where q.pending`,
       [runId, chunk],
     );
     return { requests: rows[0]?.n ?? 0, inputTokens: rows[0]?.tokens ?? 0 };
@@ -198,9 +210,10 @@ export class RunStore {
        -- Every prompt token, cached or not: reservations price them all at the input price (never short).
        from (select r.input_tokens + r.cache_write_tokens + r.cache_read_tokens as billed_input,
                     q.input_tokens as counted_input, r.output_tokens as output
-             from results r join requests q on q.run_id = r.run_id and q.dedup_key = r.dedup_key
-             where r.run_id = $1 and not r.cached
-             limit ${MEASURE_SAMPLE}) measured`,
+             from (select * from results r where r.run_id = $1 and not r.cached limit ${MEASURE_SAMPLE}) r
+             -- One probe per sampled answer (offset 0 keeps it a probe, not a hash of the run's requests).
+             cross join lateral (select q.input_tokens from requests q
+                                 where q.run_id = r.run_id and q.dedup_key = r.dedup_key offset 0) q) measured`,
       [runId],
     );
     const row = rows[0];
@@ -416,9 +429,8 @@ export class RunStore {
    */
   async pendingRequests(runId: string, chunk: number): Promise<{ dedupKey: string; body: NeutralRequest }[]> {
     const { rows } = await this.sql.query<{ dedup_key: string; body: string }>(
-      `select q.dedup_key, q.body from requests q
-       where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}
-       order by q.first_line`,
+      `select q.dedup_key, q.body from ${requestsWithPending('q.chunk = $2', 'q.dedup_key, q.body, q.first_line')}
+       where q.pending order by q.first_line`,
       [runId, chunk],
     );
     return rows.map((r) => ({ dedupKey: r.dedup_key, body: JSON.parse(r.body) as NeutralRequest }));
@@ -456,7 +468,7 @@ export class RunStore {
   /** The dedup keys of pendingRequests, without their bodies (collect matches answers by key). */
   async pendingKeys(runId: string, chunk: number): Promise<Set<string>> {
     const { rows } = await this.sql.query<{ dedup_key: string }>(
-      `select q.dedup_key from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+      `select q.dedup_key from ${requestsWithPending('q.chunk = $2')} where q.pending`,
       [runId, chunk],
     );
     return new Set(rows.map((r) => r.dedup_key));
@@ -464,7 +476,7 @@ export class RunStore {
 
   async pendingCount(runId: string, chunk: number): Promise<number> {
     const { rows } = await this.sql.query<{ n: number }>(
-      `select count(*)::int as n from requests q where q.run_id = $1 and q.chunk = $2 ${STILL_PENDING}`,
+      `select count(*)::int as n from ${requestsWithPending('q.chunk = $2')} where q.pending`,
       [runId, chunk],
     );
     return rows[0]?.n ?? 0;
@@ -665,7 +677,9 @@ export class RunStore {
               coalesce(sum(r.output_tokens), 0)::int as output_tokens,
               coalesce(sum(r.cost_usd), 0)::float8 as cost_usd,
               coalesce(sum(r.sync_cost_usd), 0)::float8 as sync_cost_usd
-       from requests q left join results r on r.run_id = q.run_id and r.dedup_key = q.dedup_key
+       from requests q
+       -- A probe per request (offset 0): a join hashed every result of the run on every call.
+       left join lateral (select * from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key offset 0) r on true
        where q.run_id = $1 and q.chunk = $2`,
       [runId, chunk],
     );
@@ -678,7 +692,7 @@ export class RunStore {
    */
   async *finalItems(runId: string, pageSize: number): AsyncGenerator<FinalItem[]> {
     if (!this.sql.cursor) {
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await this.itemsPage(runId, after, pageSize);
         if (page.length === 0) return;
         after = page[page.length - 1].line;
@@ -762,8 +776,7 @@ export class RunStore {
   async failPending(runId: string, chunk: number | undefined, kind: string, error: string): Promise<number> {
     const { rows } = await this.sql.query<{ n: number }>(
       `with pending as (
-         select q.dedup_key from requests q
-         where q.run_id = $1 and ($2::int is null or q.chunk = $2) ${STILL_PENDING}
+         select q.dedup_key from ${requestsWithPending('($2::int is null or q.chunk = $2)')} where q.pending
        ), ended as (
          -- Retryable (a replay may answer them), and ended once: the first reason stays.
          insert into failures (run_id, dedup_key, strike, kind, retryable, error)

@@ -47,10 +47,13 @@ const STOP_TIMEOUT_MS = 30_000;
 const SERVER_SETTINGS = [
   'listen_addresses=127.0.0.1',
   'unix_socket_directories=',
-  // A run writes in bulk: fewer, larger checkpoints.
-  'max_wal_size=2GB',
+  // A run writes in bulk: checkpoints by WAL volume (PostgreSQL's 1 GB), not every 5 minutes.
   'checkpoint_timeout=15min',
   'log_checkpoints=off',
+  // The operating system caches the data files anyway; PostgreSQL's own cache counts in the
+  // process's memory. The default 128 MB peaked the server at 209 MB PSS in a 300k-item run, this
+  // at 106 MB, in the same time.
+  'shared_buffers=32MB',
 ];
 
 export interface EmbeddedServer {
