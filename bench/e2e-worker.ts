@@ -36,7 +36,9 @@ export function spawnBenchWorker(env: {
   const profile = process.env.BENCH_CPU_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
     : [];
-  const args = [...profile, '--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')];
+  // BENCH_NODE_FLAGS="--max-old-space-size=256 ...": V8 flags for the worker (what memory costs in time).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...profile, ...flags, '--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
