@@ -25,6 +25,29 @@ describe('dedup key', () => {
     expect(dedupKeyOf('openai', { ...request, maxTokens: 11 }, undefined)).not.toBe(base);
     expect(dedupKeyOf('openai', request, { type: 'object' })).not.toBe(base);
   });
+  it('stays the key earlier versions made (answers cached by earlier runs are found by it)', () => {
+    const schema = {
+      type: 'object',
+      properties: { b: { type: 'string' }, a: { type: 'integer', enum: [1, 2] } },
+      required: ['a', 'b'],
+    };
+    const asked = {
+      model: 'gpt-4.1-mini',
+      messages: [
+        { role: 'system' as const, content: 'Classify "this"\n\tplease ünï 🎉' },
+        { role: 'user' as const, content: 'x' },
+      ],
+      maxTokens: 50,
+      temperature: undefined,
+      cacheSystem: true,
+    };
+    expect(dedupKeyOf('openai', asked, schema)).toBe(
+      '5bd304add18821444efe271252e42f97e6c6e0f1bfde8fc50aaf3ae2627b4890',
+    );
+    expect(dedupKeyOf('anthropic', asked, undefined)).toBe(
+      'b35203ead9c13f193adaaba148ff0f546420e297dcb1fc8aa9b162db58baff35',
+    );
+  });
 });
 
 describe('output check', () => {
