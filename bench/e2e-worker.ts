@@ -6,6 +6,14 @@ import { codecEnv } from './bench-codec';
 
 const ROOT = join(__dirname, '..');
 
+/** The worker's heap as the image runs it (Dockerfile: NODE_OPTIONS); README, Memory of a worker. */
+export const PRODUCTION_NODE_FLAGS = '--max-old-space-size=512';
+
+/** BENCH_NODE_FLAGS, when set (empty: V8's defaults), else the production flags. */
+export function workerNodeFlags(): string {
+  return process.env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS;
+}
+
 export interface BenchWorker {
   pid: number;
   /** Resolves when the worker polls its task queue; rejects with its output if it exits first. */
@@ -36,8 +44,7 @@ export function spawnBenchWorker(env: {
   const profile = process.env.BENCH_CPU_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
     : [];
-  // BENCH_NODE_FLAGS="--max-old-space-size=256 ...": V8 flags for the worker (what memory costs in time).
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const flags = workerNodeFlags().split(' ').filter(Boolean);
   const args = [...profile, ...flags, '--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -24,7 +24,7 @@ import { newWebhookSecret, startSimulator, type Ledger } from '../simulator';
 import { writeSupportTicketsFile } from './e2e-dataset';
 import { runExecutions, type ExecutionStats } from './e2e-histories';
 import { benchCodec } from './bench-codec';
-import { spawnBenchWorker } from './e2e-worker';
+import { spawnBenchWorker, workerNodeFlags } from './e2e-worker';
 import { sampleMemory, sampleMemoryEvery, type MemoryPeaks } from './process-memory';
 import { startBenchDevServer } from './bench-server';
 import { runFloor, TICKET_TEMPLATE, type FloorResult } from './floor';
@@ -211,6 +211,7 @@ export async function benchE2e(args: string[]): Promise<void> {
         `25% duplicates), chunks of ${int(opts.chunk)}, ${opts.window} in flight, ${MODEL}, maxTokens ${MAX_TOKENS}; ` +
         `simulator ${PROFILE.batch.validatingMs} ms validating + ${PROFILE.batch.completionMs} ms completion, ` +
         `no faults; ${availableParallelism()} CPUs; store: ${opts.databaseUrl ? 'PostgreSQL (--database-url)' : 'embedded (LLMBATCH_STORE_DIR)'}; ` +
+        `worker node flags: ${workerNodeFlags() || "none (V8's defaults)"}; ` +
         codec.description,
     );
     const server = await startBenchDevServer(dir);

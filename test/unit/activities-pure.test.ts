@@ -39,7 +39,7 @@ describe('dedup key', () => {
       ],
       maxTokens: 50,
       temperature: undefined,
-      cacheSystem: true,
+      cacheSystem: true as const,
     };
     expect(dedupKeyOf('openai', asked, schema)).toBe(
       '5bd304add18821444efe271252e42f97e6c6e0f1bfde8fc50aaf3ae2627b4890',
