@@ -11,13 +11,14 @@ import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
 import { serverState } from '../../store';
 import { writeTickets } from '../support/datasets';
-import { fastSpec, startHarness, type Harness } from '../support/harness';
+import { fastSpec, startHarness, workflowBundle, type Harness } from '../support/harness';
 import { until } from '../support/until';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 
 const ROOT = join(__dirname, '..', '..');
 
-const SLOW_BATCHES = { batch: { validatingMs: 100, completionMs: 1500 } };
+// Batches slow enough that the run is still under way when the starter is killed.
+const SLOW_BATCHES = { batch: { validatingMs: 100, completionMs: 500 } };
 
 describe('one store folder shared by processes on one machine', () => {
   let h: Harness;
@@ -32,7 +33,15 @@ describe('one store folder shared by processes on one machine', () => {
   });
 
   it('goes on when the worker that started the server is SIGKILLed mid-run; the last to leave stops it', async () => {
-    const env = { taskQueue: h.taskQueue, storeDir: h.storeDir, simulatorUrl: h.simulator.url };
+    // One prebuilt workflow bundle for both workers (no two webpack builds).
+    const bundle = join(h.dir, 'workflow-bundle.js');
+    writeFileSync(bundle, (await workflowBundle()).code);
+    const env = {
+      taskQueue: h.taskQueue,
+      storeDir: h.storeDir,
+      simulatorUrl: h.simulator.url,
+      extraEnv: { LLMBATCH_WORKFLOW_BUNDLE: bundle },
+    };
     // The starter serves a queue of its own: its death takes the store's server's parent away, and
     // nothing else (activities it held would wait out their timeouts, which crash.test.ts covers).
     const starter = spawnWorker({ ...env, taskQueue: `${h.taskQueue}-starter` });
@@ -46,18 +55,18 @@ describe('one store folder shared by processes on one machine', () => {
     const server = serverState(h.storeDir);
     expect(server?.status).toBe('ready');
 
-    writeTickets(join(h.dir, 'tickets.jsonl'), 1000, { duplicateEvery: 25 });
-    const spec = loadSpec(h.writeSpec(fastSpec({ limits: { concurrentBatches: 3 } })));
+    writeTickets(join(h.dir, 'tickets.jsonl'), 400, { duplicateEvery: 25 });
+    const spec = loadSpec(h.writeSpec(fastSpec({ limits: { concurrentBatches: 2 } })));
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-shared-store-${Date.now()}` });
-    await until('the first batches to be billed', () => h.simulator.ledger().batchesCreated >= 2, 60_000);
+    await until('the first batch to be created', () => h.simulator.ledger().batchesCreated >= 1, 60_000);
     await starter.kill('SIGKILL');
     // The server is not the starter's child: it serves on.
     expect(serverState(h.storeDir)?.pid).toBe(server?.pid);
 
     const report = await handle.result();
-    expect(report).toMatchObject({ status: 'completed', items: 1000, succeeded: 1000, deadLettered: 0, rejected: 0 });
+    expect(report).toMatchObject({ status: 'completed', items: 400, succeeded: 400, deadLettered: 0, rejected: 0 });
     expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
-    expect(h.simulator.ledger()).toMatchObject({ requestsBilled: 960, doubleBilled: 0 });
+    expect(h.simulator.ledger()).toMatchObject({ requestsBilled: 384, doubleBilled: 0 });
 
     await joiner.kill('SIGTERM');
     expect(serverState(h.storeDir)).toBeUndefined();
@@ -106,7 +115,7 @@ describe('one store folder shared by processes on one machine', () => {
       await until('the worker beside dev to poll', () => worker.output().includes('worker polling'), 60_000);
       expect(worker.output()).not.toMatch(/in use|refus/);
 
-      writeTickets(join(home, 'tickets.jsonl'), 600);
+      writeTickets(join(home, 'tickets.jsonl'), 300);
       writeFileSync(join(home, 'spec.yaml'), JSON.stringify(fastSpec({ limits: { concurrentBatches: 3 } })));
       const spec = loadSpec(join(home, 'spec.yaml'));
       const connection = await Connection.connect({ address });
@@ -114,7 +123,7 @@ describe('one store folder shared by processes on one machine', () => {
         const client = new Client({ connection });
         const handle = await startRun(client, spec, { taskQueue, runId: `it-dev-and-worker-${Date.now()}` });
         const report = await handle.result();
-        expect(report).toMatchObject({ status: 'completed', items: 600, succeeded: 600 });
+        expect(report).toMatchObject({ status: 'completed', items: 300, succeeded: 300 });
         expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
       } finally {
         await connection.close();
