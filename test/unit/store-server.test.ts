@@ -1,7 +1,8 @@
 // The embedded store's server: every process on a folder shares one server (the first starts it,
 // the others join, even when they start together); it outlives a starter killed outright; the last
 // process to close stops it; a server stopped under an open store comes back at the next
-// statement; a folder made by the earlier PGlite store is refused with what to do.
+// statement, and one killed outright is started again by the next opener; a folder made by the
+// earlier PGlite store is refused with what to do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,13 @@ function holder(folder: string): Holder {
             child.once('exit', (code) => reject(new Error(`the holder exited (${code}): ${errors}`)));
           }),
   };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let tries = 0; !check(); tries++) {
+    if (tries > 200) throw new Error('timed out');
+    await sleep(25);
+  }
 }
 
 const exited = (child: ChildProcess) =>
@@ -130,6 +138,20 @@ describe('the embedded store server', () => {
     }
     expect(rows).toEqual([{ run_id: 'kept' }]);
     await store.sql.close();
+    expect(serverState(folder)).toBeUndefined();
+  });
+
+  it('starts a new server when the one in postmaster.pid was killed outright', async () => {
+    const folder = newFolder();
+    const first = await openStore(folder);
+    const killed = serverState(folder)!.pid;
+    process.kill(killed, 'SIGKILL');
+    await until(() => serverState(folder) === undefined);
+    const second = await openStore(folder);
+    expect(serverState(folder)?.pid).not.toBe(killed);
+    expect((await second.sql.query('select count(*)::int as n from runs')).rows).toEqual([{ n: 0 }]);
+    await first.sql.close().catch(() => undefined);
+    await second.sql.close();
     expect(serverState(folder)).toBeUndefined();
   });
 
