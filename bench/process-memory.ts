@@ -4,6 +4,8 @@
 // the tree costs. Linux only; elsewhere every figure is 0.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATA_FOLDER } from '../store/embedded/server';
+import { processAlive, readPostmasterPid } from '../store/embedded/postmaster-pid';
 
 /**
  * A process's proportional set size in kB: `Pss:` of smaps_rollup (Linux 4.14+), else the sum of
@@ -52,21 +54,9 @@ export function processTree(pid: number): number[] {
  * `<storeDir>/pgdata/postmaster.pid`, when the file is there and that process is alive.
  */
 export function storeServerPid(storeDir: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(storeDir, 'pgdata', 'postmaster.pid'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const pid = Number(text.split('\n', 1)[0].trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    // EPERM: alive, under another user (PostgreSQL refuses to run as root); else a stale file.
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  // A pid that answers EPERM is alive under another user (the server's, when this is root).
+  const record = readPostmasterPid(join(storeDir, DATA_FOLDER));
+  return record && processAlive(record.pid) ? record.pid : undefined;
 }
 
 const mb = (kb: number) => (kb * 1024) / 1e6;

@@ -10,9 +10,7 @@ import { RunStore } from './run-store';
  * folder (started, or joined when another process runs it); applies the migrations it lacks.
  */
 export async function openStore(location: string, options: { log?: (line: string) => void } = {}): Promise<RunStore> {
-  const sql = isPostgresUrl(location)
-    ? await openPostgres(location)
-    : (await openEmbeddedSql(location, options.log)).sql;
+  const sql = isPostgresUrl(location) ? await openPostgres(location) : await openEmbeddedSql(location, options.log);
   const store = new RunStore(sql);
   try {
     await store.migrate();

@@ -5,15 +5,10 @@
 // starts or joins it again, so its next statement (an activity's retry) finds one.
 import { Client } from 'pg';
 import { openPostgres, type Sql } from '../sql';
-import { startOrJoinServer, stopServer, type EmbeddedServer } from './server';
+import { startOrJoinServer, stopServer } from './server';
 
 /** Open stores of this process, per store folder. */
 const openHere = new Map<string, number>();
-
-/** What this process's connections are called in pg_stat_activity. */
-export function applicationName(): string {
-  return `llmbatch/${process.pid}`;
-}
 
 /**
  * Whether other processes still use the server, asked on a connection of its own after this
@@ -38,14 +33,12 @@ async function othersConnected(url: string): Promise<boolean> {
   }
 }
 
-export async function openEmbeddedSql(
-  storeDir: string,
-  log?: (line: string) => void,
-): Promise<{ sql: Sql; server: EmbeddedServer }> {
+export async function openEmbeddedSql(storeDir: string, log?: (line: string) => void): Promise<Sql> {
   const server = await startOrJoinServer(storeDir, log);
   let reviving: Promise<unknown> | undefined;
   const sql = await openPostgres(server.url, {
-    applicationName: applicationName(),
+    // What this process's connections are called in pg_stat_activity.
+    applicationName: `llmbatch/${process.pid}`,
     onServerGone: () => {
       reviving ??= startOrJoinServer(storeDir, log)
         .catch((error: Error) => log?.(`store: the server could not be started again: ${error.message}`))
@@ -55,18 +48,15 @@ export async function openEmbeddedSql(
   openHere.set(server.storeDir, (openHere.get(server.storeDir) ?? 0) + 1);
   let closed = false;
   return {
-    server,
-    sql: {
-      ...sql,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        const left = (openHere.get(server.storeDir) ?? 1) - 1;
-        if (left > 0) openHere.set(server.storeDir, left);
-        else openHere.delete(server.storeDir);
-        await sql.close();
-        if (left === 0 && !(await othersConnected(server.url))) await stopServer(server.storeDir);
-      },
+    ...sql,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      const left = (openHere.get(server.storeDir) ?? 1) - 1;
+      if (left > 0) openHere.set(server.storeDir, left);
+      else openHere.delete(server.storeDir);
+      await sql.close();
+      if (left === 0 && !(await othersConnected(server.url))) await stopServer(server.storeDir);
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -192,7 +193,7 @@ function logTail(storeDir: string, from: number): string {
 
 function fileSize(path: string): number {
   try {
-    return readFileSync(path).length;
+    return statSync(path).size;
   } catch {
     return 0;
   }

@@ -1,5 +1,5 @@
 // A process that holds a store folder open, as `dev` or a worker does: prints one JSON line (the
-// server's pid, whether it started it) when the store is open, writes a row when told, and closes
+// server's pid) when the store is open, writes a row when told (a line on stdin), and closes
 // the store on SIGTERM. Run by tsx: `node --require tsx/cjs test/support/store-holder.ts FOLDER`.
 import { openStore, serverState } from '../../store';
 
