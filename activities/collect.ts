@@ -80,8 +80,8 @@ export function createCollectActivities({ store, providers, metrics }: ActivityD
         results = [];
         failures = [];
         writing = Promise.all([
-          store.insertResults(runId, page.results),
-          store.recordFailures(runId, page.failures),
+          store.insertResults(runId, page.results, chunk),
+          store.recordFailures(runId, page.failures, chunk),
         ]).then(([, fresh]) => {
           // Counted once stored: a page a failed write lost is counted by the retry that stores it, and
           // failures a retried collect records again are not counted again (results are never re-read).

@@ -326,7 +326,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         // The store takes these in order: the next page's lookups, sent after, see them.
         const writes = [
           store.insertRequests(runId, fresh),
-          store.insertResults(runId, copies),
+          store.insertResults(runId, copies, CACHED_CHUNK),
           store.insertItems(runId, items),
         ];
         // Wrapped: an async function would wait for a promise it returns.

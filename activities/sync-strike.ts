@@ -143,7 +143,7 @@ async function callOne(
             costUsd: syncCost(result.usage),
             syncCostUsd: syncCost(result.usage),
           };
-          await store.insertResults(runId, [row]);
+          await store.insertResults(runId, [row], chunk);
           recordStored(metrics, lane, { results: [row], failures: [] });
           await store.settleSyncCall(callId, 'answered');
           return true;
@@ -194,7 +194,7 @@ async function callOne(
     error: last.error,
     costUsd: billedForFailures,
   };
-  const fresh = await store.recordFailures(runId, [failure]);
+  const fresh = await store.recordFailures(runId, [failure], chunk);
   recordStored(metrics, lane, { results: [], failures: fresh.size ? [failure] : [] });
   return false;
 }

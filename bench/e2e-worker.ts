@@ -34,10 +34,13 @@ export function spawnBenchWorker(env: {
   extra?: Record<string, string>;
 }): BenchWorker {
   // Nothing of the developer's own llmbatch, Temporal or database settings leaks into the worker,
-  // but the codec's: the bench's clients encrypt with it too (bench/bench-codec.ts).
+  // but the codec's (the bench's clients encrypt with it too: bench/bench-codec.ts) and the store
+  // server's settings (LLMBATCH_STORE_SETTINGS: what a setting changes is what the bench is for).
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('LLMBATCH_') && !key.startsWith('TEMPORAL_') && key !== 'DATABASE_URL',
+      ([key]) =>
+        key === 'LLMBATCH_STORE_SETTINGS' ||
+        (!key.startsWith('LLMBATCH_') && !key.startsWith('TEMPORAL_') && key !== 'DATABASE_URL'),
     ),
   );
   // BENCH_CPU_PROFILE=DIR: the worker writes a V8 CPU profile there when it stops (where did the time go).

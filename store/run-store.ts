@@ -88,21 +88,20 @@ export interface FinalItem {
 /** The strike number of failures recorded for a whole chunk or run (after strike 3). */
 export const FINAL_STRIKE = 9;
 
-const STILL_PENDING = `
-  and not exists (select 1 from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key)
-  and not exists (select 1 from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key and not f.retryable)`;
-
 /**
- * The run's ($1) requests that `which` selects, each with `pending`: no answer yet and no permanent
- * failure. The tests sit in the select list of a subquery the planner may not flatten (offset 0),
- * so each is an index probe per request. Written as a join (or as not-exists in the where clause),
- * the planner hashed every result of the run on every call: a run's chunks together went
- * quadratic, and a 1M-item run spent most of its chunk time there.
+ * True for a request (`q`) that still waits: no answer yet and no permanent failure. Answers and
+ * failures carry their request's chunk, so with the chunk fixed (`chunk`: a parameter, or q.chunk
+ * with q's chunk fixed) the planner reads only that chunk's rows. Without the chunk it probed the
+ * run-wide primary keys once per request: random pages of indexes larger than the server's cache,
+ * most of a 1M-item run's statement time.
  */
-function requestsWithPending(which: string, columns = 'q.dedup_key'): string {
-  return `(select ${columns}, true ${STILL_PENDING} as pending
-           from requests q where q.run_id = $1 and ${which} offset 0) q`;
-}
+const stillPending = (chunk = 'q.chunk') => `
+  not exists (select 1 from results r where r.run_id = q.run_id and r.chunk = ${chunk} and r.dedup_key = q.dedup_key)
+  and not exists (select 1 from failures f where f.run_id = q.run_id and f.chunk = ${chunk} and f.dedup_key = q.dedup_key
+                  and not f.retryable)`;
+
+/** The chunk's ($2) requests of the run ($1) still waiting (stillPending), as `q`. */
+const PENDING_OF_CHUNK = `requests q where q.run_id = $1 and q.chunk = $2 and ${stillPending('$2')}`;
 
 function resultOf(row: Record<string, unknown>): ResultRow {
   return {
@@ -148,6 +147,14 @@ function finalItemOf(row: Record<string, unknown>): FinalItem {
   };
 }
 
+/** What a run's answers measured (answeredSoFar). */
+export interface Measured {
+  answers: number;
+  billedInput: number;
+  countedInput: number;
+  output: number;
+}
+
 /** Answers enough to measure a run's average tokens per answer. */
 const MEASURE_SAMPLE = 5000;
 
@@ -167,7 +174,12 @@ const RESULT_COLUMNS = [
   'cached',
   'cache_write_tokens',
   'cache_read_tokens',
+  'chunk',
 ];
+
+/** A row's chunk: the one its writer names, else its request's (for a caller that does not know it). */
+const CHUNK_OF_REQUEST = (key: string) =>
+  `(select q.chunk from requests q where q.run_id = $1 and q.dedup_key = ${key})`;
 /** PostgreSQL's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -175,6 +187,11 @@ export class RunStore {
   readonly spend: SpendLedger;
   readonly rates: RateLimits;
   readonly batchSlots: BatchSlots;
+  /**
+   * answeredSoFar of runs that had a full sample: the same answers are sampled on every later call,
+   * so the figure is kept rather than measured again before every batch (~0.1 s each at 1M items).
+   */
+  private readonly fullSamples = new Map<string, Measured>();
   constructor(readonly sql: Sql) {
     this.batchSlots = new BatchSlots(sql);
     this.spend = new SpendLedger(sql);
@@ -184,8 +201,7 @@ export class RunStore {
   /** What a chunk still has to send: how many requests and their counted input tokens. */
   async pendingSize(runId: string, chunk: number): Promise<{ requests: number; inputTokens: number }> {
     const { rows } = await this.sql.query<{ n: number; tokens: number }>(
-      `select count(*)::int as n, coalesce(sum(q.input_tokens), 0)::float8 as tokens
-       from ${requestsWithPending('q.chunk = $2', 'q.input_tokens')} where q.pending`,
+      `select count(*)::int as n, coalesce(sum(q.input_tokens), 0)::float8 as tokens from ${PENDING_OF_CHUNK}`,
       [runId, chunk],
     );
     return { requests: rows[0]?.n ?? 0, inputTokens: rows[0]?.tokens ?? 0 };
@@ -196,9 +212,9 @@ export class RunStore {
    * at most `MEASURE_SAMPLE` answers is plenty for averages and keeps this query cheap at a million
    * results (it runs before every batch).
    */
-  async answeredSoFar(
-    runId: string,
-  ): Promise<{ answers: number; billedInput: number; countedInput: number; output: number }> {
+  async answeredSoFar(runId: string): Promise<Measured> {
+    const kept = this.fullSamples.get(runId);
+    if (kept) return kept;
     const { rows } = await this.sql.query<{
       answers: number;
       billed_input: number;
@@ -217,12 +233,18 @@ export class RunStore {
       [runId],
     );
     const row = rows[0];
-    return {
+    const measured = {
       answers: row?.answers ?? 0,
       billedInput: row?.billed_input ?? 0,
       countedInput: row?.counted_input ?? 0,
       output: row?.output ?? 0,
     };
+    // A handful of runs at a time: the oldest goes first.
+    if (measured.answers >= MEASURE_SAMPLE) {
+      if (this.fullSamples.size >= 100) this.fullSamples.delete(this.fullSamples.keys().next().value!);
+      this.fullSamples.set(runId, measured);
+    }
+    return measured;
   }
 
   /** `size` random requests still to send (cache hits excluded), for an estimate's sample. */
@@ -256,6 +278,7 @@ export class RunStore {
 
   /** Plan starts from a clean slate so that a plan attempt that died half-way leaves nothing. */
   async resetPlan(runId: string): Promise<void> {
+    this.fullSamples.delete(runId);
     await this.sql.query('delete from items where run_id = $1', [runId]);
     await this.sql.query('delete from requests where run_id = $1', [runId]);
     await this.sql.query('delete from results where run_id = $1 and cached', [runId]);
@@ -292,6 +315,7 @@ export class RunStore {
 
   /** Forgets every row of a run (an estimate's scratch plan). */
   async discardRun(runId: string): Promise<void> {
+    this.fullSamples.delete(runId);
     for (const table of [
       'items',
       'requests',
@@ -429,8 +453,7 @@ export class RunStore {
    */
   async pendingRequests(runId: string, chunk: number): Promise<{ dedupKey: string; body: NeutralRequest }[]> {
     const { rows } = await this.sql.query<{ dedup_key: string; body: string }>(
-      `select q.dedup_key, q.body from ${requestsWithPending('q.chunk = $2', 'q.dedup_key, q.body, q.first_line')}
-       where q.pending order by q.first_line`,
+      `select q.dedup_key, q.body from ${PENDING_OF_CHUNK} order by q.first_line`,
       [runId, chunk],
     );
     return rows.map((r) => ({ dedupKey: r.dedup_key, body: JSON.parse(r.body) as NeutralRequest }));
@@ -451,7 +474,7 @@ export class RunStore {
     for (let after = 0; ;) {
       const { rows } = await this.sql.query<{ dedup_key: string; body: string | null; first_line: number }>(
         `select dedup_key, first_line, case when pending then body end as body
-         from (select q.dedup_key, q.first_line, q.body, true ${STILL_PENDING} as pending
+         from (select q.dedup_key, q.first_line, q.body, ${stillPending('$2')} as pending
                from (select run_id, dedup_key, first_line, body from requests
                      where run_id = $1 and chunk = $2 and first_line > $3
                      order by first_line limit $4) q) page
@@ -467,18 +490,18 @@ export class RunStore {
 
   /** The dedup keys of pendingRequests, without their bodies (collect matches answers by key). */
   async pendingKeys(runId: string, chunk: number): Promise<Set<string>> {
-    const { rows } = await this.sql.query<{ dedup_key: string }>(
-      `select q.dedup_key from ${requestsWithPending('q.chunk = $2')} where q.pending`,
-      [runId, chunk],
-    );
+    const { rows } = await this.sql.query<{ dedup_key: string }>(`select q.dedup_key from ${PENDING_OF_CHUNK}`, [
+      runId,
+      chunk,
+    ]);
     return new Set(rows.map((r) => r.dedup_key));
   }
 
   async pendingCount(runId: string, chunk: number): Promise<number> {
-    const { rows } = await this.sql.query<{ n: number }>(
-      `select count(*)::int as n from ${requestsWithPending('q.chunk = $2')} where q.pending`,
-      [runId, chunk],
-    );
+    const { rows } = await this.sql.query<{ n: number }>(`select count(*)::int as n from ${PENDING_OF_CHUNK}`, [
+      runId,
+      chunk,
+    ]);
     return rows[0]?.n ?? 0;
   }
 
@@ -579,9 +602,9 @@ export class RunStore {
    * bulk-loads, a page is copied in (collect only ever writes keys it found still pending); a key
    * already there fails the copy, and the page then goes through the insert that skips it.
    */
-  async insertResults(runId: string, rows: ResultRow[]): Promise<void> {
+  async insertResults(runId: string, rows: ResultRow[], chunk?: number): Promise<void> {
     if (rows.length === 0) return;
-    if (this.sql.copyRows) {
+    if (this.sql.copyRows && chunk !== undefined) {
       const values = rows.map((r) => [
         runId,
         r.dedupKey,
@@ -598,6 +621,7 @@ export class RunStore {
         r.cached ?? false,
         r.cacheWriteTokens ?? 0,
         r.cacheReadTokens ?? 0,
+        chunk,
       ]);
       const copied = await this.sql.copyRows('results', RESULT_COLUMNS, values).then(
         () => true,
@@ -611,10 +635,13 @@ export class RunStore {
     await this.sql.query(
       `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
                             input_tokens, output_tokens, cost_usd, sync_cost_usd, cached,
-                            cache_write_tokens, cache_read_tokens)
-       select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
-                                $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[],
-                                $14::int[], $15::int[])
+                            cache_write_tokens, cache_read_tokens, chunk)
+       select $1, a.*, coalesce($16::int, ${CHUNK_OF_REQUEST('a.dedup_key')})
+       from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
+                   $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[],
+                   $14::int[], $15::int[])
+            as a(dedup_key, output, parsed, provider, model, mode, strike, input_tokens, output_tokens,
+                 cost_usd, sync_cost_usd, cached, cache_write_tokens, cache_read_tokens)
        on conflict do nothing`,
       [
         runId,
@@ -632,6 +659,7 @@ export class RunStore {
         rows.map((r) => r.cached ?? false),
         rows.map((r) => r.cacheWriteTokens ?? 0),
         rows.map((r) => r.cacheReadTokens ?? 0),
+        chunk ?? null,
       ],
     );
   }
@@ -640,12 +668,14 @@ export class RunStore {
    * Upserts failures by (run, item, strike); answers the keys that were new, so that counters
    * (activities/metrics.ts) count a failure once when an activity that recorded it runs again.
    */
-  async recordFailures(runId: string, rows: FailureRow[]): Promise<Set<string>> {
+  async recordFailures(runId: string, rows: FailureRow[], chunk?: number): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     // xmax is 0 on a row this statement inserted, set on one it updated (PostgreSQL's upsert).
     const { rows: written } = await this.sql.query<{ dedup_key: string; inserted: boolean }>(
-      `insert into failures (run_id, dedup_key, strike, kind, retryable, error, cost_usd)
-       select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::float8[])
+      `insert into failures (run_id, dedup_key, strike, kind, retryable, error, cost_usd, chunk)
+       select $1, a.*, coalesce($8::int, ${CHUNK_OF_REQUEST('a.dedup_key')})
+       from unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::float8[])
+            as a(dedup_key, strike, kind, retryable, error, cost_usd)
        on conflict (run_id, dedup_key, strike) do update set
          kind = excluded.kind, retryable = excluded.retryable, error = excluded.error, cost_usd = excluded.cost_usd
        returning dedup_key, (xmax = 0) as inserted`,
@@ -657,6 +687,7 @@ export class RunStore {
         rows.map((r) => r.retryable),
         rows.map((r) => r.error),
         rows.map((r) => r.costUsd ?? 0),
+        chunk ?? null,
       ],
     );
     return new Set(written.filter((r) => r.inserted).map((r) => r.dedup_key));
@@ -672,15 +703,13 @@ export class RunStore {
       cost_usd: number;
       sync_cost_usd: number;
     }>(
-      `select count(*)::int as requests, count(r.dedup_key)::int as succeeded,
+      `select (select count(*) from requests q where q.run_id = $1 and q.chunk = $2)::int as requests,
+              count(*)::int as succeeded,
               coalesce(sum(r.input_tokens), 0)::int as input_tokens,
               coalesce(sum(r.output_tokens), 0)::int as output_tokens,
               coalesce(sum(r.cost_usd), 0)::float8 as cost_usd,
               coalesce(sum(r.sync_cost_usd), 0)::float8 as sync_cost_usd
-       from requests q
-       -- A probe per request (offset 0): a join hashed every result of the run on every call.
-       left join lateral (select * from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key offset 0) r on true
-       where q.run_id = $1 and q.chunk = $2`,
+       from results r where r.run_id = $1 and r.chunk = $2`,
       [runId, chunk],
     );
     return rows[0];
@@ -776,11 +805,12 @@ export class RunStore {
   async failPending(runId: string, chunk: number | undefined, kind: string, error: string): Promise<number> {
     const { rows } = await this.sql.query<{ n: number }>(
       `with pending as (
-         select q.dedup_key from ${requestsWithPending('($2::int is null or q.chunk = $2)')} where q.pending
+         select q.dedup_key, q.chunk from requests q
+         where q.run_id = $1 and ($2::int is null or q.chunk = $2) and ${stillPending()}
        ), ended as (
          -- Retryable (a replay may answer them), and ended once: the first reason stays.
-         insert into failures (run_id, dedup_key, strike, kind, retryable, error)
-         select $1, dedup_key, ${FINAL_STRIKE}, $3, true, $4 from pending
+         insert into failures (run_id, dedup_key, strike, kind, retryable, error, chunk)
+         select $1, dedup_key, ${FINAL_STRIKE}, $3, true, $4, chunk from pending
          on conflict (run_id, dedup_key, strike) do nothing
          returning 1
        )
@@ -824,8 +854,7 @@ export class RunStore {
   async failedAnswersCost(runId: string, chunk?: number): Promise<number> {
     const { rows } = await this.sql.query<{ usd: number }>(
       `select coalesce(sum(f.cost_usd), 0)::float8 as usd from failures f
-       join requests q on q.run_id = f.run_id and q.dedup_key = f.dedup_key
-       where f.run_id = $1 and ($2::int is null or q.chunk = $2)`,
+       where f.run_id = $1 and ($2::int is null or f.chunk = $2)`,
       [runId, chunk ?? null],
     );
     return rows[0]?.usd ?? 0;

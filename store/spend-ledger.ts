@@ -23,15 +23,10 @@ export interface Reservation {
 
 /** What a (chunk, strike) cost: answers kept, answers refused by our checks, and sync calls whose answer was lost. */
 const ACTUAL_OF = (run: string, chunk: string, strike: string) => `
-  coalesce((select sum(r.cost_usd) from requests q
-            -- A probe per request of the chunk (offset 0): a join hashed every result of the run.
-            cross join lateral (select r.cost_usd from results r where r.run_id = q.run_id and r.dedup_key = q.dedup_key
-                                  and r.strike = ${strike} and not r.cached offset 0) r
-            where q.run_id = ${run} and q.chunk = ${chunk}), 0)
-  + coalesce((select sum(f.cost_usd) from requests q
-              cross join lateral (select f.cost_usd from failures f where f.run_id = q.run_id and f.dedup_key = q.dedup_key
-                                    and f.strike = ${strike} offset 0) f
-              where q.run_id = ${run} and q.chunk = ${chunk}), 0)
+  coalesce((select sum(r.cost_usd) from results r
+            where r.run_id = ${run} and r.chunk = ${chunk} and r.strike = ${strike} and not r.cached), 0)
+  + coalesce((select sum(f.cost_usd) from failures f
+              where f.run_id = ${run} and f.chunk = ${chunk} and f.strike = ${strike}), 0)
   + coalesce((select sum(c.estimated_usd) from sync_calls c
               where c.run_id = ${run} and c.chunk = ${chunk} and c.strike = ${strike} and c.state <> 'answered'), 0)`;
 

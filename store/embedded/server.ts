@@ -57,6 +57,17 @@ const SERVER_SETTINGS = [
   'shared_buffers=32MB',
 ];
 
+/**
+ * An operator's own settings (`LLMBATCH_STORE_SETTINGS="work_mem=64MB log_min_duration_statement=5s"`),
+ * after ours so they win: what postgresql.conf would hold, for a server started by this process.
+ */
+export function extraSettings(text = process.env.LLMBATCH_STORE_SETTINGS ?? ''): string[] {
+  const settings = text.split(/\s+/).filter(Boolean);
+  const bad = settings.find((setting) => !/^[a-z_.]+=\S+$/i.test(setting));
+  if (bad) throw new Error(`LLMBATCH_STORE_SETTINGS: "${bad}" is not name=value (settings are separated by spaces)`);
+  return settings;
+}
+
 export interface EmbeddedServer {
   url: string;
   storeDir: string;
@@ -213,7 +224,7 @@ async function start(
   const logPath = join(storeDir, LOG_FILE);
   const logFrom = fileSize(logPath);
   const log = openSync(logPath, 'a');
-  const settings = SERVER_SETTINGS.flatMap((setting) => ['-c', setting]);
+  const settings = [...SERVER_SETTINGS, ...extraSettings()].flatMap((setting) => ['-c', setting]);
   const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...settings], {
     detached: true,
     stdio: ['ignore', log, log],

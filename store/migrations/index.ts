@@ -2,6 +2,7 @@
 // A change to the tables is a new file here, never an edit of an applied one.
 import type { Sql } from '../sql';
 import { BASELINE } from './001-baseline';
+import { CHUNK_LOCAL_ANSWERS } from './002-chunk-local-answers';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'baseline', sql: BASELINE }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'baseline', sql: BASELINE },
+  { version: 2, name: 'chunk-local answers', sql: CHUNK_LOCAL_ANSWERS },
+];
 
 /** Workers starting together take turns: the first applies, the others find it applied. */
 const MIGRATION_LOCK = 727274;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EarlierStoreError, openStore, serverState, stopServer } from '../../store';
+import { extraSettings } from '../../store/embedded/server';
 
 const ROOT = join(__dirname, '..', '..');
 const folders: string[] = [];
@@ -108,6 +109,22 @@ describe('the embedded store server', () => {
 
     await here.sql.close();
     expect(serverState(folder)).toBeUndefined();
+  });
+
+  it("runs with the operator's LLMBATCH_STORE_SETTINGS, and refuses one that is not name=value", async () => {
+    const folder = newFolder();
+    process.env.LLMBATCH_STORE_SETTINGS = 'work_mem=7MB  log_min_duration_statement=2s';
+    try {
+      const store = await openStore(folder);
+      const { rows } = await store.sql.query<{ work_mem: string }>('show work_mem');
+      expect(rows).toEqual([{ work_mem: '7MB' }]);
+      await store.sql.close();
+    } finally {
+      delete process.env.LLMBATCH_STORE_SETTINGS;
+    }
+    expect(() => extraSettings('work_mem = 7MB')).toThrow(
+      'LLMBATCH_STORE_SETTINGS: "work_mem" is not name=value (settings are separated by spaces)',
+    );
   });
 
   it('is started once when two processes open a new folder at the same moment', async () => {

@@ -114,4 +114,25 @@ describe('the store over pg', () => {
     expect(await reopened.pendingRequests('old', 0)).toEqual([{ dedupKey: 'k', body }]);
     await reopened.sql.close();
   });
+
+  it('gives the answers and failures of a store at schema version 1 their chunk, so nothing answered looks pending', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'llmbatch-v1-')), 'store');
+    const old = await openStore(dir);
+    // As version 1 left it: no chunk on answers or failures.
+    await old.sql.exec(`delete from schema_migrations where version > 1;
+      drop index results_by_chunk; drop index failures_by_chunk;
+      alter table results drop column chunk; alter table failures drop column chunk;`);
+    await old.sql.exec(`insert into requests (run_id, dedup_key, chunk, first_line, body) values
+      ('v1', 'answered', 3, 1, '{}'), ('v1', 'refused', 3, 2, '{}'), ('v1', 'waiting', 3, 3, '{}');
+      insert into results (run_id, dedup_key, output, provider, model, mode, strike, input_tokens, output_tokens,
+                           cost_usd, sync_cost_usd)
+      values ('v1', 'answered', 'ok', 'openai', 'm', 'batch', 1, 10, 2, 0.5, 1);
+      insert into failures (run_id, dedup_key, strike, kind, retryable, error)
+      values ('v1', 'refused', 1, 'invalid_request', false, 'no');`);
+    await old.sql.close();
+    const reopened = await openStore(dir);
+    expect(await reopened.pendingKeys('v1', 3)).toEqual(new Set(['waiting']));
+    expect(await reopened.chunkTotals('v1', 3)).toMatchObject({ requests: 3, succeeded: 1, cost_usd: 0.5 });
+    await reopened.sql.close();
+  });
 });
