@@ -9,6 +9,7 @@ export interface AlertInput {
     | 'dead-letter-rate'
     | 'batch-overdue'
     | 'batch-deadline'
+    | 'batch-stalled'
     | 'failover'
     | 'auth'
     | 'chunk-failed'

@@ -11,17 +11,19 @@ export interface CancelInput {
   strike: number;
   batchId: string;
   spec: ResolvedSpec;
+  /** Why we stop it, kept with the batch's record for the report: our deadline, or it never started. */
+  reason?: 'deadline' | 'stalled';
 }
 
 export function createCancelActivities({ store, providers }: ActivityDeps) {
   return {
-    async cancelBatch({ runId, chunk, strike, batchId, spec }: CancelInput): Promise<ProviderBatch> {
+    async cancelBatch({ runId, chunk, strike, batchId, spec, reason }: CancelInput): Promise<ProviderBatch> {
       const provider = providers.get(spec.provider, spec.model);
       const before = await provider.getBatch(batchId);
       // A batch that already ended cannot be cancelled (the provider answers 400); it is collected as is.
       const batch = TERMINAL_BATCH_STATUSES.has(before.status) ? before : await provider.cancelBatch(batchId);
       log.info('provider batch cancelled', { runId, chunk, strike, batchId, status: batch.status });
-      await store.saveBatch(runId, chunk, strike, { status: batch.status });
+      await store.saveBatch(runId, chunk, strike, { status: batch.status, ...(reason ? { stopReason: reason } : {}) });
       return batch;
     },
   };

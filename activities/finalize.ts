@@ -319,6 +319,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
         byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
+        batchesStopped: await store.stoppedBatches(runId),
         status: problem ? 'failed' : status,
         ...(problem || error ? { error: problem ?? error } : {}),
         durationMs: clock() - startedAtMs,

@@ -17,6 +17,11 @@ export interface PollInput {
 
 export function createPollActivities({ store, providers }: ActivityDeps) {
   return {
+    /** The batch as it is now, ended or not (the stalled-batch watchdog's look). */
+    async lookAtBatch({ spec, batchId }: PollInput): Promise<ProviderBatch> {
+      return providers.get(spec.provider, spec.model).getBatch(batchId);
+    },
+
     async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {
       const batch = await providers.get(spec.provider, spec.model).getBatch(batchId);
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {

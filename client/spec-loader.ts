@@ -294,6 +294,21 @@ function checkDeadline(poll: RunSpec['poll'], problems: string[]): void {
       `poll.alertAfter: ${poll.alertAfter} must be shorter than poll.deadline (${deadline}): the batch is cancelled at the deadline, so the overdue alert would never ring`,
     );
   }
+  if (poll?.startDeadline && parseDuration(poll.startDeadline) >= deadlineMs) {
+    problems.push(
+      `poll.startDeadline: ${poll.startDeadline} must be shorter than poll.deadline (${deadline}): a batch not started by then is cancelled at the deadline anyway`,
+    );
+  }
+}
+
+/**
+ * The stalled-batch watchdog: the spec's, else the seed's 6 h when the deadline is longer; a
+ * deadline that is not (a test's 2 s) turns it off (equal to the deadline), as the deadline
+ * cancels such a batch first.
+ */
+function startDeadlineMsOf(poll: RunSpec['poll'], deadlineMs: number): number {
+  if (poll?.startDeadline) return parseDuration(poll.startDeadline);
+  return SEED_DEFAULTS.poll.startDeadlineMs < deadlineMs ? SEED_DEFAULTS.poll.startDeadlineMs : deadlineMs;
 }
 
 /** Unless the spec sets it, the overdue alert rings at 5/6 of the deadline (20 h of 24 h), at most 20 h. */
@@ -387,6 +402,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       alertAfterMs: alertAfterMsOf(spec.poll, ms(spec.poll?.deadline, SEED_DEFAULTS.poll.deadlineMs)),
       deadlineMs: ms(spec.poll?.deadline, SEED_DEFAULTS.poll.deadlineMs),
       cancelWaitMs: ms(spec.poll?.cancelWait, SEED_DEFAULTS.poll.cancelWaitMs),
+      startDeadlineMs: startDeadlineMsOf(spec.poll, ms(spec.poll?.deadline, SEED_DEFAULTS.poll.deadlineMs)),
     },
     retry: {
       strike2DelayMs: ms(spec.retry?.strike2Delay, SEED_DEFAULTS.retry.strike2DelayMs),

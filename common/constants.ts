@@ -28,6 +28,9 @@ export const SEED_DEFAULTS = {
     /** How long a batch we cancelled may take to end (OpenAI: "up to 10 minutes") before the chunk
      * gives up on it: its items are then dead-lettered rather than risk paying for them twice. */
     cancelWaitMs: 3_600_000,
+    /** A batch the provider has not started 6 h after its submission is cancelled and its items go
+     * on (Gemini users report batches stuck in PENDING for over a day). Only when under deadlineMs. */
+    startDeadlineMs: 6 * 3_600_000,
   },
   retry: {
     strike2DelayMs: 60_000,

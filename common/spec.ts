@@ -89,6 +89,7 @@ export const RunSpecSchema = z.strictObject({
       max: duration.optional(),
       alertAfter: duration.optional(),
       deadline: duration.optional(),
+      startDeadline: duration.optional(),
       cancelWait: duration.optional(),
     })
     .optional(),
@@ -161,6 +162,12 @@ export interface ResolvedSpec {
     deadlineMs: number;
     /** The bound on waiting for a batch we cancelled to end. */
     cancelWaitMs: number;
+    /**
+     * From a batch's submission (workflow time): a batch the provider has not started by then
+     * (still validating, pending, queued) is cancelled and its items go on. Not below deadlineMs:
+     * equal to it, the watchdog is off.
+     */
+    startDeadlineMs: number;
   };
   retry: {
     strike2DelayMs: number;

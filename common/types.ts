@@ -151,6 +151,7 @@ export type ChunkPhase =
   | 'paused:budget'
   | 'cancelling'
   | 'cancelling:deadline'
+  | 'cancelling:stalled'
   | 'cancelled'
   | 'done';
 export type RunStatus = 'completed' | 'cancelled' | 'failed';
@@ -309,6 +310,8 @@ export interface RunReport {
   byMode: Record<string, ModelTotals>;
   byProvider: Record<string, ModelTotals>;
   batches: number;
+  /** Batches we cancelled ourselves: unfinished at poll.deadline, or not started by poll.startDeadline. */
+  batchesStopped: { deadline: number; stalled: number };
   status: RunStatus;
   /** Why the run failed, when it did. */
   error?: string;

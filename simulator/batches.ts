@@ -68,6 +68,8 @@ interface BatchRecord {
   errors?: BatchLineError[];
   /** Items processed when processing stopped early (expiry or cancel). */
   stoppedAt?: number;
+  /** batch.stallRate drew it: it stays `validating` until it is cancelled. */
+  stalled?: boolean;
   outputFileId?: string;
   errorFileId?: string;
   counts?: { total: number; completed: number; failed: number };
@@ -138,6 +140,7 @@ export class BatchStore {
 
     // A valid create the provider still refuses: nothing is created or billed. A rate of 0 draws nothing.
     if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
+    const stalled = rng.chance(profile.batch.stallRate);
 
     const batchRng = rng.fork();
     const fate = drawBatchFate(batchRng, profile.batch);
@@ -158,6 +161,7 @@ export class BatchStore {
       rng: batchRng,
       status: 'validating',
       stamps: {},
+      ...(stalled ? { stalled } : {}),
     };
     // The file's chunks are captured now (not copied): deleting the file later does not change the batch.
     const producer = new ResultProducer(endpoint, record.rates, batchRng);
@@ -280,6 +284,7 @@ export class BatchStore {
         case 'validating': {
           // Validation lasts validatingMs, or as long as parsing really takes (a huge file on a
           // slow machine): the batch waits for its background work instead of freezing the server.
+          if (b.stalled) return;
           const parsedAt = b.work?.parsedAt;
           if (parsedAt === undefined && b.work?.task.running) return;
           const at = Math.max(b.createdAtMs + b.timing.validatingMs, parsedAt ?? 0);

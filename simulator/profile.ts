@@ -46,6 +46,12 @@ export const profileSchema = z.strictObject({
        * invalid_request_error: nothing is created or billed. Drawn from the seeded batch stream.
        */
       rejectRate: rate.default(0),
+      /**
+       * Share of OpenAI and Azure batches that never leave `validating` until they are cancelled,
+       * as Gemini users report batches stuck in PENDING for over a day. Drawn from the seeded batch
+       * stream. Anthropic's batches have no state before `in_progress`, so none stall there.
+       */
+      stallRate: rate.default(0),
     })
     .prefault({}),
   items: z

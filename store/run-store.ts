@@ -72,6 +72,8 @@ export interface BatchRecord {
   attempt?: number;
   /** A create may have reached the provider without an answer coming back. */
   createUncertain?: boolean;
+  /** We cancelled it: unfinished at poll.deadline, or not started by poll.startDeadline. */
+  stopReason?: 'deadline' | 'stalled';
 }
 
 /** One line of the output, joined across tables, for finalize. */
@@ -575,14 +577,16 @@ export class RunStore {
    */
   async saveBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<void> {
     await this.sql.query(
-      `insert into batches (run_id, chunk, strike, provider_batch_id, status, model, attempt)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into batches (run_id, chunk, strike, provider_batch_id, status, model, attempt, stop_reason)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (run_id, chunk, strike) do update set
          provider_batch_id = case when ${NEW_ATTEMPT} then excluded.provider_batch_id
                                   else coalesce(excluded.provider_batch_id, batches.provider_batch_id) end,
          status = coalesce(excluded.status, batches.status),
          model = coalesce(excluded.model, batches.model),
          attempt = coalesce(excluded.attempt, batches.attempt),
+         stop_reason = case when ${NEW_ATTEMPT} then excluded.stop_reason
+                            else coalesce(excluded.stop_reason, batches.stop_reason) end,
          created_at = case when ${NEW_ATTEMPT} then now() else batches.created_at end,
          updated_at = now()`,
       [
@@ -593,8 +597,20 @@ export class RunStore {
         record.status ?? null,
         record.model ?? null,
         record.attempt ?? null,
+        record.stopReason ?? null,
       ],
     );
+  }
+
+  /** The run's batches that we cancelled, by why: unfinished at poll.deadline, or never started. */
+  async stoppedBatches(runId: string): Promise<{ deadline: number; stalled: number }> {
+    const { rows } = await this.sql.query<{ deadline: number; stalled: number }>(
+      `select count(*) filter (where stop_reason = 'deadline')::int as deadline,
+              count(*) filter (where stop_reason = 'stalled')::int as stalled
+       from batches where run_id = $1`,
+      [runId],
+    );
+    return rows[0] ?? { deadline: 0, stalled: 0 };
   }
 
   /**

@@ -10,7 +10,9 @@
 // Paused, the chunk submits nothing new (a batch in flight finishes and is collected). Cancelled,
 // it cancels its provider batch, collects what the batch already answered and dead-letters the
 // rest as `cancelled`. A batch still unfinished at its deadline (poll.deadline after its
-// submission) is cancelled the same way, but its unanswered items go on to the next strike.
+// submission) is cancelled the same way, but its unanswered items go on to the next strike; so is
+// a batch the provider has not even started by poll.startDeadline, and then the next strike goes
+// to the next provider of the failover chain when there is one.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -84,6 +86,13 @@ const books = proxyLocalActivities<Activities>(bookkeepingProfile);
 type Batch = Awaited<ReturnType<Activities['pollBatch']>>;
 /** What waitForBatch answers when the batch's deadline came before its end. */
 const PAST_DEADLINE = 'past-deadline';
+/** What waitForBatch answers when the provider had not started the batch by poll.startDeadline. */
+const NOT_STARTED = 'not-started';
+/** Why the chunk stops a batch of its own accord. */
+type StopReason = 'deadline' | 'stalled';
+
+/** Started: the provider has taken the batch up (OpenAI's `validating`, Gemini's PENDING are not). */
+const hasStarted = (batch: Batch) => batch.status !== 'validating';
 
 /** Thrown inside a strike when the chunk moved to a failover entry: the strike starts again there. */
 class FailedOver extends Error {}
@@ -150,6 +159,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   const poll = proxyActivities<Activities>(pollProfile(spec.poll, spec.poll.cancelWaitMs));
   const capacity = proxyActivities<Activities>(capacityWaitProfile(spec.poll));
   const deadline = formatDuration(spec.poll.deadlineMs);
+  const startDeadline = formatDuration(spec.poll.startDeadlineMs);
 
   const enter = (next: ChunkPhase) => {
     if (next === phase) return;
@@ -398,7 +408,6 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         { ...bookkeepingProfile, summary: `free ${label} strike ${strike} to move to another provider` },
         [{ runId, chunk, strike }],
       );
-      const from = `${spec.provider}/${spec.model}`;
       if (!verdict.ok) {
         log.warn('the provider has not taken the batch, but the chunk stays on it', {
           chunk,
@@ -408,19 +417,26 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         failovers.length = 0; // for good: the uncertain create is this provider's
         return step({});
       }
-      const route = failovers.shift()!;
-      spec = failoverSpec(spec, route);
-      upsertSearchAttributes([
-        { key: LlmProvider, value: spec.provider },
-        { key: LlmModel, value: spec.model },
-      ]);
-      await alert(
-        'failover',
-        `${label} moves from ${from} to ${spec.provider}/${spec.model} (${spec.mode}): its provider did not take strike ${strike}'s batch within retry.failoverAfter (${formatDuration(spec.retry.failoverAfterMs)})`,
-        { strike, from, to: `${spec.provider}/${spec.model}` },
+      await failOver(
+        strike,
+        `its provider did not take strike ${strike}'s batch within retry.failoverAfter (${formatDuration(spec.retry.failoverAfterMs)})`,
       );
       throw new FailedOver();
     }
+  };
+  /** Moves the chunk to the next failover entry, and says why. */
+  const failOver = async (strike: number, why: string) => {
+    const from = `${spec.provider}/${spec.model}`;
+    spec = failoverSpec(spec, failovers.shift()!);
+    upsertSearchAttributes([
+      { key: LlmProvider, value: spec.provider },
+      { key: LlmModel, value: spec.model },
+    ]);
+    await alert('failover', `${label} moves from ${from} to ${spec.provider}/${spec.model} (${spec.mode}): ${why}`, {
+      strike,
+      from,
+      to: `${spec.provider}/${spec.model}`,
+    });
   };
   const releaseSlot = (strike?: number) =>
     books.releaseBatchSlot.executeWithOptions(
@@ -429,15 +445,42 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     );
 
   /**
-   * Waits for a batch until it ends or its deadline passes, whichever comes first. `deadlineAt` is
-   * workflow time (the submission's, plus poll.deadline) and the deadline a durable timer, so a
-   * worker restart or a replay measures the same deadline, and no worker's clock is trusted.
+   * The stalled-batch watchdog: at poll.startDeadline (`leftMs` from now) one look at the batch;
+   * answers NOT_STARTED if the provider has not taken it up, else never (the wait goes on). A look
+   * that fails (the provider down for a moment) is no reason to cancel: the wait goes on too.
+   */
+  const watchStart = async (strike: number, batchId: string, leftMs: number): Promise<typeof NOT_STARTED> => {
+    if (leftMs > 0)
+      await sleep(leftMs, {
+        summary: `start deadline of batch ${batchId} (${label}, strike ${strike}): ${startDeadline} after its submission`,
+      });
+    const now = await lookNow.lookAtBatch({ runId, chunk, strike, batchId, spec }).catch((error: unknown) => {
+      if (isCancellation(error)) throw error;
+      log.warn('could not look at the batch at its start deadline; waiting on', {
+        chunk,
+        batchId,
+        error: String(error),
+      });
+      return undefined;
+    });
+    if (now && !hasStarted(now)) return NOT_STARTED;
+    await condition(() => false); // only a cancel of the wait ends this
+    return NOT_STARTED;
+  };
+
+  /**
+   * Waits for a batch until it ends or its deadline passes, whichever comes first, and (when
+   * poll.startDeadline comes before the deadline) stops waiting for one the provider has not started
+   * by then. `deadlineAt` and `startDeadlineAt` are workflow time (the submission's, plus
+   * poll.deadline and poll.startDeadline) and each a durable timer, so a worker restart or a replay
+   * measures the same deadlines, and no worker's clock is trusted.
    */
   const waitForBatch = async (
     strike: number,
     batchId: string,
     deadlineAt: number,
-  ): Promise<Batch | typeof PAST_DEADLINE> => {
+    startDeadlineAt: number,
+  ): Promise<Batch | typeof PAST_DEADLINE | typeof NOT_STARTED> => {
     const leftMs = deadlineAt - Date.now();
     if (leftMs <= 0) return PAST_DEADLINE;
     const scope = new CancellationScope();
@@ -449,11 +492,13 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         }),
       )
       .then((): typeof PAST_DEADLINE => PAST_DEADLINE);
+    const racers: Promise<Batch | typeof PAST_DEADLINE | typeof NOT_STARTED>[] = [watching, timer];
+    if (startDeadlineAt < deadlineAt)
+      racers.push(scope.run(() => watchStart(strike, batchId, startDeadlineAt - Date.now())));
     // Whichever loses is cancelled; its rejection then is expected, not an error.
-    void watching.catch(() => undefined);
-    void timer.catch(() => undefined);
+    for (const racer of racers) void racer.catch(() => undefined);
     try {
-      return await Promise.race([watching, timer]);
+      return await Promise.race(racers);
     } finally {
       scope.cancel();
       // The watch ends first (its overdue alarm, an alert on its way), so nothing outlives the wait.
@@ -468,21 +513,26 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
    * next strike. A cancel that never ends fails the chunk (its items dead-lettered as
    * chunk_failed) rather than submit them again while the old batch might still answer and bill them.
    */
-  const cancelAtDeadline = async (strike: number, batchId: string): Promise<Batch> => {
-    enter('cancelling:deadline');
+  const stopBatch = async (strike: number, batchId: string, reason: StopReason): Promise<Batch> => {
+    const stalled = reason === 'stalled';
+    enter(stalled ? 'cancelling:stalled' : 'cancelling:deadline');
     const cancelled = await withAuthWait(() =>
       calls.cancelBatch.executeWithOptions(
         {
           ...providerCallProfile,
-          summary: `cancel batch ${batchId} (${label}, strike ${strike}): past its deadline (${deadline})`,
+          summary: `cancel batch ${batchId} (${label}, strike ${strike}): ${stalled ? `not started by its start deadline (${startDeadline})` : `past its deadline (${deadline})`}`,
         },
-        [{ runId, chunk, strike, batchId, spec }],
+        [{ runId, chunk, strike, batchId, spec, reason }],
       ),
     );
-    const next = strike === 1 ? 'strike 2 (a new batch)' : 'strike 3 (sync calls)';
+    const provider = stalled && failovers.length > 0 ? ` at ${failovers[0].provider}` : '';
+    const next = strike === 1 ? `strike 2 (a new batch${provider})` : 'strike 3 (sync calls)';
+    const what = stalled
+      ? `had not started after poll.startDeadline (${startDeadline})`
+      : `was unfinished after poll.deadline (${deadline})`;
     await alert(
-      'batch-deadline',
-      `batch ${batchId} of ${label} (strike ${strike}) was unfinished after poll.deadline (${deadline}): ${cancelled.status === 'cancelling' || cancelled.status === 'cancelled' ? 'cancelled; what it answered is kept, the rest goes on to ' + next : `it ended ${cancelled.status} meanwhile and is collected as it is`}`,
+      stalled ? 'batch-stalled' : 'batch-deadline',
+      `batch ${batchId} of ${label} (strike ${strike}) ${what}: ${cancelled.status === 'cancelling' || cancelled.status === 'cancelled' ? 'cancelled; what it answered is kept, the rest goes on to ' + next : `it ended ${cancelled.status} meanwhile and is collected as it is`}`,
       { strike, batchId, status: cancelled.status },
     );
     try {
@@ -490,7 +540,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     } catch (error) {
       if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) throw error;
       throw ApplicationFailure.nonRetryable(
-        `batch ${batchId} was cancelled at its deadline (${deadline}) but did not end within poll.cancelWait (${formatDuration(spec.poll.cancelWaitMs)}): its items are dead-lettered rather than risk paying for them twice`,
+        `batch ${batchId} was cancelled at its ${stalled ? `start deadline (${startDeadline})` : `deadline (${deadline})`} but did not end within poll.cancelWait (${formatDuration(spec.poll.cancelWaitMs)}): its items are dead-lettered rather than risk paying for them twice`,
         'BatchCancelTimeout',
       );
     }
@@ -543,9 +593,11 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       enter('waiting');
       // Measured from here, in workflow time: the batch exists now (submit looks for it by key first).
       const deadlineAt = Date.now() + spec.poll.deadlineMs;
-      const waited = await withAuthWait(() => waitForBatch(strike, batchId, deadlineAt));
-      const pastDeadline = waited === PAST_DEADLINE;
-      const batch = pastDeadline ? await cancelAtDeadline(strike, batchId) : waited;
+      const startDeadlineAt = Date.now() + spec.poll.startDeadlineMs;
+      const waited = await withAuthWait(() => waitForBatch(strike, batchId, deadlineAt, startDeadlineAt));
+      const stopped: StopReason | undefined =
+        waited === PAST_DEADLINE ? 'deadline' : waited === NOT_STARTED ? 'stalled' : undefined;
+      const batch = stopped ? await stopBatch(strike, batchId, stopped) : (waited as Batch);
       if (batch.status === 'failed' && batch.counts.completed === 0 && attempt <= spec.retry.failedBatchResubmits) {
         inFlight = undefined;
         log.warn('the batch failed as a whole: submitting it again for the same strike', {
@@ -568,7 +620,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         collecting.collectBatch.executeWithOptions(
           {
             ...collectProfile,
-            summary: `collect ${pastDeadline ? 'what it answered before its deadline: ' : ''}batch ${batchId} (${label}, strike ${strike})`,
+            summary: `collect ${stopped ? `what it answered before its ${stopped === 'stalled' ? 'start deadline' : 'deadline'}: ` : ''}batch ${batchId} (${label}, strike ${strike})`,
           },
           [
             {
@@ -578,7 +630,10 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
               batch,
               spec,
               model,
-              ...(pastDeadline ? { stopReason: `batch deadline (${deadline}) passed` } : {}),
+              ...(stopped === 'deadline' ? { stopReason: `batch deadline (${deadline}) passed` } : {}),
+              ...(stopped === 'stalled'
+                ? { stopReason: `batch not started within poll.startDeadline (${startDeadline})` }
+                : {}),
             },
           ],
         ),
@@ -586,6 +641,9 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       inFlight = undefined;
       await releaseSlot(strike);
       await settle(strike, model);
+      // A provider that did not start the batch is not given the next strike when another is there.
+      if (stopped === 'stalled' && failovers.length > 0)
+        await failOver(strike, `its batch ${batchId} had not started after poll.startDeadline (${startDeadline})`);
       return;
     }
   };

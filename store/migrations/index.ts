@@ -3,6 +3,7 @@
 import type { Sql } from '../sql';
 import { BASELINE } from './001-baseline';
 import { CHUNK_LOCAL_ANSWERS } from './002-chunk-local-answers';
+import { BATCH_STOP_REASON } from './003-batch-stop-reason';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'baseline', sql: BASELINE },
   { version: 2, name: 'chunk-local answers', sql: CHUNK_LOCAL_ANSWERS },
+  { version: 3, name: 'batch stop reason', sql: BATCH_STOP_REASON },
 ];
 
 /** Workers starting together take turns: the first applies, the others find it applied. */

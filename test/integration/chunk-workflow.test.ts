@@ -331,7 +331,14 @@ describe('chunkWorkflow with a batch past its deadline', () => {
       },
     });
     const deadlineSpec = spec({
-      poll: { initialMs: 10, maxMs: 10, alertAfterMs: 100, deadlineMs: 400, cancelWaitMs: 10_000 },
+      poll: {
+        initialMs: 10,
+        maxMs: 10,
+        alertAfterMs: 100,
+        deadlineMs: 400,
+        cancelWaitMs: 10_000,
+        startDeadlineMs: 400,
+      },
     });
     const outcome = await withChunk(stubs.activities, deadlineSpec, async (handle) => {
       while (stubs.named('cancelBatch').length === 0) await delay(10);
@@ -366,7 +373,7 @@ describe('chunkWorkflow with a batch past its deadline', () => {
       cancelBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId, 'cancelling')),
     });
     const deadlineSpec = spec({
-      poll: { initialMs: 10, maxMs: 50, alertAfterMs: 100, deadlineMs: 200, cancelWaitMs: 500 },
+      poll: { initialMs: 10, maxMs: 50, alertAfterMs: 100, deadlineMs: 200, cancelWaitMs: 500, startDeadlineMs: 200 },
     });
     const error = await withChunk(stubs.activities, deadlineSpec, (handle) => handle.result().catch((e: unknown) => e));
     expect(error).toBeInstanceOf(WorkflowFailedError);

@@ -24,7 +24,14 @@ export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
     mode: 'batch',
     chunkSize: 100,
     cache: { enabled: true, maxAgeMs: 86_400_000 },
-    poll: { initialMs: 10, maxMs: 10, alertAfterMs: 50, deadlineMs: 3_600_000, cancelWaitMs: 60_000 },
+    poll: {
+      initialMs: 10,
+      maxMs: 10,
+      alertAfterMs: 50,
+      deadlineMs: 3_600_000,
+      cancelWaitMs: 60_000,
+      startDeadlineMs: 3_600_000,
+    },
     retry: {
       strike2DelayMs: 1,
       strike3DelayMs: 1,

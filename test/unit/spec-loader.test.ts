@@ -53,6 +53,7 @@ describe('run spec', () => {
       alertAfterMs: 72_000_000,
       deadlineMs: 86_400_000,
       cancelWaitMs: 3_600_000,
+      startDeadlineMs: 21_600_000,
     });
   });
 
@@ -63,6 +64,15 @@ describe('run spec', () => {
     expect(loadSpec(world({ ...GOOD, poll: { deadline: '48h' } }, FILES)).poll.alertAfterMs).toBe(72_000_000);
     const explicit = loadSpec(world({ ...GOOD, poll: { initial: '50ms', deadline: '2s', alertAfter: '1s' } }, FILES));
     expect(explicit.poll).toMatchObject({ deadlineMs: 2000, alertAfterMs: 1000 });
+  });
+
+  it('watches for a batch that never starts: 6 h by default, off when the deadline comes first', () => {
+    expect(loadSpec(world(GOOD, FILES)).poll.startDeadlineMs).toBe(6 * 3_600_000);
+    const short = loadSpec(world({ ...GOOD, poll: { initial: '50ms', deadline: '2s' } }, FILES));
+    // Equal to the deadline: the deadline cancels such a batch first.
+    expect(short.poll).toMatchObject({ deadlineMs: 2000, startDeadlineMs: 2000 });
+    const own = loadSpec(world({ ...GOOD, poll: { startDeadline: '30m' } }, FILES));
+    expect(own.poll.startDeadlineMs).toBe(1_800_000);
   });
 
   it('refuses a deadline that no poll fits in, and an overdue alert that would ring after it', () => {
@@ -83,6 +93,9 @@ describe('run spec', () => {
     // Against the default deadline (24h) too.
     expect(problems({ alertAfter: '30h' })).toEqual([
       'poll.alertAfter: 30h must be shorter than poll.deadline (24h): the batch is cancelled at the deadline, so the overdue alert would never ring',
+    ]);
+    expect(problems({ startDeadline: '24h' })).toEqual([
+      'poll.startDeadline: 24h must be shorter than poll.deadline (24h): a batch not started by then is cancelled at the deadline anyway',
     ]);
     expect(problems({ deadline: 'tomorrow' })).toEqual([
       'poll.deadline: expected a duration such as 250ms, 60s, 5m or 20h',
