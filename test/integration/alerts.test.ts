@@ -1,17 +1,15 @@
 // Alerts reach the spec's webhook (a local test server): more than 5% of items dead-lettered,
 // and a batch still unfinished after poll.alertAfter. The run is findable by its LlmPhase.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
+import { startAlertSink, type AlertSink } from '../support/alert-sink';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 
 describe('alerts', () => {
   let h: Harness;
-  let webhook: Server;
-  const received: Record<string, unknown>[] = [];
+  let webhook: AlertSink;
   beforeAll(async () => {
     // Slow batches (so the overdue alarm rings) and 20% permanent item failures (dead letters). The
     // dev server fires timers up to a second late, and a webhook ends the wait when the batch ends:
@@ -19,24 +17,16 @@ describe('alerts', () => {
     h = await startHarness({
       profile: { batch: { validatingMs: 20, completionMs: 2500 }, items: { permanentErrorRate: 0.2 } },
     });
-    webhook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as Record<string, unknown>);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
+    webhook = await startAlertSink();
   });
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => webhook.close(r));
+    await webhook?.close();
   });
 
   it('POSTs the dead-letter and overdue alerts and marks the run', async () => {
     writeTickets(join(h.dir, 'tickets.jsonl'), 200);
-    const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    const url = webhook.url;
     const spec = loadSpec(
       h.writeSpec(
         fastSpec({
@@ -51,10 +41,10 @@ describe('alerts', () => {
     const report = await handle.result();
 
     expect(report.deadLettered / report.items).toBeGreaterThan(0.05);
-    const deadLetterAlert = received.find((a) => a.event === 'dead-letter-rate');
+    const deadLetterAlert = webhook.received.find((a) => a.event === 'dead-letter-rate');
     expect(deadLetterAlert).toMatchObject({ runId, deadLettered: report.deadLettered, items: 200 });
     expect(String(deadLetterAlert?.message)).toContain('over the 5.0% alert rate');
-    const overdue = received.filter((a) => a.event === 'batch-overdue');
+    const overdue = webhook.received.filter((a) => a.event === 'batch-overdue');
     expect(overdue.length).toBeGreaterThan(0);
     expect(overdue[0]).toMatchObject({ runId, strike: 1, message: expect.stringMatching(/unfinished after 300 ms/) });
 

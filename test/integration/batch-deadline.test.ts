@@ -2,38 +2,28 @@
 // deadline is 2 s. Each chunk cancels its strike-1 batch at the deadline and keeps what it answered
 // by then, does the same with its strike-2 batch, and answers the rest through sync calls (strike 3).
 // The run completes with every line accounted for and nothing billed twice.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
+import { startAlertSink, type AlertSink } from '../support/alert-sink';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
 
 describe('a batch past its deadline', () => {
   let h: Harness;
-  let webhook: Server;
-  const alerts: Record<string, unknown>[] = [];
+  let webhook: AlertSink;
   beforeAll(async () => {
     // Progress is linear over completionMs, so a batch cancelled 2-3 s in has answered 13-20% of it;
     // 15 s leaves room for a dev-server timer that fires a second late, and still ends the batch
     // long after the deadline.
     h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 15_000 } } });
-    webhook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        alerts.push(JSON.parse(body) as Record<string, unknown>);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
+    webhook = await startAlertSink();
   });
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => webhook.close(r));
+    await webhook?.close();
   });
 
   it('is cancelled and salvaged; the rest goes on to later strikes and the run completes accounted for', async () => {
@@ -41,7 +31,7 @@ describe('a batch past its deadline', () => {
     const spec = loadSpec(
       h.writeSpec(
         fastSpec({
-          alert: { webhook: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+          alert: { webhook: webhook.url },
           poll: { initial: '50ms', max: '200ms', deadline: '2s' },
           retry: { strike2Delay: '50ms', strike3Delay: '50ms', syncBackoff: '10ms' },
         }),
@@ -91,7 +81,7 @@ describe('a batch past its deadline', () => {
       });
     }
 
-    const deadlines = alerts.filter((a) => a.event === 'batch-deadline');
+    const deadlines = webhook.received.filter((a) => a.event === 'batch-deadline');
     expect(deadlines).toHaveLength(4);
     expect(deadlines.map((a) => a.strike).sort()).toEqual([1, 1, 2, 2]);
     for (const alert of deadlines) {

@@ -3,35 +3,25 @@
 // cancels it, and its items go on. Without a failover chain they go to the next strikes (a new
 // batch, which stalls too, then sync calls); with one, the next strike's batch goes to the next
 // provider. Either way every item ends answered, once, and nothing is billed twice.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { verifyRunFiles } from '../../client/verify-run-files';
+import { startAlertSink, type AlertSink } from '../support/alert-sink';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
 
 describe('a batch the provider does not start', () => {
   let h: Harness;
-  let webhook: Server;
-  const alerts: Record<string, unknown>[] = [];
+  let sink: AlertSink;
   beforeAll(async () => {
     h = await startHarness({ profile: { batch: { validatingMs: 20, completionMs: 200, stallRate: 1 } } });
-    webhook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        alerts.push(JSON.parse(body) as Record<string, unknown>);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
+    sink = await startAlertSink();
   });
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => webhook.close(r));
+    await sink?.close();
   });
 
   const specWith = (extra: Record<string, unknown>) =>
@@ -39,7 +29,7 @@ describe('a batch the provider does not start', () => {
       h.writeSpec(
         fastSpec({
           chunkSize: 100,
-          alert: { webhook: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+          alert: { webhook: sink.url },
           poll: { initial: '50ms', max: '200ms', startDeadline: '1s', deadline: '1m' },
           retry: { strike2Delay: '50ms', strike3Delay: '50ms', syncBackoff: '10ms' },
           ...extra,
@@ -82,7 +72,7 @@ describe('a batch the provider does not start', () => {
         retryable: true,
         error: expect.stringMatching(/^batch not started within poll\.startDeadline \(1s\): /),
       });
-    const stalled = alerts.filter((a) => a.event === 'batch-stalled' && a.runId === report.runId);
+    const stalled = sink.received.filter((a) => a.event === 'batch-stalled' && a.runId === report.runId);
     expect(stalled).toHaveLength(4);
     expect(String(stalled[0].message)).toMatch(
       /had not started after poll\.startDeadline \(1s\): cancelled; what it answered is kept, the rest goes on to strike/,
@@ -112,7 +102,7 @@ describe('a batch the provider does not start', () => {
       (ledger.byProvider.anthropic?.requestsBilled ?? 0) - (before.byProvider.anthropic?.requestsBilled ?? 0),
     ).toBe(100);
     expect(ledger.requestsBilled - before.requestsBilled).toBe(100);
-    const moved = alerts.filter((a) => a.event === 'failover' && a.runId === report.runId);
+    const moved = sink.received.filter((a) => a.event === 'failover' && a.runId === report.runId);
     expect(moved).toHaveLength(1);
     expect(String(moved[0].message)).toMatch(/had not started after poll\.startDeadline \(1s\)/);
   }, 90_000);
