@@ -18,6 +18,7 @@ import { storeCommand } from './commands/store';
 import { waitCommand } from './commands/wait';
 import { workerCommand } from './commands/worker';
 import { processConfig } from '../workers/settings';
+import { WaitTimeout } from './ride-out';
 
 export function buildProgram(): Command {
   return new Command('llmbatch')
@@ -62,7 +63,8 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     console.error(`llmbatch: ${describeError(error)}`);
-    process.exitCode = 1;
+    // As timeout(1) does: the wait ran out, the run did not fail.
+    process.exitCode = error instanceof WaitTimeout ? 124 : 1;
   }
 }
 

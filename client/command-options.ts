@@ -1,5 +1,6 @@
 // Option schemas several commands share (run, dlq replay, estimate; the servers' --port), so a value is checked alike everywhere.
 import { z } from 'zod';
+import { parseDuration } from '../common';
 
 /** `--id`: a workflow id as Temporal and our file names take it. */
 export const workflowIdOption = z
@@ -22,3 +23,16 @@ export const portOption = z.coerce
   .int('--port must be an integer from 0 to 65535')
   .min(0, '--port must be an integer from 0 to 65535')
   .max(65535, '--port must be an integer from 0 to 65535');
+
+/** `--wait-timeout DURATION`: how long `run --wait` and `wait` follow a run before they let go of it. */
+export const WAIT_TIMEOUT_HELP =
+  'stop waiting after this long (e.g. 30m, 2h), exit 124, the run going on (default: wait until it ends, through Temporal restarts)';
+
+export function waitTimeoutOf(text: string | undefined): { ms: number; text: string } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return { ms: parseDuration(text), text };
+  } catch {
+    throw new Error(`--wait-timeout: "${text}" is not a duration (use e.g. 90s, 30m, 2h)`);
+  }
+}

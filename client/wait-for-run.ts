@@ -18,6 +18,7 @@ import { progressQuery, type batchRunWorkflow } from '../workflows';
 import { reportQuery } from '../workflows/signals';
 import { processConfig } from '../workers/settings';
 import { noFilesWorkerMessage } from './files-queue';
+import { isUnreachable, Reachability, rideOut, WaitTimeout } from './ride-out';
 
 export type RunHandle = WorkflowHandle<typeof batchRunWorkflow>;
 
@@ -37,6 +38,12 @@ export interface WaitOptions {
   taskQueue?: string;
   /** The run's files queue, if it has one: watched for a worker as well (its activities wait there). */
   filesQueue?: string;
+  /** Temporal's address, named when it is unreachable (the wait rides that out). */
+  address?: string;
+  /** `--wait-timeout`: the wait ends (WaitTimeout) after this long, the run going on; none: never. */
+  waitTimeout?: { ms: number; text: string };
+  /** Tests shrink the backoff between attempts while Temporal is away. */
+  retryFirstMs?: number;
 }
 
 /** How long `run --wait` and `wait` let a task queue go without a worker before they say so. */
@@ -52,6 +59,17 @@ export function detachMessage(runId: string): string {
 
 export function noWorkerMessage(taskQueue: string): string {
   return `no worker polls task queue "${taskQueue}"; start one with \`llmbatch worker\` (the run waits for it)`;
+}
+
+/** `work`, or `timeout()` thrown at `deadlineAt` if that comes first. */
+function withDeadline<T>(work: Promise<T>, deadlineAt: number | undefined, timeout: () => Error): Promise<T> {
+  if (deadlineAt === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout()), Math.max(0, deadlineAt - Date.now()));
+    timer.unref();
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Resolves after `ms`, or at once when `stop` settles; never holds the process open. */
@@ -152,7 +170,20 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
   if (options.detachOnInterrupt) process.on('SIGINT', onInterrupt);
   let started = false;
   let lastLine = 0;
-  const result = handle.result();
+  const reach = new Reachability(options.address ?? 'TEMPORAL_ADDRESS', (line) => process.stderr.write(`${line}\n`));
+  const deadlineAt = options.waitTimeout ? Date.now() + options.waitTimeout.ms : undefined;
+  // A server restart cuts the long poll for the result: it is asked again, as long as it takes.
+  const result = withDeadline(
+    rideOut(() => handle.result(), {
+      reach,
+      runId: handle.workflowId,
+      deadlineAt,
+      timeout: options.waitTimeout?.text,
+      retryFirstMs: options.retryFirstMs,
+    }),
+    deadlineAt,
+    () => new WaitTimeout(handle.workflowId, options.waitTimeout!.text),
+  );
   let finished = false;
   const ended = result.then(
     () => (finished = true),
@@ -163,6 +194,7 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
     while (!finished) {
       try {
         const p = await handle.query(progressQuery);
+        reach.found();
         const total = Math.max(1, p.items - p.rejected - p.duplicates);
         const payload = {
           failed: p.deadLettered,
@@ -179,8 +211,9 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
           out.write(`${describe(p)}\n`);
           lastLine = Date.now();
         }
-      } catch {
-        // The worker may be restarting; the run goes on in Temporal, so keep waiting.
+      } catch (error) {
+        // Temporal away: said once. A worker restarting: the run goes on in Temporal, so keep waiting.
+        if (isUnreachable(error)) reach.lost();
       }
       await nap(options.intervalMs ?? 500, ended);
     }
@@ -262,7 +295,14 @@ export function printRunEnd(end: RunEnd, options: { json?: boolean; link: string
  */
 export async function followToEnd(
   handle: RunHandle,
-  options: { json?: boolean; link: string; taskQueue: string; filesQueue?: string },
+  options: {
+    json?: boolean;
+    link: string;
+    taskQueue: string;
+    filesQueue?: string;
+    address?: string;
+    waitTimeout?: { ms: number; text: string };
+  },
 ): Promise<RunEnd> {
   const end = await waitForEnd(handle, {
     show: !options.json,
@@ -270,6 +310,8 @@ export async function followToEnd(
     warnNoWorkerAfterMs: NO_WORKER_WARNING_MS,
     taskQueue: options.taskQueue,
     filesQueue: options.filesQueue,
+    address: options.address,
+    waitTimeout: options.waitTimeout,
   });
   // A run that failed or was cancelled after planning still wrote its files: its report comes first.
   printRunEnd(end, { json: options.json, link: options.link });

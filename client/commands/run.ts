@@ -1,7 +1,14 @@
 // `llmbatch run SPEC [--wait] [--id RUN_ID] [--json]`
 import { Command } from 'commander';
 import { z } from 'zod';
-import { FILES_QUEUE_HELP, filesQueueOption, taskQueueOption, workflowIdOption } from '../command-options';
+import {
+  FILES_QUEUE_HELP,
+  filesQueueOption,
+  taskQueueOption,
+  WAIT_TIMEOUT_HELP,
+  waitTimeoutOf,
+  workflowIdOption,
+} from '../command-options';
 import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
 import { loadSpec } from '../spec-loader';
 import { startRun } from '../start-run';
@@ -15,6 +22,7 @@ const RunOptions = z.object({
   id: workflowIdOption,
   taskQueue: taskQueueOption,
   filesQueue: filesQueueOption,
+  waitTimeout: z.string().optional(),
 });
 
 export function runCommand(): Command {
@@ -26,8 +34,10 @@ export function runCommand(): Command {
     .option('--json', 'print one JSON object (the report with --wait)')
     .option('--task-queue <name>', 'task queue of the workers (default: LLMBATCH_TASK_QUEUE or llmbatch)')
     .option('--files-queue <name>', FILES_QUEUE_HELP)
+    .option('--wait-timeout <duration>', WAIT_TIMEOUT_HELP)
     .action(async (specPath: string, raw: unknown) => {
       const options = RunOptions.parse(raw);
+      const waitTimeout = waitTimeoutOf(options.waitTimeout);
       const spec = loadSpec(specPath);
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const files = resolveFilesQueue(options.filesQueue, taskQueue);
@@ -45,7 +55,14 @@ export function runCommand(): Command {
           return;
         }
         if (!options.json) console.log(`started run ${handle.workflowId}\n  Web UI ${link}`);
-        const end = await followToEnd(handle, { json: options.json, link, taskQueue, filesQueue: files.filesQueue });
+        const end = await followToEnd(handle, {
+          json: options.json,
+          link,
+          taskQueue,
+          filesQueue: files.filesQueue,
+          address,
+          waitTimeout,
+        });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);
       } finally {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
 import { endProblem, followToEnd, type RunHandle } from '../wait-for-run';
 import { filesQueueOfRun } from '../files-queue';
+import { WAIT_TIMEOUT_HELP, waitTimeoutOf } from '../command-options';
 
 export function waitCommand(): Command {
   return new Command('wait')
@@ -12,7 +13,9 @@ export function waitCommand(): Command {
     )
     .argument('<runId>')
     .option('--json', 'print one JSON object (the report)')
-    .action(async (runId: string, options: { json?: boolean }) => {
+    .option('--wait-timeout <duration>', WAIT_TIMEOUT_HELP)
+    .action(async (runId: string, options: { json?: boolean; waitTimeout?: string }) => {
+      const waitTimeout = waitTimeoutOf(options.waitTimeout);
       const { client, close, address } = await connectClient();
       try {
         const description = await describeRun(client, runId, address);
@@ -27,6 +30,8 @@ export function waitCommand(): Command {
           link,
           taskQueue: description.taskQueue,
           filesQueue: description.status.name === 'RUNNING' ? await filesQueueOfRun(client, runId) : undefined,
+          address,
+          waitTimeout,
         });
         const problem = endProblem(end);
         if (problem) throw new Error(problem);

@@ -1,45 +1,33 @@
 // The chaos run again, with the worker SIGKILLed at three random moments and the Temporal dev
 // server restarted once (it persists to its db file): the same guarantees, and no chunk creates
 // more batches than its strikes need.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { IDEMPOTENCY_METADATA_KEY } from '../../common';
-import { startDevServer, type DevServer } from '../../dev/dev-server';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
 import { startHarness, type Harness } from '../support/harness';
+import { restartableServer } from '../support/restartable-server';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the chaos run with crashes', () => {
-  let server: DevServer;
+  const server = restartableServer();
   let h: Harness;
   const workers: WorkerProcess[] = [];
-  const dbDir = mkdtempSync(join(tmpdir(), 'llmbatch-restart-'));
-  let port = 0;
-  const start = async () => {
-    server = await startDevServer({
-      port,
-      headless: true,
-      dbFile: join(dbDir, 'temporal.db'),
-      logFile: join(dbDir, 'temporal.log'),
-    });
-    port = Number(server.address.split(':')[1]);
-  };
 
   beforeAll(async () => {
-    await start();
+    await server.start();
     h = await startHarness({ inProcessWorker: false, profile: CHAOS_PROFILE, address: server.address });
   });
   afterAll(async () => {
     for (const w of workers) await w.kill();
     await h?.close();
-    await server?.stop();
+    await server.stop();
   });
 
   it('keeps every guarantee through three worker kills and a server restart', async () => {
@@ -65,7 +53,7 @@ describe('the chaos run with crashes', () => {
       if (i === 1) {
         await server.stop();
         await pause(500);
-        await start();
+        await server.start();
         events.push('dev server restarted');
       }
       workers.push(spawnWorker(env));
