@@ -73,6 +73,11 @@ export const ENV_VARS = {
     description:
       'folder of the embedded PostgreSQL server (started on first use, joined by every process on the folder) when DATABASE_URL is unset',
   },
+  LLMBATCH_STORE_SETTINGS: {
+    readBy: ['worker', 'dev'],
+    description:
+      "PostgreSQL settings (`name=value`, separated by spaces) for an embedded store server that this process starts; they win over llmbatch's own",
+  },
   LLMBATCH_SIMULATOR_URL: {
     readBy: ['worker'],
     description: 'base URL (no /v1) of the simulator, for provider `simulator`; `dev` and the demo pass their own',
@@ -194,6 +199,11 @@ export const ENV_VARS = {
     readBy: ['dev'],
     description: 'the `temporal` binary that runs the dev server; else PATH, else LLMBATCH_CACHE_DIR/bin',
   },
+  FAKE_GCS_SERVER_PATH: {
+    readBy: ['dev'],
+    description:
+      'the `fake-gcs-server` binary, the Cloud Storage emulator of the demo and tests (Vertex AI, gs://); else PATH, else LLMBATCH_CACHE_DIR/bin, else built with Go there',
+  },
   LLMBATCH_CACHE_DIR: {
     readBy: ['dev'],
     description:
@@ -290,7 +300,13 @@ export interface LlmbatchConfig {
   logLevel?: ConfigLogLevel;
   encryption?: EncryptionSettings;
   codecServer: CodecServerSettings;
-  devStack: { temporalCliPath?: string; cacheDir?: string; xdgCacheHome?: string; searchPath: string };
+  devStack: {
+    temporalCliPath?: string;
+    fakeGcsServerPath?: string;
+    cacheDir?: string;
+    xdgCacheHome?: string;
+    searchPath: string;
+  };
   ci: boolean;
 }
 
@@ -490,6 +506,7 @@ export function loadConfig(env: Env): LlmbatchConfig {
     },
     devStack: {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),
+      fakeGcsServerPath: read('FAKE_GCS_SERVER_PATH', text),
       cacheDir: read('LLMBATCH_CACHE_DIR', text),
       // The default (~/.cache) needs the home folder, which the dev stack resolves.
       xdgCacheHome: setOnly('XDG_CACHE_HOME'),
