@@ -78,8 +78,8 @@ export async function startGcsEmulator(options: { log?: (line: string) => void }
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   await ready(url, child, () => output);
