@@ -57,11 +57,19 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
           requests: pending,
           claimed: await store.claimedBatchIds(),
         };
-        const found = await provider.findBatch(key, hint);
-        if (found) {
-          log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
-          await store.saveBatch(runId, chunk, strike, { providerBatchId: found.id, status: found.status, model });
-          return { batchId: found.id, requests: found.counts.total, reused: true };
+        // A candidate another chunk adopted meanwhile is excluded and the lookup made again; one that
+        // comes back although excluded means there is no other.
+        for (
+          let found = await provider.findBatch(key, hint);
+          found && !hint.claimed.has(found.id);
+          found = await provider.findBatch(key, hint)
+        ) {
+          const record = { providerBatchId: found.id, status: found.status, model };
+          if (await store.adoptBatch(runId, chunk, strike, record)) {
+            log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
+            return { batchId: found.id, requests: found.counts.total, reused: true };
+          }
+          hint.claimed.add(found.id);
         }
       } else {
         await store.saveBatch(runId, chunk, strike, { status: 'intent', model, attempt });

@@ -182,6 +182,8 @@ const RESULT_COLUMNS = [
 /** A row's chunk: the one its writer names, else its request's (for a caller that does not know it). */
 const CHUNK_OF_REQUEST = (key: string) =>
   `(select q.chunk from requests q where q.run_id = $1 and q.dedup_key = ${key})`;
+/** pg_advisory_xact_lock's first key for adopting a found batch (the second is the batch id's hash). */
+const ADOPT_LOCK = 727276;
 /** PostgreSQL's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -600,6 +602,26 @@ export class RunStore {
         record.stopReason ?? null,
       ],
     );
+  }
+
+  /**
+   * Records a batch found by lookup (a create whose answer was lost) as this (chunk, strike)'s, unless
+   * another (chunk, strike) holds it already: false then. Under a lock per batch id, so two chunks
+   * that lost their creates at once and found the same candidate (Anthropic's batches carry no key:
+   * they are matched by size and time) cannot both adopt it.
+   */
+  async adoptBatch(runId: string, chunk: number, strike: number, record: BatchRecord): Promise<boolean> {
+    const id = record.providerBatchId!;
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(${ADOPT_LOCK}, hashtext($1))`, [id]);
+      const { rows } = await tx.query(
+        `select 1 from batches where provider_batch_id = $1 and not (run_id = $2 and chunk = $3 and strike = $4) limit 1`,
+        [id, runId, chunk, strike],
+      );
+      if (rows.length > 0) return false;
+      await new RunStore(tx).saveBatch(runId, chunk, strike, record);
+      return true;
+    });
   }
 
   /** The run's batches that we cancelled, by why: unfinished at poll.deadline, or never started. */

@@ -8,9 +8,9 @@ import type { FakeProvider } from '../support/fake-provider';
 let store: RunStore;
 fake.useTestStore((opened) => (store = opened));
 
-function submit(provider: FakeProvider, runId: string, strike = 1, attempt = 1) {
+function submit(provider: FakeProvider, runId: string, strike = 1, attempt = 1, chunk = 0) {
   const { submitBatch } = createSubmitActivities({ store, providers: fake.registryOf(provider) });
-  return fake.quietActivityEnvironment().run(submitBatch, { runId, chunk: 0, strike, spec: fake.testSpec(), attempt });
+  return fake.quietActivityEnvironment().run(submitBatch, { runId, chunk, strike, spec: fake.testSpec(), attempt });
 }
 
 const methods = (provider: FakeProvider) => provider.calls.map((c) => c.method);
@@ -56,6 +56,39 @@ describe('submitBatch', () => {
     expect(methods(retry)).toEqual(['findBatch']); // never createBatch
     expect(retry.calls[0].args[1]).toMatchObject({ requests: 2 });
     expect(await store.getBatch('run-lost', 0, 1)).toMatchObject({ providerBatchId: 'batch-lost' });
+  });
+
+  it('lets two chunks that lost their creates at once adopt one batch each, never the same one', async () => {
+    // Anthropic's batches carry no key: a lost create is found by size and time, oldest unclaimed
+    // first, so two chunks of one size looking at the same moment see the same candidate.
+    for (const chunk of [0, 1]) {
+      await fake.planRequests(store, 'run-race', [`a${chunk}`, `b${chunk}`], chunk);
+      await store.saveBatch('run-race', chunk, 1, { status: 'intent', attempt: 1 });
+    }
+    const candidates = ['batch-older', 'batch-newer'].map((id) =>
+      fake.providerBatch(id, { status: 'in_progress', counts: { total: 2, completed: 0, failed: 0 } }),
+    );
+    let looked = 0;
+    let bothLooked: () => void = () => undefined;
+    const barrier = new Promise<void>((r) => (bothLooked = r));
+    const provider = fake.fakeProvider({
+      findBatch: async (_key, hint) => {
+        // The first two lookups answer only once both were made: both pick the same oldest batch.
+        if (++looked === 2) bothLooked();
+        if (looked <= 2) await barrier;
+        return candidates.find((c) => !hint.claimed.has(c.id));
+      },
+    });
+    const adopted = (await Promise.all([0, 1].map((chunk) => submit(provider, 'run-race', 1, 1, chunk)))) as {
+      batchId?: string;
+      reused: boolean;
+    }[];
+    expect(adopted.map((a) => a.batchId).sort()).toEqual(['batch-newer', 'batch-older']);
+    expect(adopted.every((a) => a.reused)).toBe(true);
+    expect(methods(provider)).not.toContain('createBatch');
+    expect((await store.getBatch('run-race', 0, 1))?.providerBatchId).not.toBe(
+      (await store.getBatch('run-race', 1, 1))?.providerBatchId,
+    );
   });
 
   it('creates after an earlier attempt that never reached the provider', async () => {
