@@ -1,11 +1,11 @@
 // Builds the adapter a spec names. Credentials come from the worker's environment, never from
 // the run spec or workflow history.
-import { isAnthropicModel, type ProviderName } from '../common';
-import { AZURE_BATCH_API_VERSION, type ProviderSettings } from '../common/config';
+import { isAnthropicModel, type ProviderName } from '../../common';
+import { AZURE_BATCH_API_VERSION, type ProviderSettings } from '../../common/config';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker';
 import { guardProvider } from './guarded-provider';
-import { AnthropicBatchProvider } from './anthropic-batch';
-import { OpenAIBatchProvider } from './openai-batch';
+import { AnthropicBatchProvider } from '../anthropic/anthropic-batch';
+import { OpenAIBatchProvider } from '../openai/openai-batch';
 import type { BatchProvider } from './types';
 
 /** The provider settings of the configuration (common/config.ts), plus what tests inject. */

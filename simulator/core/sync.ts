@@ -3,7 +3,7 @@
 // subject to the same per-item faults as batch lines (drawn per attempt), so strike 3 meets
 // failures too.
 import { requestHash } from './canonical';
-import { embeddingParamProblem } from './embedding-params';
+import { embeddingParamProblem } from '../openai/embedding-params';
 import { ApiError, invalidRequest } from './errors';
 import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject } from './fake-model';
 import { readJson, sleep, unixSeconds } from './http-util';

@@ -7,12 +7,12 @@
 // line is copied again, and nothing is ever joined into one giant string or buffer.
 import { requestHash } from './canonical';
 import { answerChat, answerEmbeddings, chatCompletionJson, embeddingObject, type Corruption } from './fake-model';
-import type { BatchLine } from './batch-input';
+import type { BatchLine } from '../openai/batch-input';
 import type { BilledItems } from './ledger';
 import { lineIds } from './ids';
 import type { Rng } from './random';
 import type { Profile } from './profile';
-import { NO_CACHE_USE } from './prompt-cache';
+import { NO_CACHE_USE } from '../anthropic/prompt-cache';
 
 export enum Outcome {
   Ok = 0,
