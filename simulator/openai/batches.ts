@@ -7,7 +7,8 @@
 // server in one request.
 import type { Span } from '../core/in-flight';
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { ResultProducer, drawBatchFate, failurePrefix, type Fate, type ItemRates } from '../core/batch-results';
+import { drawBatchFate, failurePrefix, type Fate, type ItemRates } from '../core/batch-results';
+import { ResultProducer } from './openai-batch-results';
 import { SlicedTask } from '../core/background';
 import { ApiError, batchRejected, invalidRequest, notFound } from '../core/errors';
 import type { FileStore } from './files';

@@ -5,7 +5,7 @@ import { invalidRequest } from '../core/errors';
 import { fileObject, receiveUpload, storeUpload } from './files';
 import { readJson } from '../core/http-util';
 import type { Reply, Route, RouteContext } from '../core/routes-types';
-import { chatCompletions, embeddings } from '../core/sync';
+import { chatCompletions, embeddings } from './openai-sync';
 
 function intParam(url: URL, name: string, def: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);
