@@ -1,6 +1,12 @@
 // The simulator's public API: start one, shape its faults, read what it billed.
-export { startSimulator, DEFAULT_SIMULATOR_PORT, type RunningSimulator, type StartOptions } from './server';
-export { newWebhookSecret, signWebhook, webhookHeaders, type BatchWebhookEvent, type WebhookStats } from './webhooks';
+export { startSimulator, DEFAULT_SIMULATOR_PORT, type RunningSimulator, type StartOptions } from './core/server';
+export {
+  newWebhookSecret,
+  signWebhook,
+  webhookHeaders,
+  type BatchWebhookEvent,
+  type WebhookStats,
+} from './openai/webhooks';
 export {
   parseProfile,
   loadProfileFile,
@@ -9,8 +15,8 @@ export {
   type Profile,
   type ProfileInput,
   type WebhookSettings,
-} from './profile';
-export type { Ledger, LedgerTotals, Provider, ProviderTotals } from './ledger';
-export { answerChat, type ChatAnswer } from './fake-model';
-export { answerMessage, type MessageAnswer } from './anthropic-model';
-export { sampleSchema, violateSchema } from './json-schema-sample';
+} from './core/profile';
+export type { Ledger, LedgerTotals, Provider, ProviderTotals } from './core/ledger';
+export { answerChat, type ChatAnswer } from './core/fake-model';
+export { answerMessage, type MessageAnswer } from './anthropic/anthropic-model';
+export { sampleSchema, violateSchema } from './core/json-schema-sample';

@@ -6,8 +6,8 @@ import { dedupKeyOf } from '../../activities/request-key';
 import { countInputTokens } from '../../activities/token-count';
 import { checkEmbedding, expectedDimensions } from '../../activities/embedding-check';
 import { checkAnswer } from '../../activities/output-check';
-import { batchEndpointOf, embeddingBody } from '../../providers/openai-embeddings';
-import { parseOutputLine } from '../../providers/openai-batch';
+import { batchEndpointOf, embeddingBody } from '../../providers/openai/openai-embeddings';
+import { parseOutputLine } from '../../providers/openai/openai-batch';
 import { costUsd, type ResolvedSpec } from '../../common';
 
 const spec = (embed: ResolvedSpec['embed'], model = 'text-embedding-3-small') =>

@@ -14,7 +14,7 @@ import {
   type PriceTable,
   type ProviderName,
 } from '../../common';
-import { messageParams, usageOf } from '../../providers/anthropic-batch';
+import { messageParams, usageOf } from '../../providers/anthropic/anthropic-batch';
 
 const usage = { inputTokens: 1000, outputTokens: 200, cacheWriteTokens: 4000, cacheReadTokens: 8000 };
 

@@ -18,8 +18,8 @@ import type { Message, Tool } from '@anthropic-ai/sdk/resources/messages/message
 import Ajv2020 from 'ajv/dist/2020';
 import { costUsd } from '../../common/pricing';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import type { MessageBatchJson, ResultLine } from '../../simulator/anthropic-batches';
-import type { MessageJson } from '../../simulator/anthropic-model';
+import type { MessageBatchJson, ResultLine } from '../../simulator/anthropic/anthropic-batches';
+import type { MessageJson } from '../../simulator/anthropic/anthropic-model';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 40 }, sync: { latencyMs: 0 } };
 const MODEL = 'claude-haiku-4-5';

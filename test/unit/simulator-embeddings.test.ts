@@ -1,7 +1,7 @@
 // The simulator's embeddings, through the pipeline's own OpenAI adapter: batch files of
 // `/v1/embeddings` lines and sync calls answer deterministic unit vectors of the model's length (or
 // `dimensions`), usage is input only, and the ledger bills batch at half the sync price.
-import { OpenAIBatchProvider } from '../../providers/openai-batch';
+import { OpenAIBatchProvider } from '../../providers/openai/openai-batch';
 import type { BatchRequest, ItemResult } from '../../providers';
 import { costUsd, type EmbeddingRequest } from '../../common';
 import { useSimulator, type SimulatorClients } from '../support/simulator-clients';

@@ -2,9 +2,9 @@
 // use, deliberate violations for the corruption fault, determinism, and the token formula.
 import Ajv2020 from 'ajv/dist/2020';
 import Ajv from 'ajv';
-import { answerChat } from '../../simulator/fake-model';
-import { sampleSchema, UNBREAKABLE, violateSchema } from '../../simulator/json-schema-sample';
-import { Rng } from '../../simulator/random';
+import { answerChat } from '../../simulator/core/fake-model';
+import { sampleSchema, UNBREAKABLE, violateSchema } from '../../simulator/core/json-schema-sample';
+import { Rng } from '../../simulator/core/random';
 
 const SCHEMAS: Record<string, object> = {
   enumAndBounds: {

@@ -1,15 +1,20 @@
 // The simulator's hot-path pieces on their own, where a fast shortcut must still equal the slow,
 // obvious version: the structural request hash, the hand-written chat completion JSON, the line
 // reader over upload chunks, the off-heap line log, and the batch limits.
-import { parseCreateBody, MAX_MESSAGE_BATCH_REQUESTS } from '../../simulator/anthropic-batches';
-import { BatchInputParser, LineReader, MAX_BATCH_REQUESTS, validateBatchInput } from '../../simulator/batch-input';
-import { LineLog } from '../../simulator/batch-results';
-import { canonicalJson, requestHash } from '../../simulator/canonical';
-import { ApiError } from '../../simulator/errors';
-import { readJson } from '../../simulator/http-util';
+import { parseCreateBody, MAX_MESSAGE_BATCH_REQUESTS } from '../../simulator/anthropic/anthropic-batches';
+import {
+  BatchInputParser,
+  LineReader,
+  MAX_BATCH_REQUESTS,
+  validateBatchInput,
+} from '../../simulator/openai/batch-input';
+import { LineLog } from '../../simulator/core/batch-results';
+import { canonicalJson, requestHash } from '../../simulator/core/canonical';
+import { ApiError } from '../../simulator/core/errors';
+import { readJson } from '../../simulator/core/http-util';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { answerChat, chatCompletionJson, chatCompletionObject } from '../../simulator/fake-model';
+import { answerChat, chatCompletionJson, chatCompletionObject } from '../../simulator/core/fake-model';
 
 describe('requestHash', () => {
   const body = {

@@ -7,7 +7,7 @@ import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources
 import type { MessageCreateParamsNonStreaming, TextBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { costUsd } from '../../common/pricing';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { PromptCache, cacheablePrefix, minCacheableTokens } from '../../simulator/prompt-cache';
+import { PromptCache, cacheablePrefix, minCacheableTokens } from '../../simulator/anthropic/prompt-cache';
 
 const FAST = { batch: { validatingMs: 10, completionMs: 40 }, sync: { latencyMs: 0 } };
 const MODEL = 'claude-sonnet-4';

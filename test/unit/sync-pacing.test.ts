@@ -1,8 +1,8 @@
 // The sync lane's pacing against a provider that counts over a sliding minute (the simulator's own
-// window, simulator/rate-limit.ts), through the store's shared rates on virtual time: minutes of
+// window, simulator/core/rate-limit.ts), through the store's shared rates on virtual time: minutes of
 // calls in seconds. What a user cares about: every call admitted (no 429), at close to the
 // configured rate, however many rounds share the limit, and a 429's retry-after holding them all.
-import { SlidingWindowLimiter } from '../../simulator/rate-limit';
+import { SlidingWindowLimiter } from '../../simulator/core/rate-limit';
 import { bucketFor } from '../../activities/sync-pacing';
 import { createSharedPacer, type SyncPacer } from '../../activities/sync-pacer';
 import type { RunStore } from '../../store';

@@ -1,7 +1,7 @@
 // A deterministic stand-in for a model. The answer is a pure function of the request (a hash of
 // its canonical body seeds the choices), so a retried request gets the same answer and tests can
 // predict outputs. Free text echoes the prompt, so a test can see which item an output belongs to.
-import { nativeDimensions } from '../common/embeddings';
+import { nativeDimensions } from '../../common/embeddings';
 import { canonicalJson, hashSeed, requestHash } from './canonical';
 import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
 import { Rng, seedFromString } from './random';

@@ -11,10 +11,10 @@ import {
   type ChatRequest,
   type JsonSchema,
   type NeutralRequest,
-} from '../common';
-import { withBatchFile } from './batch-file';
+} from '../../common';
+import { withBatchFile } from '../core/batch-file';
 import { batchEndpointOf, embeddingBody, embeddingResult, isEmbeddingResponse } from './openai-embeddings';
-import type { BatchProvider, BatchRequest, FindHint, ItemResult, ProviderBatch } from './types';
+import type { BatchProvider, BatchRequest, FindHint, ItemResult, ProviderBatch } from '../core/types';
 
 export interface OpenAIConfig {
   apiKey: string;

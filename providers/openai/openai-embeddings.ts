@@ -7,8 +7,8 @@ import {
   OPENAI_EMBEDDINGS_ENDPOINT,
   type EmbeddingRequest,
   type NeutralRequest,
-} from '../common';
-import type { ItemResult } from './types';
+} from '../../common';
+import type { ItemResult } from '../core/types';
 
 export function embeddingBody(request: EmbeddingRequest) {
   return {

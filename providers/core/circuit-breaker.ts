@@ -9,7 +9,7 @@
 // learn how long to wait; opossum fails fast while open and has no notion of the wait.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../common/config';
+import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../common/config';
 import { isAuthError } from './errors';
 
 export type BreakerOptions = BreakerSettings;

@@ -2,17 +2,19 @@
 // deployment). Billed at the sync price, slowed by sync.latencyMs, limited by sync.rpm/tpm, and
 // subject to the same per-item faults as batch lines (drawn per attempt), so strike 3 meets
 // failures too.
-import { requestHash } from './canonical';
+import { requestHash } from '../core/canonical';
 import { embeddingParamProblem } from './embedding-params';
-import { ApiError, invalidRequest } from './errors';
-import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject } from './fake-model';
-import { readJson, sleep, unixSeconds } from './http-util';
-import { randomId } from './ids';
-import { Outcome, corruptionOf, itemError } from './batch-results';
-import type { Provider } from './ledger';
-import { retryAfterHeaders, type LimitVerdict } from './rate-limit';
-import type { Reply, RouteContext } from './routes-types';
-import type { SimulatorState } from './state';
+import { ApiError, invalidRequest } from '../core/errors';
+import { answerChat, answerEmbeddings, chatCompletionObject, embeddingObject } from '../core/fake-model';
+import { readJson, sleep, unixSeconds } from '../core/http-util';
+import { randomId } from '../core/ids';
+import { Outcome, corruptionOf } from '../core/batch-results';
+import type { Provider } from '../core/ledger';
+import { retryAfterHeaders } from '../core/rate-limit';
+import type { Reply, RouteContext } from '../core/routes-types';
+import type { SimulatorState } from '../core/state';
+import { checkLimits, drawSyncFault } from '../core/sync';
+import { itemError } from './openai-batch-results';
 
 async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
   const body = await readJson(ctx.req);
@@ -24,15 +26,6 @@ async function readBody(ctx: RouteContext): Promise<Record<string, unknown>> {
   if (typeof b.model !== 'string' || b.model === '')
     throw invalidRequest('you must provide a model parameter', 'model', 'missing_required_parameter');
   return b;
-}
-
-/** Counts the request against the provider's window; the caller turns a refusal into its own 429. */
-export function checkLimits(state: SimulatorState, provider: Provider, tokens: number): LimitVerdict {
-  const { rpm, tpm, windowMs } = state.profile.sync;
-  state.ledger.countSyncRequest(state.now(), windowMs);
-  const verdict = state.limiter(provider).admit(state.now(), tokens, rpm, tpm, windowMs);
-  if (!verdict.ok) state.ledger.countRateLimited();
-  return verdict;
 }
 
 /** Admits the request under the sync limits or throws the 429 OpenAI would send. */
@@ -50,20 +43,6 @@ function admit(state: SimulatorState, provider: Provider, tokens: number): Recor
     'rate_limit_exceeded',
     { ...verdict.headers, ...retryAfterHeaders(verdict.retryAfterMs) },
   );
-}
-
-/**
- * Two draws per attempt, like a batch line: retryable (the second draw picks which kind),
- * permanent, or corrupt.
- */
-export function drawSyncFault(state: SimulatorState): Outcome {
-  const { retryableErrorRate: r, permanentErrorRate: p, corruptRate: c } = state.profile.items;
-  const u = state.syncRng.next();
-  const v = state.syncRng.next();
-  if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
-  if (u < r + p) return Outcome.Permanent;
-  if (u < r + p + c) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
-  return Outcome.Ok;
 }
 
 function throwItemError(outcome: Outcome): void {

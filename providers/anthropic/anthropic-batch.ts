@@ -6,8 +6,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { Message, MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages';
-import { chatRequestOnly, type ChatRequest, type JsonSchema, type NeutralRequest, type TokenUsage } from '../common';
-import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from './types';
+import { chatRequestOnly, type ChatRequest, type JsonSchema, type NeutralRequest, type TokenUsage } from '../../common';
+import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
 
 export interface AnthropicConfig {
   apiKey: string;

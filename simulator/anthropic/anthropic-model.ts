@@ -3,11 +3,11 @@
 // `tool_use` block whose input satisfies the tool's `input_schema`; `output_config.format`
 // json_schema gets JSON text satisfying it; anything else gets a text block echoing the request.
 // Shapes follow @anthropic-ai/sdk's `Message` type.
-import { hashSeed, requestHash } from './canonical';
-import { lastUserText, promptTokens, type Corruption } from './fake-model';
-import { sampleSchema, UNBREAKABLE, violateSchema } from './json-schema-sample';
+import { hashSeed, requestHash } from '../core/canonical';
+import { lastUserText, promptTokens, type Corruption } from '../core/fake-model';
+import { sampleSchema, UNBREAKABLE, violateSchema } from '../core/json-schema-sample';
 import type { CacheUse } from './prompt-cache';
-import { Rng } from './random';
+import { Rng } from '../core/random';
 
 const ECHO_CHARS = 80;
 /** Anthropic's custom_id rule for batch requests. */

@@ -1,11 +1,11 @@
 // The OpenAI paths (shared/specs/openai-batch-files-chat-embeddings.openapi.json): files, batches,
 // chat completions and embeddings. Handlers validate like the real API and return replies; fault
 // injection lives in the server, around them.
-import { invalidRequest } from './errors';
+import { invalidRequest } from '../core/errors';
 import { fileObject, receiveUpload, storeUpload } from './files';
-import { readJson } from './http-util';
-import type { Reply, Route, RouteContext } from './routes-types';
-import { chatCompletions, embeddings } from './sync';
+import { readJson } from '../core/http-util';
+import type { Reply, Route, RouteContext } from '../core/routes-types';
+import { chatCompletions, embeddings } from './openai-sync';
 
 function intParam(url: URL, name: string, def: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);

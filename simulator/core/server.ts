@@ -8,16 +8,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
-import { anthropicRoutes } from './anthropic-routes';
-import { azureRoutes } from './azure-routes';
+import { anthropicRoutes } from '../anthropic/anthropic-routes';
+import { azureRoutes } from '../openai/azure-routes';
 import { ApiError, missingApiKey, notFound, outageError, serverError } from './errors';
 import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
 import type { Ledger, Provider } from './ledger';
-import { openaiRoutes } from './openai-routes';
+import { openaiRoutes } from '../openai/openai-routes';
 import type { Reply, Route } from './routes-types';
 import { SimulatorState } from './state';
-import type { WebhookStats } from './webhooks';
+import type { WebhookStats } from '../openai/webhooks';
 
 /** How often batches are moved along by the clock alone when webhooks must announce their end. */
 const WEBHOOK_TICK_MS = 20;

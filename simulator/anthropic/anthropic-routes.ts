@@ -3,14 +3,14 @@
 // errors are rendered in Anthropic's shape by the server (the route's provider is 'anthropic').
 import { MAX_MESSAGE_BATCH_BYTES, parseCreateBody } from './anthropic-batches';
 import { answerMessage, messageObject, messageParamsProblem, withCacheUse } from './anthropic-model';
-import { requestHash } from './canonical';
-import { anthropicError } from './errors';
-import { readJson, sleep } from './http-util';
-import { randomId } from './ids';
-import { Outcome, corruptionOf } from './batch-results';
-import { anthropicRateHeaders, retryAfterHeaders } from './rate-limit';
-import type { Reply, Route, RouteContext } from './routes-types';
-import { checkLimits, drawSyncFault } from './sync';
+import { requestHash } from '../core/canonical';
+import { anthropicError } from '../core/errors';
+import { readJson, sleep } from '../core/http-util';
+import { randomId } from '../core/ids';
+import { Outcome, corruptionOf } from '../core/batch-results';
+import { anthropicRateHeaders, retryAfterHeaders } from '../core/rate-limit';
+import type { Reply, Route, RouteContext } from '../core/routes-types';
+import { checkLimits, drawSyncFault } from '../core/sync';
 
 async function createMessage(ctx: RouteContext): Promise<Reply> {
   const { state } = ctx;

@@ -5,7 +5,7 @@
 // `internal`, which the activity boundary retries only a few times.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../common';
+import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../../common';
 
 export interface ClassifiedError {
   kind: FailureKind;

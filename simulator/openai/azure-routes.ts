@@ -6,7 +6,7 @@
 // Azure authenticates with an `api-key` header (or an Entra bearer token): the server requires
 // one of the two, of any non-empty value, and checks no more than that.
 import { openaiHandlers as h } from './openai-routes';
-import type { Reply, Route, RouteContext } from './routes-types';
+import type { Reply, Route, RouteContext } from '../core/routes-types';
 
 /** The first path parameter is the deployment; the handler sees the rest. */
 function underDeployment(handle: (ctx: RouteContext) => Promise<Reply>): (ctx: RouteContext) => Promise<Reply> {

@@ -3,8 +3,8 @@
 // buffered as a whole request nor copied into one string before it is needed.
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import { invalidRequest, notFound } from './errors';
-import { randomId } from './ids';
+import { invalidRequest, notFound } from '../core/errors';
+import { randomId } from '../core/ids';
 
 /** OpenAI's per-file limit; batch inputs are further limited to 200 MB when a batch is created. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;

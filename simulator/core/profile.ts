@@ -80,8 +80,8 @@ export const profileSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * Anthropic's prompt cache (simulator/prompt-cache.ts): how long a cached prefix lives after its
-   * last use (Anthropic: 5 minutes); tests shrink it to see entries expire.
+   * Anthropic's prompt cache (simulator/anthropic/prompt-cache.ts): how long a cached prefix lives
+   * after its last use (Anthropic: 5 minutes); tests shrink it to see entries expire.
    */
   promptCache: z
     .strictObject({
@@ -99,8 +99,8 @@ export const profileSchema = z.strictObject({
   /**
    * OpenAI-style batch webhooks: when an OpenAI-path batch ends, `batch.completed`, `batch.failed`,
    * `batch.expired` or `batch.cancelled` is POSTed to `url`, signed the Standard Webhooks way with
-   * `secret` (simulator/webhooks.ts). A non-2xx answer or a refused connection is retried `attempts`
-   * times in all, `retryMs` doubling between them. Absent: no webhooks (clients poll).
+   * `secret` (simulator/openai/webhooks.ts). A non-2xx answer or a refused connection is retried
+   * `attempts` times in all, `retryMs` doubling between them. Absent: no webhooks (clients poll).
    */
   webhooks: webhooksSchema.optional(),
 });

@@ -1,6 +1,6 @@
 // Puts a provider behind its circuit breaker: every call goes through the breaker, so an outage
 // seen by one activity pauses all of them.
-import type { JsonSchema } from '../common';
+import type { JsonSchema } from '../../common';
 import type { CircuitBreaker } from './circuit-breaker';
 import type { BatchProvider, BatchRequest, FindHint } from './types';
 

@@ -1,16 +1,16 @@
 // Everything one simulator instance remembers: the profile, the seeded fault streams, the file and
 // batch stores and the ledger. Reset and profile changes go through here so that "reseed" and
 // "restart the outage clock" always happen together.
-import { MessageBatchStore } from './anthropic-batches';
-import { BatchStore } from './batches';
-import { FileStore } from './files';
+import { MessageBatchStore } from '../anthropic/anthropic-batches';
+import { BatchStore } from '../openai/batches';
+import { FileStore } from '../openai/files';
 import { peakInFlight } from './in-flight';
 import { LedgerBook, type Ledger, type Provider } from './ledger';
 import { parseProfile, type Outage, type Profile } from './profile';
-import { PromptCache } from './prompt-cache';
+import { PromptCache } from '../anthropic/prompt-cache';
 import { SlidingWindowLimiter } from './rate-limit';
 import { streamRng, type Rng } from './random';
-import { batchEvent, WebhookSender, type BatchEndStatus } from './webhooks';
+import { batchEvent, WebhookSender, type BatchEndStatus } from '../openai/webhooks';
 
 export class SimulatorState {
   profile!: Profile;

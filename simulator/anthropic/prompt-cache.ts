@@ -5,7 +5,7 @@
 // "5 minutes from last use" does; both are apart from input_tokens. A prefix shorter than the model's
 // minimum is not cached and nothing says so (as at Anthropic). Breakpoints inside messages and the
 // 1-hour TTL are not modelled: llmbatch marks only the system prompt.
-import { requestHash } from './canonical';
+import { requestHash } from '../core/canonical';
 
 /** Anthropic's documented minimum cacheable prompt length, by model family (first match wins). */
 const MIN_CACHEABLE_TOKENS: ReadonlyArray<readonly [RegExp, number]> = [

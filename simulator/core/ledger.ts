@@ -5,8 +5,8 @@
 // response was lost (http.lostResponseRate) never reached the client, so it counts as not good.
 // Anthropic's prompt-cache writes and reads are counted apart from inputTokens, as its usage
 // reports them, and billed at their own multiples of the input price (common/usage-cost.ts).
-import type { PriceMode } from '../common/pricing';
-import { usageCostUsd } from '../common/usage-cost';
+import type { PriceMode } from '../../common/pricing';
+import { usageCostUsd } from '../../common/usage-cost';
 import { SyncTraffic, type SyncTrafficSnapshot } from './sync-traffic';
 
 export interface LedgerTotals {

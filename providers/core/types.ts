@@ -1,5 +1,5 @@
 // The provider adapter contract: what activities need from a batch API, in provider-neutral terms.
-import type { JsonSchema, NeutralRequest, TokenUsage } from '../common';
+import type { JsonSchema, NeutralRequest, TokenUsage } from '../../common';
 
 export type BatchStatus =
   'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';

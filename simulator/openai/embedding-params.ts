@@ -1,7 +1,7 @@
 // What OpenAI's embeddings endpoint refuses with a 400, checked alike for a sync call and a batch
 // line: no input, an empty input, and `dimensions` where the model cannot shorten its vectors
 // (ada-002) or asked longer than the model's own.
-import { acceptsDimensions, nativeDimensions } from '../common/embeddings';
+import { acceptsDimensions, nativeDimensions } from '../../common/embeddings';
 
 export interface ParamProblem {
   message: string;

@@ -5,17 +5,18 @@
 // answering each line as it is parsed) runs in background slices, and a transition also waits for
 // it: a huge batch on a slow machine takes longer than its profile says rather than freezing the
 // server in one request.
-import type { Span } from './in-flight';
+import type { Span } from '../core/in-flight';
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { ResultProducer, drawBatchFate, failurePrefix, type Fate, type ItemRates } from './batch-results';
-import { SlicedTask } from './background';
-import { ApiError, batchRejected, invalidRequest, notFound } from './errors';
+import { drawBatchFate, failurePrefix, type Fate, type ItemRates } from '../core/batch-results';
+import { ResultProducer } from './openai-batch-results';
+import { SlicedTask } from '../core/background';
+import { ApiError, batchRejected, invalidRequest, notFound } from '../core/errors';
 import type { FileStore } from './files';
-import { unixSeconds } from './http-util';
-import { randomId } from './ids';
-import type { LedgerBook, Provider } from './ledger';
-import type { Profile } from './profile';
-import type { Rng } from './random';
+import { unixSeconds } from '../core/http-util';
+import { randomId } from '../core/ids';
+import type { LedgerBook, Provider } from '../core/ledger';
+import type { Profile } from '../core/profile';
+import type { Rng } from '../core/random';
 
 export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
 /** Azure OpenAI's batch endpoints drop the version prefix (its lines say `"url": "/chat/completions"`). */

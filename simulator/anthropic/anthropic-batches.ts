@@ -6,8 +6,8 @@
 // are checked while it is processed: a bad request ends `errored` with an invalid_request_error
 // instead of failing the create call. The answers are produced in background slices, like the
 // OpenAI side's.
-import type { Span } from './in-flight';
-import { anthropicError, batchRejected } from './errors';
+import type { Span } from '../core/in-flight';
+import { anthropicError, batchRejected } from '../core/errors';
 import {
   CUSTOM_ID_PATTERN,
   answerMessage,
@@ -27,14 +27,14 @@ import {
   isFailure,
   type Fate,
   type ItemRates,
-} from './batch-results';
-import { SlicedTask } from './background';
-import { requestHash } from './canonical';
-import { lineIds, randomId } from './ids';
-import type { LedgerBook } from './ledger';
-import type { Profile } from './profile';
+} from '../core/batch-results';
+import { SlicedTask } from '../core/background';
+import { requestHash } from '../core/canonical';
+import { lineIds, randomId } from '../core/ids';
+import type { LedgerBook } from '../core/ledger';
+import type { Profile } from '../core/profile';
 import type { PromptCache } from './prompt-cache';
-import type { Rng } from './random';
+import type { Rng } from '../core/random';
 
 export const MAX_MESSAGE_BATCH_REQUESTS = 100_000;
 export const MAX_MESSAGE_BATCH_BYTES = 256 * 1024 * 1024;

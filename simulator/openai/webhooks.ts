@@ -6,8 +6,8 @@
 // Delivery is at least once: a non-2xx answer or a failed connection is retried with doubling
 // waits, a bounded number of times, under the same webhook-id (receivers dedupe on it).
 import { createHmac, randomBytes } from 'node:crypto';
-import { randomId } from './ids';
-import type { WebhookSettings } from './profile';
+import { randomId } from '../core/ids';
+import type { WebhookSettings } from '../core/profile';
 
 export type BatchEndStatus = 'completed' | 'failed' | 'expired' | 'cancelled';
 

@@ -1,0 +1,33 @@
+// What a provider family folder (providers/openai, providers/anthropic) gives the registry: the
+// adapters it builds for the provider names of a spec, and the one that speaks its wire to the
+// simulator. A new family is a new folder with a `family.ts` and one line in the registry's list.
+import type { ProviderName } from '../../common';
+import type { ProviderSettings } from '../../common/config';
+import type { BreakerOptions } from './circuit-breaker';
+import type { BatchProvider } from './types';
+
+/** The provider settings of the configuration (common/config.ts), plus what tests inject. */
+export interface ProviderEnv extends Omit<ProviderSettings, 'breaker' | 'azureApiVersion'> {
+  /** Azure OpenAI API version; AZURE_BATCH_API_VERSION when unset. */
+  azureApiVersion?: string;
+  /** Circuit breaker settings (tests shrink the open period). */
+  breaker?: Partial<BreakerOptions>;
+  /** Where breaker transitions are logged; the worker's logger by default. */
+  log?: (message: string) => void;
+}
+
+export class ProviderConfigError extends Error {}
+
+export interface ProviderFamily {
+  /** The wire its adapters speak; with the provider's name, it keys the registry's adapters. */
+  readonly wire: string;
+  /**
+   * The adapter for each provider name the family serves, from the worker's environment only:
+   * missing credentials are refused with a ProviderConfigError.
+   */
+  readonly providers: Partial<Record<ProviderName, (env: ProviderEnv) => BatchProvider>>;
+  /** Whether provider `simulator` answers this model on the family's wire, as the real services would. */
+  simulates(model: string): boolean;
+  /** The adapter that speaks the family's wire to the simulator at `simulatorUrl` (no /v1). */
+  simulator(simulatorUrl: string): BatchProvider;
+}

@@ -1,0 +1,64 @@
+// Builds the adapter a spec names. Credentials come from the worker's environment, never from
+// the run spec or workflow history.
+import type { ProviderName } from '../../common';
+import { anthropicFamily } from '../anthropic/family';
+import { openaiFamily } from '../openai/family';
+import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker';
+import { ProviderConfigError, type ProviderEnv, type ProviderFamily } from './family';
+import { guardProvider } from './guarded-provider';
+import type { BatchProvider } from './types';
+
+/**
+ * Every provider family, one line each. Provider `simulator` speaks the wire of the first family
+ * that claims the model (Claude models go the Anthropic way, as with the real services); OpenAI's
+ * comes last and takes the rest.
+ */
+const FAMILIES: readonly ProviderFamily[] = [anthropicFamily, openaiFamily];
+
+/** The family's builder for a provider name; own properties only (a name is not `toString`). */
+function builderOf(family: ProviderFamily, name: ProviderName) {
+  return Object.hasOwn(family.providers, name) ? family.providers[name] : undefined;
+}
+
+export function createProviderRegistry(env: ProviderEnv) {
+  const cache = new Map<string, BatchProvider>();
+  const familyOf = (name: ProviderName, model: string): ProviderFamily | undefined =>
+    name === 'simulator' ? FAMILIES.find((f) => f.simulates(model)) : FAMILIES.find((f) => builderOf(f, name));
+  const build = (name: ProviderName, family: ProviderFamily | undefined): BatchProvider => {
+    if (name === 'simulator') {
+      if (!env.simulatorUrl) {
+        throw new ProviderConfigError(
+          'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)',
+        );
+      }
+      // The simulator speaks every family's wire.
+      if (family) return family.simulator(env.simulatorUrl);
+    }
+    const create = family && builderOf(family, name);
+    if (!create) {
+      throw new ProviderConfigError(
+        `provider "${name as string}" is not available in this version (use openai, anthropic or simulator)`,
+      );
+    }
+    return create(env);
+  };
+  return {
+    /** The adapter for a spec's provider and model, each behind its own circuit breaker. */
+    get(name: ProviderName, model = ''): BatchProvider {
+      const family = familyOf(name, model);
+      const key = `${name}/${family?.wire ?? ''}`;
+      let provider = cache.get(key);
+      if (!provider) {
+        const breaker = new CircuitBreaker(
+          name,
+          { ...DEFAULT_BREAKER, ...env.breaker },
+          env.log ?? ((m) => console.warn(m)),
+        );
+        provider = guardProvider(build(name, family), breaker);
+        cache.set(key, provider);
+      }
+      return provider;
+    },
+  };
+}
+export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
