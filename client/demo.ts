@@ -1,7 +1,9 @@
 // `npm run demo`: the embedded default (Temporal dev server, simulator, worker) and a sample run
 // of 1,200 support tickets through batch mode, to the report. No API key, no installed Temporal.
-// `--keep` leaves everything running afterwards so the Web UI link stays live.
+// `--keep` leaves everything running afterwards so the Web UI link stays live. `--provider NAME` runs
+// it through that provider's own client and wire, answered by the simulator (every family it speaks).
 import { resolve } from 'node:path';
+import { demoProviderOf, type DemoProvider } from './demo-providers';
 import { loadSpec } from './spec-loader';
 import { startEmbedded } from '../dev/embedded';
 import { startRun } from './start-run';
@@ -14,22 +16,25 @@ import { processConfig } from '../workers/settings';
 
 const DEMO_PROFILE = { seed: 7, batch: { validatingMs: 200, completionMs: 1500 } };
 
-async function demo(keep: boolean): Promise<boolean> {
+async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
   console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
   const config = processConfig();
   installWorkerLogging(config.logLevel ?? 'WARN');
-  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE, config });
+  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE, config, providersAtSimulator: true });
   let connection: Connection | undefined;
   try {
     console.log(
       `  Temporal ${embedded.temporal.address}, Web UI ${embedded.temporal.uiUrl}, simulator ${embedded.simulator.url}`,
     );
-    const spec = loadSpec(resolve(__dirname, '../examples/demo/spec.yaml'), { outputDir: resolve('out/demo') });
+    const spec = loadSpec(resolve(__dirname, '../examples/demo/spec.yaml'), {
+      outputDir: resolve('out/demo'),
+      ...chosen,
+    });
     connection = await Connection.connect({ address: embedded.temporal.address });
     const client = new Client({ connection, dataConverter: embedded.dataConverter });
     const handle = await startRun(client, spec, { taskQueue: embedded.taskQueue });
     const link = webUiLink(handle.workflowId, embedded.temporal.address, { uiUrl: embedded.temporal.uiUrl, config });
-    console.log(`started run ${handle.workflowId} (${spec.inputPath})`);
+    console.log(`started run ${handle.workflowId} (${spec.inputPath}, ${spec.provider}/${spec.model})`);
     const report = await waitForRun(handle, { show: true });
     console.log(formatReport(report, link));
     const check = verifyRunFiles(report, spec.inputPath, spec.idField);
@@ -60,10 +65,12 @@ async function demo(keep: boolean): Promise<boolean> {
   }
 }
 
-demo(process.argv.includes('--keep')).then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+Promise.resolve()
+  .then(() => demo(process.argv.includes('--keep'), demoProviderOf(process.argv)))
+  .then(
+    (ok) => process.exit(ok ? 0 : 1),
+    (error: unknown) => {
+      console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );

@@ -325,6 +325,22 @@ function outputDirOf(name: string, baseDir: string, dir: string | undefined, ove
 
 export interface SpecOverrides {
   outputDir?: string;
+  /** In place of the file's provider, model and deploymentModel (`npm run demo -- --provider NAME`). */
+  provider?: string;
+  model?: string;
+  deploymentModel?: string;
+}
+
+/** The document with the overrides' provider, model and deploymentModel in place of its own. */
+function withOverrides(document: unknown, overrides: SpecOverrides): unknown {
+  if (typeof document !== 'object' || document === null) return document;
+  const { provider, model, deploymentModel } = overrides;
+  return {
+    ...document,
+    ...(provider ? { provider } : {}),
+    ...(model ? { model } : {}),
+    ...(deploymentModel ? { deploymentModel } : {}),
+  };
 }
 
 export function loadSpec(specPath: string, overrides: SpecOverrides = {}): ResolvedSpec {
@@ -337,7 +353,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
     );
   }
-  const parsed = RunSpecSchema.safeParse(document.toJS());
+  const parsed = RunSpecSchema.safeParse(withOverrides(document.toJS(), overrides));
   const problems = parsed.success ? [] : describeSpecIssues(parsed.error);
   if (!parsed.success) {
     // Still check what can be checked, so one pass lists every mistake.

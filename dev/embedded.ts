@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { DEFAULT_NAMESPACE } from '../common';
-import type { LlmbatchConfig } from '../common/config';
+import type { LlmbatchConfig, ProviderSettings } from '../common/config';
 import { newWebhookSecret, startSimulator, type RunningSimulator } from '../simulator';
 import { openStore, type RunStore } from '../store';
 import { installTelemetry, startWorkerMetrics } from '../workers/telemetry';
@@ -34,6 +34,24 @@ export interface EmbeddedOptions {
    * A profile that names its own `webhooks` keeps them.
    */
   webhooks?: boolean;
+  /**
+   * The real providers' clients (openai, azure-openai, anthropic) talk to this stack's simulator
+   * with made-up keys, so a spec naming them runs here as against the real services (the demo's
+   * `--provider`); false (the default): they use the keys and endpoints configured.
+   */
+  providersAtSimulator?: boolean;
+}
+
+/** Provider settings that send every real provider's client to the simulator at `url`. */
+export function providersAt(url: string): Partial<ProviderSettings> {
+  return {
+    openaiApiKey: 'sk-simulator',
+    openaiBaseUrl: `${url}/v1`,
+    azureApiKey: 'azure-simulator',
+    azureEndpoint: url,
+    anthropicApiKey: 'sk-ant-simulator',
+    anthropicBaseUrl: url,
+  };
 }
 
 /** The codec server `dev` starts when payloads are encrypted, and the token that opens it. */
@@ -144,7 +162,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       taskQueue,
       store,
       // This stack's simulator, whatever LLMBATCH_SIMULATOR_URL says; real providers' keys as configured.
-      providerEnv: { ...config.providers, simulatorUrl: simulator.url },
+      providerEnv: {
+        ...config.providers,
+        ...(options.providersAtSimulator ? providersAt(simulator.url) : {}),
+        simulatorUrl: simulator.url,
+      },
       shutdownGraceTime: config.shutdownGrace,
       metrics,
       dataConverter,

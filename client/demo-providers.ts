@@ -1,0 +1,30 @@
+// `npm run demo -- --provider NAME`: which provider and model the demo's spec runs with. Each runs
+// through that provider's own client and wire, the worker's clients pointed at the simulator.
+
+export interface DemoProvider {
+  provider: string;
+  model: string;
+  deploymentModel?: string;
+}
+
+/** What `--provider NAME` runs: the spec's provider and model (the demo spec's own is `simulator`). */
+export const DEMO_PROVIDERS: Record<string, DemoProvider> = {
+  simulator: { provider: 'simulator', model: 'gpt-4.1-mini' },
+  openai: { provider: 'openai', model: 'gpt-4.1-mini' },
+  // The spec's model is the deployment's name, priced as its deploymentModel.
+  'azure-openai': { provider: 'azure-openai', model: 'gpt-4.1-mini', deploymentModel: 'gpt-4.1-mini' },
+  anthropic: { provider: 'anthropic', model: 'claude-haiku-4-5' },
+};
+
+/** `--provider NAME` (or `--provider=NAME`); the simulator's own wire when absent. */
+export function demoProviderOf(argv: string[]): DemoProvider {
+  const at = argv.findIndex((a) => a === '--provider' || a.startsWith('--provider='));
+  if (at < 0) return DEMO_PROVIDERS.simulator;
+  const name = argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
+  const chosen = name ? DEMO_PROVIDERS[name] : undefined;
+  if (!chosen)
+    throw new Error(
+      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (gemini, vertex and bedrock are not in this version yet)`,
+    );
+  return chosen;
+}
