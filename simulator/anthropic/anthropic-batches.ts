@@ -25,6 +25,7 @@ import {
   drawBatchFate,
   drawOutcome,
   isFailure,
+  itemRatesOf,
   type Fate,
   type ItemRates,
 } from '../core/batch-results';
@@ -282,9 +283,9 @@ export class MessageBatchStore {
     if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
     const batchRng = rng.fork();
     const fate = drawBatchFate(batchRng, profile.batch);
-    const rates: ItemRates = { ...profile.items };
+    const rates: ItemRates = itemRatesOf(profile);
     const outcomes = new Uint8Array(requests.length);
-    for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng);
+    for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng, requests[i].customId);
 
     const processingMs = profile.batch.validatingMs + profile.batch.completionMs;
     const producer = new MessageResultProducer(requests, outcomes, fate.kind === 'fail', this.promptCache);

@@ -6,7 +6,7 @@
 // giant string or buffer.
 import type { Corruption } from './fake-model';
 import type { BilledItems } from './ledger';
-import type { Rng } from './random';
+import { seedFromString, type Rng } from './random';
 import type { Profile } from './profile';
 import { NO_CACHE_USE } from '../anthropic/prompt-cache';
 
@@ -23,6 +23,26 @@ export interface ItemRates {
   retryableErrorRate: number;
   permanentErrorRate: number;
   corruptRate: number;
+  /** true: a permanent error is drawn afresh on each attempt (chaos tests); else it sticks to the item. */
+  permanentErrorsRedrawn?: boolean;
+  /** The profile's seed, for the keyed draw of permanent errors. */
+  seed?: number;
+}
+
+/** The item rates of a profile, with its seed for the keyed draw. */
+export function itemRatesOf(profile: Profile): ItemRates {
+  return { ...profile.items, seed: profile.seed };
+}
+
+/**
+ * Whether the item with this key (its custom id; a sync request's body hash) is one of the
+ * requests the service refuses whatever the attempt: a pure function of (seed, key, rate), as a
+ * real service refuses the same bad request every time it is sent.
+ */
+export function permanentlyBad(seed: number, key: string, rate: number): boolean {
+  if (rate <= 0) return false;
+  if (rate >= 1) return true;
+  return seedFromString(`${seed >>> 0}\u0000permanent\u0000${key}`) / 4294967296 < rate;
 }
 
 export function isFailure(o: Outcome): boolean {
@@ -32,11 +52,19 @@ export function isFailure(o: Outcome): boolean {
 /**
  * Two draws per item whatever the rates, so an item's fate depends only on the seed and its
  * position. The rates are cumulative probabilities: retryable, then permanent, then corrupt.
+ * With a `key` (and permanentErrorsRedrawn off), the permanent error is not drawn but decided by
+ * the key (permanentlyBad): the same item fails so on every attempt, and before anything else.
  */
-export function drawOutcome(rates: ItemRates, rng: Rng): Outcome {
+export function drawOutcome(rates: ItemRates, rng: Rng, key?: string): Outcome {
   const u = rng.next();
   const v = rng.next();
   const r = rates.retryableErrorRate;
+  if (key !== undefined && !rates.permanentErrorsRedrawn) {
+    if (permanentlyBad(rates.seed ?? 0, key, rates.permanentErrorRate)) return Outcome.Permanent;
+    if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
+    if (u < r + rates.corruptRate) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
+    return Outcome.Ok;
+  }
   if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
   const p = r + rates.permanentErrorRate;
   if (u < p) return Outcome.Permanent;

@@ -7,7 +7,7 @@
 // server in one request.
 import type { Span } from '../core/in-flight';
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { drawBatchFate, failurePrefix, type Fate, type ItemRates } from '../core/batch-results';
+import { drawBatchFate, failurePrefix, itemRatesOf, type Fate, type ItemRates } from '../core/batch-results';
 import { ResultProducer } from './openai-batch-results';
 import { SlicedTask } from '../core/background';
 import { ApiError, batchRejected, invalidRequest, notFound } from '../core/errors';
@@ -157,7 +157,7 @@ export class BatchStore {
       createdAtMs: nowMs,
       // "Briefly": a tenth of the processing time, capped, so finalizing is observable but cheap.
       timing: { validatingMs, completionMs, finalizingMs: Math.min(50, Math.round(completionMs / 10)) },
-      rates: { ...profile.items },
+      rates: itemRatesOf(profile),
       fate,
       rng: batchRng,
       status: 'validating',
