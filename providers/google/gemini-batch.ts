@@ -21,7 +21,13 @@ import {
   type InlinedRequest,
   type JobError,
 } from './genai';
-import { GEMINI_INLINE_MAX_BYTES, chatRequestOnly, type ChatRequest, type JsonSchema, type NeutralRequest } from '../../common';
+import {
+  GEMINI_INLINE_MAX_BYTES,
+  chatRequestOnly,
+  type ChatRequest,
+  type JsonSchema,
+  type NeutralRequest,
+} from '../../common';
 import type { TokenUsage } from '../../common/usage-cost';
 import { withBatchFile } from '../core/batch-file';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
@@ -34,6 +40,9 @@ export interface GeminiConfig {
   /** Kept below the activities' startToCloseTimeout. */
   timeoutMs?: number;
 }
+
+/** The API version every call goes to (the simulator serves this one). */
+export const GEMINI_API_VERSION = 'v1beta';
 
 /** Where the SDK's JobState puts a batch in our lifecycle. */
 export const GEMINI_STATUS: Record<string, BatchStatus> = {
@@ -180,6 +189,23 @@ const CODE_STATUS: Record<string, number> = {
   DEADLINE_EXCEEDED: 504,
 };
 
+/** google.rpc.Code numbers, as a batch's per-request google.rpc.Status carries them. */
+const GRPC_CODES: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED',
+};
+
 /**
  * One answer of a batch (or a sync call) as an item result. A per-item error is a google.rpc.Status:
  * `code` is the gRPC code (3 INVALID_ARGUMENT) or, as the API also writes it, the HTTP status; its
@@ -191,13 +217,14 @@ export function parseGeminiResult(
   error: (JobError & { status?: string }) | undefined,
 ): ItemResult {
   if (error) {
-    const name = error.status;
-    const status = (name ? CODE_STATUS[name] : undefined) ?? (error.code && error.code >= 400 ? error.code : undefined);
+    const code = error.code;
+    const name = error.status ?? (code !== undefined && code < 100 ? GRPC_CODES[code] : undefined);
+    const status = (name ? CODE_STATUS[name] : undefined) ?? (code && code >= 400 ? code : undefined);
     return {
       customId,
       ok: false,
       status: status ?? 500,
-      code: name ?? (error.code !== undefined ? String(error.code) : undefined),
+      code: name ?? (code !== undefined ? String(code) : undefined),
       message: error.message ?? `error ${error.code ?? ''}`.trim(),
     };
   }
@@ -261,6 +288,8 @@ export class GeminiBatchProvider implements BatchProvider {
   ) {
     this.client = new GoogleGenAI({
       apiKey: config.apiKey,
+      // Batch Mode is documented on v1beta; the SDK's own default (v1 since 3.x) is pinned away from.
+      apiVersion: GEMINI_API_VERSION,
       httpOptions: {
         ...(config.baseURL ? { baseUrl: config.baseURL } : {}),
         timeout: config.timeoutMs ?? 50_000,

@@ -2,7 +2,9 @@
 // declarations, which TypeScript reads as an ES module under node16 resolution (the package is
 // "type": "module"); so the values are required here, typed from those declarations, and every other
 // file imports the SDK through this one.
-type GenAI = typeof import('@google/genai', { with: { 'resolution-mode': 'import' } });
+import type * as GenAINamespace from '@google/genai' with { 'resolution-mode': 'import' };
+
+type GenAI = typeof GenAINamespace;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const genai = require('@google/genai') as GenAI;

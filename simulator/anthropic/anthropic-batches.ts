@@ -22,7 +22,7 @@ import {
   LineLog,
   Outcome,
   corruptionOf,
-  drawBatchFate,
+  drawBatchStart,
   drawOutcome,
   isFailure,
   itemRatesOf,
@@ -279,10 +279,8 @@ export class MessageBatchStore {
   ) {}
 
   create(requests: MessageBatchRequest[], profile: Profile, rng: Rng, nowMs: number): MessageBatchRecord {
-    // batch.rejectRate: refused outright, nothing created or billed (a rate of 0 draws nothing).
-    if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
-    const batchRng = rng.fork();
-    const fate = drawBatchFate(batchRng, profile.batch);
+    // Anthropic's batches have no state before in_progress: none stalls.
+    const { batchRng, fate } = drawBatchStart(rng, profile.batch, false, batchRejected);
     const rates: ItemRates = itemRatesOf(profile);
     const outcomes = new Uint8Array(requests.length);
     for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng, requests[i].customId);

@@ -207,3 +207,21 @@ export function drawBatchFate(batchRng: Rng, batch: Profile['batch']): Fate {
   if (expireDraw < batch.expireRate) return { kind: 'expire', fraction };
   return { kind: 'complete' };
 }
+
+/**
+ * The draws every batch create makes, in this order on the simulator's batch stream: refused
+ * outright (batch.rejectRate: a 400, nothing created or billed; a rate of 0 draws nothing), stalled
+ * before it starts (batch.stallRate, on families whose batches have a state before running), then
+ * the batch's own fork of the stream and its fate.
+ */
+export function drawBatchStart(
+  rng: Rng,
+  batch: Profile['batch'],
+  canStall: boolean,
+  rejected: () => Error,
+): { stalled: boolean; batchRng: Rng; fate: Fate } {
+  if (rng.chance(batch.rejectRate)) throw rejected();
+  const stalled = canStall && rng.chance(batch.stallRate);
+  const batchRng = rng.fork();
+  return { stalled, batchRng, fate: drawBatchFate(batchRng, batch) };
+}
