@@ -41,6 +41,13 @@ export interface GeminiConfig {
   timeoutMs?: number;
 }
 
+/**
+ * Node's own fetch, handed to the SDK: without one it dispatches through undici's global dispatcher,
+ * which it looks up on `globalThis` and cannot find inside a sandbox (jest's, where the worker of the
+ * integration tests runs). Our own timeout (below undici's 300 s) bounds every call either way.
+ */
+export const GEMINI_HTTP = { fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, init) };
+
 /** The API version every call goes to (the simulator serves this one). */
 export const GEMINI_API_VERSION = 'v1beta';
 
@@ -293,6 +300,7 @@ export class GeminiBatchProvider implements BatchProvider {
       httpOptions: {
         ...(config.baseURL ? { baseUrl: config.baseURL } : {}),
         timeout: config.timeoutMs ?? 50_000,
+        ...GEMINI_HTTP,
       },
     });
   }
