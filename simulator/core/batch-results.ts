@@ -42,7 +42,13 @@ export function itemRatesOf(profile: Profile): ItemRates {
 export function permanentlyBad(seed: number, key: string, rate: number): boolean {
   if (rate <= 0) return false;
   if (rate >= 1) return true;
-  return seedFromString(`${seed >>> 0}\u0000permanent\u0000${key}`) / 4294967296 < rate;
+  // FNV-1a alone leaves keys that differ in their last characters (ticket-1, ticket-2) close together
+  // in the high bits; murmur3's finalizer spreads them over the whole range.
+  let h = seedFromString(`${seed >>> 0}\u0000permanent\u0000${key}`);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 4294967296 < rate;
 }
 
 export function isFailure(o: Outcome): boolean {

@@ -56,8 +56,14 @@ describe('provider registry', () => {
     ],
     ['anthropic', 'provider "anthropic" needs ANTHROPIC_API_KEY in the worker environment'],
     ['simulator', 'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)'],
-    ['bedrock', 'provider "bedrock" is not available in this version (use openai, anthropic or simulator)'],
-    ['toString', 'provider "toString" is not available in this version (use openai, anthropic or simulator)'],
+    [
+      'bedrock',
+      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+    ],
+    [
+      'toString',
+      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+    ],
   ])('refuses %s without what it needs', (name, message) => {
     const registry = createProviderRegistry({ log: () => {} });
     const get = () => registry.get(name as ProviderName, 'gpt-4.1-mini');
