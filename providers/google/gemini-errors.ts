@@ -77,7 +77,11 @@ export async function geminiCall<T>(call: () => Promise<T>, signal?: AbortSignal
   } catch (error) {
     if (error instanceof ApiError) throw error;
     if (signal?.aborted) throw new GeminiUserAbortError('the request was aborted');
-    const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    type FetchError = { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    let e = error as FetchError;
+    // What fetch threw, unless the SDK wrapped it (`exception TypeError: fetch failed sending request`,
+    // as it does when the error is not an Error of its own realm, e.g. in a sandbox).
+    if (/^exception .* sending request$/.test(e?.message ?? '') && e.cause) e = e.cause as FetchError;
     if (e?.name === 'AbortError' || e?.name === 'TimeoutError')
       throw new GeminiConnectionError('the request to Gemini timed out', true);
     if (e?.name === 'TypeError' && (e.message === 'fetch failed' || e.cause)) {
