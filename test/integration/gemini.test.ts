@@ -78,6 +78,46 @@ describe('Gemini batches', () => {
     expect(report.costUsd.actual).toBeGreaterThan(0);
   });
 
+  it('creates each batch once although create responses get lost (the key in the display name)', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ seed: 5, batch: FAST, http: { lostResponseRate: 0.3 } });
+    const spec = loadSpec(h.writeSpec(geminiSpec({ chunkSize: 50, limits: { concurrentBatches: 2 } }), 'lost.yaml'));
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-gemini-lost-${Date.now()}` })
+    ).result();
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    expect(report.succeeded + report.deadLettered).toBe(300);
+    const ledger = h.simulator.ledger();
+    expect(ledger.doubleBilled).toBe(0);
+    expect(ledger.batchesCreated).toBe(report.batches);
+  });
+
+  it('cancels a batch left PENDING at poll.startDeadline; its items go on and end answered', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { ...FAST, stallRate: 1 } });
+    const spec = loadSpec(
+      h.writeSpec(
+        geminiSpec({
+          input: 'tickets.jsonl',
+          chunkSize: 150,
+          poll: { initial: '50ms', max: '200ms', startDeadline: '1s', deadline: '1m' },
+          retry: { strike2Delay: '50ms', strike3Delay: '50ms', syncBackoff: '10ms' },
+        }),
+        'stalled.yaml',
+      ),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-gemini-stalled-${Date.now()}` })
+    ).result();
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    expect(report).toMatchObject({ status: 'completed', items: 300, succeeded: 300, deadLettered: 0 });
+    // Two chunks, a strike-1 and a strike-2 batch each that never left PENDING: four cancelled.
+    expect(report.batchesStopped).toEqual({ deadline: 0, stalled: 4 });
+    const ledger = h.simulator.ledger();
+    expect(ledger).toMatchObject({ batchesCreated: 4, batchesCancelled: 4, doubleBilled: 0 });
+    expect(ledger.byMode.sync.requestsBilled).toBe(300);
+  }, 90_000);
+
   it('dead-letters the same items on a re-run (cache off), after one attempt each, with the provider reason', async () => {
     h.simulator.reset();
     h.simulator.setProfile({ seed: 3, batch: FAST, items: { permanentErrorRate: 0.02 } });
