@@ -81,7 +81,7 @@ export async function geminiCall<T>(call: () => Promise<T>, signal?: AbortSignal
     let e = error as FetchError;
     // What fetch threw, unless the SDK wrapped it (`exception TypeError: fetch failed sending request`,
     // as it does when the error is not an Error of its own realm, e.g. in a sandbox).
-    if (/^exception .* sending request$/.test(e?.message ?? '') && e.cause) e = e.cause as FetchError;
+    if (/^exception .* sending request$/.test(e?.message ?? '') && e.cause) e = e.cause;
     if (e?.name === 'AbortError' || e?.name === 'TimeoutError')
       throw new GeminiConnectionError('the request to Gemini timed out', true);
     if (e?.name === 'TypeError' && (e.message === 'fetch failed' || e.cause)) {
