@@ -13,6 +13,7 @@ import {
   geminiErrorCode,
   geminiErrorMessage,
   geminiRetryDelayMs,
+  isGeminiKeyRejected,
 } from '../google/gemini-errors';
 
 export interface ClassifiedError {
@@ -68,6 +69,7 @@ export function isUserAbort(error: unknown): boolean {
 
 /** A 401 or 403: the key is wrong, revoked or lacks permission; a run-level condition, not an item's. */
 export function isAuthError(error: unknown): boolean {
+  if (error instanceof GeminiApiError) return isGeminiKeyRejected(error);
   return isProviderSdkError(error) && [401, 403].includes((error as { status?: number }).status ?? 0);
 }
 
@@ -86,7 +88,7 @@ function classifyGemini(error: GeminiApiError | GeminiConnectionError): Classifi
       ? { kind: 'timeout', retryable: true, message: error.message }
       : { kind: 'connection', retryable: true, message: error.message };
   }
-  const kind = classifyHttpFailure(error.status, geminiErrorCode(error));
+  const kind = isGeminiKeyRejected(error) ? 'auth' : classifyHttpFailure(error.status, geminiErrorCode(error));
   return {
     kind,
     retryable: isRetryableKind(kind),

@@ -328,9 +328,11 @@ export class GeminiBatchProvider implements BatchProvider {
       const next = await iterator.next();
       if (next.done) return { inline, count: inline.length };
       const request = inlinedRequest(next.value, schema);
-      bytes += JSON.stringify(request).length + 64;
+      // Bytes, not characters (text beyond ASCII takes more), plus the envelope and model name
+      // the SDK adds to each request; 10% headroom under the limit for what is not counted.
+      bytes += Buffer.byteLength(JSON.stringify(request)) + 64;
       inline.push(request);
-      if (bytes > this.inlineMaxBytes) break;
+      if (bytes > this.inlineMaxBytes * 0.9) break;
     }
     // Too big to send inline: everything so far, and the rest as it comes, into a JSONL file.
     const held = inline.length;

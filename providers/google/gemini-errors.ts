@@ -31,7 +31,7 @@ interface GoogleErrorBody {
     code?: number;
     message?: string;
     status?: string;
-    details?: Array<{ '@type'?: string; retryDelay?: string }>;
+    details?: Array<{ '@type'?: string; retryDelay?: string; reason?: string }>;
   };
 }
 
@@ -55,6 +55,17 @@ export function geminiErrorMessage(error: ApiError): string {
   const body = googleErrorBody(error);
   if (!body?.message) return `${error.status} ${error.message}`;
   return `${error.status}${body.status ? ` ${body.status}` : ''}: ${body.message}`;
+}
+
+/**
+ * A key the API does not accept. Google answers a wrong or revoked key with a 400 INVALID_ARGUMENT
+ * whose google.rpc.ErrorInfo says API_KEY_INVALID (and a missing one with 403): a run-level
+ * condition like OpenAI's 401, never an item's fault.
+ */
+export function isGeminiKeyRejected(error: ApiError): boolean {
+  if (error.status === 401 || error.status === 403) return true;
+  const body = googleErrorBody(error);
+  return error.status === 400 && (body?.details ?? []).some((d) => d.reason === 'API_KEY_INVALID');
 }
 
 /** google.rpc.RetryInfo's `retryDelay` ("34s", "1.5s"), which Gemini sends with a 429, in ms. */

@@ -28,6 +28,9 @@ export class ApiError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 
+  /** google.rpc details (ErrorInfo...) a Google-shaped answer carries. */
+  googleDetails?: Array<Record<string, string>>;
+
   /** Google's `{error: {code, message, status, details}}`; a 429 says when to retry in google.rpc.RetryInfo. */
   googleBody(): GoogleErrorBody {
     const status = googleStatusOf(this);
@@ -35,7 +38,7 @@ export class ApiError extends Error {
     const details =
       this.status === 429 && retryMs > 0
         ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.ceil(retryMs / 1000)}s` }]
-        : undefined;
+        : this.googleDetails;
     return {
       error: { code: googleHttpStatus(this.status), message: this.message, status, ...(details ? { details } : {}) },
     };
@@ -74,6 +77,19 @@ function googleStatusOf(err: ApiError): string {
   if (/^[A-Z_]+$/.test(err.type)) return err.type;
   const status = googleHttpStatus(err.status);
   return GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
+}
+
+/** What the Gemini API answers a wrong or revoked key. */
+export function googleKeyInvalid(): ApiError {
+  const err = new ApiError(
+    400,
+    'API key not valid. Please pass a valid API key. (simulated outage)',
+    'INVALID_ARGUMENT',
+  );
+  err.googleDetails = [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+  ];
+  return err;
 }
 
 /** An error in Google's vocabulary: `status` the google.rpc.Code name (INVALID_ARGUMENT...). */
@@ -189,6 +205,8 @@ export function outageError(status: number | undefined, provider: Provider, rema
       ? googleError(503, 'The model is overloaded. Please try again later. (simulated outage)')
       : serviceUnavailable();
   if (provider === 'gemini') {
+    // A rejected key: Google answers 400 INVALID_ARGUMENT with the reason API_KEY_INVALID, not 401.
+    if (status === 401) return googleKeyInvalid();
     const headers =
       status === 429
         ? {

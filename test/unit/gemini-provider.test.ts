@@ -8,6 +8,7 @@ import {
   classifyProviderError,
   displayNameOf,
   geminiResponseSchema,
+  isAuthError,
   isOutageError,
   isProviderSdkError,
   mayHaveReachedProvider,
@@ -151,6 +152,22 @@ describe('mapping and parsing', () => {
       message: '{"error":{"code":400,"message":"no","status":"INVALID_ARGUMENT"}}',
     });
     expect(classifyProviderError(bad)).toMatchObject({ kind: 'invalid_request', retryable: false });
+
+    // A wrong key: Google's 400 with ErrorInfo API_KEY_INVALID is an auth failure, not a bad item.
+    const key = new ApiError({
+      status: 400,
+      message: JSON.stringify({
+        error: {
+          code: 400,
+          message: 'API key not valid.',
+          status: 'INVALID_ARGUMENT',
+          details: [{ reason: 'API_KEY_INVALID' }],
+        },
+      }),
+    });
+    expect(isAuthError(key)).toBe(true);
+    expect(classifyProviderError(key)).toMatchObject({ kind: 'auth' });
+    expect(isAuthError(bad)).toBe(false);
 
     const port = await freeClosedPort();
     const nowhere = new GeminiBatchProvider('gemini', { apiKey: 'k', baseURL: `http://127.0.0.1:${port}` });

@@ -295,6 +295,10 @@ describe('faults', () => {
     const limited = await status(() => ai.models.generateContent({ model: MODEL, contents: 'x' }));
     expect(limited.status).toBe(429);
     expect(limited.body).toContain('RetryInfo');
+    sim.setProfile({ ...FAST, outages: [{ afterMs: 0, forMs: 60_000, provider: 'gemini', status: 401 }] });
+    const rejected = await status(() => ai.models.generateContent({ model: MODEL, contents: 'x' }));
+    expect(rejected.status).toBe(400);
+    expect(rejected.body).toContain('API_KEY_INVALID');
     sim.setProfile({ ...FAST, http: { errorRate: 1 } });
     expect((await status(() => ai.batches.list())).status).toBe(500);
   });
