@@ -8,7 +8,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
-  isAnthropicModel,
+  wireOfModel,
   TemplateFieldMissing,
   cachesSystemPrompt,
   likelyOutputTokens,
@@ -134,7 +134,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
       await store.resetPlan(runId);
       // By the wire the model speaks: a Claude model is cut to Anthropic's limits on the simulator too
       // (routed models speak the spec's model's wire: the spec loader sees to it).
-      const limits = isAnthropicModel(spec.model) ? PROVIDER_BATCH_LIMITS.anthropic : PROVIDER_BATCH_LIMITS.openai;
+      const limits = PROVIDER_BATCH_LIMITS[wireOfModel(spec.model)];
       // Headroom under the byte cap for the line envelope and the schema repeated on each line.
       const planner = new ChunkPlanner(
         {

@@ -5,6 +5,7 @@
 import {
   acceptsDimensions,
   isAnthropicModel,
+  isGeminiModel,
   isEmbeddingModel,
   nativeDimensions,
   EMBEDDING_DIMENSIONS,
@@ -47,6 +48,12 @@ export function checkEndpoint(spec: RunSpec, problems: string[]): void {
   if (spec.provider === 'anthropic' || isAnthropicModel(spec.model)) {
     problems.push(
       `provider: ${spec.provider} with model ${spec.model} cannot embed: Anthropic has no embeddings API (use openai, azure-openai or simulator with ${KNOWN})`,
+    );
+    return;
+  }
+  if (spec.provider === 'gemini' || isGeminiModel(spec.model)) {
+    problems.push(
+      `provider: ${spec.provider} with model ${spec.model} cannot embed in this version: Gemini embeddings batches are not supported yet (use openai, azure-openai or simulator with ${KNOWN})`,
     );
     return;
   }

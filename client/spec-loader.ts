@@ -12,7 +12,8 @@ import {
   SEED_DEFAULTS,
   describeSpecIssues,
   formatDuration,
-  isAnthropicModel,
+  providerRunsModel,
+  wireOfModel,
   priceOf,
   parseDuration,
   templateFields,
@@ -153,14 +154,14 @@ function checkRoutedModel(
 
 /** A model a run switches to (a route, the downgrade) speaks the wire of the spec's own model. */
 function checkSameWire(spec: RunSpec, path: string, model: string, problems: string[]) {
-  if (isAnthropicModel(model) !== isAnthropicModel(spec.model)) {
+  if (wireOfModel(model) !== wireOfModel(spec.model)) {
     problems.push(`${path}: "${model}" cannot run on provider ${spec.provider} with model ${spec.model}`);
   }
 }
 
 /**
- * A failover entry names a model its provider can run (Claude models on anthropic or the simulator,
- * the others on openai or the simulator) and that has a price. Azure is left out: its model is a
+ * A failover entry names a model its provider can run (Claude models on anthropic, Gemini models on
+ * gemini, the others on openai; every one on the simulator) and that has a price. Azure is left out: its model is a
  * deployment priced as the spec's one deploymentModel.
  */
 function checkFailoverRoute(
@@ -176,8 +177,7 @@ function checkFailoverRoute(
       `${path}.provider: azure-openai cannot be a failover entry (its deployments are priced as the spec's deploymentModel)`,
     );
   }
-  const claude = isAnthropicModel(route.model);
-  if ((route.provider === 'anthropic' && !claude) || (route.provider === 'openai' && claude)) {
+  if (!providerRunsModel(route.provider, route.model)) {
     problems.push(`${path}.model: "${route.model}" cannot run on provider ${route.provider}`);
   }
   if (!priceOf(route.model, prices)) {
@@ -237,12 +237,17 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
   checkEndpoint(spec, problems);
-  const claude = isAnthropicModel(spec.model);
-  if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && claude) {
-    problems.push(`model: "${spec.model}" is an Anthropic model; provider ${spec.provider} cannot run it`);
+  const wire = wireOfModel(spec.model);
+  if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && wire !== 'openai') {
+    problems.push(
+      `model: "${spec.model}" is ${wire === 'anthropic' ? 'an Anthropic' : 'a Gemini'} model; provider ${spec.provider} cannot run it`,
+    );
   }
-  if (spec.provider === 'anthropic' && !claude) {
+  if (spec.provider === 'anthropic' && wire !== 'anthropic') {
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
+  }
+  if (spec.provider === 'gemini' && wire !== 'google') {
+    problems.push(`model: "${spec.model}" is not a Gemini model (e.g. gemini-2.5-flash)`);
   }
   // A spec field the code does not honour is refused until it works.
   spec.routing?.rules?.forEach((rule, i) =>

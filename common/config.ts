@@ -92,6 +92,18 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: 'another endpoint for provider `anthropic`; unset = api.anthropic.com',
   },
+  GEMINI_API_KEY: {
+    readBy: ['worker', 'dev'],
+    description: 'API key for provider `gemini` (the Gemini Developer API); GOOGLE_API_KEY when unset',
+  },
+  GOOGLE_API_KEY: {
+    readBy: ['worker', 'dev'],
+    description: 'API key for provider `gemini` when GEMINI_API_KEY is unset (the name @google/genai also reads)',
+  },
+  GEMINI_BASE_URL: {
+    readBy: ['worker', 'dev'],
+    description: 'another endpoint (no /v1beta) for provider `gemini`; unset = generativelanguage.googleapis.com',
+  },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {
     readBy: ['worker', 'dev'],
@@ -229,6 +241,9 @@ export interface ProviderSettings {
   openaiBaseUrl?: string;
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
+  /** GEMINI_API_KEY, else GOOGLE_API_KEY. */
+  geminiApiKey?: string;
+  geminiBaseUrl?: string;
   azureApiKey?: string;
   azureEndpoint?: string;
   azureApiVersion: string;
@@ -482,6 +497,8 @@ export function loadConfig(env: Env): LlmbatchConfig {
       openaiBaseUrl: read('OPENAI_BASE_URL', url),
       anthropicApiKey: read('ANTHROPIC_API_KEY', text),
       anthropicBaseUrl: read('ANTHROPIC_BASE_URL', url),
+      geminiApiKey: read('GEMINI_API_KEY', text) ?? read('GOOGLE_API_KEY', text),
+      geminiBaseUrl: read('GEMINI_BASE_URL', url),
       azureApiKey: read('AZURE_OPENAI_API_KEY', text),
       azureEndpoint: read('AZURE_OPENAI_ENDPOINT', url),
       azureApiVersion: read('OPENAI_API_VERSION', text, true),

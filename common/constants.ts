@@ -69,7 +69,15 @@ export const SEED_DEFAULTS = {
 export const PROVIDER_BATCH_LIMITS = {
   openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
   anthropic: { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 },
+  /**
+   * The Gemini API: an input file may be up to 2 GB; requests above 20 MB go as a file, not inline
+   * (GEMINI_INLINE_MAX_BYTES). No published request cap: the same 100,000 as Anthropic's.
+   */
+  google: { maxRequests: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 },
 } as const;
+
+/** A Gemini batch create with inlined requests must stay under the API's 20 MB request limit. */
+export const GEMINI_INLINE_MAX_BYTES = 20 * 1024 * 1024;
 
 /** A parent workflow continues as new after this many chunk children, or when Temporal suggests it. */
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 200;

@@ -8,12 +8,44 @@ import type { FieldMatch, RouteRule } from './routing';
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
 
-export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'simulator'] as const;
+export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'gemini', 'simulator'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** Claude models speak the Anthropic wire: openai and azure-openai cannot run them, the simulator routes them so. */
 export function isAnthropicModel(model: string): boolean {
   return model.startsWith('claude');
+}
+
+/** Gemini models (`gemini-2.5-flash`, `models/gemini-2.5-pro`) speak the Gemini API's wire. */
+export function isGeminiModel(model: string): boolean {
+  return model.replace(/^models\//, '').startsWith('gemini');
+}
+
+/** The wire a model speaks: which family of providers can run it (the simulator speaks them all). */
+export type ModelWire = 'openai' | 'anthropic' | 'google';
+
+export function wireOfModel(model: string): ModelWire {
+  return isAnthropicModel(model) ? 'anthropic' : isGeminiModel(model) ? 'google' : 'openai';
+}
+
+/** The wire a provider speaks; undefined for the simulator, which speaks the model's. */
+export function wireOfProvider(provider: ProviderName): ModelWire | undefined {
+  switch (provider) {
+    case 'anthropic':
+      return 'anthropic';
+    case 'gemini':
+      return 'google';
+    case 'simulator':
+      return undefined;
+    default:
+      return 'openai';
+  }
+}
+
+/** Whether a provider can run a model: its wire is the model's (the simulator runs every model). */
+export function providerRunsModel(provider: ProviderName, model: string): boolean {
+  const wire = wireOfProvider(provider);
+  return wire === undefined || wire === wireOfModel(model);
 }
 export const MODES = ['batch', 'sync', 'hybrid'] as const;
 export const ENDPOINTS = ['chat', 'embeddings'] as const;

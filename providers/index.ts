@@ -1,6 +1,7 @@
 export * from './core/types';
 export * from './openai/openai-batch';
 export * from './anthropic/anthropic-batch';
+export * from './google/gemini-batch';
 export * from './core/registry';
 export * from './core/family';
 export * from './core/errors';

@@ -10,6 +10,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../common/config';
+import { GeminiApiError, GeminiConnectionError } from '../google/gemini-errors';
 import { isAuthError } from './errors';
 
 export type BreakerOptions = BreakerSettings;
@@ -36,6 +37,8 @@ export class CircuitOpenError extends Error {
 
 /** Errors that say "the provider is not answering", as opposed to "your request is wrong". */
 export function isOutageError(error: unknown): boolean {
+  if (error instanceof GeminiConnectionError) return true;
+  if (error instanceof GeminiApiError) return error.status >= 500;
   if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) return true;
   if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError)
     return error.status === undefined || error.status >= 500;

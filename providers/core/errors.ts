@@ -6,6 +6,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../../common';
+import {
+  GeminiApiError,
+  GeminiConnectionError,
+  GeminiUserAbortError,
+  geminiErrorCode,
+  geminiErrorMessage,
+  geminiRetryDelayMs,
+  isGeminiKeyRejected,
+} from '../google/gemini-errors';
 
 export interface ClassifiedError {
   kind: FailureKind;
@@ -36,18 +45,31 @@ export function retryAfterMs(headers: HeaderBag, now = Date.now()): number | und
   return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
-/** An error raised by the openai or @anthropic-ai/sdk client (HTTP answers and connection failures). */
+/**
+ * An error raised by the openai, @anthropic-ai/sdk or @google/genai client (HTTP answers and
+ * connection failures; Gemini's as providers/google/gemini-errors.ts makes them).
+ */
 export function isProviderSdkError(error: unknown): boolean {
-  return error instanceof OpenAI.APIError || error instanceof Anthropic.APIError;
+  return (
+    error instanceof OpenAI.APIError ||
+    error instanceof Anthropic.APIError ||
+    error instanceof GeminiApiError ||
+    error instanceof GeminiConnectionError
+  );
 }
 
 /** The caller aborted the request (activity cancellation): not the provider's failure. */
 export function isUserAbort(error: unknown): boolean {
-  return error instanceof OpenAI.APIUserAbortError || error instanceof Anthropic.APIUserAbortError;
+  return (
+    error instanceof OpenAI.APIUserAbortError ||
+    error instanceof Anthropic.APIUserAbortError ||
+    error instanceof GeminiUserAbortError
+  );
 }
 
 /** A 401 or 403: the key is wrong, revoked or lacks permission; a run-level condition, not an item's. */
 export function isAuthError(error: unknown): boolean {
+  if (error instanceof GeminiApiError) return isGeminiKeyRejected(error);
   return isProviderSdkError(error) && [401, 403].includes((error as { status?: number }).status ?? 0);
 }
 
@@ -59,7 +81,24 @@ function providerCode(error: InstanceType<typeof OpenAI.APIError> | InstanceType
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
+/** Gemini's answers carry no headers in the SDK's error: the body's google.rpc details say it all. */
+function classifyGemini(error: GeminiApiError | GeminiConnectionError): ClassifiedError {
+  if (error instanceof GeminiConnectionError) {
+    return error.timeout
+      ? { kind: 'timeout', retryable: true, message: error.message }
+      : { kind: 'connection', retryable: true, message: error.message };
+  }
+  const kind = isGeminiKeyRejected(error) ? 'auth' : classifyHttpFailure(error.status, geminiErrorCode(error));
+  return {
+    kind,
+    retryable: isRetryableKind(kind),
+    message: geminiErrorMessage(error),
+    retryAfterMs: geminiRetryDelayMs(error),
+  };
+}
+
 export function classifyProviderError(error: unknown): ClassifiedError {
+  if (error instanceof GeminiApiError || error instanceof GeminiConnectionError) return classifyGemini(error);
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError) {
     return { kind: 'timeout', retryable: true, message: error.message };
   }
@@ -93,6 +132,10 @@ const REFUSED_UNPROCESSED = new Set([429, 502, 503, 504]);
  * connection or a 500 may have come after the provider committed the batch.
  */
 export function mayHaveReachedProvider(error: unknown): boolean {
+  if (error instanceof GeminiConnectionError) {
+    return error.timeout || !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(error.code ?? '');
+  }
+  if (error instanceof GeminiApiError) return !(REFUSED_UNPROCESSED.has(error.status) || error.status < 500);
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError)
     return true;
   if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {

@@ -2,6 +2,7 @@
 // the run spec or workflow history.
 import type { ProviderName } from '../../common';
 import { anthropicFamily } from '../anthropic/family';
+import { googleFamily } from '../google/family';
 import { openaiFamily } from '../openai/family';
 import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker';
 import { ProviderConfigError, type ProviderEnv, type ProviderFamily } from './family';
@@ -10,10 +11,10 @@ import type { BatchProvider } from './types';
 
 /**
  * Every provider family, one line each. Provider `simulator` speaks the wire of the first family
- * that claims the model (Claude models go the Anthropic way, as with the real services); OpenAI's
- * comes last and takes the rest.
+ * that claims the model (Claude models go the Anthropic way, Gemini models Google's, as with the real
+ * services); OpenAI's comes last and takes the rest.
  */
-const FAMILIES: readonly ProviderFamily[] = [anthropicFamily, openaiFamily];
+const FAMILIES: readonly ProviderFamily[] = [anthropicFamily, googleFamily, openaiFamily];
 
 /** The family's builder for a provider name; own properties only (a name is not `toString`). */
 function builderOf(family: ProviderFamily, name: ProviderName) {
@@ -37,7 +38,7 @@ export function createProviderRegistry(env: ProviderEnv) {
     const create = family && builderOf(family, name);
     if (!create) {
       throw new ProviderConfigError(
-        `provider "${name as string}" is not available in this version (use openai, anthropic or simulator)`,
+        `provider "${name as string}" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)`,
       );
     }
     return create(env);

@@ -22,9 +22,10 @@ import {
   LineLog,
   Outcome,
   corruptionOf,
-  drawBatchFate,
+  drawBatchStart,
   drawOutcome,
   isFailure,
+  itemRatesOf,
   type Fate,
   type ItemRates,
 } from '../core/batch-results';
@@ -278,13 +279,11 @@ export class MessageBatchStore {
   ) {}
 
   create(requests: MessageBatchRequest[], profile: Profile, rng: Rng, nowMs: number): MessageBatchRecord {
-    // batch.rejectRate: refused outright, nothing created or billed (a rate of 0 draws nothing).
-    if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
-    const batchRng = rng.fork();
-    const fate = drawBatchFate(batchRng, profile.batch);
-    const rates: ItemRates = { ...profile.items };
+    // Anthropic's batches have no state before in_progress: none stalls.
+    const { batchRng, fate } = drawBatchStart(rng, profile.batch, false, batchRejected);
+    const rates: ItemRates = itemRatesOf(profile);
     const outcomes = new Uint8Array(requests.length);
-    for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng);
+    for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng, requests[i].customId);
 
     const processingMs = profile.batch.validatingMs + profile.batch.completionMs;
     const producer = new MessageResultProducer(requests, outcomes, fate.kind === 'fail', this.promptCache);

@@ -35,7 +35,7 @@ async function createMessage(ctx: RouteContext): Promise<Reply> {
   }
   await sleep(state.profile.sync.latencyMs);
 
-  const outcome = drawSyncFault(state);
+  const outcome = drawSyncFault(state, hash);
   if (outcome === Outcome.Permanent)
     throw anthropicError(
       400,

@@ -6,7 +6,7 @@
 // giant string or buffer.
 import type { Corruption } from './fake-model';
 import type { BilledItems } from './ledger';
-import type { Rng } from './random';
+import { seedFromString, type Rng } from './random';
 import type { Profile } from './profile';
 import { NO_CACHE_USE } from '../anthropic/prompt-cache';
 
@@ -23,6 +23,32 @@ export interface ItemRates {
   retryableErrorRate: number;
   permanentErrorRate: number;
   corruptRate: number;
+  /** true: a permanent error is drawn afresh on each attempt (chaos tests); else it sticks to the item. */
+  permanentErrorsRedrawn?: boolean;
+  /** The profile's seed, for the keyed draw of permanent errors. */
+  seed?: number;
+}
+
+/** The item rates of a profile, with its seed for the keyed draw. */
+export function itemRatesOf(profile: Profile): ItemRates {
+  return { ...profile.items, seed: profile.seed };
+}
+
+/**
+ * Whether the item with this key (its custom id; a sync request's body hash) is one of the
+ * requests the service refuses whatever the attempt: a pure function of (seed, key, rate), as a
+ * real service refuses the same bad request every time it is sent.
+ */
+export function permanentlyBad(seed: number, key: string, rate: number): boolean {
+  if (rate <= 0) return false;
+  if (rate >= 1) return true;
+  // FNV-1a alone leaves keys that differ in their last characters (ticket-1, ticket-2) close together
+  // in the high bits; murmur3's finalizer spreads them over the whole range.
+  let h = seedFromString(`${seed >>> 0}\u0000permanent\u0000${key}`);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 4294967296 < rate;
 }
 
 export function isFailure(o: Outcome): boolean {
@@ -32,11 +58,19 @@ export function isFailure(o: Outcome): boolean {
 /**
  * Two draws per item whatever the rates, so an item's fate depends only on the seed and its
  * position. The rates are cumulative probabilities: retryable, then permanent, then corrupt.
+ * With a `key` (and permanentErrorsRedrawn off), the permanent error is not drawn but decided by
+ * the key (permanentlyBad): the same item fails so on every attempt, and before anything else.
  */
-export function drawOutcome(rates: ItemRates, rng: Rng): Outcome {
+export function drawOutcome(rates: ItemRates, rng: Rng, key?: string): Outcome {
   const u = rng.next();
   const v = rng.next();
   const r = rates.retryableErrorRate;
+  if (key !== undefined && !rates.permanentErrorsRedrawn) {
+    if (permanentlyBad(rates.seed ?? 0, key, rates.permanentErrorRate)) return Outcome.Permanent;
+    if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
+    if (u < r + rates.corruptRate) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
+    return Outcome.Ok;
+  }
   if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
   const p = r + rates.permanentErrorRate;
   if (u < p) return Outcome.Permanent;
@@ -178,4 +212,22 @@ export function drawBatchFate(batchRng: Rng, batch: Profile['batch']): Fate {
   if (failDraw < batch.failRate) return { kind: 'fail' };
   if (expireDraw < batch.expireRate) return { kind: 'expire', fraction };
   return { kind: 'complete' };
+}
+
+/**
+ * The draws every batch create makes, in this order on the simulator's batch stream: refused
+ * outright (batch.rejectRate: a 400, nothing created or billed; a rate of 0 draws nothing), stalled
+ * before it starts (batch.stallRate, on families whose batches have a state before running), then
+ * the batch's own fork of the stream and its fate.
+ */
+export function drawBatchStart(
+  rng: Rng,
+  batch: Profile['batch'],
+  canStall: boolean,
+  rejected: () => Error,
+): { stalled: boolean; batchRng: Rng; fate: Fate } {
+  if (rng.chance(batch.rejectRate)) throw rejected();
+  const stalled = canStall && rng.chance(batch.stallRate);
+  const batchRng = rng.fork();
+  return { stalled, batchRng, fate: drawBatchFate(batchRng, batch) };
 }

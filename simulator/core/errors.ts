@@ -28,10 +28,73 @@ export class ApiError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 
+  /** google.rpc details (ErrorInfo...) a Google-shaped answer carries. */
+  googleDetails?: Array<Record<string, string>>;
+
+  /** Google's `{error: {code, message, status, details}}`; a 429 says when to retry in google.rpc.RetryInfo. */
+  googleBody(): GoogleErrorBody {
+    const status = googleStatusOf(this);
+    const retryMs = Number(this.headers['retry-after-ms'] ?? Number(this.headers['retry-after'] ?? 0) * 1000);
+    const details =
+      this.status === 429 && retryMs > 0
+        ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.ceil(retryMs / 1000)}s` }]
+        : this.googleDetails;
+    return {
+      error: { code: googleHttpStatus(this.status), message: this.message, status, ...(details ? { details } : {}) },
+    };
+  }
+
   anthropicBody(requestId: string): AnthropicErrorBody {
     return { type: 'error', error: { type: anthropicErrorType(this), message: this.message }, request_id: requestId };
   }
 }
+
+export interface GoogleErrorBody {
+  error: { code: number; message: string; status: string; details?: Array<Record<string, string>> };
+}
+
+/** google.rpc.Code names by HTTP status, as the Gemini API pairs them. */
+const GOOGLE_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  429: 'RESOURCE_EXHAUSTED',
+  499: 'CANCELLED',
+  500: 'INTERNAL',
+  501: 'NOT_IMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+/** Google answers a body over its limit with a 400, not a 413. */
+export function googleHttpStatus(status: number): number {
+  return status === 413 ? 400 : status;
+}
+
+function googleStatusOf(err: ApiError): string {
+  if (/^[A-Z_]+$/.test(err.type)) return err.type;
+  const status = googleHttpStatus(err.status);
+  return GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
+}
+
+/** What the Gemini API answers a wrong or revoked key. */
+export function googleKeyInvalid(): ApiError {
+  const err = new ApiError(
+    400,
+    'API key not valid. Please pass a valid API key. (simulated outage)',
+    'INVALID_ARGUMENT',
+  );
+  err.googleDetails = [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+  ];
+  return err;
+}
+
+/** An error in Google's vocabulary: `status` the google.rpc.Code name (INVALID_ARGUMENT...). */
+export const googleError = (httpStatus: number, message: string, headers: Record<string, string> = {}) =>
+  new ApiError(httpStatus, message, GOOGLE_STATUS[httpStatus] ?? 'UNKNOWN', null, null, headers);
 
 export interface AnthropicErrorBody {
   type: 'error';
@@ -105,6 +168,12 @@ export const batchRejected = () =>
 /** A call that carries no API key, refused the way each service refuses it. */
 export function missingApiKey(provider: Provider): ApiError {
   switch (provider) {
+    case 'gemini':
+      // The Gemini API answers a call with no key 403, not 401.
+      return googleError(
+        403,
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      );
     case 'anthropic':
       return anthropicError(401, 'authentication_error', 'x-api-key header is required');
     case 'azure':
@@ -131,7 +200,22 @@ export function missingApiKey(provider: Provider): ApiError {
  * `remainingMs` is how long the outage still lasts: a 429's retry-after points past it.
  */
 export function outageError(status: number | undefined, provider: Provider, remainingMs: number): ApiError {
-  if (status === undefined) return serviceUnavailable();
+  if (status === undefined)
+    return provider === 'gemini'
+      ? googleError(503, 'The model is overloaded. Please try again later. (simulated outage)')
+      : serviceUnavailable();
+  if (provider === 'gemini') {
+    // A rejected key: Google answers 400 INVALID_ARGUMENT with the reason API_KEY_INVALID, not 401.
+    if (status === 401) return googleKeyInvalid();
+    const headers =
+      status === 429
+        ? {
+            'retry-after': String(Math.max(1, Math.ceil(remainingMs / 1000))),
+            'retry-after-ms': String(Math.max(1, Math.ceil(remainingMs))),
+          }
+        : undefined;
+    return googleError(status, `The service answered ${status} (simulated outage).`, headers);
+  }
   const anthropic = provider === 'anthropic';
   // Azure's own errors carry the status as their code.
   const code = (openaiCode: string) => (provider === 'azure' ? String(status) : openaiCode);

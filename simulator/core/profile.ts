@@ -9,7 +9,7 @@ import { z } from 'zod';
 const rate = z.number().min(0).max(1);
 const ms = z.number().int().nonnegative();
 
-const OUTAGE_PROVIDERS = ['openai', 'azure', 'anthropic'] as const;
+const OUTAGE_PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini'] as const;
 
 const outageSchema = z.strictObject({
   afterMs: ms,
@@ -57,8 +57,15 @@ export const profileSchema = z.strictObject({
   items: z
     .strictObject({
       retryableErrorRate: rate.default(0),
+      /**
+       * Share of items refused with a 400 invalid request. Decided by a hash of (seed, the item's
+       * custom id or key; a sync call's body) so the same item fails so on every attempt, as at
+       * the real services; see permanentErrorsRedrawn.
+       */
       permanentErrorRate: rate.default(0),
       corruptRate: rate.default(0),
+      /** true: draw permanent errors afresh on every attempt (the old behaviour, for chaos tests). */
+      permanentErrorsRedrawn: z.boolean().default(false),
     })
     .prefault({}),
   http: z

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
 import { anthropicRoutes } from '../anthropic/anthropic-routes';
+import { geminiRoutes } from '../google/gemini-routes';
 import { azureRoutes } from '../openai/azure-routes';
-import { ApiError, missingApiKey, notFound, outageError, serverError } from './errors';
+import { ApiError, googleError, googleHttpStatus, missingApiKey, notFound, outageError, serverError } from './errors';
 import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
 import type { Ledger, Provider } from './ledger';
@@ -57,6 +58,7 @@ function familyOf(path: string): Family {
   if (path.startsWith('/_sim/')) return 'admin';
   if (path.startsWith('/openai/') || path === '/openai') return 'azure';
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
+  if (path.startsWith('/v1beta/') || path.startsWith('/upload/v1beta/')) return 'gemini';
   return 'openai';
 }
 
@@ -65,6 +67,7 @@ const ROUTES: Record<Family, Route[]> = {
   openai: openaiRoutes,
   azure: azureRoutes,
   anthropic: anthropicRoutes,
+  gemini: geminiRoutes,
 };
 
 function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -100,6 +103,8 @@ function headersFor(family: Family): Record<string, string> {
   switch (family) {
     case 'anthropic':
       return { 'request-id': randomId('req_01', 22) };
+    case 'gemini':
+      return { 'x-goog-request-id': randomId('', 16) };
     case 'azure': {
       const id = randomId('', 32);
       return { 'x-request-id': id, 'apim-request-id': id };
@@ -110,6 +115,10 @@ function headersFor(family: Family): Record<string, string> {
 }
 
 function sendError(res: ServerResponse, err: ApiError, family: Family, headers: Record<string, string>): void {
+  if (family === 'gemini') {
+    sendJson(res, googleHttpStatus(err.status), err.googleBody(), { ...headers, ...err.headers });
+    return;
+  }
   const body = family === 'anthropic' ? err.anthropicBody(headers['request-id'] ?? null) : err.body();
   // Anthropic's overload is 529; an outage there is one too, where OpenAI answers 503.
   const status = family === 'anthropic' && err.code === 'service_unavailable' ? 529 : err.status;
@@ -129,6 +138,9 @@ function hasApiKey(req: IncomingMessage, provider: Provider): boolean {
   if (/^Bearer\s+\S/i.test(header('authorization'))) return true;
   if (provider === 'anthropic') return header('x-api-key') !== '';
   if (provider === 'azure') return header('api-key') !== '';
+  // Gemini: x-goog-api-key (what @google/genai sends), or ?key= as the REST docs show.
+  if (provider === 'gemini')
+    return header('x-goog-api-key') !== '' || new URL(req.url ?? '/', 'http://x').searchParams.has('key');
   return false;
 }
 
@@ -145,7 +157,12 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
   };
 
   const found = match(ROUTES[family], method, path);
-  if (!found) return fail(notFound(`Invalid URL (${method} ${url.pathname})`));
+  if (!found)
+    return fail(
+      family === 'gemini'
+        ? googleError(404, `Method not found: ${method} ${url.pathname}`)
+        : notFound(`Invalid URL (${method} ${url.pathname})`),
+    );
   // Azure refuses any call without an api-version, the way it refuses an unknown resource.
   if (family === 'azure' && !url.searchParams.get('api-version'))
     return fail(new ApiError(404, 'Resource not found', 'invalid_request_error', 'api-version', '404'));

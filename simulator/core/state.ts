@@ -2,6 +2,8 @@
 // batch stores and the ledger. Reset and profile changes go through here so that "reseed" and
 // "restart the outage clock" always happen together.
 import { MessageBatchStore } from '../anthropic/anthropic-batches';
+import { GeminiBatchStore } from '../google/gemini-batches';
+import { GeminiFileStore } from '../google/gemini-files';
 import { BatchStore } from '../openai/batches';
 import { FileStore } from '../openai/files';
 import { peakInFlight } from './in-flight';
@@ -23,6 +25,9 @@ export class SimulatorState {
   readonly promptCache = new PromptCache(() => this.profile.promptCache.ttlMs);
   batches = new BatchStore(this.files, this.ledger);
   messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
+  /** The Gemini API's files and batches (simulator/google). */
+  geminiFiles = new GeminiFileStore();
+  geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -67,6 +72,9 @@ export class SimulatorState {
     this.batches = new BatchStore(this.files, this.ledger);
     this.promptCache.clear();
     this.messageBatches = new MessageBatchStore(this.ledger, this.promptCache);
+    this.geminiBatches.clear();
+    this.geminiFiles = new GeminiFileStore();
+    this.geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
     this.announceEnds();
     this.reseed();
   }
@@ -81,6 +89,7 @@ export class SimulatorState {
   advanceAll(now: number): void {
     this.batches.advanceAll(now);
     this.messageBatches.advanceAll(now);
+    this.geminiBatches.advanceAll(now);
   }
 
   /** The ledger as of now: every batch brought up to date first, so it bills what finished unpolled. */
@@ -88,7 +97,11 @@ export class SimulatorState {
     this.advanceAll(this.now());
     return {
       ...this.ledger.snapshot(),
-      batchesInFlightPeak: peakInFlight([...this.batches.spans(), ...this.messageBatches.spans()]),
+      batchesInFlightPeak: peakInFlight([
+        ...this.batches.spans(),
+        ...this.messageBatches.spans(),
+        ...this.geminiBatches.spans(),
+      ]),
     };
   }
 

@@ -1,7 +1,7 @@
 // What every sync lane shares (OpenAI's and Azure's chat completions and embeddings, Anthropic's
 // messages): a request is counted against its provider's sync.rpm/tpm window, and draws the same
 // per-item faults as a batch line (per attempt), so strike 3 meets failures too.
-import { Outcome } from './batch-results';
+import { Outcome, drawOutcome, itemRatesOf } from './batch-results';
 import type { Provider } from './ledger';
 import type { LimitVerdict } from './rate-limit';
 import type { SimulatorState } from './state';
@@ -17,14 +17,9 @@ export function checkLimits(state: SimulatorState, provider: Provider, tokens: n
 
 /**
  * Two draws per attempt, like a batch line: retryable (the second draw picks which kind),
- * permanent, or corrupt.
+ * permanent, or corrupt. `key` (the request body's hash) decides the permanent error, as for a
+ * batch line, unless the profile has items.permanentErrorsRedrawn.
  */
-export function drawSyncFault(state: SimulatorState): Outcome {
-  const { retryableErrorRate: r, permanentErrorRate: p, corruptRate: c } = state.profile.items;
-  const u = state.syncRng.next();
-  const v = state.syncRng.next();
-  if (u < r) return v < 0.5 ? Outcome.Retryable500 : Outcome.Retryable429;
-  if (u < r + p) return Outcome.Permanent;
-  if (u < r + p + c) return v < 0.5 ? Outcome.CorruptSchema : Outcome.CorruptEmpty;
-  return Outcome.Ok;
+export function drawSyncFault(state: SimulatorState, key: string): Outcome {
+  return drawOutcome(itemRatesOf(state.profile), state.syncRng, key);
 }

@@ -7,7 +7,7 @@
 // server in one request.
 import type { Span } from '../core/in-flight';
 import { BatchInputParser, MAX_BATCH_FILE_BYTES, type BatchLineError } from './batch-input';
-import { drawBatchFate, failurePrefix, type Fate, type ItemRates } from '../core/batch-results';
+import { drawBatchStart, failurePrefix, itemRatesOf, type Fate, type ItemRates } from '../core/batch-results';
 import { ResultProducer } from './openai-batch-results';
 import { SlicedTask } from '../core/background';
 import { ApiError, batchRejected, invalidRequest, notFound } from '../core/errors';
@@ -139,12 +139,8 @@ export class BatchStore {
         'invalid_value',
       );
 
-    // A valid create the provider still refuses: nothing is created or billed. A rate of 0 draws nothing.
-    if (rng.chance(profile.batch.rejectRate)) throw batchRejected();
-    const stalled = rng.chance(profile.batch.stallRate);
-
-    const batchRng = rng.fork();
-    const fate = drawBatchFate(batchRng, profile.batch);
+    // A valid create the provider still refuses: nothing is created or billed.
+    const { stalled, batchRng, fate } = drawBatchStart(rng, profile.batch, true, batchRejected);
 
     const { validatingMs, completionMs } = profile.batch;
     const record: BatchRecord = {
@@ -157,7 +153,7 @@ export class BatchStore {
       createdAtMs: nowMs,
       // "Briefly": a tenth of the processing time, capped, so finalizing is observable but cheap.
       timing: { validatingMs, completionMs, finalizingMs: Math.min(50, Math.round(completionMs / 10)) },
-      rates: { ...profile.items },
+      rates: itemRatesOf(profile),
       fate,
       rng: batchRng,
       status: 'validating',

@@ -68,7 +68,7 @@ export class ResultProducer {
 
   /** Takes the next valid input line: draws its fate and answers it now, unless past `limit`. */
   accept(line: BatchLine, index: number): void {
-    const outcome = drawOutcome(this.rates, this.rng);
+    const outcome = drawOutcome(this.rates, this.rng, line.customId);
     if (index === 0) {
       this.model = String(line.body.model);
       this.modelJson = JSON.stringify(this.model);

@@ -66,7 +66,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<Reply> {
   const headers = admit(state, ctx.provider, clean.usage.total_tokens);
   await sleep(state.profile.sync.latencyMs);
 
-  const outcome = drawSyncFault(state);
+  const outcome = drawSyncFault(state, hash);
   throwItemError(outcome);
   const corruption = corruptionOf(outcome);
   const answer = corruption === 'none' ? clean : answerChat(body, corruption, hash);
@@ -95,13 +95,14 @@ export async function embeddings(ctx: RouteContext): Promise<Reply> {
   const answer = answerEmbeddings(body);
   const headers = admit(state, ctx.provider, answer.promptTokens);
   await sleep(state.profile.sync.latencyMs);
-  throwItemError(drawSyncFault(state));
+  const hash = requestHash(body);
+  throwItemError(drawSyncFault(state, hash));
   const model = String(body.model);
   state.ledger.bill('sync', ctx.provider, {
     model,
     inputTokens: answer.promptTokens,
     outputTokens: 0,
-    bodyHash: requestHash(body),
+    bodyHash: hash,
     corrupted: ctx.responseLost,
     lost: ctx.responseLost,
   });

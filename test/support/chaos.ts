@@ -8,7 +8,8 @@ import { readJsonl, type DeadLetterLine } from './run-files';
 export const CHAOS_PROFILE = {
   seed: 11,
   batch: { validatingMs: 20, completionMs: 150, failRate: 0.05, expireRate: 0.1 },
-  items: { retryableErrorRate: 0.05, permanentErrorRate: 0.01, corruptRate: 0.01 },
+  // Permanent errors drawn afresh per attempt (as before issue 23 item 5): the chaos runs' figures rely on it.
+  items: { retryableErrorRate: 0.05, permanentErrorRate: 0.01, corruptRate: 0.01, permanentErrorsRedrawn: true },
   http: { errorRate: 0.1, lostResponseRate: 0.05 },
   sync: { latencyMs: 5 },
 };

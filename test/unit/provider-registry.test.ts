@@ -16,6 +16,8 @@ const credentials = (): ProviderEnv => ({
   anthropicBaseUrl: c.sim.url,
   azureApiKey: 'sim',
   azureEndpoint: c.sim.url,
+  geminiApiKey: 'sim',
+  geminiBaseUrl: c.sim.url,
   log: () => {},
 });
 
@@ -31,6 +33,8 @@ describe('provider registry', () => {
     ['anthropic', 'claude-haiku-4-5', 'anthropic'],
     ['simulator', 'gpt-4.1-mini', 'openai'],
     ['simulator', 'claude-haiku-4-5', 'anthropic'],
+    ['gemini', 'gemini-2.5-flash', 'gemini'],
+    ['simulator', 'gemini-2.5-flash', 'gemini'],
   ] as const)('speaks %s with %s on the %s paths', async (name, model, paths) => {
     const provider = createProviderRegistry(credentials()).get(name, model);
     expect(provider.name).toBe(name);
@@ -55,9 +59,16 @@ describe('provider registry', () => {
       'provider "azure-openai" needs AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT in the worker environment',
     ],
     ['anthropic', 'provider "anthropic" needs ANTHROPIC_API_KEY in the worker environment'],
+    ['gemini', 'provider "gemini" needs GEMINI_API_KEY (or GOOGLE_API_KEY) in the worker environment'],
     ['simulator', 'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)'],
-    ['bedrock', 'provider "bedrock" is not available in this version (use openai, anthropic or simulator)'],
-    ['toString', 'provider "toString" is not available in this version (use openai, anthropic or simulator)'],
+    [
+      'bedrock',
+      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+    ],
+    [
+      'toString',
+      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+    ],
   ])('refuses %s without what it needs', (name, message) => {
     const registry = createProviderRegistry({ log: () => {} });
     const get = () => registry.get(name as ProviderName, 'gpt-4.1-mini');

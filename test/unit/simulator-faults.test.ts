@@ -298,7 +298,7 @@ describe('profile', () => {
     expect(parseProfile({})).toEqual({
       seed: 7,
       batch: { validatingMs: 50, completionMs: 500, failRate: 0, expireRate: 0, rejectRate: 0, stallRate: 0 },
-      items: { retryableErrorRate: 0, permanentErrorRate: 0, corruptRate: 0 },
+      items: { retryableErrorRate: 0, permanentErrorRate: 0, corruptRate: 0, permanentErrorsRedrawn: false },
       http: { errorRate: 0, lostResponseRate: 0, latencyMs: 0 },
       sync: { latencyMs: 100, rpm: 0, tpm: 0, windowMs: 60_000 },
       promptCache: { ttlMs: 300_000 },

@@ -133,3 +133,59 @@ describe('CSV input', () => {
     ]);
   });
 });
+
+describe('provider gemini', () => {
+  it('runs Gemini models only, routes and fails over by wire, and cannot embed yet', () => {
+    const ok = world({ ...GOOD, provider: 'gemini', model: 'gemini-2.5-flash' }, FILES);
+    expect(loadSpec(ok.path)).toMatchObject({ provider: 'gemini', model: 'gemini-2.5-flash' });
+    const failover = world(
+      {
+        ...GOOD,
+        failover: [
+          { provider: 'gemini', model: 'gemini-2.5-flash-lite' },
+          { provider: 'simulator', model: 'gemini-2.0-flash' },
+        ],
+      },
+      FILES,
+    );
+    expect(loadSpec(failover.path).failover).toHaveLength(2);
+
+    const { path } = world(
+      {
+        ...GOOD,
+        provider: 'gemini',
+        model: 'claude-haiku-4-5',
+        routing: { rules: [{ when: { inputTokensOver: 10 }, model: 'gpt-4.1' }] },
+        failover: [
+          { provider: 'gemini', model: 'gpt-4.1-mini' },
+          { provider: 'openai', model: 'gemini-2.5-pro' },
+        ],
+      },
+      FILES,
+    );
+    expect(problemsOf(path)).toEqual(
+      expect.arrayContaining([
+        'model: "claude-haiku-4-5" is not a Gemini model (e.g. gemini-2.5-flash)',
+        'routing.rules.0.model: "gpt-4.1" cannot run on provider gemini with model claude-haiku-4-5',
+        'failover.0.model: "gpt-4.1-mini" cannot run on provider gemini',
+        'failover.1.model: "gemini-2.5-pro" cannot run on provider openai',
+      ]),
+    );
+    const openai = world({ ...GOOD, model: 'gemini-2.5-pro' }, FILES);
+    expect(problemsOf(openai.path)).toContain(
+      'model: "gemini-2.5-pro" is a Gemini model; provider openai cannot run it',
+    );
+    const embed = world(
+      {
+        ...GOOD,
+        template: undefined,
+        endpoint: 'embeddings',
+        embed: 'subject',
+        provider: 'gemini',
+        model: 'gemini-2.5-flash',
+      },
+      FILES,
+    );
+    expect(problemsOf(embed.path).join('\n')).toMatch(/Gemini embeddings batches are not supported yet/);
+  });
+});

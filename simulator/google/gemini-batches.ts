@@ -1,0 +1,407 @@
+// The Gemini API's Batch Mode: a batch is BATCH_STATE_PENDING for the profile's validatingMs (for
+// ever when batch.stallRate drew it, until cancelled), BATCH_STATE_RUNNING for completionMs, then
+// SUCCEEDED (or FAILED, EXPIRED by the profile's batch fate). Requests come inline (each with its
+// key in `metadata.key`) or as an uploaded JSONL file of `{key, request}` lines; the answers come the
+// same way: inline responses in the batch, or a responses file (`files/batch-...`). Cancel ends the
+// batch CANCELLED at once, keeping the answers of the requests already processed; an expired batch
+// keeps those it processed before it expired. Answers are billed to the ledger when the batch ends.
+import { googleError, batchRejected } from '../core/errors';
+import {
+  BillCollector,
+  Outcome,
+  corruptionOf,
+  drawBatchStart,
+  drawOutcome,
+  isFailure,
+  itemRatesOf,
+  type Fate,
+} from '../core/batch-results';
+import { requestHash } from '../core/canonical';
+import type { Span } from '../core/in-flight';
+import { lineIds, randomId } from '../core/ids';
+import type { LedgerBook } from '../core/ledger';
+import type { Profile } from '../core/profile';
+import type { Rng } from '../core/random';
+import type { GeminiFileStore } from './gemini-files';
+import { answerGenerate, bareModel, generateContentResponse, generateRequestProblem } from './gemini-model';
+
+/** The API's limit on a request body: a larger batch must come as a file. */
+export const MAX_INLINE_BATCH_BYTES = 20 * 1024 * 1024;
+/** Requests in one batch (the Gemini API publishes no count; the same as llmbatch plans for). */
+export const MAX_GEMINI_BATCH_REQUESTS = 100_000;
+
+export type GeminiBatchState =
+  | 'BATCH_STATE_PENDING'
+  | 'BATCH_STATE_RUNNING'
+  | 'BATCH_STATE_SUCCEEDED'
+  | 'BATCH_STATE_FAILED'
+  | 'BATCH_STATE_CANCELLED'
+  | 'BATCH_STATE_EXPIRED';
+
+const ENDED = new Set<GeminiBatchState>([
+  'BATCH_STATE_SUCCEEDED',
+  'BATCH_STATE_FAILED',
+  'BATCH_STATE_CANCELLED',
+  'BATCH_STATE_EXPIRED',
+]);
+
+export interface GeminiBatchRequest {
+  /** metadata.key of an inlined request (optional there), or a file line's key (required). */
+  key?: string;
+  request: unknown;
+}
+
+/** google.rpc.Status of a request that failed: gRPC code, message. */
+interface RpcStatus {
+  code: number;
+  message: string;
+}
+
+interface ItemAnswer {
+  key?: string;
+  response?: ReturnType<typeof generateContentResponse>;
+  error?: RpcStatus;
+}
+
+interface GeminiBatchRecord {
+  /** `batches/abc`. */
+  name: string;
+  model: string;
+  displayName: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+  pendingMs: number;
+  runningMs: number;
+  fate: Fate;
+  stalled: boolean;
+  state: GeminiBatchState;
+  endedAtMs?: number;
+  inline: boolean;
+  /** Dropped once the batch has ended. */
+  requests?: GeminiBatchRequest[];
+  outcomes?: Uint8Array;
+  count: number;
+  succeeded: number;
+  failed: number;
+  /** Once ended: the inline responses, or the name of the responses file. */
+  inlineResponses?: Array<{ response?: unknown; error?: RpcStatus; metadata?: Record<string, string> }>;
+  responsesFile?: string;
+}
+
+const ERR_INVALID = 3;
+const ERR_RESOURCE_EXHAUSTED = 8;
+const ERR_INTERNAL = 13;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Checks keys the way the API refuses a batch outright: every file line needs one, none twice. */
+function checkKeys(requests: GeminiBatchRequest[], keysRequired: boolean): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < requests.length; i++) {
+    const key = requests[i].key;
+    if (key === undefined || key === '') {
+      if (keysRequired)
+        throw googleError(400, `Line ${i + 1} of the input file has no key: every request needs a unique key.`);
+      continue;
+    }
+    if (seen.has(key)) throw googleError(400, `Duplicate key '${key}' in the batch: keys must be unique.`);
+    seen.add(key);
+  }
+}
+
+/** `{batch: {displayName, inputConfig: {requests: {requests: [...]}} | {fileName}}}` into requests. */
+export function parseBatchBody(
+  body: unknown,
+  files: GeminiFileStore,
+): { displayName: string; requests: GeminiBatchRequest[]; inline: boolean } {
+  const batch = isObject(body) ? body.batch : undefined;
+  if (!isObject(batch)) throw googleError(400, '* BatchGenerateContentRequest.batch: batch is required');
+  const displayName = typeof batch.displayName === 'string' ? batch.displayName : '';
+  if (displayName.length > 512) throw googleError(400, '* GenerateContentBatch.display_name: at most 512 characters');
+  const input = batch.inputConfig;
+  if (!isObject(input)) throw googleError(400, '* GenerateContentBatch.input_config: input_config is required');
+  const inlineWrapper = input.requests;
+  const fileName = input.fileName;
+  if ((inlineWrapper === undefined) === (fileName === undefined))
+    throw googleError(400, '* InputConfig: exactly one of file_name or requests must be set');
+  let requests: GeminiBatchRequest[];
+  if (fileName !== undefined) {
+    if (typeof fileName !== 'string') throw googleError(400, '* InputConfig.file_name: must be a string');
+    requests = parseInputFile(files.get(fileName).chunks);
+  } else {
+    const list = isObject(inlineWrapper) ? inlineWrapper.requests : undefined;
+    if (!Array.isArray(list)) throw googleError(400, '* InputConfig.requests.requests: must be a list');
+    requests = list.map((r: unknown, i) => {
+      if (!isObject(r) || !isObject(r.request))
+        throw googleError(400, `* InputConfig.requests.requests[${i}].request: request is required`);
+      const metadata = isObject(r.metadata) ? r.metadata : {};
+      return { key: typeof metadata.key === 'string' ? metadata.key : undefined, request: r.request };
+    });
+  }
+  if (requests.length === 0) throw googleError(400, '* GenerateContentBatch: the batch has no requests');
+  if (requests.length > MAX_GEMINI_BATCH_REQUESTS)
+    throw googleError(
+      400,
+      `* GenerateContentBatch: ${requests.length} requests, more than the limit of ${MAX_GEMINI_BATCH_REQUESTS}`,
+    );
+  checkKeys(requests, fileName !== undefined);
+  return { displayName, requests, inline: fileName === undefined };
+}
+
+function parseInputFile(chunks: Buffer[]): GeminiBatchRequest[] {
+  const text = Buffer.concat(chunks).toString('utf8');
+  const requests: GeminiBatchRequest[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw googleError(400, `Line ${i + 1} of the input file is not valid JSON.`);
+    }
+    if (!isObject(parsed) || !isObject(parsed.request))
+      throw googleError(400, `Line ${i + 1} of the input file has no request object.`);
+    requests.push({ key: typeof parsed.key === 'string' ? parsed.key : undefined, request: parsed.request });
+  }
+  return requests;
+}
+
+export class GeminiBatchStore {
+  private readonly batches = new Map<string, GeminiBatchRecord>();
+
+  constructor(
+    private readonly ledger: LedgerBook,
+    private readonly files: GeminiFileStore,
+  ) {}
+
+  create(
+    model: string,
+    parsed: { displayName: string; requests: GeminiBatchRequest[]; inline: boolean },
+    profile: Profile,
+    rng: Rng,
+    nowMs: number,
+  ): GeminiBatchRecord {
+    const { stalled, batchRng, fate } = drawBatchStart(rng, profile.batch, true, batchRejected);
+    const rates = itemRatesOf(profile);
+    const { requests } = parsed;
+    const outcomes = new Uint8Array(requests.length);
+    for (let i = 0; i < requests.length; i++) outcomes[i] = drawOutcome(rates, batchRng, requests[i].key ?? `#${i}`);
+    const record: GeminiBatchRecord = {
+      name: `batches/${randomId('', 24).toLowerCase()}`,
+      model: bareModel(model),
+      displayName: parsed.displayName,
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+      pendingMs: profile.batch.validatingMs,
+      runningMs: profile.batch.completionMs,
+      fate,
+      stalled,
+      state: 'BATCH_STATE_PENDING',
+      inline: parsed.inline,
+      requests,
+      outcomes,
+      count: requests.length,
+      succeeded: 0,
+      failed: 0,
+    };
+    this.batches.set(record.name, record);
+    this.ledger.countBatchCreated();
+    return record;
+  }
+
+  /** By `batches/abc` or `abc`. */
+  get(id: string, nowMs: number): GeminiBatchRecord {
+    const b = this.batches.get(id.startsWith('batches/') ? id : `batches/${id}`);
+    if (!b) throw googleError(404, `Batch ${id} not found.`);
+    this.advance(b, nowMs);
+    return b;
+  }
+
+  cancel(id: string, nowMs: number): GeminiBatchRecord {
+    const b = this.get(id, nowMs);
+    if (ENDED.has(b.state)) {
+      if (b.state === 'BATCH_STATE_CANCELLED') return b;
+      throw googleError(400, `Batch ${b.name} has already ended (${b.state}) and cannot be cancelled.`);
+    }
+    this.ledger.countBatchCancelled();
+    this.end(b, 'BATCH_STATE_CANCELLED', nowMs, this.progress(b, nowMs));
+    return b;
+  }
+
+  delete(id: string, nowMs: number): void {
+    const b = this.get(id, nowMs);
+    if (!ENDED.has(b.state))
+      throw googleError(400, `Batch ${b.name} is still ${b.state}; cancel it before deleting it.`);
+    this.batches.delete(b.name);
+  }
+
+  /** Newest first, `pageSize` at a time (default 50, at most 1000); the token is the next offset. */
+  list(pageSize: number, pageToken: string | undefined, nowMs: number) {
+    const all = [...this.batches.values()].reverse();
+    const start = pageToken ? Number.parseInt(pageToken, 36) : 0;
+    if (!Number.isInteger(start) || start < 0) throw googleError(400, 'Invalid page token.');
+    const data = all.slice(start, start + pageSize);
+    for (const b of data) this.advance(b, nowMs);
+    const next = start + pageSize < all.length ? (start + pageSize).toString(36) : undefined;
+    return { data, nextPageToken: next };
+  }
+
+  spans(): Span[] {
+    return [...this.batches.values()].map((b) => ({ startMs: b.createdAtMs, endMs: b.endedAtMs ?? Infinity }));
+  }
+
+  advanceAll(nowMs: number): void {
+    for (const b of this.batches.values()) this.advance(b, nowMs);
+  }
+
+  clear(): void {
+    this.batches.clear();
+  }
+
+  /** Requests processed by `now`: a linear sweep over the running time. */
+  private progress(b: GeminiBatchRecord, now: number): number {
+    if (b.state === 'BATCH_STATE_PENDING') return 0;
+    const started = b.createdAtMs + b.pendingMs;
+    const share = b.runningMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.runningMs));
+    return Math.floor(b.count * share);
+  }
+
+  private advance(b: GeminiBatchRecord, now: number): void {
+    if (ENDED.has(b.state)) return;
+    if (b.stalled) return;
+    const started = b.createdAtMs + b.pendingMs;
+    if (now < started) return;
+    if (b.state === 'BATCH_STATE_PENDING') {
+      b.state = 'BATCH_STATE_RUNNING';
+      b.updatedAtMs = started;
+    }
+    const at = started + b.runningMs;
+    if (now < at) return;
+    if (b.fate.kind === 'fail') this.end(b, 'BATCH_STATE_FAILED', at, 0);
+    else if (b.fate.kind === 'expire') this.end(b, 'BATCH_STATE_EXPIRED', at, Math.floor(b.count * b.fate.fraction));
+    else this.end(b, 'BATCH_STATE_SUCCEEDED', at, b.count);
+  }
+
+  /** Answers the first `processed` requests, bills them, and files the responses. */
+  private end(b: GeminiBatchRecord, state: GeminiBatchState, at: number, processed: number): void {
+    const requests = b.requests ?? [];
+    const outcomes = b.outcomes ?? new Uint8Array(0);
+    b.requests = undefined;
+    b.outcomes = undefined;
+    b.state = state;
+    b.endedAtMs = at;
+    b.updatedAtMs = at;
+    if (state === 'BATCH_STATE_FAILED') return;
+    const answers: ItemAnswer[] = [];
+    const bill = new BillCollector();
+    const responseId = lineIds('');
+    for (let i = 0; i < processed; i++) {
+      const { key, request } = requests[i];
+      const answer = this.answer(request, outcomes[i], responseId(i), b.model);
+      answers.push({ key, ...answer.item });
+      if (answer.billed)
+        bill.add(answer.billed.input, answer.billed.output, answer.billed.hash, answer.billed.corrupted);
+    }
+    b.succeeded = answers.filter((a) => a.response).length;
+    b.failed = answers.length - b.succeeded;
+    this.ledger.billMany('batch', 'gemini', b.model, bill);
+    if (b.inline) {
+      b.inlineResponses = answers.map((a) => ({
+        ...(a.response ? { response: a.response } : { error: a.error }),
+        ...(a.key !== undefined ? { metadata: { key: a.key } } : {}),
+      }));
+    } else {
+      const lines = answers.map((a) => JSON.stringify(a) + '\n');
+      const file = this.files.add({
+        name: `files/batch-${b.name.slice('batches/'.length)}`,
+        mimeType: 'application/jsonl',
+        chunks: [Buffer.from(lines.join(''), 'utf8')],
+      });
+      b.responsesFile = file.name;
+    }
+  }
+
+  private answer(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
+    const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
+    const problem = generateRequestProblem(request);
+    if (problem) return fail(ERR_INVALID, problem);
+    if (isFailure(outcome)) {
+      if (outcome === Outcome.Permanent)
+        return fail(
+          ERR_INVALID,
+          'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
+        );
+      return outcome === Outcome.Retryable429
+        ? fail(ERR_RESOURCE_EXHAUSTED, 'Resource has been exhausted (simulated). Please retry.')
+        : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
+    }
+    const body = request as Record<string, unknown>;
+    const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
+    const { model: _named, ...rest } = body;
+    void _named;
+    const hash = geminiRequestHash(rest, model);
+    const corruption = corruptionOf(outcome);
+    const answer = answerGenerate(body, corruption, hash);
+    return {
+      item: { response: generateContentResponse(model, answer, responseId) },
+      billed: { input: answer.promptTokens, output: answer.outputTokens, hash, corrupted: corruption !== 'none' },
+    };
+  }
+
+  /** The Operation the API answers with (metadata: the GenerateContentBatch). */
+  toJson(b: GeminiBatchRecord) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const ended = ENDED.has(b.state);
+    const output = b.responsesFile
+      ? { responsesFile: b.responsesFile }
+      : b.inlineResponses
+        ? { inlinedResponses: { inlinedResponses: b.inlineResponses } }
+        : undefined;
+    const pending = ended ? 0 : b.count;
+    return {
+      name: b.name,
+      metadata: {
+        '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
+        name: b.name,
+        model: `models/${b.model}`,
+        displayName: b.displayName,
+        createTime: iso(b.createdAtMs),
+        updateTime: iso(b.updatedAtMs),
+        ...(b.endedAtMs !== undefined ? { endTime: iso(b.endedAtMs) } : {}),
+        batchStats: {
+          requestCount: String(b.count),
+          ...(pending ? { pendingRequestCount: String(pending) } : {}),
+          ...(b.succeeded ? { successfulRequestCount: String(b.succeeded) } : {}),
+          ...(b.failed ? { failedRequestCount: String(b.failed) } : {}),
+        },
+        state: b.state,
+        ...(output ? { output } : {}),
+      },
+      done: ended,
+      ...(ended && b.state === 'BATCH_STATE_FAILED'
+        ? { error: { code: ERR_INTERNAL, message: 'The batch failed (simulated provider failure).' } }
+        : {}),
+      ...(ended && output
+        ? {
+            response: {
+              '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput',
+              ...output,
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+/**
+ * The hash the ledger knows a Gemini request by: its body with the model named bare, whether the
+ * model came in the body (inlined batch requests) or in the path (sync calls, file lines), so a
+ * request answered in a batch and asked again in the sync lane is seen as the same.
+ */
+export function geminiRequestHash(body: Record<string, unknown>, model: string): string {
+  return requestHash({ ...body, model: bareModel(model) });
+}
