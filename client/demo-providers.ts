@@ -14,6 +14,7 @@ export const DEMO_PROVIDERS: Record<string, DemoProvider> = {
   // The spec's model is the deployment's name, priced as its deploymentModel.
   'azure-openai': { provider: 'azure-openai', model: 'gpt-4.1-mini', deploymentModel: 'gpt-4.1-mini' },
   anthropic: { provider: 'anthropic', model: 'claude-haiku-4-5' },
+  gemini: { provider: 'gemini', model: 'gemini-2.5-flash' },
 };
 
 /** `--provider NAME` (or `--provider=NAME`); the simulator's own wire when absent. */
@@ -24,7 +25,7 @@ export function demoProviderOf(argv: string[]): DemoProvider {
   const chosen = name ? DEMO_PROVIDERS[name] : undefined;
   if (!chosen)
     throw new Error(
-      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (gemini, vertex and bedrock are not in this version yet)`,
+      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (vertex and bedrock are not in this version yet)`,
     );
   return chosen;
 }

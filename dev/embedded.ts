@@ -51,6 +51,8 @@ export function providersAt(url: string): Partial<ProviderSettings> {
     azureEndpoint: url,
     anthropicApiKey: 'sk-ant-simulator',
     anthropicBaseUrl: url,
+    geminiApiKey: 'gemini-simulator',
+    geminiBaseUrl: url,
   };
 }
 

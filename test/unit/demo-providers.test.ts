@@ -17,7 +17,7 @@ describe('the demo --provider flag', () => {
 
   it('refuses a name it does not run, saying which it does', () => {
     expect(() => demoProviderOf(['node', 'demo', '--provider', 'openia'])).toThrow(
-      /^--provider openia: the demo runs simulator, openai, azure-openai, anthropic/,
+      /^--provider openia: the demo runs simulator, openai, azure-openai, anthropic, gemini/,
     );
     expect(() => demoProviderOf(['node', 'demo', '--provider'])).toThrow(/^--provider \(missing\)/);
   });
