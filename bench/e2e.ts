@@ -299,6 +299,7 @@ export async function benchE2e(args: string[]): Promise<void> {
     const report = await Promise.race([handle.result(), worker.exited]);
     const wallMs = performance.now() - started;
     const runPeak = memory.peaks();
+    const cpu = memory.cpu();
     memory.stop();
     const peak: MemoryPeaks = {
       totalMb: Math.max(startupPeak.totalMb, runPeak.totalMb),
@@ -362,6 +363,11 @@ export async function benchE2e(args: string[]): Promise<void> {
         `${sec(report.durationMs)})`,
     );
     console.log(`worker + store peak PSS ${memoryText(peak)}`);
+    // CPU, unlike wall time, hardly moves when something else shares the machine: compare runs by it.
+    console.log(
+      `CPU during the run: worker ${cpu.workerS.toFixed(1)} s + store server ${cpu.storeS.toFixed(1)} s = ` +
+        `${(cpu.workerS + cpu.storeS).toFixed(1)} s (${int(((cpu.workerS + cpu.storeS) * 1e6) / report.items)} µs/item)`,
+    );
     console.log(
       `  sampled every 200 ms (the worker's process tree; the store's server from <store>/pgdata/postmaster.pid): ` +
         `start-up peak ${memoryText(startupPeak)}; idle and ready ${int(ready.totalMb)} MB; ` +

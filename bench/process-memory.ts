@@ -61,6 +61,21 @@ export function storeServerPid(storeDir: string): number | undefined {
 
 const mb = (kb: number) => (kb * 1024) / 1e6;
 
+/** Linux's USER_HZ: /proc counts CPU time in these ticks on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // The command name (field 2) may hold spaces: the fields are counted after its closing paren.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 export interface MemorySample {
   /** The worker and its descendants, MB. */
   workerMb: number;
@@ -69,6 +84,9 @@ export interface MemorySample {
   totalMb: number;
   /** Whether a store server was found. */
   storeFound: boolean;
+  /** The pids of each side in this sample. */
+  workerPids: number[];
+  storePids: number[];
 }
 
 /**
@@ -84,7 +102,14 @@ export function sampleMemory(workerPid: number, storeDir?: string): MemorySample
   const workerPids = processTree(workerPid).filter((pid) => !serverPids.has(pid));
   const workerMb = mb(workerPids.reduce((kb, pid) => kb + pssKb(pid), 0));
   const storeMb = mb([...serverPids].reduce((kb, pid) => kb + pssKb(pid), 0));
-  return { workerMb, storeMb, totalMb: workerMb + storeMb, storeFound: serverPid !== undefined };
+  return {
+    workerMb,
+    storeMb,
+    totalMb: workerMb + storeMb,
+    storeFound: serverPid !== undefined,
+    workerPids,
+    storePids: [...serverPids],
+  };
 }
 
 export interface MemoryPeaks {
@@ -96,9 +121,20 @@ export interface MemoryPeaks {
   storeFound: boolean;
 }
 
+/** CPU seconds each side used since the sampler started or the last resetPeak(). */
+export interface CpuUse {
+  workerS: number;
+  storeS: number;
+}
+
 export interface MemorySampler {
   /** The peaks since the sampler started or the last resetPeak(), with a sample taken now. */
   peaks(): MemoryPeaks;
+  /**
+   * CPU used since the last resetPeak(), with a sample taken now. A process is read at each sample:
+   * one that ends between two samples (a store backend) loses what it used since the last one.
+   */
+  cpu(): CpuUse;
   resetPeak(): void;
   stop(): void;
 }
@@ -107,8 +143,21 @@ export interface MemorySampler {
 export function sampleMemoryEvery(workerPid: number, storeDir: string | undefined, everyMs = 200): MemorySampler {
   const empty = (): MemoryPeaks => ({ totalMb: 0, workerMb: 0, storeMb: 0, storeFound: false });
   let peaks = empty();
+  /** Per process: its side and the CPU seconds it had used at the last sample (and at the baseline). */
+  const cpuSeen = new Map<number, { side: keyof CpuUse; used: number; baseline: number }>();
   const take = () => {
     const now = sampleMemory(workerPid, storeDir);
+    for (const [side, pids] of [
+      ['workerS', now.workerPids],
+      ['storeS', now.storePids],
+    ] as const) {
+      for (const pid of pids) {
+        const used = cpuSeconds(pid);
+        const seen = cpuSeen.get(pid);
+        if (seen) seen.used = Math.max(seen.used, used);
+        else cpuSeen.set(pid, { side, used, baseline: 0 });
+      }
+    }
     peaks = {
       totalMb: Math.max(peaks.totalMb, now.totalMb),
       workerMb: Math.max(peaks.workerMb, now.workerMb),
@@ -123,9 +172,16 @@ export function sampleMemoryEvery(workerPid: number, storeDir: string | undefine
       take();
       return peaks;
     },
+    cpu: () => {
+      take();
+      const use: CpuUse = { workerS: 0, storeS: 0 };
+      for (const seen of cpuSeen.values()) use[seen.side] += seen.used - seen.baseline;
+      return use;
+    },
     resetPeak: () => {
       peaks = empty();
       take();
+      for (const seen of cpuSeen.values()) seen.baseline = seen.used;
     },
     stop: () => clearInterval(timer),
   };
