@@ -48,17 +48,32 @@ export function accountingProblem(planned: number, files: { results: number; dea
   );
 }
 
+const FLUSH_CHARS = 256 * 1024;
+
 class JsonlWriter {
   readonly stream: WriteStream;
   lines = 0;
   constructor(readonly path: string) {
     this.stream = createWriteStream(`${path}.partial`);
   }
+  /** Lines not yet handed to the stream: one stream write per line cost more than the lines. */
+  private pending = '';
   async write(value: unknown) {
+    return this.writeLine(JSON.stringify(value));
+  }
+  /** A line already in JSON. */
+  async writeLine(json: string) {
     this.lines++;
-    if (!this.stream.write(JSON.stringify(value) + '\n')) await once(this.stream, 'drain');
+    this.pending += json + '\n';
+    if (this.pending.length >= FLUSH_CHARS) await this.flush();
+  }
+  private async flush() {
+    const piece = this.pending;
+    this.pending = '';
+    if (!this.stream.write(piece)) await once(this.stream, 'drain');
   }
   async close() {
+    await this.flush();
     this.stream.end();
     await once(this.stream, 'finish');
     renameSync(`${this.path}.partial`, this.path);
@@ -66,16 +81,27 @@ class JsonlWriter {
 }
 
 /**
- * One line of results.jsonl. An embeddings run writes the vector as `embedding` (an array of
- * numbers) in place of `output`: the store keeps it as the JSON text the provider sent.
+ * One line of results.jsonl, as JSON. An embeddings run writes the vector as `embedding` (an array
+ * of numbers) in place of `output`. The vector, and a JSON answer's `parsed`, are the JSON text the
+ * provider sent (checked when it was collected), put into the line as they are: parsing them only
+ * to print them again was most of finalize's time.
  */
-function resultLine(item: FinalItem, embedding: boolean) {
+function resultLine(item: FinalItem, embedding: boolean): string {
+  const result = item.result!;
+  const head = JSON.stringify(embedding ? { id: item.itemId } : { id: item.itemId, output: result.output });
+  const answer = embedding
+    ? `,"embedding":${result.output}`
+    : result.json && result.output.trim() !== 'null'
+      ? `,"parsed":${result.output}`
+      : '';
+  return `${head.slice(0, -1)}${answer},${JSON.stringify(resultLineTail(item)).slice(1)}`;
+}
+
+/** What follows the answer on a result line. */
+function resultLineTail(item: FinalItem) {
   const result = item.result!;
   const duplicate = item.firstLine !== null && item.firstLine !== item.line;
   return {
-    id: item.itemId,
-    ...(embedding ? { embedding: JSON.parse(result.output) as number[] } : { output: result.output }),
-    ...(result.parsed !== undefined && result.parsed !== null ? { parsed: result.parsed } : {}),
     provider: result.provider,
     model: result.model,
     mode: result.mode,
@@ -257,7 +283,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
           const duplicate = item.firstLine !== item.line;
           if (duplicate) totals.duplicates++;
           if (item.result) {
-            await results.write(resultLine(item, spec.embed !== undefined));
+            await results.writeLine(resultLine(item, spec.embed !== undefined));
             book.add(item, duplicate);
             continue;
           }

@@ -307,11 +307,8 @@ export function createPlanActivities({ store }: ActivityDeps) {
             continue;
           }
           const lane: ChunkLane = { model: request.body.model, mode: pageLanes.get(request.dedupKey) ?? 'batch' };
-          request.chunk = planner.place(
-            lane,
-            JSON.stringify(request.body).length + schemaBytes + 200,
-            request.inputTokens,
-          );
+          request.bodyJson = JSON.stringify(request.body);
+          request.chunk = planner.place(lane, request.bodyJson.length + schemaBytes + 200, request.inputTokens);
           const laneKey = `${lane.mode}\n${lane.model}`;
           let perLane = laneTokens.get(laneKey);
           if (!perLane) laneTokens.set(laneKey, (perLane = { lane, input: 0, output: { min: 0, likely: 0, max: 0 } }));

@@ -23,6 +23,8 @@ export interface RequestRow {
   firstLine: number;
   itemId?: string;
   body: NeutralRequest;
+  /** The body as JSON, when the caller made it already (plan sizes chunks by it): not made again. */
+  bodyJson?: string;
   /** Input tokens as plan counted them (the tokenizer's). */
   inputTokens?: number;
 }
@@ -31,6 +33,8 @@ export interface ResultRow {
   dedupKey: string;
   output: string;
   parsed?: unknown;
+  /** Read back from the store: the output is JSON (an answer that had `parsed` when written). */
+  json?: boolean;
   provider: string;
   model: string;
   mode: 'batch' | 'sync';
@@ -105,11 +109,13 @@ const stillPending = (chunk = 'q.chunk') => `
 /** The chunk's ($2) requests of the run ($1) still waiting (stillPending), as `q`. */
 const PENDING_OF_CHUNK = `requests q where q.run_id = $1 and q.chunk = $2 and ${stillPending('$2')}`;
 
-function resultOf(row: Record<string, unknown>): ResultRow {
+/** A stored answer; `parse`: with its JSON parsed (finalize writes the JSON text as it is). */
+function resultOf(row: Record<string, unknown>, parse = true): ResultRow {
   return {
     dedupKey: row.dedup_key as string,
     output: row.output as string,
-    parsed: row.has_parsed === true ? JSON.parse(row.output as string) : (row.parsed ?? undefined),
+    parsed: parse && row.json_answer === true ? JSON.parse(row.output as string) : undefined,
+    json: row.json_answer === true || undefined,
     provider: row.provider as string,
     model: row.model as string,
     mode: row.mode as 'batch' | 'sync',
@@ -131,7 +137,7 @@ function resultOf(row: Record<string, unknown>): ResultRow {
 const FINAL_ITEMS = `
   select i.line, i.item_id, i.dedup_key, i.error, coalesce(i.first_line, i.line) as first_line,
          case when i.first_line is null then i.item_id else i.first_item_id end as first_item_id,
-         r.output, r.parsed is not null as has_parsed, r.provider, r.model, r.mode, r.strike,
+         r.output, r.json_answer, r.provider, r.model, r.mode, r.strike,
          r.input_tokens, r.output_tokens, r.cost_usd, r.sync_cost_usd, r.cached,
          r.cache_write_tokens, r.cache_read_tokens
   from items i
@@ -145,7 +151,7 @@ function finalItemOf(row: Record<string, unknown>): FinalItem {
     error: row.error as string | null,
     firstLine: row.first_line as number | null,
     firstItemId: row.first_item_id as string | null,
-    result: row.output === null || row.output === undefined ? null : resultOf(row),
+    result: row.output === null || row.output === undefined ? null : resultOf(row, false),
   };
 }
 
@@ -164,7 +170,7 @@ const RESULT_COLUMNS = [
   'run_id',
   'dedup_key',
   'output',
-  'parsed',
+  'json_answer',
   'provider',
   'model',
   'mode',
@@ -351,7 +357,7 @@ export class RunStore {
     const found = new Map<string, ResultRow>();
     if (requests.length === 0) return found;
     const { rows } = await this.sql.query<Record<string, unknown>>(
-      `select distinct on (dedup_key) dedup_key, output, parsed, provider, model, mode, strike,
+      `select distinct on (dedup_key) dedup_key, output, json_answer, provider, model, mode, strike,
               input_tokens, output_tokens, cost_usd, sync_cost_usd, cache_write_tokens, cache_read_tokens
        from results
        where (dedup_key, model) in (select * from unnest($1::text[], $2::text[]))
@@ -429,7 +435,7 @@ export class RunStore {
         r.chunk,
         r.firstLine,
         r.itemId ?? null,
-        JSON.stringify(r.body),
+        r.bodyJson ?? JSON.stringify(r.body),
         r.inputTokens ?? 0,
       ]);
       const columns = ['run_id', 'dedup_key', 'chunk', 'first_line', 'item_id', 'body', 'input_tokens'];
@@ -445,7 +451,7 @@ export class RunStore {
         rows.map((r) => r.chunk),
         rows.map((r) => r.firstLine),
         rows.map((r) => r.itemId ?? null),
-        rows.map((r) => JSON.stringify(r.body)),
+        rows.map((r) => r.bodyJson ?? JSON.stringify(r.body)),
         rows.map((r) => r.inputTokens ?? 0),
       ],
     );
@@ -647,7 +653,7 @@ export class RunStore {
         runId,
         r.dedupKey,
         r.output,
-        r.parsed === undefined ? null : JSON.stringify(r.parsed),
+        r.parsed !== undefined || r.json === true,
         r.provider,
         r.model,
         r.mode,
@@ -671,21 +677,21 @@ export class RunStore {
       if (copied) return;
     }
     await this.sql.query(
-      `insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike,
+      `insert into results (run_id, dedup_key, output, json_answer, provider, model, mode, strike,
                             input_tokens, output_tokens, cost_usd, sync_cost_usd, cached,
                             cache_write_tokens, cache_read_tokens, chunk)
        select $1, a.*, coalesce($16::int, ${CHUNK_OF_REQUEST('a.dedup_key')})
-       from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
+       from unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::text[],
                    $8::int[], $9::int[], $10::int[], $11::float8[], $12::float8[], $13::bool[],
                    $14::int[], $15::int[])
-            as a(dedup_key, output, parsed, provider, model, mode, strike, input_tokens, output_tokens,
+            as a(dedup_key, output, json_answer, provider, model, mode, strike, input_tokens, output_tokens,
                  cost_usd, sync_cost_usd, cached, cache_write_tokens, cache_read_tokens)
        on conflict do nothing`,
       [
         runId,
         rows.map((r) => r.dedupKey),
         rows.map((r) => r.output),
-        rows.map((r) => (r.parsed === undefined ? null : JSON.stringify(r.parsed))),
+        rows.map((r) => r.parsed !== undefined || r.json === true),
         rows.map((r) => r.provider),
         rows.map((r) => r.model),
         rows.map((r) => r.mode),

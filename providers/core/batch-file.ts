@@ -8,8 +8,20 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** Lines go to the file in pieces of about this many characters, not one write per line. */
+const PIECE_CHARS = 256 * 1024;
+
 async function* jsonl<T>(items: AsyncIterable<T>, toLine: (item: T) => string): AsyncGenerator<string> {
-  for await (const item of items) yield toLine(item) + '\n';
+  // One stream write per line cost a 300k-item run more CPU than the lines themselves.
+  let piece = '';
+  for await (const item of items) {
+    piece += toLine(item) + '\n';
+    if (piece.length >= PIECE_CHARS) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece) yield piece;
 }
 
 /** Writes one line per item to a temporary file, hands the file to `upload`, and deletes it. */

@@ -130,7 +130,8 @@ export async function planRequests(store: RunStore, runId: string, dedupKeys: st
 /** What the store holds for a run: results by key, failures by key. */
 export async function storedOutcomes(store: RunStore, runId: string) {
   const results = await store.sql.query<{ dedup_key: string; parsed: unknown; strike: number; mode: string }>(
-    'select dedup_key, parsed, strike, mode from results where run_id = $1 order by dedup_key',
+    `select dedup_key, case when json_answer then output::jsonb end as parsed, strike, mode
+     from results where run_id = $1 order by dedup_key`,
     [runId],
   );
   const failures = await store.sql.query<{ dedup_key: string; kind: string; retryable: boolean; error: string }>(

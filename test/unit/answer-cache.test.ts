@@ -21,7 +21,6 @@ const request = (dedupKey: string, chunk: number, firstLine: number, inputTokens
 const answer = (dedupKey: string, output: string, overrides: Partial<ResultRow> = {}): ResultRow => ({
   dedupKey,
   output,
-  parsed: { output },
   provider: 'simulator',
   model: MODEL,
   mode: 'batch',
@@ -67,7 +66,6 @@ describe('the run store behind costs', () => {
       expect(found.get('k1')).toEqual({
         dedupKey: 'k1',
         output: 'newer answer',
-        parsed: { output: 'newer answer' },
         provider: 'simulator',
         model: MODEL,
         mode: 'batch',

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { openStore, type ResultRow, type RunStore } from '../../store';
 import { MIGRATIONS, migrate } from '../../store/migrations';
 
-const result = (dedupKey: string, output: string): ResultRow => ({
+const answer = (label: string) => ({ label, quote: 'say "hi"\nthen, go' });
+const result = (dedupKey: string, label: string): ResultRow => ({
   dedupKey,
-  output,
-  parsed: { label: output, quote: 'say "hi"\nthen, go' },
+  output: JSON.stringify(answer(label)),
+  parsed: answer(label),
   provider: 'simulator',
   model: 'gpt-4.1-mini',
   mode: 'batch',
@@ -64,12 +65,12 @@ describe('the store over pg', () => {
     ]);
     await store.insertResults('r', [result('a', 'first')]);
     await store.insertResults('r', [result('a', 'second'), result('b', 'only')]);
-    const { rows } = await store.sql.query<{ dedup_key: string; output: string; parsed: unknown }>(
-      "select dedup_key, output, parsed from results where run_id = 'r' order by dedup_key",
+    const { rows } = await store.sql.query<{ dedup_key: string; output: string; json_answer: boolean }>(
+      "select dedup_key, output, json_answer from results where run_id = 'r' order by dedup_key",
     );
-    expect(rows).toEqual([
-      { dedup_key: 'a', output: 'first', parsed: { label: 'first', quote: 'say "hi"\nthen, go' } },
-      { dedup_key: 'b', output: 'only', parsed: { label: 'only', quote: 'say "hi"\nthen, go' } },
+    expect(rows.map((r) => ({ ...r, output: JSON.parse(r.output) as unknown }))).toEqual([
+      { dedup_key: 'a', output: answer('first'), json_answer: true },
+      { dedup_key: 'b', output: answer('only'), json_answer: true },
     ]);
   });
 
@@ -133,6 +134,33 @@ describe('the store over pg', () => {
     const reopened = await openStore(dir);
     expect(await reopened.pendingKeys('v1', 3)).toEqual(new Set(['waiting']));
     expect(await reopened.chunkTotals('v1', 3)).toMatchObject({ requests: 3, succeeded: 1, cost_usd: 0.5 });
+    await reopened.sql.close();
+  });
+
+  it('keeps the JSON answers of a store at schema version 3 readable as JSON once parsed copies are gone', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'llmbatch-v3-')), 'store');
+    const old = await openStore(dir);
+    // As version 3 left it: answers keyed by run first, their JSON a second time in a jsonb column.
+    await old.sql.exec(`delete from schema_migrations where version > 3;
+      alter table results drop constraint results_pkey; alter table results add primary key (run_id, dedup_key);
+      alter table results drop column json_answer; alter table results add column parsed jsonb;
+      create index results_by_key on results (dedup_key, created_at);
+      insert into results (run_id, dedup_key, output, parsed, provider, model, mode, strike, input_tokens,
+                           output_tokens, cost_usd, sync_cost_usd, chunk)
+      values ('v3', 'json', '{"label":"a"}', '{"label":"a"}', 'openai', 'm', 'batch', 1, 1, 1, 0, 0, 0),
+             ('v3', 'text', 'plain words', null, 'openai', 'm', 'batch', 1, 1, 1, 0, 0, 0);`);
+    await old.sql.close();
+    const reopened = await openStore(dir);
+    const cached = await reopened.cachedAnswers(
+      'later',
+      [
+        { dedupKey: 'json', model: 'm' },
+        { dedupKey: 'text', model: 'm' },
+      ],
+      60_000,
+    );
+    expect(cached.get('json')).toMatchObject({ output: '{"label":"a"}', parsed: { label: 'a' } });
+    expect(cached.get('text')).toMatchObject({ output: 'plain words', parsed: undefined });
     await reopened.sql.close();
   });
 });
