@@ -216,6 +216,11 @@ export const ENV_VARS = {
     description:
       'the `fake-gcs-server` binary, the Cloud Storage emulator of the demo and tests (Vertex AI, gs://); else PATH, else LLMBATCH_CACHE_DIR/bin, else built with Go there',
   },
+  TEMPORAL_TEST_SERVER_PATH: {
+    readBy: ['dev'],
+    description:
+      'the time-skipping test server the workflow tests run on (an executable taking the port, as @temporalio/testing expects); else LLMBATCH_CACHE_DIR/temporal-test-server, else installed there with Maven (io.temporal:temporal-test-server, run by Java 17+)',
+  },
   LLMBATCH_CACHE_DIR: {
     readBy: ['dev'],
     description:
@@ -318,6 +323,7 @@ export interface LlmbatchConfig {
   devStack: {
     temporalCliPath?: string;
     fakeGcsServerPath?: string;
+    testServerPath?: string;
     cacheDir?: string;
     xdgCacheHome?: string;
     searchPath: string;
@@ -524,6 +530,7 @@ export function loadConfig(env: Env): LlmbatchConfig {
     devStack: {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),
       fakeGcsServerPath: read('FAKE_GCS_SERVER_PATH', text),
+      testServerPath: read('TEMPORAL_TEST_SERVER_PATH', text),
       cacheDir: read('LLMBATCH_CACHE_DIR', text),
       // The default (~/.cache) needs the home folder, which the dev stack resolves.
       xdgCacheHome: setOnly('XDG_CACHE_HOME'),

@@ -16,13 +16,20 @@ export function searchAttributeFlags(): string[] {
   return Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 }
 
+/** INTERFACE.md's search attributes as addSearchAttributes takes them. */
+export function searchAttributeTypes(names: string[] = Object.keys(SEARCH_ATTRIBUTES)) {
+  return Object.fromEntries(
+    names.map((name) => [name, TYPE_OF[SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES]]]),
+  );
+}
+
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPE_OF[type]])),
+    searchAttributes: searchAttributeTypes(missing.map(([name]) => name)),
   });
   return missing.map(([name]) => name);
 }

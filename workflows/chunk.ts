@@ -538,7 +538,14 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     try {
       return await withAuthWait(() => watchBatch(strike, batchId, spec.poll.cancelWaitMs, false));
     } catch (error) {
-      if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) throw error;
+      // Out of time: a timeout, or (Temporal ends the activity with its last failure when the next
+      // look would come after the bound) the last "not ready", ended by the bound or the count of looks.
+      const outOfTime =
+        error instanceof ActivityFailure &&
+        (error.cause instanceof TimeoutFailure ||
+          error.retryState === 'TIMEOUT' ||
+          error.retryState === 'MAXIMUM_ATTEMPTS_REACHED');
+      if (!outOfTime) throw error;
       throw ApplicationFailure.nonRetryable(
         `batch ${batchId} was cancelled at its ${stalled ? `start deadline (${startDeadline})` : `deadline (${deadline})`} but did not end within poll.cancelWait (${formatDuration(spec.poll.cancelWaitMs)}): its items are dead-lettered rather than risk paying for them twice`,
         'BatchCancelTimeout',

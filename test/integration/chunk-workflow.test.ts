@@ -1,22 +1,45 @@
 // chunkWorkflow's branches, one at a time, with stubbed activities: plain functions that record
-// their calls and answer what the test says. The time-skipping test server cannot be downloaded
-// here, so the tests run on the integration project's dev server with every delay shrunk through
-// the spec (poll 10 ms, alertAfter 50 ms, strike delays 1 ms, authProbe 10 ms).
+// their calls and answer what the test says. On the time-skipping test server, with the seed
+// defaults' real delays: polls a minute to five apart, the 20-hour overdue alarm, the 24-hour batch
+// deadline, strikes a minute and five minutes apart, key probes from 30 s; days pass in seconds.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CancelledFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { activityInfo } from '@temporalio/activity';
+import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import type { ChunkOutcome, ResolvedSpec } from '../../common';
+import { SEED_DEFAULTS, type ChunkOutcome, type ResolvedSpec } from '../../common';
 import type { ProviderBatch } from '../../providers';
 import { chunkPhaseQuery, type chunkWorkflow } from '../../workflows';
 import { budgetSignal } from '../../workflows/signals';
 import { testSpec } from '../support/fake-provider';
-import { temporalAddress, workflowBundle } from '../support/harness';
+import { workflowBundle } from '../support/harness';
+import { timeSkippingEnvironment } from '../support/time-skipping';
 
-/** Every delay shrunk: polls 10 ms, the overdue alarm at 50 ms, strikes 1 ms apart, key probes 10 ms. */
-const spec = testSpec;
+const HOUR = 3_600_000;
+
+/** The seed defaults' delays (DESIGN.md), as a run without poll or retry settings has them. */
+const spec = (overrides: Partial<ResolvedSpec> = {}): ResolvedSpec =>
+  testSpec({
+    poll: { ...SEED_DEFAULTS.poll },
+    retry: { ...testSpec().retry, ...SEED_DEFAULTS.retry, deadLetterAlertRate: 1 },
+    ...overrides,
+  });
+
+/** A spec whose batches have the seed's 24-hour deadline and no earlier start watchdog. */
+const deadlineOnly = () => spec({ poll: { ...SEED_DEFAULTS.poll, startDeadlineMs: SEED_DEFAULTS.poll.deadlineMs } });
+
+/** Hours of workflow time since the first look at a batch, as the (skipped) server clock says. */
+function hoursSinceFirstLook(): () => number {
+  let first: number | undefined;
+  return () => {
+    const now = activityInfo().currentAttemptScheduledTimestampMs;
+    first ??= now;
+    return (now - first) / HOUR;
+  };
+}
 
 const batch = (id: string, status: ProviderBatch['status'] = 'completed'): ProviderBatch => ({
   id,
@@ -81,17 +104,12 @@ function stubActivities(answers: Stubs & { pending: number[] }) {
   return { activities, calls, named, trail };
 }
 
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
+let env: TestWorkflowEnvironment;
 beforeAll(async () => {
-  nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
-  connection = await Connection.connect({ address: temporalAddress() });
-  client = new Client({ connection });
+  env = await timeSkippingEnvironment();
 });
 afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
+  await env?.teardown();
 });
 
 /** Runs `test` with a worker on a fresh task queue that serves the stubs, and a started chunk. */
@@ -102,13 +120,13 @@ async function withChunk<T>(
 ): Promise<T> {
   const taskQueue = `chunk-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: nativeConnection,
+    connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
   });
   return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof chunkWorkflow>('chunkWorkflow', {
+    const handle = await env.client.workflow.start<typeof chunkWorkflow>('chunkWorkflow', {
       taskQueue,
       workflowId: `chunk-test-${randomUUID()}`,
       args: [{ runId: `run-${randomUUID()}`, chunk: 0, spec: chunkSpec }],
@@ -188,14 +206,15 @@ describe('chunkWorkflow in sync mode', () => {
 });
 
 describe('chunkWorkflow waiting on a slow batch', () => {
-  it('alerts once when the batch is overdue and keeps polling until it ends', async () => {
+  it('alerts once when the batch is overdue (20 hours) and keeps polling until it ends', async () => {
     let looks = 0;
+    const hours = hoursSinceFirstLook();
     const stubs = stubActivities({
       pending: [5, 0],
-      // Not finished for about 200 ms (alertAfter is 50 ms); the retry policy spaces the looks.
+      // Not finished for 21 hours (the alarm rings at 20); the retry policy spaces the looks.
       pollBatch: async (input: { batchId: string }) => {
-        await delay(40);
-        if (++looks < 5) {
+        looks++;
+        if (hours() < 21) {
           throw ApplicationFailure.create({
             message: 'not ready',
             type: 'BatchNotReady',
@@ -206,7 +225,9 @@ describe('chunkWorkflow waiting on a slow batch', () => {
       },
     });
     await withChunk(stubs.activities, spec(), (handle) => handle.result());
-    expect(looks).toBe(5);
+    // A look a minute at first, then every five minutes: about 250 looks in 21 hours.
+    expect(looks).toBeGreaterThan(200);
+    expect(looks).toBeLessThan(300);
     const alerts = stubs.named('sendAlert').map((c) => c.input);
     expect(alerts).toEqual([
       expect.objectContaining({ kind: 'batch-overdue', details: expect.objectContaining({ batchId: 'batch-1' }) }),
@@ -330,21 +351,13 @@ describe('chunkWorkflow with a batch past its deadline', () => {
         return batch(input.batchId, 'cancelling');
       },
     });
-    const deadlineSpec = spec({
-      poll: {
-        initialMs: 10,
-        maxMs: 10,
-        alertAfterMs: 100,
-        deadlineMs: 400,
-        cancelWaitMs: 10_000,
-        startDeadlineMs: 400,
-      },
-    });
-    const outcome = await withChunk(stubs.activities, deadlineSpec, async (handle) => {
+    const outcome = await withChunk(stubs.activities, deadlineOnly(), async (handle) => {
+      // Awaiting the result lets the server skip time: to the deadline, where the cancel waits for release().
+      const result = handle.result();
       while (stubs.named('cancelBatch').length === 0) await delay(10);
       expect(await handle.query(chunkPhaseQuery)).toBe('cancelling:deadline');
       release();
-      return handle.result();
+      return result;
     });
     expect(outcome).toMatchObject({ succeeded: 1 });
     expect(stubs.named('cancelBatch').map((c) => c.input.batchId)).toEqual(['batch-1']);
@@ -354,13 +367,13 @@ describe('chunkWorkflow with a batch past its deadline', () => {
       stopReason: c.input.stopReason,
     }));
     expect(collected).toEqual([
-      { status: 'cancelled', stopReason: 'batch deadline (400ms) passed' },
+      { status: 'cancelled', stopReason: 'batch deadline (24h) passed' },
       { status: 'completed', stopReason: undefined },
     ]);
-    // The overdue alarm (100 ms) rang before the deadline, then the deadline's own alert.
+    // The overdue alarm (20 hours) rang before the deadline, then the deadline's own alert.
     expect(stubs.named('sendAlert').map((c) => c.input.kind)).toEqual(['batch-overdue', 'batch-deadline']);
     expect(stubs.named('sendAlert')[1].input).toMatchObject({
-      message: expect.stringMatching(/unfinished after poll\.deadline \(400ms\): cancelled; .* strike 2/),
+      message: expect.stringMatching(/unfinished after poll\.deadline \(24h\): cancelled; .* strike 2/),
       details: expect.objectContaining({ batchId: 'batch-1', strike: 1 }),
     });
     expect(stubs.named('failChunk')).toEqual([]);
@@ -372,13 +385,12 @@ describe('chunkWorkflow with a batch past its deadline', () => {
       pollBatch: notReady,
       cancelBatch: (input: { batchId: string }) => Promise.resolve(batch(input.batchId, 'cancelling')),
     });
-    const deadlineSpec = spec({
-      poll: { initialMs: 10, maxMs: 50, alertAfterMs: 100, deadlineMs: 200, cancelWaitMs: 500, startDeadlineMs: 200 },
-    });
-    const error = await withChunk(stubs.activities, deadlineSpec, (handle) => handle.result().catch((e: unknown) => e));
+    const error = await withChunk(stubs.activities, deadlineOnly(), (handle) =>
+      handle.result().catch((e: unknown) => e),
+    );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause?.message).toMatch(
-      /batch batch-1 was cancelled at its deadline \(200ms\) but did not end within poll\.cancelWait \(500ms\)/,
+      /batch batch-1 was cancelled at its deadline \(24h\) but did not end within poll\.cancelWait \(1h\)/,
     );
     expect(stubs.named('cancelBatch')).toHaveLength(1);
     // Nothing collected and nothing submitted again while the old batch might still answer.
