@@ -301,7 +301,7 @@ export class GeminiBatchStore {
     const responseId = lineIds('');
     for (let i = 0; i < processed; i++) {
       const { key, request } = requests[i];
-      const answer = this.answer(request, outcomes[i], responseId(i), b.model);
+      const answer = answerBatchRequest(request, outcomes[i], responseId(i), b.model);
       answers.push({ key, ...answer.item });
       if (answer.billed)
         bill.add(answer.billed.input, answer.billed.output, answer.billed.hash, answer.billed.corrupted);
@@ -323,33 +323,6 @@ export class GeminiBatchStore {
       });
       b.responsesFile = file.name;
     }
-  }
-
-  private answer(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
-    const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
-    const problem = generateRequestProblem(request);
-    if (problem) return fail(ERR_INVALID, problem);
-    if (isFailure(outcome)) {
-      if (outcome === Outcome.Permanent)
-        return fail(
-          ERR_INVALID,
-          'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
-        );
-      return outcome === Outcome.Retryable429
-        ? fail(ERR_RESOURCE_EXHAUSTED, 'Resource has been exhausted (simulated). Please retry.')
-        : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
-    }
-    const body = request as Record<string, unknown>;
-    const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
-    const { model: _named, ...rest } = body;
-    void _named;
-    const hash = geminiRequestHash(rest, model);
-    const corruption = corruptionOf(outcome);
-    const answer = answerGenerate(body, corruption, hash);
-    return {
-      item: { response: generateContentResponse(model, answer, responseId) },
-      billed: { input: answer.promptTokens, output: answer.outputTokens, hash, corrupted: corruption !== 'none' },
-    };
   }
 
   /** The Operation the API answers with (metadata: the GenerateContentBatch). */
@@ -395,6 +368,38 @@ export class GeminiBatchStore {
         : {}),
     };
   }
+}
+
+/**
+ * One request of a batch answered: its per-item fault (a google.rpc.Status with the gRPC code) or
+ * the fake model's response, and what to bill for it. Shared by the Gemini API's batches and
+ * Vertex AI's batch prediction jobs, which run the same requests.
+ */
+export function answerBatchRequest(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
+  const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
+  const problem = generateRequestProblem(request);
+  if (problem) return fail(ERR_INVALID, problem);
+  if (isFailure(outcome)) {
+    if (outcome === Outcome.Permanent)
+      return fail(
+        ERR_INVALID,
+        'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
+      );
+    return outcome === Outcome.Retryable429
+      ? fail(ERR_RESOURCE_EXHAUSTED, 'Resource has been exhausted (simulated). Please retry.')
+      : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
+  }
+  const body = request as Record<string, unknown>;
+  const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
+  const { model: _named, ...rest } = body;
+  void _named;
+  const hash = geminiRequestHash(rest, model);
+  const corruption = corruptionOf(outcome);
+  const answer = answerGenerate(body, corruption, hash);
+  return {
+    item: { response: generateContentResponse(model, answer, responseId) },
+    billed: { input: answer.promptTokens, output: answer.outputTokens, hash, corrupted: corruption !== 'none' },
+  };
 }
 
 /**
