@@ -148,7 +148,7 @@ export function generateContentParams(neutral: NeutralRequest, schema: JsonSchem
 }
 
 /** The SDK's inlined request: the key rides in the metadata, which the response carries back. */
-function inlinedRequest(r: BatchRequest, schema: JsonSchema | undefined): InlinedRequest {
+export function inlinedRequest(r: BatchRequest, schema: JsonSchema | undefined): InlinedRequest {
   const { contents, config } = generateContentParams(r.request, schema);
   return { contents, config, metadata: { key: r.customId } };
 }
@@ -435,17 +435,27 @@ export class GeminiBatchProvider implements BatchProvider {
   }
 
   async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
-    const params = generateContentParams(request.request, schema);
-    const response = await geminiCall(
-      () => this.client.models.generateContent({ ...params, config: { ...params.config, abortSignal: signal } }),
-      signal,
-    );
-    return parseGeminiResult(request.customId, response, undefined);
+    return generateSync(this.client, request, schema, signal);
   }
 }
 
+/** One generateContent call as an item result (strike 3), in either mode of the SDK. */
+export async function generateSync(
+  client: GoogleGenAI,
+  request: BatchRequest,
+  schema: JsonSchema | undefined,
+  signal?: AbortSignal,
+): Promise<ItemResult> {
+  const params = generateContentParams(request.request, schema);
+  const response = await geminiCall(
+    () => client.models.generateContent({ ...params, config: { ...params.config, abortSignal: signal } }),
+    signal,
+  );
+  return parseGeminiResult(request.customId, response, undefined);
+}
+
 /** The REST request of an inlined one (the file line's `request`), built from the same parts. */
-function restRequestOf(r: InlinedRequest): Record<string, unknown> {
+export function restRequestOf(r: InlinedRequest): Record<string, unknown> {
   const config = (r.config ?? {}) as GenerateContentConfig & { systemInstruction?: string };
   const { systemInstruction, ...generationConfig } = config;
   return {

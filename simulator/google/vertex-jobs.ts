@@ -134,11 +134,11 @@ export function parseCreateBody(body: unknown): VertexJobInput {
   const prefix = isObject(outputConfig.gcsDestination) ? outputConfig.gcsDestination.outputUriPrefix : undefined;
   if (typeof prefix !== 'string')
     throw googleError(400, 'output_config.gcs_destination.output_uri_prefix is required.');
-  for (const uri of uris as string[]) parseGsUri(uri, 'input_config.gcs_source.uris');
+  for (const uri of uris) parseGsUri(uri, 'input_config.gcs_source.uris');
   return {
     displayName,
     modelPath: body.model,
-    inputUris: uris as string[],
+    inputUris: uris,
     output: parseGsUri(prefix, 'output_config.gcs_destination.output_uri_prefix'),
   };
 }
@@ -258,7 +258,7 @@ export class VertexJobStore {
     if (!Number.isInteger(start) || start < 0) throw googleError(400, 'Invalid page token.');
     const data = all.slice(start, start + pageSize);
     for (const job of data) this.advance(job, nowMs);
-    await Promise.all(data.map((j) => j.written));
+    for (const job of data) await job.written;
     const next = start + pageSize < all.length ? (start + pageSize).toString(36) : undefined;
     return { data, nextPageToken: next };
   }
