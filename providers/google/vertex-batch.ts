@@ -55,12 +55,7 @@ export const VERTEX_STATUS: Record<string, BatchStatus> = {
 
 const TERMINAL = new Set<BatchStatus>(['completed', 'failed', 'expired', 'cancelled']);
 
-interface VertexJob extends BatchJob {
-  outputInfo?: { gcsOutputDirectory?: string };
-  completionStats?: { successfulCount?: string; failedCount?: string; incompleteCount?: string };
-}
-
-function toProviderBatch(job: VertexJob, cancelRequested = false): ProviderBatch {
+function toProviderBatch(job: BatchJob, cancelRequested = false): ProviderBatch {
   let status = VERTEX_STATUS[job.state ?? JobState.JOB_STATE_PENDING] ?? 'in_progress';
   if (cancelRequested && (status === 'validating' || status === 'in_progress')) status = 'cancelling';
   const named = parseDisplayName(job.displayName);
@@ -153,7 +148,7 @@ export class VertexBatchProvider implements BatchProvider {
     );
     const found: ProviderBatch[] = [];
     for await (const job of pager) {
-      const batch = toProviderBatch(job as VertexJob);
+      const batch = toProviderBatch(job);
       if (batch.metadata.key === idempotencyKey && !hint.claimed.has(batch.id)) found.push(batch);
     }
     return found.sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
@@ -178,11 +173,7 @@ export class VertexBatchProvider implements BatchProvider {
       const file = this.storage.bucket(this.bucket).file(`${folder}/input.jsonl`);
       const upload = file.createWriteStream({ resumable: false, contentType: 'application/jsonl' });
       await new Promise<void>((resolve, reject) => {
-        Readable.fromWeb(contents.stream() as Parameters<typeof Readable.fromWeb>[0])
-          .on('error', reject)
-          .pipe(upload)
-          .on('error', reject)
-          .on('finish', resolve);
+        Readable.fromWeb(contents.stream()).on('error', reject).pipe(upload).on('error', reject).on('finish', resolve);
       });
     });
     if (!model || count === 0) throw new Error('a Vertex AI batch job needs at least one request');
@@ -194,16 +185,16 @@ export class VertexBatchProvider implements BatchProvider {
         config: { displayName: displayNameOf(idempotencyKey, count), dest: `gs://${this.bucket}/${folder}/output` },
       }),
     );
-    return toProviderBatch(job as VertexJob);
+    return toProviderBatch(job);
   }
 
   async getBatch(batchId: string): Promise<ProviderBatch> {
-    return toProviderBatch((await geminiCall(() => this.client.batches.get({ name: batchId }))) as VertexJob);
+    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })));
   }
 
   async cancelBatch(batchId: string): Promise<ProviderBatch> {
     await geminiCall(() => this.client.batches.cancel({ name: batchId }));
-    return toProviderBatch((await geminiCall(() => this.client.batches.get({ name: batchId }))) as VertexJob, true);
+    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })), true);
   }
 
   /** Deletes a job that has ended (its predictions stay in the bucket). */
@@ -213,7 +204,7 @@ export class VertexBatchProvider implements BatchProvider {
 
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
     if (!['completed', 'expired', 'cancelled'].includes(batch.status)) return;
-    const job = (await geminiCall(() => this.client.batches.get({ name: batch.id }))) as VertexJob;
+    const job = await geminiCall(() => this.client.batches.get({ name: batch.id }));
     const directory = job.outputInfo?.gcsOutputDirectory;
     if (!directory) return;
     const { bucket, prefix } = splitGsUri(directory);
