@@ -6,6 +6,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProviderSettings } from '../common/config';
 
 function subjectToken(): string {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -37,4 +38,27 @@ export function writeSimulatorCredentials(dir: string, simulatorUrl: string): st
   };
   writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
   return path;
+}
+
+/** The bucket provider `vertex` uses against the simulator (created in the emulator by the caller). */
+export const SIMULATOR_VERTEX_BUCKET = 'llmbatch-sim';
+
+/**
+ * Provider settings that send provider `vertex` to the simulator at `simulatorUrl`, its Cloud
+ * Storage to the emulator at `storageUrl`, with throwaway credentials written under `dir`.
+ */
+export function vertexAtSimulator(
+  simulatorUrl: string,
+  storageUrl: string,
+  dir: string,
+  bucket = SIMULATOR_VERTEX_BUCKET,
+): Partial<ProviderSettings> {
+  return {
+    vertexProject: 'llmbatch-sim',
+    vertexLocation: 'us-central1',
+    vertexBucket: `gs://${bucket}`,
+    vertexBaseUrl: simulatorUrl,
+    googleCredentialsFile: writeSimulatorCredentials(dir, simulatorUrl),
+    storageEndpoint: storageUrl,
+  };
 }
