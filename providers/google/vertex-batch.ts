@@ -127,10 +127,11 @@ export class VertexBatchProvider implements BatchProvider {
         ...GEMINI_HTTP,
       },
     });
+    // Cloud Storage finds its credentials by the ADC search itself (GOOGLE_APPLICATION_CREDENTIALS
+    // included; its auth library deprecates passing the file), and an emulator needs none.
     this.storage = new Storage({
       projectId: config.project,
       ...(config.storageEndpoint ? { apiEndpoint: config.storageEndpoint } : {}),
-      ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
       retryOptions: { autoRetry: false },
     });
   }
