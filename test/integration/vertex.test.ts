@@ -111,6 +111,30 @@ describe('Vertex AI batch prediction', () => {
     expect(ledger.batchesCreated).toBe(report.batches);
   }, 120_000);
 
+  it('cancels a job held QUEUED at poll.startDeadline; its items go on and end answered', async () => {
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { ...FAST, stallRate: 1 } });
+    const spec = loadSpec(
+      h.writeSpec(
+        withBucket({
+          chunkSize: 150,
+          poll: { initial: '50ms', max: '200ms', startDeadline: '1s', deadline: '1m' },
+          retry: { strike2Delay: '50ms', strike3Delay: '50ms', syncBackoff: '10ms' },
+        }),
+        'stalled.yaml',
+      ),
+    );
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-vertex-stalled-${Date.now()}` })
+    ).result();
+    expect(verifyRunFiles(report, spec.inputPath, 'id').problems).toEqual([]);
+    expect(report).toMatchObject({ status: 'completed', items: 300, succeeded: 300, deadLettered: 0 });
+    expect(report.batchesStopped).toEqual({ deadline: 0, stalled: 4 });
+    const ledger = h.simulator.ledger();
+    expect(ledger).toMatchObject({ batchesCreated: 4, batchesCancelled: 4, doubleBilled: 0 });
+    expect(ledger.byProvider.vertex?.requestsBilled).toBe(300);
+  }, 90_000);
+
   it('refuses a spec whose vertex section names no provider vertex', () => {
     expect(() =>
       loadSpec(h.writeSpec(fastSpec({ provider: 'simulator', vertex: { project: 'my-project-1' } }), 'stray.yaml')),
