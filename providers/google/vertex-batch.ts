@@ -25,6 +25,7 @@ import {
   restRequestOf,
 } from './gemini-batch';
 import { geminiCall } from './gemini-errors';
+import { GenaiJobs } from './genai-jobs';
 import { GoogleGenAI, JobState, type BatchJob, type GenerateContentResponse, type JobError } from './genai';
 
 export interface VertexConfig {
@@ -107,6 +108,7 @@ interface PredictionRow {
 
 export class VertexBatchProvider implements BatchProvider {
   readonly client: GoogleGenAI;
+  private readonly jobs: GenaiJobs;
   private readonly storage: Storage;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -127,6 +129,7 @@ export class VertexBatchProvider implements BatchProvider {
         ...GEMINI_HTTP,
       },
     });
+    this.jobs = new GenaiJobs(this.client, toProviderBatch);
     // Cloud Storage finds its credentials by the ADC search itself (GOOGLE_APPLICATION_CREDENTIALS
     // included; its auth library deprecates passing the file), and an emulator needs none.
     this.storage = new Storage({
@@ -143,16 +146,7 @@ export class VertexBatchProvider implements BatchProvider {
   }
 
   async findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined> {
-    const floor = new Date(hint.createdAfterMs - 10 * 60_000).toISOString();
-    const pager = await geminiCall(() =>
-      this.client.batches.list({ config: { pageSize: 100, filter: `create_time>"${floor}"` } }),
-    );
-    const found: ProviderBatch[] = [];
-    for await (const job of pager) {
-      const batch = toProviderBatch(job);
-      if (batch.metadata.key === idempotencyKey && !hint.claimed.has(batch.id)) found.push(batch);
-    }
-    return found.sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
+    return this.jobs.find(idempotencyKey, hint, (floorMs) => `create_time>"${new Date(floorMs).toISOString()}"`);
   }
 
   async createBatch(
@@ -190,17 +184,16 @@ export class VertexBatchProvider implements BatchProvider {
   }
 
   async getBatch(batchId: string): Promise<ProviderBatch> {
-    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })));
+    return this.jobs.get(batchId);
   }
 
   async cancelBatch(batchId: string): Promise<ProviderBatch> {
-    await geminiCall(() => this.client.batches.cancel({ name: batchId }));
-    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })), true);
+    return this.jobs.cancel(batchId);
   }
 
   /** Deletes a job that has ended (its predictions stay in the bucket). */
   async deleteBatch(batchId: string): Promise<void> {
-    await geminiCall(() => this.client.batches.delete({ name: batchId }));
+    return this.jobs.delete(batchId);
   }
 
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
