@@ -23,6 +23,7 @@ import type { LedgerBook } from '../core/ledger';
 import type { Profile } from '../core/profile';
 import type { Rng } from '../core/random';
 import type { GeminiFileStore } from './gemini-files';
+import { pageOf, processedBy } from './google-paging';
 import { answerGenerate, bareModel, generateContentResponse, generateRequestProblem } from './gemini-model';
 
 /** The API's limit on a request body: a larger batch must come as a file. */
@@ -241,13 +242,9 @@ export class GeminiBatchStore {
 
   /** Newest first, `pageSize` at a time (default 50, at most 1000); the token is the next offset. */
   list(pageSize: number, pageToken: string | undefined, nowMs: number) {
-    const all = [...this.batches.values()].reverse();
-    const start = pageToken ? Number.parseInt(pageToken, 36) : 0;
-    if (!Number.isInteger(start) || start < 0) throw googleError(400, 'Invalid page token.');
-    const data = all.slice(start, start + pageSize);
-    for (const b of data) this.advance(b, nowMs);
-    const next = start + pageSize < all.length ? (start + pageSize).toString(36) : undefined;
-    return { data, nextPageToken: next };
+    const page = pageOf([...this.batches.values()].reverse(), pageSize, pageToken);
+    for (const b of page.data) this.advance(b, nowMs);
+    return page;
   }
 
   spans(): Span[] {
@@ -265,9 +262,7 @@ export class GeminiBatchStore {
   /** Requests processed by `now`: a linear sweep over the running time. */
   private progress(b: GeminiBatchRecord, now: number): number {
     if (b.state === 'BATCH_STATE_PENDING') return 0;
-    const started = b.createdAtMs + b.pendingMs;
-    const share = b.runningMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.runningMs));
-    return Math.floor(b.count * share);
+    return processedBy(b.count, b.createdAtMs + b.pendingMs, b.runningMs, now);
   }
 
   private advance(b: GeminiBatchRecord, now: number): void {

@@ -20,6 +20,7 @@ import type { Rng } from '../core/random';
 import { answerBatchRequest, MAX_GEMINI_BATCH_REQUESTS } from './gemini-batches';
 import { GcsObjects, parseGsUri, type GsUri } from './gcs-objects';
 import { knownGeminiModel } from './gemini-model';
+import { pageOf, processedBy } from './google-paging';
 
 export type VertexJobState =
   | 'JOB_STATE_QUEUED'
@@ -254,13 +255,10 @@ export class VertexJobStore {
   async list(parent: string, filter: string | null, pageSize: number, pageToken: string | undefined, nowMs: number) {
     const keep = parseJobFilter(filter);
     const all = [...this.jobs.values()].filter((j) => j.parent === parent && keep(j)).reverse();
-    const start = pageToken ? Number.parseInt(pageToken, 36) : 0;
-    if (!Number.isInteger(start) || start < 0) throw googleError(400, 'Invalid page token.');
-    const data = all.slice(start, start + pageSize);
-    for (const job of data) this.advance(job, nowMs);
-    for (const job of data) await job.written;
-    const next = start + pageSize < all.length ? (start + pageSize).toString(36) : undefined;
-    return { data, nextPageToken: next };
+    const page = pageOf(all, pageSize, pageToken);
+    for (const job of page.data) this.advance(job, nowMs);
+    for (const job of page.data) await job.written;
+    return page;
   }
 
   spans(): Span[] {
@@ -277,9 +275,7 @@ export class VertexJobStore {
 
   private progress(job: VertexJob, now: number): number {
     if (job.state !== 'JOB_STATE_RUNNING') return 0;
-    const started = job.createdAtMs + job.pendingMs;
-    const share = job.runningMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / job.runningMs));
-    return Math.floor(job.count * share);
+    return processedBy(job.count, job.createdAtMs + job.pendingMs, job.runningMs, now);
   }
 
   private advance(job: VertexJob, now: number): void {
