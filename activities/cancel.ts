@@ -18,7 +18,7 @@ export interface CancelInput {
 export function createCancelActivities({ store, providers }: ActivityDeps) {
   return {
     async cancelBatch({ runId, chunk, strike, batchId, spec, reason }: CancelInput): Promise<ProviderBatch> {
-      const provider = providers.get(spec.provider, spec.model);
+      const provider = providers.get(spec.provider, spec.model, spec);
       const before = await provider.getBatch(batchId);
       // A batch that already ended cannot be cancelled (the provider answers 400); it is collected as is.
       const batch = TERMINAL_BATCH_STATUSES.has(before.status) ? before : await provider.cancelBatch(batchId);

@@ -93,7 +93,7 @@ export function createCollectActivities({ store, providers, metrics }: ActivityD
         writing.catch(() => undefined);
       };
 
-      const provider = providers.get(spec.provider, model);
+      const provider = providers.get(spec.provider, model, spec);
       for await (const item of provider.readResults(batch)) {
         if (!waiting.delete(item.customId)) {
           // Stored by an earlier attempt of this activity, or not ours at all.

@@ -19,11 +19,11 @@ export function createPollActivities({ store, providers }: ActivityDeps) {
   return {
     /** The batch as it is now, ended or not (the stalled-batch watchdog's look). */
     async lookAtBatch({ spec, batchId }: PollInput): Promise<ProviderBatch> {
-      return providers.get(spec.provider, spec.model).getBatch(batchId);
+      return providers.get(spec.provider, spec.model, spec).getBatch(batchId);
     },
 
     async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {
-      const batch = await providers.get(spec.provider, spec.model).getBatch(batchId);
+      const batch = await providers.get(spec.provider, spec.model, spec).getBatch(batchId);
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
         const { completed, failed, total } = batch.counts;
         // Benign: a healthy wait, not a failure (no error noise in the Web UI, logs or metrics).

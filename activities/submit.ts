@@ -48,7 +48,7 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
       const known = recorded?.attempt === attempt ? recorded : undefined;
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
-      const provider = providers.get(spec.provider, model);
+      const provider = providers.get(spec.provider, model, spec);
       const pending = await store.pendingCount(runId, chunk);
       if (known) {
         // An earlier attempt got this far: the create may have happened with its answer lost.

@@ -218,7 +218,7 @@ export function createSyncStrikeActivities({
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
       const pending = await store.pendingRequests(runId, chunk);
-      const provider = providers.get(spec.provider, input.model ?? spec.model);
+      const provider = providers.get(spec.provider, input.model ?? spec.model, spec);
       const pacer = syncPacer(spec, input.model ?? spec.model);
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };
       let next = 0;

@@ -15,6 +15,8 @@ export const DEMO_PROVIDERS: Record<string, DemoProvider> = {
   'azure-openai': { provider: 'azure-openai', model: 'gpt-4.1-mini', deploymentModel: 'gpt-4.1-mini' },
   anthropic: { provider: 'anthropic', model: 'claude-haiku-4-5' },
   gemini: { provider: 'gemini', model: 'gemini-2.5-flash' },
+  // Through Cloud Storage too: the demo starts the fake-gcs-server emulator for it.
+  vertex: { provider: 'vertex', model: 'gemini-2.5-flash' },
 };
 
 /** `--provider NAME` (or `--provider=NAME`); the simulator's own wire when absent. */
@@ -25,7 +27,7 @@ export function demoProviderOf(argv: string[]): DemoProvider {
   const chosen = name ? DEMO_PROVIDERS[name] : undefined;
   if (!chosen)
     throw new Error(
-      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (vertex and bedrock are not in this version yet)`,
+      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (bedrock is not in this version yet)`,
     );
   return chosen;
 }

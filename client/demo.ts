@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { demoProviderOf, type DemoProvider } from './demo-providers';
 import { loadSpec } from './spec-loader';
 import { startEmbedded } from '../dev/embedded';
+import { createEmulatorBucket, startGcsEmulator, type GcsEmulator } from '../dev/gcs-emulator';
+import { SIMULATOR_VERTEX_BUCKET } from '../dev/vertex-credentials';
 import { startRun } from './start-run';
 import { webUiLink } from './temporal-client';
 import { verifyRunFiles } from './verify-run-files';
@@ -20,7 +22,22 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
   console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
   const config = processConfig();
   installWorkerLogging(config.logLevel ?? 'WARN');
-  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE, config, providersAtSimulator: true });
+  // Vertex AI reads its input from and writes its predictions to Cloud Storage: a real emulator here.
+  let gcs: GcsEmulator | undefined;
+  if (chosen.provider === 'vertex') {
+    gcs = await startGcsEmulator({ log: (line) => console.log(line) });
+    await createEmulatorBucket(gcs.url, SIMULATOR_VERTEX_BUCKET);
+    console.log(`  Cloud Storage emulator ${gcs.url}, bucket gs://${SIMULATOR_VERTEX_BUCKET}`);
+  }
+  const embedded = await startEmbedded({
+    simulatorProfile: DEMO_PROFILE,
+    config,
+    providersAtSimulator: true,
+    storageUrl: gcs?.url,
+  }).catch(async (error: unknown) => {
+    await gcs?.stop();
+    throw error;
+  });
   let connection: Connection | undefined;
   try {
     console.log(
@@ -62,6 +79,7 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
   } finally {
     await connection?.close();
     await embedded.stop();
+    await gcs?.stop();
   }
 }
 

@@ -51,7 +51,7 @@ export function checkEndpoint(spec: RunSpec, problems: string[]): void {
     );
     return;
   }
-  if (spec.provider === 'gemini' || isGeminiModel(spec.model)) {
+  if (spec.provider === 'gemini' || spec.provider === 'vertex' || isGeminiModel(spec.model)) {
     problems.push(
       `provider: ${spec.provider} with model ${spec.model} cannot embed in this version: Gemini embeddings batches are not supported yet (use openai, azure-openai or simulator with ${KNOWN})`,
     );

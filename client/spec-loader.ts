@@ -246,8 +246,11 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   if (spec.provider === 'anthropic' && wire !== 'anthropic') {
     problems.push(`model: "${spec.model}" is not an Anthropic model`);
   }
-  if (spec.provider === 'gemini' && wire !== 'google') {
+  if ((spec.provider === 'gemini' || spec.provider === 'vertex') && wire !== 'google') {
     problems.push(`model: "${spec.model}" is not a Gemini model (e.g. gemini-2.5-flash)`);
+  }
+  if (spec.vertex && spec.provider !== 'vertex' && !spec.failover?.some((f) => f.provider === 'vertex')) {
+    problems.push('vertex: only for provider vertex (as the provider or a failover entry)');
   }
   // A spec field the code does not honour is refused until it works.
   spec.routing?.rules?.forEach((rule, i) =>
@@ -403,6 +406,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     provider: spec.provider,
     model: spec.model,
     ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),
+    ...(spec.vertex ? { vertex: spec.vertex } : {}),
     // An embedding has no output: nothing to limit, estimate or reserve.
     maxTokens: spec.endpoint === 'embeddings' ? 0 : (spec.maxTokens ?? SEED_DEFAULTS.maxTokens),
     mode: spec.mode ?? 'batch',

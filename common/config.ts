@@ -104,6 +104,32 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: 'another endpoint (no /v1beta) for provider `gemini`; unset = generativelanguage.googleapis.com',
   },
+  GOOGLE_CLOUD_PROJECT: {
+    readBy: ['worker', 'dev'],
+    description: 'Google Cloud project for provider `vertex`, unless the spec names `vertex.project`',
+  },
+  GOOGLE_CLOUD_LOCATION: {
+    readBy: ['worker', 'dev'],
+    description: 'Vertex AI region (us-central1...) for provider `vertex`, unless the spec names `vertex.location`',
+  },
+  LLMBATCH_VERTEX_BUCKET: {
+    readBy: ['worker', 'dev'],
+    description:
+      'gs://bucket[/prefix] where provider `vertex` writes batch inputs and Vertex AI its predictions, unless the spec names `vertex.bucket`',
+  },
+  GOOGLE_APPLICATION_CREDENTIALS: {
+    readBy: ['worker', 'dev'],
+    description:
+      'Application Default Credentials file for provider `vertex` (and its Cloud Storage); unset = the ADC search (gcloud login, metadata server)',
+  },
+  VERTEX_BASE_URL: {
+    readBy: ['worker', 'dev'],
+    description: "another endpoint for provider `vertex`; unset = the region's aiplatform.googleapis.com",
+  },
+  STORAGE_EMULATOR_HOST: {
+    readBy: ['worker', 'dev'],
+    description: 'a Cloud Storage emulator (http://host:port) for provider `vertex`, as @google-cloud/storage reads it',
+  },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {
     readBy: ['worker', 'dev'],
@@ -249,6 +275,15 @@ export interface ProviderSettings {
   /** GEMINI_API_KEY, else GOOGLE_API_KEY. */
   geminiApiKey?: string;
   geminiBaseUrl?: string;
+  /** Provider `vertex`: GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, LLMBATCH_VERTEX_BUCKET (a spec's `vertex` wins). */
+  vertexProject?: string;
+  vertexLocation?: string;
+  vertexBucket?: string;
+  vertexBaseUrl?: string;
+  /** GOOGLE_APPLICATION_CREDENTIALS: the ADC file; unset = the ADC search. */
+  googleCredentialsFile?: string;
+  /** STORAGE_EMULATOR_HOST: Cloud Storage's endpoint (an emulator); unset = Google's. */
+  storageEndpoint?: string;
   azureApiKey?: string;
   azureEndpoint?: string;
   azureApiVersion: string;
@@ -340,6 +375,14 @@ export class ConfigError extends Error {
 
 const text = z.string();
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, { message: 'expected an http(s) URL' });
+/** gs://bucket or gs://bucket/prefix, as Cloud Storage names a place. */
+export const GS_URI = /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?$/;
+const gsUri = z.string().regex(GS_URI, { message: 'expected gs://bucket or gs://bucket/prefix' });
+/** `host:port` or a URL, as @google-cloud/storage takes STORAGE_EMULATOR_HOST; always a URL here. */
+const storageHost = z
+  .string()
+  .regex(/^(https?:\/\/)?[^\s/]+/, { message: 'expected host:port or an http(s) URL' })
+  .transform((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, ''));
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
 const positiveInt = z
   .string()
@@ -505,6 +548,12 @@ export function loadConfig(env: Env): LlmbatchConfig {
       anthropicBaseUrl: read('ANTHROPIC_BASE_URL', url),
       geminiApiKey: read('GEMINI_API_KEY', text) ?? read('GOOGLE_API_KEY', text),
       geminiBaseUrl: read('GEMINI_BASE_URL', url),
+      vertexProject: read('GOOGLE_CLOUD_PROJECT', text),
+      vertexLocation: read('GOOGLE_CLOUD_LOCATION', text),
+      vertexBucket: read('LLMBATCH_VERTEX_BUCKET', gsUri),
+      vertexBaseUrl: read('VERTEX_BASE_URL', url),
+      googleCredentialsFile: read('GOOGLE_APPLICATION_CREDENTIALS', text),
+      storageEndpoint: read('STORAGE_EMULATOR_HOST', storageHost),
       azureApiKey: read('AZURE_OPENAI_API_KEY', text),
       azureEndpoint: read('AZURE_OPENAI_ENDPOINT', url),
       azureApiVersion: read('OPENAI_API_VERSION', text, true),

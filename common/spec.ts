@@ -8,7 +8,7 @@ import type { FieldMatch, RouteRule } from './routing';
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
 
-export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'gemini', 'simulator'] as const;
+export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'simulator'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** Claude models speak the Anthropic wire: openai and azure-openai cannot run them, the simulator routes them so. */
@@ -34,6 +34,7 @@ export function wireOfProvider(provider: ProviderName): ModelWire | undefined {
     case 'anthropic':
       return 'anthropic';
     case 'gemini':
+    case 'vertex':
       return 'google';
     case 'simulator':
       return undefined;
@@ -113,6 +114,27 @@ export const RunSpecSchema = z.strictObject({
     .optional(),
   /** With mode hybrid: the items that go through the sync lane at once (the rest through batch). */
   hybrid: z.strictObject({ syncWhen: FieldMatchSchema }).optional(),
+  /**
+   * vertex: where its jobs run and its files go; each field wins over the worker's environment
+   * (GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, LLMBATCH_VERTEX_BUCKET). Credentials never come
+   * from a spec: Application Default Credentials on the worker.
+   */
+  vertex: z
+    .strictObject({
+      project: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id')
+        .optional(),
+      location: z
+        .string()
+        .regex(/^[a-z]+(-[a-z0-9]+)*$/, 'a Vertex AI location such as us-central1')
+        .optional(),
+      bucket: z
+        .string()
+        .regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?$/, 'expected gs://bucket or gs://bucket/prefix')
+        .optional(),
+    })
+    .optional(),
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
   deploymentModel: z.string().min(1).optional(),
   poll: z
@@ -172,6 +194,8 @@ export interface ResolvedSpec {
   mode: RunMode;
   chunkSize: number;
   budget?: BudgetSpec;
+  /** Provider vertex's project, location and bucket as the spec names them (the environment fills the rest). */
+  vertex?: VertexSettings;
   /** The model prices are looked up by (azure-openai: `deploymentModel`); `model` when absent. */
   priceModel?: string;
   /** The spec's `pricing` file, laid over the built-in table. */
@@ -220,6 +244,13 @@ export interface ResolvedSpec {
     maxItemBytes: number;
   };
   alert?: { webhook?: string };
+}
+
+export interface VertexSettings {
+  project?: string;
+  location?: string;
+  /** gs://bucket or gs://bucket/prefix. */
+  bucket?: string;
 }
 
 /** A failover entry: the provider and model (and lane) a chunk moves to. */

@@ -20,6 +20,7 @@ import { dataConverterWith } from '../workers/data-converter';
 import { startWebhookServer, type WebhookServer } from '../workers/webhook-server';
 import { freePort, isPortFree, startDevServer, type DevServer } from './dev-server';
 import { removeDevServerInfo, writeDevServerInfo } from './dev-server-info';
+import { vertexAtSimulator } from './vertex-credentials';
 
 export interface EmbeddedOptions {
   stateDir?: string;
@@ -40,6 +41,11 @@ export interface EmbeddedOptions {
    * `--provider`); false (the default): they use the keys and endpoints configured.
    */
   providersAtSimulator?: boolean;
+  /**
+   * A Cloud Storage server (the fake-gcs-server emulator) for the simulator's Vertex AI jobs; with
+   * providersAtSimulator, provider `vertex` goes to the simulator with throwaway credentials.
+   */
+  storageUrl?: string;
 }
 
 /** Provider settings that send every real provider's client to the simulator at `url`. */
@@ -156,7 +162,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       webhooks = await startWebhookServer({ ...config.webhooks, secret, store, client, log });
       profile = withWebhooks(profile, webhooks.url, secret);
     }
-    simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile });
+    simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile, storageUrl: options.storageUrl });
     const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
@@ -167,6 +173,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       providerEnv: {
         ...config.providers,
         ...(options.providersAtSimulator ? providersAt(simulator.url) : {}),
+        ...(options.providersAtSimulator && options.storageUrl
+          ? vertexAtSimulator(simulator.url, options.storageUrl, join(stateDir, 'vertex-simulator'))
+          : {}),
         simulatorUrl: simulator.url,
       },
       shutdownGraceTime: config.shutdownGrace,

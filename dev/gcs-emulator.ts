@@ -94,3 +94,14 @@ export async function startGcsEmulator(options: { log?: (line: string) => void }
     },
   };
 }
+
+/** Creates a bucket in the emulator (a real project's bucket exists before a run); an existing one is kept. */
+export async function createEmulatorBucket(url: string, name: string): Promise<void> {
+  const res = await fetch(`${url}/storage/v1/b?project=llmbatch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  await res.arrayBuffer();
+  if (!res.ok && res.status !== 409) throw new Error(`fake-gcs-server refused bucket ${name}: ${res.status}`);
+}

@@ -5,7 +5,7 @@ import { anthropicFamily } from '../anthropic/family';
 import { googleFamily } from '../google/family';
 import { openaiFamily } from '../openai/family';
 import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker';
-import { ProviderConfigError, type ProviderEnv, type ProviderFamily } from './family';
+import { ProviderConfigError, type ProviderEnv, type ProviderFamily, type SpecProviderSettings } from './family';
 import { guardProvider } from './guarded-provider';
 import type { BatchProvider } from './types';
 
@@ -25,7 +25,7 @@ export function createProviderRegistry(env: ProviderEnv) {
   const cache = new Map<string, BatchProvider>();
   const familyOf = (name: ProviderName, model: string): ProviderFamily | undefined =>
     name === 'simulator' ? FAMILIES.find((f) => f.simulates(model)) : FAMILIES.find((f) => builderOf(f, name));
-  const build = (name: ProviderName, family: ProviderFamily | undefined): BatchProvider => {
+  const build = (name: ProviderName, family: ProviderFamily | undefined, spec: SpecProviderSettings): BatchProvider => {
     if (name === 'simulator') {
       if (!env.simulatorUrl) {
         throw new ProviderConfigError(
@@ -38,16 +38,20 @@ export function createProviderRegistry(env: ProviderEnv) {
     const create = family && builderOf(family, name);
     if (!create) {
       throw new ProviderConfigError(
-        `provider "${name as string}" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)`,
+        `provider "${name as string}" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)`,
       );
     }
-    return create(env);
+    return create(env, spec);
   };
   return {
-    /** The adapter for a spec's provider and model, each behind its own circuit breaker. */
-    get(name: ProviderName, model = ''): BatchProvider {
+    /**
+     * The adapter for a spec's provider and model, each behind its own circuit breaker; `spec` is
+     * the run's settings for its provider (vertex's project, location, bucket), part of the key.
+     */
+    get(name: ProviderName, model = '', spec: SpecProviderSettings = {}): BatchProvider {
       const family = familyOf(name, model);
-      const key = `${name}/${family?.wire ?? ''}`;
+      const place = name === 'vertex' && spec.vertex ? JSON.stringify(spec.vertex) : '';
+      const key = `${name}/${family?.wire ?? ''}/${place}`;
       let provider = cache.get(key);
       if (!provider) {
         const breaker = new CircuitBreaker(
@@ -55,7 +59,7 @@ export function createProviderRegistry(env: ProviderEnv) {
           { ...DEFAULT_BREAKER, ...env.breaker },
           env.log ?? ((m) => console.warn(m)),
         );
-        provider = guardProvider(build(name, family), breaker);
+        provider = guardProvider(build(name, family, spec), breaker);
         cache.set(key, provider);
       }
       return provider;

@@ -32,6 +32,7 @@ import type { TokenUsage } from '../../common/usage-cost';
 import { withBatchFile } from '../core/batch-file';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
 import { geminiCall } from './gemini-errors';
+import { GenaiJobs } from './genai-jobs';
 
 export interface GeminiConfig {
   apiKey: string;
@@ -148,7 +149,7 @@ export function generateContentParams(neutral: NeutralRequest, schema: JsonSchem
 }
 
 /** The SDK's inlined request: the key rides in the metadata, which the response carries back. */
-function inlinedRequest(r: BatchRequest, schema: JsonSchema | undefined): InlinedRequest {
+export function inlinedRequest(r: BatchRequest, schema: JsonSchema | undefined): InlinedRequest {
   const { contents, config } = generateContentParams(r.request, schema);
   return { contents, config, metadata: { key: r.customId } };
 }
@@ -286,6 +287,7 @@ type BatchSource = { inline: InlinedRequest[]; count: number } | { fileName: str
 
 export class GeminiBatchProvider implements BatchProvider {
   readonly client: GoogleGenAI;
+  private readonly jobs: GenaiJobs;
 
   constructor(
     readonly name: string,
@@ -303,20 +305,12 @@ export class GeminiBatchProvider implements BatchProvider {
         ...GEMINI_HTTP,
       },
     });
+    this.jobs = new GenaiJobs(this.client, toProviderBatch);
   }
 
   async findBatch(idempotencyKey: string, hint: FindHint): Promise<ProviderBatch | undefined> {
-    // Gemini's list has no documented order: read it all, keep what is young enough and ours.
-    const floor = hint.createdAfterMs - 10 * 60_000;
-    const pager = await geminiCall(() => this.client.batches.list({ config: { pageSize: 100 } }));
-    const found: ProviderBatch[] = [];
-    for await (const job of pager) {
-      const batch = toProviderBatch(job);
-      if (batch.metadata.key !== idempotencyKey || hint.claimed.has(batch.id)) continue;
-      if (batch.createdAtMs && batch.createdAtMs < floor) continue;
-      found.push(batch);
-    }
-    return found.sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
+    // Gemini's list has no documented order nor filter: the whole list is read.
+    return this.jobs.find(idempotencyKey, hint);
   }
 
   /** Inline up to the 20 MB request limit; past it, the requests go to a file (one pass, on disk). */
@@ -390,17 +384,16 @@ export class GeminiBatchProvider implements BatchProvider {
   }
 
   async getBatch(batchId: string): Promise<ProviderBatch> {
-    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })));
+    return this.jobs.get(batchId);
   }
 
   async cancelBatch(batchId: string): Promise<ProviderBatch> {
-    await geminiCall(() => this.client.batches.cancel({ name: batchId }));
-    return toProviderBatch(await geminiCall(() => this.client.batches.get({ name: batchId })), true);
+    return this.jobs.cancel(batchId);
   }
 
   /** Deletes a batch that has ended (its results with it). */
   async deleteBatch(batchId: string): Promise<void> {
-    await geminiCall(() => this.client.batches.delete({ name: batchId }));
+    return this.jobs.delete(batchId);
   }
 
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
@@ -435,17 +428,27 @@ export class GeminiBatchProvider implements BatchProvider {
   }
 
   async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
-    const params = generateContentParams(request.request, schema);
-    const response = await geminiCall(
-      () => this.client.models.generateContent({ ...params, config: { ...params.config, abortSignal: signal } }),
-      signal,
-    );
-    return parseGeminiResult(request.customId, response, undefined);
+    return generateSync(this.client, request, schema, signal);
   }
 }
 
+/** One generateContent call as an item result (strike 3), in either mode of the SDK. */
+export async function generateSync(
+  client: GoogleGenAI,
+  request: BatchRequest,
+  schema: JsonSchema | undefined,
+  signal?: AbortSignal,
+): Promise<ItemResult> {
+  const params = generateContentParams(request.request, schema);
+  const response = await geminiCall(
+    () => client.models.generateContent({ ...params, config: { ...params.config, abortSignal: signal } }),
+    signal,
+  );
+  return parseGeminiResult(request.customId, response, undefined);
+}
+
 /** The REST request of an inlined one (the file line's `request`), built from the same parts. */
-function restRequestOf(r: InlinedRequest): Record<string, unknown> {
+export function restRequestOf(r: InlinedRequest): Record<string, unknown> {
   const config = (r.config ?? {}) as GenerateContentConfig & { systemInstruction?: string };
   const { systemInstruction, ...generationConfig } = config;
   return {

@@ -168,6 +168,11 @@ export const batchRejected = () =>
 /** A call that carries no API key, refused the way each service refuses it. */
 export function missingApiKey(provider: Provider): ApiError {
   switch (provider) {
+    case 'vertex':
+      return googleError(
+        401,
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
     case 'gemini':
       // The Gemini API answers a call with no key 403, not 401.
       return googleError(
@@ -201,12 +206,12 @@ export function missingApiKey(provider: Provider): ApiError {
  */
 export function outageError(status: number | undefined, provider: Provider, remainingMs: number): ApiError {
   if (status === undefined)
-    return provider === 'gemini'
+    return provider === 'gemini' || provider === 'vertex'
       ? googleError(503, 'The model is overloaded. Please try again later. (simulated outage)')
       : serviceUnavailable();
-  if (provider === 'gemini') {
+  if (provider === 'gemini' || provider === 'vertex') {
     // A rejected key: Google answers 400 INVALID_ARGUMENT with the reason API_KEY_INVALID, not 401.
-    if (status === 401) return googleKeyInvalid();
+    if (status === 401) return provider === 'vertex' ? missingApiKey('vertex') : googleKeyInvalid();
     const headers =
       status === 429
         ? {

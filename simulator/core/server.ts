@@ -10,6 +10,8 @@ import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
 import { anthropicRoutes } from '../anthropic/anthropic-routes';
 import { geminiRoutes } from '../google/gemini-routes';
+import { oauthRoutes } from '../google/oauth-routes';
+import { vertexRoutes } from '../google/vertex-routes';
 import { azureRoutes } from '../openai/azure-routes';
 import { ApiError, googleError, googleHttpStatus, missingApiKey, notFound, outageError, serverError } from './errors';
 import { drain, sendJson, sleep } from './http-util';
@@ -47,11 +49,17 @@ export interface StartOptions {
   port?: number;
   host?: string;
   profile?: unknown;
+  /**
+   * http://host:port of the Cloud Storage server (fake-gcs-server) Vertex AI jobs read their input
+   * from and write their predictions to; without one, every Vertex job create is refused.
+   */
+  storageUrl?: string;
 }
 
 export const DEFAULT_SIMULATOR_PORT = 8089;
 
-type Family = Provider | 'admin';
+/** `oauth`: Google's token endpoint, which takes no key and is never faulted (like the admin API). */
+type Family = Provider | 'admin' | 'oauth';
 
 /** Which path family a path belongs to: decides the routes, the fault gate and the error shape. */
 function familyOf(path: string): Family {
@@ -59,6 +67,8 @@ function familyOf(path: string): Family {
   if (path.startsWith('/openai/') || path === '/openai') return 'azure';
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
   if (path.startsWith('/v1beta/') || path.startsWith('/upload/v1beta/')) return 'gemini';
+  if (/^\/(v1|v1beta1)\/projects\//.test(path)) return 'vertex';
+  if (path === '/token' || path === '/v1/token') return 'oauth';
   return 'openai';
 }
 
@@ -68,6 +78,8 @@ const ROUTES: Record<Family, Route[]> = {
   azure: azureRoutes,
   anthropic: anthropicRoutes,
   gemini: geminiRoutes,
+  vertex: vertexRoutes,
+  oauth: oauthRoutes,
 };
 
 function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -104,6 +116,7 @@ function headersFor(family: Family): Record<string, string> {
     case 'anthropic':
       return { 'request-id': randomId('req_01', 22) };
     case 'gemini':
+    case 'vertex':
       return { 'x-goog-request-id': randomId('', 16) };
     case 'azure': {
       const id = randomId('', 32);
@@ -115,8 +128,12 @@ function headersFor(family: Family): Record<string, string> {
 }
 
 function sendError(res: ServerResponse, err: ApiError, family: Family, headers: Record<string, string>): void {
-  if (family === 'gemini') {
+  if (family === 'gemini' || family === 'vertex') {
     sendJson(res, googleHttpStatus(err.status), err.googleBody(), { ...headers, ...err.headers });
+    return;
+  }
+  if (family === 'oauth') {
+    sendJson(res, err.status, { error: err.type, error_description: err.message }, headers);
     return;
   }
   const body = family === 'anthropic' ? err.anthropicBody(headers['request-id'] ?? null) : err.body();
@@ -130,11 +147,13 @@ function sendError(res: ServerResponse, err: ApiError, family: Family, headers: 
  * every path (OpenAI's only way; Anthropic's SDK sends its key so too; Azure's for Entra tokens),
  * `x-api-key` on Anthropic's paths, `api-key` on Azure's. Any non-empty value will do.
  */
-function hasApiKey(req: IncomingMessage, provider: Provider): boolean {
+function hasApiKey(req: IncomingMessage, provider: Provider, state: SimulatorState): boolean {
   const header = (name: string) => {
     const value = req.headers[name];
     return (Array.isArray(value) ? value.join(',') : (value ?? '')).trim();
   };
+  // Vertex AI takes no API key here, only an OAuth2 access token this simulator's /token issued.
+  if (provider === 'vertex') return state.vertexTokens.has(header('authorization').replace(/^Bearer\s+/i, ''));
   if (/^Bearer\s+\S/i.test(header('authorization'))) return true;
   if (provider === 'anthropic') return header('x-api-key') !== '';
   if (provider === 'azure') return header('api-key') !== '';
@@ -159,7 +178,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
   const found = match(ROUTES[family], method, path);
   if (!found)
     return fail(
-      family === 'gemini'
+      family === 'gemini' || family === 'vertex'
         ? googleError(404, `Method not found: ${method} ${url.pathname}`)
         : notFound(`Invalid URL (${method} ${url.pathname})`),
     );
@@ -168,11 +187,11 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     return fail(new ApiError(404, 'Resource not found', 'invalid_request_error', 'api-version', '404'));
 
   let lostResponse = false;
-  if (family !== 'admin') {
+  if (family !== 'admin' && family !== 'oauth') {
     const { http } = state.profile;
     await sleep(http.latencyMs);
     // Refused before any fault is drawn: a keyless call does not shift the seeded streams.
-    if (!hasApiKey(req, family)) return fail(missingApiKey(family));
+    if (!hasApiKey(req, family, state)) return fail(missingApiKey(family));
     const now = state.now();
     const outage = state.outageAt(now, family);
     if (outage) return fail(outageError(outage.status, family, state.epochMs + outage.afterMs + outage.forMs - now));
@@ -181,7 +200,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     lostResponse = state.httpRng.chance(http.lostResponseRate);
   }
 
-  const provider: Provider = family === 'admin' ? 'openai' : family;
+  const provider: Provider = family === 'admin' || family === 'oauth' ? 'openai' : family;
   const origin = `http://${req.headers.host ?? 'localhost'}`;
   let reply: Reply;
   try {
@@ -207,7 +226,7 @@ function internal(err: unknown): ApiError {
 }
 
 export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
-  const state = new SimulatorState(opts.profile);
+  const state = new SimulatorState(opts.profile, opts.storageUrl);
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, internal(err).body());

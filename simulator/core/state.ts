@@ -4,6 +4,8 @@
 import { MessageBatchStore } from '../anthropic/anthropic-batches';
 import { GeminiBatchStore } from '../google/gemini-batches';
 import { GeminiFileStore } from '../google/gemini-files';
+import { GcsObjects } from '../google/gcs-objects';
+import { VertexJobStore } from '../google/vertex-jobs';
 import { BatchStore } from '../openai/batches';
 import { FileStore } from '../openai/files';
 import { peakInFlight } from './in-flight';
@@ -28,6 +30,11 @@ export class SimulatorState {
   /** The Gemini API's files and batches (simulator/google). */
   geminiFiles = new GeminiFileStore();
   geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
+  /** Vertex AI's batch prediction jobs, on the Cloud Storage server the simulator was given. */
+  readonly gcs: GcsObjects;
+  vertexJobs: VertexJobStore;
+  /** OAuth2 access tokens issued by /token: the only ones the Vertex paths take. Kept across resets. */
+  readonly vertexTokens = new Set<string>();
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -37,7 +44,9 @@ export class SimulatorState {
 
   readonly webhooks = new WebhookSender();
 
-  constructor(profile?: unknown) {
+  constructor(profile?: unknown, storageUrl?: string) {
+    this.gcs = new GcsObjects(storageUrl);
+    this.vertexJobs = new VertexJobStore(this.ledger, this.gcs);
     this.setProfile(profile);
     this.announceEnds();
   }
@@ -75,6 +84,8 @@ export class SimulatorState {
     this.geminiBatches.clear();
     this.geminiFiles = new GeminiFileStore();
     this.geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
+    this.vertexJobs.clear();
+    this.vertexJobs = new VertexJobStore(this.ledger, this.gcs);
     this.announceEnds();
     this.reseed();
   }
@@ -90,6 +101,7 @@ export class SimulatorState {
     this.batches.advanceAll(now);
     this.messageBatches.advanceAll(now);
     this.geminiBatches.advanceAll(now);
+    this.vertexJobs.advanceAll(now);
   }
 
   /** The ledger as of now: every batch brought up to date first, so it bills what finished unpolled. */
@@ -101,6 +113,7 @@ export class SimulatorState {
         ...this.batches.spans(),
         ...this.messageBatches.spans(),
         ...this.geminiBatches.spans(),
+        ...this.vertexJobs.spans(),
       ]),
     };
   }

@@ -23,6 +23,7 @@ import type { LedgerBook } from '../core/ledger';
 import type { Profile } from '../core/profile';
 import type { Rng } from '../core/random';
 import type { GeminiFileStore } from './gemini-files';
+import { pageOf, processedBy } from './google-paging';
 import { answerGenerate, bareModel, generateContentResponse, generateRequestProblem } from './gemini-model';
 
 /** The API's limit on a request body: a larger batch must come as a file. */
@@ -241,13 +242,9 @@ export class GeminiBatchStore {
 
   /** Newest first, `pageSize` at a time (default 50, at most 1000); the token is the next offset. */
   list(pageSize: number, pageToken: string | undefined, nowMs: number) {
-    const all = [...this.batches.values()].reverse();
-    const start = pageToken ? Number.parseInt(pageToken, 36) : 0;
-    if (!Number.isInteger(start) || start < 0) throw googleError(400, 'Invalid page token.');
-    const data = all.slice(start, start + pageSize);
-    for (const b of data) this.advance(b, nowMs);
-    const next = start + pageSize < all.length ? (start + pageSize).toString(36) : undefined;
-    return { data, nextPageToken: next };
+    const page = pageOf([...this.batches.values()].reverse(), pageSize, pageToken);
+    for (const b of page.data) this.advance(b, nowMs);
+    return page;
   }
 
   spans(): Span[] {
@@ -265,9 +262,7 @@ export class GeminiBatchStore {
   /** Requests processed by `now`: a linear sweep over the running time. */
   private progress(b: GeminiBatchRecord, now: number): number {
     if (b.state === 'BATCH_STATE_PENDING') return 0;
-    const started = b.createdAtMs + b.pendingMs;
-    const share = b.runningMs === 0 ? 1 : Math.min(1, Math.max(0, (now - started) / b.runningMs));
-    return Math.floor(b.count * share);
+    return processedBy(b.count, b.createdAtMs + b.pendingMs, b.runningMs, now);
   }
 
   private advance(b: GeminiBatchRecord, now: number): void {
@@ -301,7 +296,7 @@ export class GeminiBatchStore {
     const responseId = lineIds('');
     for (let i = 0; i < processed; i++) {
       const { key, request } = requests[i];
-      const answer = this.answer(request, outcomes[i], responseId(i), b.model);
+      const answer = answerBatchRequest(request, outcomes[i], responseId(i), b.model);
       answers.push({ key, ...answer.item });
       if (answer.billed)
         bill.add(answer.billed.input, answer.billed.output, answer.billed.hash, answer.billed.corrupted);
@@ -323,33 +318,6 @@ export class GeminiBatchStore {
       });
       b.responsesFile = file.name;
     }
-  }
-
-  private answer(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
-    const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
-    const problem = generateRequestProblem(request);
-    if (problem) return fail(ERR_INVALID, problem);
-    if (isFailure(outcome)) {
-      if (outcome === Outcome.Permanent)
-        return fail(
-          ERR_INVALID,
-          'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
-        );
-      return outcome === Outcome.Retryable429
-        ? fail(ERR_RESOURCE_EXHAUSTED, 'Resource has been exhausted (simulated). Please retry.')
-        : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
-    }
-    const body = request as Record<string, unknown>;
-    const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
-    const { model: _named, ...rest } = body;
-    void _named;
-    const hash = geminiRequestHash(rest, model);
-    const corruption = corruptionOf(outcome);
-    const answer = answerGenerate(body, corruption, hash);
-    return {
-      item: { response: generateContentResponse(model, answer, responseId) },
-      billed: { input: answer.promptTokens, output: answer.outputTokens, hash, corrupted: corruption !== 'none' },
-    };
   }
 
   /** The Operation the API answers with (metadata: the GenerateContentBatch). */
@@ -395,6 +363,38 @@ export class GeminiBatchStore {
         : {}),
     };
   }
+}
+
+/**
+ * One request of a batch answered: its per-item fault (a google.rpc.Status with the gRPC code) or
+ * the fake model's response, and what to bill for it. Shared by the Gemini API's batches and
+ * Vertex AI's batch prediction jobs, which run the same requests.
+ */
+export function answerBatchRequest(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
+  const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
+  const problem = generateRequestProblem(request);
+  if (problem) return fail(ERR_INVALID, problem);
+  if (isFailure(outcome)) {
+    if (outcome === Outcome.Permanent)
+      return fail(
+        ERR_INVALID,
+        'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
+      );
+    return outcome === Outcome.Retryable429
+      ? fail(ERR_RESOURCE_EXHAUSTED, 'Resource has been exhausted (simulated). Please retry.')
+      : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
+  }
+  const body = request as Record<string, unknown>;
+  const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
+  const { model: _named, ...rest } = body;
+  void _named;
+  const hash = geminiRequestHash(rest, model);
+  const corruption = corruptionOf(outcome);
+  const answer = answerGenerate(body, corruption, hash);
+  return {
+    item: { response: generateContentResponse(model, answer, responseId) },
+    billed: { input: answer.promptTokens, output: answer.outputTokens, hash, corrupted: corruption !== 'none' },
+  };
 }
 
 /**

@@ -32,16 +32,17 @@ function requireModel(model: string, method: string): string {
 /** Bodies up to this are read; past the API's 20 MB they are refused as Google does, with a 400. */
 const READ_CAP = 64 * 1024 * 1024;
 
-async function generateContent(ctx: RouteContext): Promise<Reply> {
+/** generateContent on the Gemini API's path, and on Vertex AI's (the model is the last path parameter). */
+export async function generateContent(ctx: RouteContext): Promise<Reply> {
   const { state } = ctx;
-  const model = requireModel(ctx.params[0], 'generateContent');
+  const model = requireModel(ctx.params[ctx.params.length - 1], 'generateContent');
   const body = await readJson(ctx.req, MAX_INLINE_BATCH_BYTES);
   const problem = generateRequestProblem(body);
   if (problem) throw googleError(400, problem);
   const params = body as Record<string, unknown>;
   const hash = geminiRequestHash(params, model);
   const clean = answerGenerate(params, 'none', hash);
-  const verdict = checkLimits(state, 'gemini', clean.promptTokens + clean.outputTokens);
+  const verdict = checkLimits(state, ctx.provider, clean.promptTokens + clean.outputTokens);
   if (!verdict.ok) {
     const what = verdict.kind === 'requests' ? 'requests per minute' : 'input tokens per minute';
     throw googleError(
@@ -63,7 +64,7 @@ async function generateContent(ctx: RouteContext): Promise<Reply> {
     throw googleError(500, 'An internal error has occurred (simulated). Please retry.');
   const corruption = corruptionOf(outcome);
   const answer = corruption === 'none' ? clean : answerGenerate(params, corruption, hash);
-  state.ledger.bill('sync', 'gemini', {
+  state.ledger.bill('sync', ctx.provider, {
     model,
     inputTokens: answer.promptTokens,
     outputTokens: answer.outputTokens,

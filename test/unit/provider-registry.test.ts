@@ -60,14 +60,18 @@ describe('provider registry', () => {
     ],
     ['anthropic', 'provider "anthropic" needs ANTHROPIC_API_KEY in the worker environment'],
     ['gemini', 'provider "gemini" needs GEMINI_API_KEY (or GOOGLE_API_KEY) in the worker environment'],
+    [
+      'vertex',
+      'provider "vertex" needs a project (vertex.project or GOOGLE_CLOUD_PROJECT), a location (vertex.location or GOOGLE_CLOUD_LOCATION), a bucket (vertex.bucket or LLMBATCH_VERTEX_BUCKET)',
+    ],
     ['simulator', 'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)'],
     [
       'bedrock',
-      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)',
     ],
     [
       'toString',
-      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)',
     ],
   ])('refuses %s without what it needs', (name, message) => {
     const registry = createProviderRegistry({ log: () => {} });
