@@ -104,6 +104,36 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: 'another endpoint (no /v1beta) for provider `gemini`; unset = generativelanguage.googleapis.com',
   },
+  AWS_REGION: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: the region of its jobs, read by the AWS SDK itself with the rest of its default chain (AWS_PROFILE, ~/.aws/config, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, web identity, instance roles)',
+  },
+  AWS_ENDPOINT_URL: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: one endpoint for every AWS service the service-specific variables below do not name (the AWS SDK reads it)',
+  },
+  AWS_ENDPOINT_URL_BEDROCK: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for the Bedrock control plane (jobs), read by the AWS SDK itself',
+  },
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for Bedrock Runtime (Converse: the sync lane), read by the AWS SDK itself',
+  },
+  AWS_ENDPOINT_URL_S3: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for S3 (an S3-compatible server), read by the AWS SDK itself; when set (or AWS_ENDPOINT_URL), S3 is addressed path-style',
+  },
+  LLMBATCH_S3_FORCE_PATH_STYLE: {
+    readBy: ['worker', 'dev'],
+    description:
+      '`true` or `false`: S3 path-style addressing (`http://host/bucket/key`); unset = path-style exactly when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set',
+  },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {
     readBy: ['worker', 'dev'],
@@ -247,7 +277,24 @@ export interface ProviderSettings {
   azureApiKey?: string;
   azureEndpoint?: string;
   azureApiVersion: string;
+  /** Provider bedrock: what the AWS SDK does not read itself (region, credentials, endpoints it does). */
+  bedrock: BedrockSettings;
   breaker: BreakerSettings;
+}
+
+/**
+ * How provider bedrock's AWS clients are made. Unset fields are left to the AWS SDK's own default
+ * chain (AWS_REGION, profiles, roles, AWS_ENDPOINT_URL_*); the embedded stack sets them all to
+ * reach the simulator and the S3 emulator without touching the process environment.
+ */
+export interface BedrockSettings {
+  /** S3 path-style addressing: S3-compatible servers need it. */
+  forcePathStyle: boolean;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  bedrockEndpoint?: string;
+  runtimeEndpoint?: string;
+  s3Endpoint?: string;
 }
 
 /** The worker's Prometheus endpoint (workers/metrics-server.ts). */
@@ -333,6 +380,7 @@ export class ConfigError extends Error {
 }
 
 const text = z.string();
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, { message: 'expected an http(s) URL' });
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
 const positiveInt = z
@@ -502,6 +550,11 @@ export function loadConfig(env: Env): LlmbatchConfig {
       azureApiKey: read('AZURE_OPENAI_API_KEY', text),
       azureEndpoint: read('AZURE_OPENAI_ENDPOINT', url),
       azureApiVersion: read('OPENAI_API_VERSION', text, true),
+      bedrock: {
+        forcePathStyle:
+          read('LLMBATCH_S3_FORCE_PATH_STYLE', bool) ??
+          Boolean(setOnly('AWS_ENDPOINT_URL_S3') ?? setOnly('AWS_ENDPOINT_URL')),
+      },
       breaker: {
         threshold: read('LLMBATCH_BREAKER_THRESHOLD', positiveInt, true),
         initialOpenMs: read('LLMBATCH_BREAKER_OPEN_MS', positiveInt, true),
