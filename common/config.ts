@@ -246,6 +246,11 @@ export const ENV_VARS = {
     description:
       'the `fake-gcs-server` binary, the Cloud Storage emulator of the demo and tests (Vertex AI, gs://); else PATH, else LLMBATCH_CACHE_DIR/bin, else built with Go there',
   },
+  GOFAKES3_PATH: {
+    readBy: ['dev'],
+    description:
+      'the `gofakes3` binary, the S3 emulator of the demo and tests (Bedrock, s3://); else PATH, else LLMBATCH_CACHE_DIR/bin, else built with Go there',
+  },
   LLMBATCH_CACHE_DIR: {
     readBy: ['dev'],
     description:
@@ -365,6 +370,7 @@ export interface LlmbatchConfig {
   devStack: {
     temporalCliPath?: string;
     fakeGcsServerPath?: string;
+    gofakes3Path?: string;
     cacheDir?: string;
     xdgCacheHome?: string;
     searchPath: string;
@@ -577,6 +583,7 @@ export function loadConfig(env: Env): LlmbatchConfig {
     devStack: {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),
       fakeGcsServerPath: read('FAKE_GCS_SERVER_PATH', text),
+      gofakes3Path: read('GOFAKES3_PATH', text),
       cacheDir: read('LLMBATCH_CACHE_DIR', text),
       // The default (~/.cache) needs the home folder, which the dev stack resolves.
       xdgCacheHome: setOnly('XDG_CACHE_HOME'),

@@ -5,6 +5,7 @@
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BedrockSettings } from '../../common/config';
 
 export interface AwsClients {
@@ -31,6 +32,9 @@ export function awsClients(settings: Partial<BedrockSettings> = {}): AwsClients 
     }),
     runtime: new BedrockRuntimeClient({
       ...common,
+      // HTTP/1.1 like the other two: Bedrock Runtime's default handler is HTTP/2 (for its
+      // bidirectional streams, which the sync lane does not use), which S3-style test servers lack.
+      requestHandler: new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 10_000 }),
       ...(settings.runtimeEndpoint ? { endpoint: settings.runtimeEndpoint } : {}),
     }),
     s3: new S3Client({

@@ -110,7 +110,7 @@ export async function awsCall<T>(call: () => Promise<T>, signal?: AbortSignal): 
     const e = error as { name?: string; message?: string; code?: string } | null;
     if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'ETIMEDOUT')
       throw new BedrockConnectionError(`the request to AWS timed out: ${e.message ?? ''}`.trim(), true, e.code);
-    if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code))
+    if (typeof e?.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code))
       throw new BedrockConnectionError(`cannot reach AWS: ${e.message ?? e.code}`, false, e.code);
     throw error;
   }

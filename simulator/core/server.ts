@@ -6,12 +6,24 @@
 // the shape of the provider whose path was called.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
 import { anthropicRoutes } from '../anthropic/anthropic-routes';
 import { geminiRoutes } from '../google/gemini-routes';
+import { bedrockRoutes } from '../bedrock/bedrock-routes';
+import type { S3Settings } from '../bedrock/job-objects';
 import { azureRoutes } from '../openai/azure-routes';
-import { ApiError, googleError, googleHttpStatus, missingApiKey, notFound, outageError, serverError } from './errors';
+import {
+  ApiError,
+  awsExceptionName,
+  googleError,
+  googleHttpStatus,
+  missingApiKey,
+  notFound,
+  outageError,
+  serverError,
+} from './errors';
 import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
 import type { Ledger, Provider } from './ledger';
@@ -47,6 +59,8 @@ export interface StartOptions {
   port?: number;
   host?: string;
   profile?: unknown;
+  /** The S3 server Bedrock jobs read and write (path-style); without one, jobs are refused. */
+  s3?: S3Settings;
 }
 
 export const DEFAULT_SIMULATOR_PORT = 8089;
@@ -59,6 +73,7 @@ function familyOf(path: string): Family {
   if (path.startsWith('/openai/') || path === '/openai') return 'azure';
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
   if (path.startsWith('/v1beta/') || path.startsWith('/upload/v1beta/')) return 'gemini';
+  if (path.startsWith('/model-invocation-job') || path.startsWith('/model/')) return 'bedrock';
   return 'openai';
 }
 
@@ -68,6 +83,7 @@ const ROUTES: Record<Family, Route[]> = {
   azure: azureRoutes,
   anthropic: anthropicRoutes,
   gemini: geminiRoutes,
+  bedrock: bedrockRoutes,
 };
 
 function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -105,6 +121,8 @@ function headersFor(family: Family): Record<string, string> {
       return { 'request-id': randomId('req_01', 22) };
     case 'gemini':
       return { 'x-goog-request-id': randomId('', 16) };
+    case 'bedrock':
+      return { 'x-amzn-requestid': randomUUID() };
     case 'azure': {
       const id = randomId('', 32);
       return { 'x-request-id': id, 'apim-request-id': id };
@@ -117,6 +135,12 @@ function headersFor(family: Family): Record<string, string> {
 function sendError(res: ServerResponse, err: ApiError, family: Family, headers: Record<string, string>): void {
   if (family === 'gemini') {
     sendJson(res, googleHttpStatus(err.status), err.googleBody(), { ...headers, ...err.headers });
+    return;
+  }
+  if (family === 'bedrock') {
+    // AWS names the exception in a header; the SDK makes its error class from it.
+    const name = awsExceptionName(err);
+    sendJson(res, err.status, { message: err.message }, { ...headers, ...err.headers, 'x-amzn-errortype': name });
     return;
   }
   const body = family === 'anthropic' ? err.anthropicBody(headers['request-id'] ?? null) : err.body();
@@ -138,6 +162,8 @@ function hasApiKey(req: IncomingMessage, provider: Provider): boolean {
   if (/^Bearer\s+\S/i.test(header('authorization'))) return true;
   if (provider === 'anthropic') return header('x-api-key') !== '';
   if (provider === 'azure') return header('api-key') !== '';
+  // Bedrock: a SigV4 signature (checked to be there, not verified).
+  if (provider === 'bedrock') return /^AWS4-HMAC-SHA256\s+Credential=\S/.test(header('authorization'));
   // Gemini: x-goog-api-key (what @google/genai sends), or ?key= as the REST docs show.
   if (provider === 'gemini')
     return header('x-goog-api-key') !== '' || new URL(req.url ?? '/', 'http://x').searchParams.has('key');
@@ -207,7 +233,7 @@ function internal(err: unknown): ApiError {
 }
 
 export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
-  const state = new SimulatorState(opts.profile);
+  const state = new SimulatorState(opts.profile, opts.s3);
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, internal(err).body());

@@ -4,6 +4,8 @@
 import { MessageBatchStore } from '../anthropic/anthropic-batches';
 import { GeminiBatchStore } from '../google/gemini-batches';
 import { GeminiFileStore } from '../google/gemini-files';
+import { BedrockJobStore } from '../bedrock/bedrock-jobs';
+import { NO_S3, s3JobObjects, type JobObjects, type S3Settings } from '../bedrock/job-objects';
 import { BatchStore } from '../openai/batches';
 import { FileStore } from '../openai/files';
 import { peakInFlight } from './in-flight';
@@ -28,6 +30,9 @@ export class SimulatorState {
   /** The Gemini API's files and batches (simulator/google). */
   geminiFiles = new GeminiFileStore();
   geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
+  /** Bedrock's model invocation jobs (simulator/bedrock), their files on the S3 server given at start. */
+  private jobObjects: JobObjects = NO_S3;
+  bedrockJobs = new BedrockJobStore(this.ledger, () => this.jobObjects);
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -37,7 +42,8 @@ export class SimulatorState {
 
   readonly webhooks = new WebhookSender();
 
-  constructor(profile?: unknown) {
+  constructor(profile?: unknown, s3?: S3Settings) {
+    if (s3) this.jobObjects = s3JobObjects(s3);
     this.setProfile(profile);
     this.announceEnds();
   }
@@ -75,6 +81,8 @@ export class SimulatorState {
     this.geminiBatches.clear();
     this.geminiFiles = new GeminiFileStore();
     this.geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
+    this.bedrockJobs.clear();
+    this.bedrockJobs = new BedrockJobStore(this.ledger, () => this.jobObjects);
     this.announceEnds();
     this.reseed();
   }
@@ -90,6 +98,7 @@ export class SimulatorState {
     this.batches.advanceAll(now);
     this.messageBatches.advanceAll(now);
     this.geminiBatches.advanceAll(now);
+    this.bedrockJobs.advanceAll(now);
   }
 
   /** The ledger as of now: every batch brought up to date first, so it bills what finished unpolled. */
@@ -101,6 +110,7 @@ export class SimulatorState {
         ...this.batches.spans(),
         ...this.messageBatches.spans(),
         ...this.geminiBatches.spans(),
+        ...this.bedrockJobs.spans(),
       ]),
     };
   }
