@@ -5,6 +5,8 @@ export interface DemoProvider {
   provider: string;
   model: string;
   deploymentModel?: string;
+  /** Provider bedrock: the demo's bucket (on the S3 emulator the demo starts) and a made-up role. */
+  bedrock?: { bucket: string; prefix: string; roleArn: string };
 }
 
 /** What `--provider NAME` runs: the spec's provider and model (the demo spec's own is `simulator`). */
@@ -15,6 +17,11 @@ export const DEMO_PROVIDERS: Record<string, DemoProvider> = {
   'azure-openai': { provider: 'azure-openai', model: 'gpt-4.1-mini', deploymentModel: 'gpt-4.1-mini' },
   anthropic: { provider: 'anthropic', model: 'claude-haiku-4-5' },
   gemini: { provider: 'gemini', model: 'gemini-2.5-flash' },
+  bedrock: {
+    provider: 'bedrock',
+    model: 'anthropic.claude-haiku-4-5-20251001-v1:0',
+    bedrock: { bucket: 'llmbatch-demo', prefix: 'demo', roleArn: 'arn:aws:iam::123456789012:role/llmbatch-demo' },
+  },
 };
 
 /** `--provider NAME` (or `--provider=NAME`); the simulator's own wire when absent. */
@@ -25,7 +32,7 @@ export function demoProviderOf(argv: string[]): DemoProvider {
   const chosen = name ? DEMO_PROVIDERS[name] : undefined;
   if (!chosen)
     throw new Error(
-      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (vertex and bedrock are not in this version yet)`,
+      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (vertex is not in this version yet)`,
     );
   return chosen;
 }

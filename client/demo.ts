@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { demoProviderOf, type DemoProvider } from './demo-providers';
 import { loadSpec } from './spec-loader';
 import { startEmbedded } from '../dev/embedded';
+import { startS3Emulator } from '../dev/s3-emulator';
 import { startRun } from './start-run';
 import { webUiLink } from './temporal-client';
 import { verifyRunFiles } from './verify-run-files';
@@ -20,7 +21,17 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
   console.log('llmbatch demo: starting a Temporal dev server, the provider simulator and a worker...');
   const config = processConfig();
   installWorkerLogging(config.logLevel ?? 'WARN');
-  const embedded = await startEmbedded({ simulatorProfile: DEMO_PROFILE, config, providersAtSimulator: true });
+  // Bedrock's jobs read and write S3: the demo brings its own emulator with the demo's bucket.
+  const s3 = chosen.bedrock ? await startS3Emulator({ buckets: [chosen.bedrock.bucket] }) : undefined;
+  const embedded = await startEmbedded({
+    simulatorProfile: DEMO_PROFILE,
+    config,
+    providersAtSimulator: true,
+    s3Url: s3?.url,
+  }).catch(async (error: unknown) => {
+    await s3?.stop();
+    throw error;
+  });
   let connection: Connection | undefined;
   try {
     console.log(
@@ -62,6 +73,7 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
   } finally {
     await connection?.close();
     await embedded.stop();
+    await s3?.stop();
   }
 }
 

@@ -360,17 +360,19 @@ export interface SpecOverrides {
   provider?: string;
   model?: string;
   deploymentModel?: string;
+  bedrock?: { bucket: string; prefix: string; roleArn: string };
 }
 
 /** The document with the overrides' provider, model and deploymentModel in place of its own. */
 function withOverrides(document: unknown, overrides: SpecOverrides): unknown {
   if (typeof document !== 'object' || document === null) return document;
-  const { provider, model, deploymentModel } = overrides;
+  const { provider, model, deploymentModel, bedrock } = overrides;
   return {
     ...document,
     ...(provider ? { provider } : {}),
     ...(model ? { model } : {}),
     ...(deploymentModel ? { deploymentModel } : {}),
+    ...(bedrock ? { bedrock } : {}),
   };
 }
 
