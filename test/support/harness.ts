@@ -72,6 +72,8 @@ export interface HarnessOptions {
   webhookSecret?: string;
   /** The client's and the worker's data converter (payload encryption); default: no codec, as with no key set. */
   dataConverter?: DataConverter;
+  /** An S3 server for the simulator's Bedrock jobs (dev/s3-emulator.ts). */
+  s3?: { endpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -93,7 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhooks = await startWebhookServer({ secret, store, client, log: () => undefined });
     profile = withWebhooks(profile, webhooks.url, secret);
   }
-  const simulator = await startSimulator({ port: 0, profile });
+  const simulator = await startSimulator({ port: 0, profile, ...(options.s3 ? { s3: options.s3 } : {}) });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
