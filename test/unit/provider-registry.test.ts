@@ -62,12 +62,12 @@ describe('provider registry', () => {
     ['gemini', 'provider "gemini" needs GEMINI_API_KEY (or GOOGLE_API_KEY) in the worker environment'],
     ['simulator', 'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)'],
     [
-      'bedrock',
-      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+      'vertex',
+      'provider "vertex" is not available in this version (use openai, azure-openai, anthropic, gemini, bedrock or simulator)',
     ],
     [
       'toString',
-      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini or simulator)',
+      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini, bedrock or simulator)',
     ],
   ])('refuses %s without what it needs', (name, message) => {
     const registry = createProviderRegistry({ log: () => {} });
