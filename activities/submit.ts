@@ -91,7 +91,7 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
       })();
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
       const batch = await provider
-        .createBatch(requests, spec.outputSchema, key, metadata)
+        .createBatch(requests, spec.outputSchema, key, metadata, spec.bedrock ? { bedrock: spec.bedrock } : undefined)
         .catch(async (error: unknown) => {
           // A create that may have happened keeps the chunk on this provider (failover would risk a
           // second bill); a clear refusal leaves it free to move.

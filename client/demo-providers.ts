@@ -5,6 +5,8 @@ export interface DemoProvider {
   provider: string;
   model: string;
   deploymentModel?: string;
+  /** Provider bedrock: the demo's bucket (on the S3 emulator the demo starts) and a made-up role. */
+  bedrock?: { bucket: string; prefix: string; roleArn: string };
 }
 
 /** What `--provider NAME` runs: the spec's provider and model (the demo spec's own is `simulator`). */
@@ -17,6 +19,11 @@ export const DEMO_PROVIDERS: Record<string, DemoProvider> = {
   gemini: { provider: 'gemini', model: 'gemini-2.5-flash' },
   // Through Cloud Storage too: the demo starts the fake-gcs-server emulator for it.
   vertex: { provider: 'vertex', model: 'gemini-2.5-flash' },
+  bedrock: {
+    provider: 'bedrock',
+    model: 'anthropic.claude-haiku-4-5-20251001-v1:0',
+    bedrock: { bucket: 'llmbatch-demo', prefix: 'demo', roleArn: 'arn:aws:iam::123456789012:role/llmbatch-demo' },
+  },
 };
 
 /** `--provider NAME` (or `--provider=NAME`); the simulator's own wire when absent. */
@@ -26,8 +33,6 @@ export function demoProviderOf(argv: string[]): DemoProvider {
   const name = argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
   const chosen = name ? DEMO_PROVIDERS[name] : undefined;
   if (!chosen)
-    throw new Error(
-      `--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')} (bedrock is not in this version yet)`,
-    );
+    throw new Error(`--provider ${name ?? '(missing)'}: the demo runs ${Object.keys(DEMO_PROVIDERS).join(', ')}`);
   return chosen;
 }

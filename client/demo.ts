@@ -8,6 +8,7 @@ import { loadSpec } from './spec-loader';
 import { startEmbedded } from '../dev/embedded';
 import { createEmulatorBucket, startGcsEmulator, type GcsEmulator } from '../dev/gcs-emulator';
 import { SIMULATOR_VERTEX_BUCKET } from '../dev/vertex-credentials';
+import { startS3Emulator } from '../dev/s3-emulator';
 import { startRun } from './start-run';
 import { webUiLink } from './temporal-client';
 import { verifyRunFiles } from './verify-run-files';
@@ -29,13 +30,17 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
     await createEmulatorBucket(gcs.url, SIMULATOR_VERTEX_BUCKET);
     console.log(`  Cloud Storage emulator ${gcs.url}, bucket gs://${SIMULATOR_VERTEX_BUCKET}`);
   }
+  // Bedrock's jobs read and write S3: the demo brings its own emulator with the demo's bucket.
+  const s3 = chosen.bedrock ? await startS3Emulator({ buckets: [chosen.bedrock.bucket] }) : undefined;
   const embedded = await startEmbedded({
     simulatorProfile: DEMO_PROFILE,
     config,
     providersAtSimulator: true,
     storageUrl: gcs?.url,
+    s3Url: s3?.url,
   }).catch(async (error: unknown) => {
     await gcs?.stop();
+    await s3?.stop();
     throw error;
   });
   let connection: Connection | undefined;
@@ -80,6 +85,7 @@ async function demo(keep: boolean, chosen: DemoProvider): Promise<boolean> {
     await connection?.close();
     await embedded.stop();
     await gcs?.stop();
+    await s3?.stop();
   }
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { readCsvHeader } from '../activities/dataset';
 import { checkEndpoint } from './embed-spec-checks';
 import {
+  BEDROCK_MIN_RECORDS,
   RunSpecSchema,
   SEED_DEFAULTS,
   describeSpecIssues,
@@ -252,6 +253,7 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   if (spec.vertex && spec.provider !== 'vertex' && !spec.failover?.some((f) => f.provider === 'vertex')) {
     problems.push('vertex: only for provider vertex (as the provider or a failover entry)');
   }
+  checkBedrock(spec, wire, problems);
   // A spec field the code does not honour is refused until it works.
   spec.routing?.rules?.forEach((rule, i) =>
     checkRoutedModel(spec, `routing.rules.${i}.model`, rule.model, prices, problems),
@@ -282,6 +284,30 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
     problems.push('poll: initial must not exceed max');
   }
   checkDeadline(spec.poll, problems);
+}
+
+/**
+ * Provider bedrock needs its S3 bucket and role; the section means nothing to another provider, and
+ * a Bedrock model runs on provider bedrock only (the simulator is reached through its endpoints).
+ */
+function checkBedrock(spec: RunSpec, wire: string, problems: string[]): void {
+  const failsOverToBedrock = spec.failover?.some((f) => f.provider === 'bedrock') ?? false;
+  if (spec.provider === 'bedrock') {
+    if (wire !== 'bedrock')
+      problems.push(
+        `model: "${spec.model}" is not a Bedrock model id (e.g. anthropic.claude-haiku-4-5-20251001-v1:0, amazon.nova-lite-v1:0)`,
+      );
+    if (spec.endpoint === 'embeddings')
+      problems.push('endpoint: embeddings batches are not supported on provider bedrock yet');
+  } else if (wire === 'bedrock') {
+    problems.push(`model: "${spec.model}" is a Bedrock model; only provider bedrock runs it`);
+  }
+  if ((spec.provider === 'bedrock' || failsOverToBedrock) && !spec.bedrock)
+    problems.push(
+      'bedrock: provider bedrock needs `bedrock: { bucket, prefix, roleArn }` (the S3 bucket of its job files and the service role its jobs run as)',
+    );
+  if (spec.bedrock && spec.provider !== 'bedrock' && !failsOverToBedrock)
+    problems.push(`bedrock: only for provider bedrock (the provider is ${spec.provider})`);
 }
 
 /**
@@ -337,17 +363,19 @@ export interface SpecOverrides {
   provider?: string;
   model?: string;
   deploymentModel?: string;
+  bedrock?: { bucket: string; prefix: string; roleArn: string };
 }
 
 /** The document with the overrides' provider, model and deploymentModel in place of its own. */
 function withOverrides(document: unknown, overrides: SpecOverrides): unknown {
   if (typeof document !== 'object' || document === null) return document;
-  const { provider, model, deploymentModel } = overrides;
+  const { provider, model, deploymentModel, bedrock } = overrides;
   return {
     ...document,
     ...(provider ? { provider } : {}),
     ...(model ? { model } : {}),
     ...(deploymentModel ? { deploymentModel } : {}),
+    ...(bedrock ? { bedrock } : {}),
   };
 }
 
@@ -421,6 +449,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     ...(spec.routing?.rules?.length ? { routes: spec.routing.rules } : {}),
     ...(spec.hybrid && spec.mode === 'hybrid' ? { hybrid: spec.hybrid } : {}),
     ...(spec.failover?.length ? { failover: spec.failover } : {}),
+    ...(spec.bedrock
+      ? { bedrock: { ...spec.bedrock, prefix: (spec.bedrock.prefix ?? '').replace(/^\/+|\/+$/g, '') } }
+      : {}),
     poll: {
       initialMs: ms(spec.poll?.initial, SEED_DEFAULTS.poll.initialMs),
       maxMs: ms(spec.poll?.max, SEED_DEFAULTS.poll.maxMs),
@@ -439,7 +470,12 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
       failoverAfterMs: ms(spec.retry?.failoverAfter, SEED_DEFAULTS.retry.failoverAfterMs),
     },
-    limits: { ...SEED_DEFAULTS.limits, ...spec.limits },
+    limits: {
+      ...SEED_DEFAULTS.limits,
+      // Bedrock refuses jobs under its record minimum; the other providers take a batch of one.
+      batchMinRecords: spec.provider === 'bedrock' ? BEDROCK_MIN_RECORDS : 0,
+      ...spec.limits,
+    },
     alert: spec.alert,
   };
 }

@@ -130,6 +130,36 @@ export const ENV_VARS = {
     readBy: ['worker', 'dev'],
     description: 'a Cloud Storage emulator (http://host:port) for provider `vertex`, as @google-cloud/storage reads it',
   },
+  AWS_REGION: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: the region of its jobs, read by the AWS SDK itself with the rest of its default chain (AWS_PROFILE, ~/.aws/config, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, web identity, instance roles)',
+  },
+  AWS_ENDPOINT_URL: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: one endpoint for every AWS service the service-specific variables below do not name (the AWS SDK reads it)',
+  },
+  AWS_ENDPOINT_URL_BEDROCK: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for the Bedrock control plane (jobs), read by the AWS SDK itself',
+  },
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for Bedrock Runtime (Converse: the sync lane), read by the AWS SDK itself',
+  },
+  AWS_ENDPOINT_URL_S3: {
+    readBy: ['worker', 'dev'],
+    description:
+      'provider `bedrock`: another endpoint for S3 (an S3-compatible server), read by the AWS SDK itself; when set (or AWS_ENDPOINT_URL), S3 is addressed path-style',
+  },
+  LLMBATCH_S3_FORCE_PATH_STYLE: {
+    readBy: ['worker', 'dev'],
+    description:
+      '`true` or `false`: S3 path-style addressing (`http://host/bucket/key`); unset = path-style exactly when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set',
+  },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {
     readBy: ['worker', 'dev'],
@@ -247,6 +277,11 @@ export const ENV_VARS = {
     description:
       'the time-skipping test server the workflow tests run on (an executable taking the port, as @temporalio/testing expects); else LLMBATCH_CACHE_DIR/temporal-test-server, else installed there with Maven (io.temporal:temporal-test-server, run by Java 17+)',
   },
+  GOFAKES3_PATH: {
+    readBy: ['dev'],
+    description:
+      'the `gofakes3` binary, the S3 emulator of the demo and tests (Bedrock, s3://); else PATH, else LLMBATCH_CACHE_DIR/bin, else built with Go there',
+  },
   LLMBATCH_CACHE_DIR: {
     readBy: ['dev'],
     description:
@@ -287,7 +322,24 @@ export interface ProviderSettings {
   azureApiKey?: string;
   azureEndpoint?: string;
   azureApiVersion: string;
+  /** Provider bedrock: what the AWS SDK does not read itself (region, credentials, endpoints it does). */
+  bedrock: BedrockSettings;
   breaker: BreakerSettings;
+}
+
+/**
+ * How provider bedrock's AWS clients are made. Unset fields are left to the AWS SDK's own default
+ * chain (AWS_REGION, profiles, roles, AWS_ENDPOINT_URL_*); the embedded stack sets them all to
+ * reach the simulator and the S3 emulator without touching the process environment.
+ */
+export interface BedrockSettings {
+  /** S3 path-style addressing: S3-compatible servers need it. */
+  forcePathStyle: boolean;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  bedrockEndpoint?: string;
+  runtimeEndpoint?: string;
+  s3Endpoint?: string;
 }
 
 /** The worker's Prometheus endpoint (workers/metrics-server.ts). */
@@ -359,6 +411,7 @@ export interface LlmbatchConfig {
     temporalCliPath?: string;
     fakeGcsServerPath?: string;
     testServerPath?: string;
+    gofakes3Path?: string;
     cacheDir?: string;
     xdgCacheHome?: string;
     searchPath: string;
@@ -374,6 +427,7 @@ export class ConfigError extends Error {
 }
 
 const text = z.string();
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, { message: 'expected an http(s) URL' });
 /** gs://bucket or gs://bucket/prefix, as Cloud Storage names a place. */
 export const GS_URI = /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?$/;
@@ -557,6 +611,11 @@ export function loadConfig(env: Env): LlmbatchConfig {
       azureApiKey: read('AZURE_OPENAI_API_KEY', text),
       azureEndpoint: read('AZURE_OPENAI_ENDPOINT', url),
       azureApiVersion: read('OPENAI_API_VERSION', text, true),
+      bedrock: {
+        forcePathStyle:
+          read('LLMBATCH_S3_FORCE_PATH_STYLE', bool) ??
+          Boolean(setOnly('AWS_ENDPOINT_URL_S3') ?? setOnly('AWS_ENDPOINT_URL')),
+      },
       breaker: {
         threshold: read('LLMBATCH_BREAKER_THRESHOLD', positiveInt, true),
         initialOpenMs: read('LLMBATCH_BREAKER_OPEN_MS', positiveInt, true),
@@ -580,6 +639,7 @@ export function loadConfig(env: Env): LlmbatchConfig {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),
       fakeGcsServerPath: read('FAKE_GCS_SERVER_PATH', text),
       testServerPath: read('TEMPORAL_TEST_SERVER_PATH', text),
+      gofakes3Path: read('GOFAKES3_PATH', text),
       cacheDir: read('LLMBATCH_CACHE_DIR', text),
       // The default (~/.cache) needs the home folder, which the dev stack resolves.
       xdgCacheHome: setOnly('XDG_CACHE_HOME'),

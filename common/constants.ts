@@ -74,7 +74,12 @@ export const PROVIDER_BATCH_LIMITS = {
    * (GEMINI_INLINE_MAX_BYTES). No published request cap: the same 100,000 as Anthropic's.
    */
   google: { maxRequests: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 },
+  /** Bedrock batch inference: 50,000 records a job (the default quota) and 1 GB an input file. */
+  bedrock: { maxRequests: 50_000, maxBytes: 1024 * 1024 * 1024 },
 } as const;
+
+/** Bedrock refuses a batch inference job of fewer records (a quota: `limits.batchMinRecords` changes it). */
+export const BEDROCK_MIN_RECORDS = 100;
 
 /** A Gemini batch create with inlined requests must stay under the API's 20 MB request limit. */
 export const GEMINI_INLINE_MAX_BYTES = 20 * 1024 * 1024;

@@ -16,9 +16,17 @@ export const BUILT_IN_PRICES = Object.fromEntries(
   Object.entries(pricingTable).filter(([key]) => !key.startsWith('_')),
 ) as unknown as PriceTable;
 
-/** `claude-sonnet-4-20250514` and `gpt-4.1-2025-04-14` price as `claude-sonnet-4` and `gpt-4.1`. */
+/**
+ * `claude-sonnet-4-20250514` and `gpt-4.1-2025-04-14` price as `claude-sonnet-4` and `gpt-4.1`; a
+ * Bedrock id (`us.anthropic.claude-haiku-4-5-20251001-v1:0`) as its vendor and base
+ * (`anthropic.claude-haiku-4-5`): the cross-region prefix and the `-v1:0` version come off too.
+ */
 export function baseModelId(model: string): string {
-  return model.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');
+  return model
+    .replace(/^[a-z]{2,6}(-gov)?\.(?=(anthropic|amazon)\.)/, '')
+    .replace(/-v\d+(:\d+)?$/, '')
+    .replace(/-\d{4}-\d{2}-\d{2}$/, '')
+    .replace(/-\d{8}$/, '');
 }
 
 /** A spec's prices come first (exact id, then base id), then the built-in table's. */

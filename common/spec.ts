@@ -8,7 +8,7 @@ import type { FieldMatch, RouteRule } from './routing';
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
 
-export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'simulator'] as const;
+export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'bedrock', 'simulator'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** Claude models speak the Anthropic wire: openai and azure-openai cannot run them, the simulator routes them so. */
@@ -21,10 +21,19 @@ export function isGeminiModel(model: string): boolean {
   return model.replace(/^models\//, '').startsWith('gemini');
 }
 
+/**
+ * Bedrock model ids (`anthropic.claude-haiku-4-5-20251001-v1:0`, `amazon.nova-lite-v1:0`), also as
+ * cross-region inference profiles (`us.anthropic...`, `global.anthropic...`): the vendor before a dot.
+ */
+export function isBedrockModel(model: string): boolean {
+  return /^([a-z]{2,6}(-gov)?\.)?(anthropic|amazon)\./.test(model);
+}
+
 /** The wire a model speaks: which family of providers can run it (the simulator speaks them all). */
-export type ModelWire = 'openai' | 'anthropic' | 'google';
+export type ModelWire = 'openai' | 'anthropic' | 'google' | 'bedrock';
 
 export function wireOfModel(model: string): ModelWire {
+  if (isBedrockModel(model)) return 'bedrock';
   return isAnthropicModel(model) ? 'anthropic' : isGeminiModel(model) ? 'google' : 'openai';
 }
 
@@ -36,6 +45,8 @@ export function wireOfProvider(provider: ProviderName): ModelWire | undefined {
     case 'gemini':
     case 'vertex':
       return 'google';
+    case 'bedrock':
+      return 'bedrock';
     case 'simulator':
       return undefined;
     default:
@@ -43,10 +54,13 @@ export function wireOfProvider(provider: ProviderName): ModelWire | undefined {
   }
 }
 
-/** Whether a provider can run a model: its wire is the model's (the simulator runs every model). */
+/**
+ * Whether a provider can run a model: its wire is the model's. The simulator runs every model but
+ * Bedrock's, which need the job's S3 bucket: provider bedrock reaches the simulator by its endpoints.
+ */
 export function providerRunsModel(provider: ProviderName, model: string): boolean {
   const wire = wireOfProvider(provider);
-  return wire === undefined || wire === wireOfModel(model);
+  return wire === undefined ? wireOfModel(model) !== 'bedrock' : wire === wireOfModel(model);
 }
 export const MODES = ['batch', 'sync', 'hybrid'] as const;
 export const ENDPOINTS = ['chat', 'embeddings'] as const;
@@ -137,6 +151,18 @@ export const RunSpecSchema = z.strictObject({
     .optional(),
   /** azure-openai: the model a deployment runs (the spec's model is the deployment name), for pricing. */
   deploymentModel: z.string().min(1).optional(),
+  /** bedrock: where batch jobs read and write their files, and the service role they run as. */
+  bedrock: z
+    .strictObject({
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lower-case letters, digits, "." or "-")'),
+      prefix: z.string().optional(),
+      roleArn: z
+        .string()
+        .regex(/^arn:aws(-[^:]+)?:iam::\d{12}:role\/.+$/, 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)'),
+    })
+    .optional(),
   poll: z
     .strictObject({
       initial: duration.optional(),
@@ -167,6 +193,8 @@ export const RunSpecSchema = z.strictObject({
       syncRpm: z.number().int().min(0).optional(),
       syncTpm: z.number().int().min(0).optional(),
       maxItemBytes: z.number().int().positive().optional(),
+      /** Fewest requests a provider batch may hold (Bedrock refuses jobs under 100): fewer go through sync calls. */
+      batchMinRecords: z.number().int().min(0).optional(),
     })
     .optional(),
   alert: z.strictObject({ webhook: z.url().optional() }).optional(),
@@ -210,6 +238,8 @@ export interface ResolvedSpec {
   hybrid?: { syncWhen: FieldMatch };
   /** Where a chunk goes when its provider is down or out of capacity, in order. */
   failover?: FailoverRoute[];
+  /** Provider bedrock: the S3 bucket and prefix of its jobs' files and the role the jobs run as. */
+  bedrock?: BedrockSpec;
   poll: {
     initialMs: number;
     maxMs: number;
@@ -242,6 +272,11 @@ export interface ResolvedSpec {
     syncRpm: number;
     syncTpm: number;
     maxItemBytes: number;
+    /**
+     * A batch strike with fewer pending requests goes through the sync lane instead (Bedrock's record
+     * minimum). Absent in runs started before it existed: no minimum.
+     */
+    batchMinRecords?: number;
   };
   alert?: { webhook?: string };
 }
@@ -251,6 +286,13 @@ export interface VertexSettings {
   location?: string;
   /** gs://bucket or gs://bucket/prefix. */
   bucket?: string;
+}
+
+export interface BedrockSpec {
+  bucket: string;
+  /** Key prefix of the jobs' files, without a trailing slash; '' for the bucket's root. */
+  prefix: string;
+  roleArn: string;
 }
 
 /** A failover entry: the provider and model (and lane) a chunk moves to. */

@@ -7,7 +7,9 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { DEFAULT_NAMESPACE } from '../common';
-import type { LlmbatchConfig, ProviderSettings } from '../common/config';
+import type { LlmbatchConfig } from '../common/config';
+import type { ProviderEnv } from '../providers/core/family';
+import { S3_EMULATOR_CREDENTIALS, S3_EMULATOR_REGION } from './s3-emulator';
 import { newWebhookSecret, startSimulator, type RunningSimulator } from '../simulator';
 import { openStore, type RunStore } from '../store';
 import { installTelemetry, startWorkerMetrics } from '../workers/telemetry';
@@ -46,11 +48,27 @@ export interface EmbeddedOptions {
    * providersAtSimulator, provider `vertex` goes to the simulator with throwaway credentials.
    */
   storageUrl?: string;
+  /**
+   * An S3 server (http://127.0.0.1:PORT, path-style) for the simulator's Bedrock jobs; with
+   * providersAtSimulator, provider bedrock's S3 client goes there too.
+   */
+  s3Url?: string;
 }
 
-/** Provider settings that send every real provider's client to the simulator at `url`. */
-export function providersAt(url: string): Partial<ProviderSettings> {
+/**
+ * Provider settings that send every real provider's client to the simulator at `url` (and provider
+ * bedrock's S3 client to the S3 server at `s3Url`).
+ */
+export function providersAt(url: string, s3Url?: string): Partial<ProviderEnv> {
   return {
+    bedrock: {
+      region: S3_EMULATOR_REGION,
+      credentials: S3_EMULATOR_CREDENTIALS,
+      bedrockEndpoint: url,
+      runtimeEndpoint: url,
+      ...(s3Url ? { s3Endpoint: s3Url } : {}),
+      forcePathStyle: true,
+    },
     openaiApiKey: 'sk-simulator',
     openaiBaseUrl: `${url}/v1`,
     azureApiKey: 'azure-simulator',
@@ -162,7 +180,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       webhooks = await startWebhookServer({ ...config.webhooks, secret, store, client, log });
       profile = withWebhooks(profile, webhooks.url, secret);
     }
-    simulator = await startSimulator({ port: options.simulatorPort ?? 0, profile, storageUrl: options.storageUrl });
+    simulator = await startSimulator({
+      port: options.simulatorPort ?? 0,
+      profile,
+      storageUrl: options.storageUrl,
+      ...(options.s3Url ? { s3: { endpoint: options.s3Url, credentials: S3_EMULATOR_CREDENTIALS } } : {}),
+    });
     const taskQueue = config.taskQueue;
     const worker = await createLlmbatchWorker({
       connection,
@@ -172,7 +195,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       // This stack's simulator, whatever LLMBATCH_SIMULATOR_URL says; real providers' keys as configured.
       providerEnv: {
         ...config.providers,
-        ...(options.providersAtSimulator ? providersAt(simulator.url) : {}),
+        ...(options.providersAtSimulator ? providersAt(simulator.url, options.s3Url) : {}),
         ...(options.providersAtSimulator && options.storageUrl
           ? vertexAtSimulator(simulator.url, options.storageUrl, join(stateDir, 'vertex-simulator'))
           : {}),

@@ -7,3 +7,4 @@ export * from './core/family';
 export * from './core/errors';
 export * from './core/circuit-breaker';
 export * from './core/guarded-provider';
+export * from './bedrock/bedrock-batch';

@@ -563,6 +563,9 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     for (;;) {
       // A chunk that failed over to a sync entry calls what is left through the sync lane.
       if (spec.mode === 'sync') return syncRound(strike, pending);
+      // Below the provider's record minimum (Bedrock's 100) a batch would be refused: the sync lane
+      // answers these few instead. Runs started before the limit existed carry none, and replay as before.
+      if (pending < (spec.limits.batchMinRecords ?? 0)) return syncRound(strike, pending);
       try {
         return await batchStrikeHere(strike, pending);
       } catch (error) {

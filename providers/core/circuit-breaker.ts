@@ -11,6 +11,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../common/config';
 import { GeminiApiError, GeminiConnectionError } from '../google/gemini-errors';
+import { BedrockConnectionError, awsStatusOf, isAwsServiceError } from '../bedrock/bedrock-errors';
 import { isAuthError } from './errors';
 
 export type BreakerOptions = BreakerSettings;
@@ -39,6 +40,8 @@ export class CircuitOpenError extends Error {
 export function isOutageError(error: unknown): boolean {
   if (error instanceof GeminiConnectionError) return true;
   if (error instanceof GeminiApiError) return error.status >= 500;
+  if (error instanceof BedrockConnectionError) return true;
+  if (isAwsServiceError(error)) return (awsStatusOf(error) ?? 500) >= 500;
   if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) return true;
   if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError)
     return error.status === undefined || error.status >= 500;

@@ -15,6 +15,14 @@ import {
   geminiRetryDelayMs,
   isGeminiKeyRejected,
 } from '../google/gemini-errors';
+import {
+  BedrockConnectionError,
+  BedrockUserAbortError,
+  awsMayHaveReached,
+  classifyAws,
+  isAwsAuthError,
+  isAwsServiceError,
+} from '../bedrock/bedrock-errors';
 
 export interface ClassifiedError {
   kind: FailureKind;
@@ -46,15 +54,17 @@ export function retryAfterMs(headers: HeaderBag, now = Date.now()): number | und
 }
 
 /**
- * An error raised by the openai, @anthropic-ai/sdk or @google/genai client (HTTP answers and
- * connection failures; Gemini's as providers/google/gemini-errors.ts makes them).
+ * An error raised by the openai, @anthropic-ai/sdk, @google/genai or AWS SDK clients (HTTP answers
+ * and connection failures; Gemini's and AWS's as their folders' *-errors.ts make them).
  */
 export function isProviderSdkError(error: unknown): boolean {
   return (
     error instanceof OpenAI.APIError ||
     error instanceof Anthropic.APIError ||
     error instanceof GeminiApiError ||
-    error instanceof GeminiConnectionError
+    error instanceof GeminiConnectionError ||
+    isAwsServiceError(error) ||
+    error instanceof BedrockConnectionError
   );
 }
 
@@ -63,13 +73,15 @@ export function isUserAbort(error: unknown): boolean {
   return (
     error instanceof OpenAI.APIUserAbortError ||
     error instanceof Anthropic.APIUserAbortError ||
-    error instanceof GeminiUserAbortError
+    error instanceof GeminiUserAbortError ||
+    error instanceof BedrockUserAbortError
   );
 }
 
 /** A 401 or 403: the key is wrong, revoked or lacks permission; a run-level condition, not an item's. */
 export function isAuthError(error: unknown): boolean {
   if (error instanceof GeminiApiError) return isGeminiKeyRejected(error);
+  if (isAwsServiceError(error)) return isAwsAuthError(error);
   return isProviderSdkError(error) && [401, 403].includes((error as { status?: number }).status ?? 0);
 }
 
@@ -99,6 +111,7 @@ function classifyGemini(error: GeminiApiError | GeminiConnectionError): Classifi
 
 export function classifyProviderError(error: unknown): ClassifiedError {
   if (error instanceof GeminiApiError || error instanceof GeminiConnectionError) return classifyGemini(error);
+  if (isAwsServiceError(error) || error instanceof BedrockConnectionError) return classifyAws(error);
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError) {
     return { kind: 'timeout', retryable: true, message: error.message };
   }
@@ -136,6 +149,7 @@ export function mayHaveReachedProvider(error: unknown): boolean {
     return error.timeout || !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(error.code ?? '');
   }
   if (error instanceof GeminiApiError) return !(REFUSED_UNPROCESSED.has(error.status) || error.status < 500);
+  if (isAwsServiceError(error) || error instanceof BedrockConnectionError) return awsMayHaveReached(error);
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError)
     return true;
   if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {

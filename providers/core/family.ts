@@ -2,12 +2,14 @@
 // adapters it builds for the provider names of a spec, and the one that speaks its wire to the
 // simulator. A new family is a new folder with a `family.ts` and one line in the registry's list.
 import type { ProviderName, VertexSettings } from '../../common';
-import type { ProviderSettings } from '../../common/config';
+import type { BedrockSettings, ProviderSettings } from '../../common/config';
 import type { BreakerOptions } from './circuit-breaker';
 import type { BatchProvider } from './types';
 
 /** The provider settings of the configuration (common/config.ts), plus what tests inject. */
-export interface ProviderEnv extends Omit<ProviderSettings, 'breaker' | 'azureApiVersion'> {
+export interface ProviderEnv extends Omit<ProviderSettings, 'breaker' | 'azureApiVersion' | 'bedrock'> {
+  /** Provider bedrock's AWS clients: the AWS SDK's own default chain when absent. */
+  bedrock?: Partial<BedrockSettings>;
   /** Azure OpenAI API version; AZURE_BATCH_API_VERSION when unset. */
   azureApiVersion?: string;
   /** Circuit breaker settings (tests shrink the open period). */

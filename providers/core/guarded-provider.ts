@@ -2,7 +2,7 @@
 // seen by one activity pauses all of them.
 import type { JsonSchema } from '../../common';
 import type { CircuitBreaker } from './circuit-breaker';
-import type { BatchProvider, BatchRequest, FindHint } from './types';
+import type { BatchProvider, BatchRequest, CreateOptions, FindHint } from './types';
 
 export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): BatchProvider {
   return {
@@ -13,7 +13,8 @@ export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): Ba
       schema: JsonSchema | undefined,
       key: string,
       metadata: Record<string, string>,
-    ) => breaker.run(() => inner.createBatch(requests, schema, key, metadata)),
+      options?: CreateOptions,
+    ) => breaker.run(() => inner.createBatch(requests, schema, key, metadata, options)),
     getBatch: (id: string) => breaker.run(() => inner.getBatch(id)),
     cancelBatch: (id: string) => breaker.run(() => inner.cancelBatch(id)),
     callSync: (request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal) =>

@@ -2,6 +2,7 @@
 // the run spec or workflow history.
 import type { ProviderName } from '../../common';
 import { anthropicFamily } from '../anthropic/family';
+import { bedrockFamily } from '../bedrock/family';
 import { googleFamily } from '../google/family';
 import { openaiFamily } from '../openai/family';
 import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker';
@@ -14,7 +15,7 @@ import type { BatchProvider } from './types';
  * that claims the model (Claude models go the Anthropic way, Gemini models Google's, as with the real
  * services); OpenAI's comes last and takes the rest.
  */
-const FAMILIES: readonly ProviderFamily[] = [anthropicFamily, googleFamily, openaiFamily];
+const FAMILIES: readonly ProviderFamily[] = [anthropicFamily, googleFamily, bedrockFamily, openaiFamily];
 
 /** The family's builder for a provider name; own properties only (a name is not `toString`). */
 function builderOf(family: ProviderFamily, name: ProviderName) {
@@ -38,7 +39,7 @@ export function createProviderRegistry(env: ProviderEnv) {
     const create = family && builderOf(family, name);
     if (!create) {
       throw new ProviderConfigError(
-        `provider "${name as string}" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)`,
+        `provider "${name as string}" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex, bedrock or simulator)`,
       );
     }
     return create(env, spec);

@@ -1,5 +1,5 @@
 // The provider adapter contract: what activities need from a batch API, in provider-neutral terms.
-import type { JsonSchema, NeutralRequest, TokenUsage } from '../../common';
+import type { BedrockSpec, JsonSchema, NeutralRequest, TokenUsage } from '../../common';
 
 export type BatchStatus =
   'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
@@ -51,6 +51,11 @@ export interface FindHint {
   claimed: ReadonlySet<string>;
 }
 
+/** What a run's spec tells a provider that batches through object storage (Bedrock: its S3 and role). */
+export interface CreateOptions {
+  bedrock?: BedrockSpec;
+}
+
 export interface BatchProvider {
   readonly name: string;
   /**
@@ -67,6 +72,7 @@ export interface BatchProvider {
     schema: JsonSchema | undefined,
     idempotencyKey: string,
     metadata: Record<string, string>,
+    options?: CreateOptions,
   ): Promise<ProviderBatch>;
   getBatch(batchId: string): Promise<ProviderBatch>;
   /** Every per-item line of the output and error files, streamed. */

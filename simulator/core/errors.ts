@@ -165,6 +165,23 @@ export const serviceUnavailable = () =>
 export const batchRejected = () =>
   invalidRequest('The batch was refused: simulated rejection (batch.rejectRate).', null, 'invalid_request');
 
+/** AWS exception names by status, for errors raised without one (outages, lost responses). */
+const AWS_EXCEPTIONS: Record<number, string> = {
+  400: 'ValidationException',
+  401: 'UnrecognizedClientException',
+  403: 'AccessDeniedException',
+  404: 'ResourceNotFoundException',
+  409: 'ConflictException',
+  429: 'ThrottlingException',
+  503: 'ServiceUnavailableException',
+};
+
+/** The exception an AWS service names in `x-amzn-ErrorType` for this error. */
+export function awsExceptionName(err: ApiError): string {
+  if (err.code?.endsWith('Exception')) return err.code;
+  return AWS_EXCEPTIONS[err.status] ?? (err.status >= 500 ? 'InternalServerException' : 'ValidationException');
+}
+
 /** A call that carries no API key, refused the way each service refuses it. */
 export function missingApiKey(provider: Provider): ApiError {
   switch (provider) {
@@ -172,6 +189,14 @@ export function missingApiKey(provider: Provider): ApiError {
       return googleError(
         401,
         'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
+    case 'bedrock':
+      return new ApiError(
+        403,
+        'Missing Authentication Token',
+        'MissingAuthenticationTokenException',
+        null,
+        'MissingAuthenticationTokenException',
       );
     case 'gemini':
       // The Gemini API answers a call with no key 403, not 401.

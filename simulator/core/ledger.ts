@@ -22,7 +22,7 @@ export interface LedgerTotals {
 }
 
 /** Who the request was billed as: the path family it came in on. */
-export type Provider = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'vertex';
+export type Provider = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'vertex' | 'bedrock';
 
 export interface ProviderTotals extends LedgerTotals {
   byModel: Record<string, LedgerTotals>;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 const rate = z.number().min(0).max(1);
 const ms = z.number().int().nonnegative();
 
-const OUTAGE_PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini'] as const;
+const OUTAGE_PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock'] as const;
 
 const outageSchema = z.strictObject({
   afterMs: ms,

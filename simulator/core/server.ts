@@ -6,14 +6,26 @@
 // the shape of the provider whose path was called.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { adminRoutes } from './admin-routes';
 import { anthropicRoutes } from '../anthropic/anthropic-routes';
 import { geminiRoutes } from '../google/gemini-routes';
 import { oauthRoutes } from '../google/oauth-routes';
 import { vertexRoutes } from '../google/vertex-routes';
+import { bedrockRoutes } from '../bedrock/bedrock-routes';
+import type { S3Settings } from '../bedrock/job-objects';
 import { azureRoutes } from '../openai/azure-routes';
-import { ApiError, googleError, googleHttpStatus, missingApiKey, notFound, outageError, serverError } from './errors';
+import {
+  ApiError,
+  awsExceptionName,
+  googleError,
+  googleHttpStatus,
+  missingApiKey,
+  notFound,
+  outageError,
+  serverError,
+} from './errors';
 import { drain, sendJson, sleep } from './http-util';
 import { randomId } from './ids';
 import type { Ledger, Provider } from './ledger';
@@ -54,6 +66,8 @@ export interface StartOptions {
    * from and write their predictions to; without one, every Vertex job create is refused.
    */
   storageUrl?: string;
+  /** The S3 server Bedrock jobs read and write (path-style); without one, jobs are refused. */
+  s3?: S3Settings;
 }
 
 export const DEFAULT_SIMULATOR_PORT = 8089;
@@ -69,6 +83,7 @@ function familyOf(path: string): Family {
   if (path.startsWith('/v1beta/') || path.startsWith('/upload/v1beta/')) return 'gemini';
   if (/^\/(v1|v1beta1)\/projects\//.test(path)) return 'vertex';
   if (path === '/token' || path === '/v1/token') return 'oauth';
+  if (path.startsWith('/model-invocation-job') || path.startsWith('/model/')) return 'bedrock';
   return 'openai';
 }
 
@@ -80,6 +95,7 @@ const ROUTES: Record<Family, Route[]> = {
   gemini: geminiRoutes,
   vertex: vertexRoutes,
   oauth: oauthRoutes,
+  bedrock: bedrockRoutes,
 };
 
 function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -118,6 +134,8 @@ function headersFor(family: Family): Record<string, string> {
     case 'gemini':
     case 'vertex':
       return { 'x-goog-request-id': randomId('', 16) };
+    case 'bedrock':
+      return { 'x-amzn-requestid': randomUUID() };
     case 'azure': {
       const id = randomId('', 32);
       return { 'x-request-id': id, 'apim-request-id': id };
@@ -134,6 +152,12 @@ function sendError(res: ServerResponse, err: ApiError, family: Family, headers: 
   }
   if (family === 'oauth') {
     sendJson(res, err.status, { error: err.type, error_description: err.message }, headers);
+    return;
+  }
+  if (family === 'bedrock') {
+    // AWS names the exception in a header; the SDK makes its error class from it.
+    const name = awsExceptionName(err);
+    sendJson(res, err.status, { message: err.message }, { ...headers, ...err.headers, 'x-amzn-errortype': name });
     return;
   }
   const body = family === 'anthropic' ? err.anthropicBody(headers['request-id'] ?? null) : err.body();
@@ -157,6 +181,8 @@ function hasApiKey(req: IncomingMessage, provider: Provider, state: SimulatorSta
   if (/^Bearer\s+\S/i.test(header('authorization'))) return true;
   if (provider === 'anthropic') return header('x-api-key') !== '';
   if (provider === 'azure') return header('api-key') !== '';
+  // Bedrock: a SigV4 signature (checked to be there, not verified).
+  if (provider === 'bedrock') return /^AWS4-HMAC-SHA256\s+Credential=\S/.test(header('authorization'));
   // Gemini: x-goog-api-key (what @google/genai sends), or ?key= as the REST docs show.
   if (provider === 'gemini')
     return header('x-goog-api-key') !== '' || new URL(req.url ?? '/', 'http://x').searchParams.has('key');
@@ -226,7 +252,7 @@ function internal(err: unknown): ApiError {
 }
 
 export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
-  const state = new SimulatorState(opts.profile, opts.storageUrl);
+  const state = new SimulatorState(opts.profile, opts.storageUrl, opts.s3);
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, internal(err).body());

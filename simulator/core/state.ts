@@ -6,6 +6,8 @@ import { GeminiBatchStore } from '../google/gemini-batches';
 import { GeminiFileStore } from '../google/gemini-files';
 import { GcsObjects } from '../google/gcs-objects';
 import { VertexJobStore } from '../google/vertex-jobs';
+import { BedrockJobStore } from '../bedrock/bedrock-jobs';
+import { NO_S3, s3JobObjects, type JobObjects, type S3Settings } from '../bedrock/job-objects';
 import { BatchStore } from '../openai/batches';
 import { FileStore } from '../openai/files';
 import { peakInFlight } from './in-flight';
@@ -35,6 +37,9 @@ export class SimulatorState {
   vertexJobs: VertexJobStore;
   /** OAuth2 access tokens issued by /token: the only ones the Vertex paths take. Kept across resets. */
   readonly vertexTokens = new Set<string>();
+  /** Bedrock's model invocation jobs (simulator/bedrock), their files on the S3 server given at start. */
+  private jobObjects: JobObjects = NO_S3;
+  bedrockJobs = new BedrockJobStore(this.ledger, () => this.jobObjects);
   /** One sync rate-limit window per provider: each real service counts only its own traffic. */
   private readonly limiters = new Map<Provider, SlidingWindowLimiter>();
   /** One stream per concern, so enabling one kind of fault does not reshuffle the others. */
@@ -44,9 +49,10 @@ export class SimulatorState {
 
   readonly webhooks = new WebhookSender();
 
-  constructor(profile?: unknown, storageUrl?: string) {
+  constructor(profile?: unknown, storageUrl?: string, s3?: S3Settings) {
     this.gcs = new GcsObjects(storageUrl);
     this.vertexJobs = new VertexJobStore(this.ledger, this.gcs);
+    if (s3) this.jobObjects = s3JobObjects(s3);
     this.setProfile(profile);
     this.announceEnds();
   }
@@ -86,6 +92,8 @@ export class SimulatorState {
     this.geminiBatches = new GeminiBatchStore(this.ledger, this.geminiFiles);
     this.vertexJobs.clear();
     this.vertexJobs = new VertexJobStore(this.ledger, this.gcs);
+    this.bedrockJobs.clear();
+    this.bedrockJobs = new BedrockJobStore(this.ledger, () => this.jobObjects);
     this.announceEnds();
     this.reseed();
   }
@@ -102,6 +110,7 @@ export class SimulatorState {
     this.messageBatches.advanceAll(now);
     this.geminiBatches.advanceAll(now);
     this.vertexJobs.advanceAll(now);
+    this.bedrockJobs.advanceAll(now);
   }
 
   /** The ledger as of now: every batch brought up to date first, so it bills what finished unpolled. */
@@ -114,6 +123,7 @@ export class SimulatorState {
         ...this.messageBatches.spans(),
         ...this.geminiBatches.spans(),
         ...this.vertexJobs.spans(),
+        ...this.bedrockJobs.spans(),
       ]),
     };
   }

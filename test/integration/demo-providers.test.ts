@@ -19,6 +19,7 @@ describe('the demo through each provider family', () => {
     ['azure-openai', 'gpt-4.1-mini'],
     ['gemini', 'gemini-2.5-flash'],
     ['vertex', 'gemini-2.5-flash'],
+    ['bedrock', 'anthropic.claude-haiku-4-5-20251001-v1:0'],
   ])(
     '--provider %s',
     async (provider, model) => {

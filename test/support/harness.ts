@@ -74,6 +74,8 @@ export interface HarnessOptions {
   dataConverter?: DataConverter;
   /** A Cloud Storage server (fake-gcs-server) for the simulator's Vertex AI jobs. */
   storageUrl?: string;
+  /** An S3 server for the simulator's Bedrock jobs (dev/s3-emulator.ts). */
+  s3?: { endpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -95,7 +97,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhooks = await startWebhookServer({ secret, store, client, log: () => undefined });
     profile = withWebhooks(profile, webhooks.url, secret);
   }
-  const simulator = await startSimulator({ port: 0, profile, storageUrl: options.storageUrl });
+  const simulator = await startSimulator({
+    port: 0,
+    profile,
+    storageUrl: options.storageUrl,
+    ...(options.s3 ? { s3: options.s3 } : {}),
+  });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

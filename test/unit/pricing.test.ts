@@ -68,6 +68,12 @@ describe('priceTable', () => {
   it('lists every built-in model and no comment key', () => {
     const table = priceTable();
     expect(Object.keys(table).sort()).toEqual([
+      'amazon.nova-lite',
+      'amazon.nova-micro',
+      'amazon.nova-pro',
+      'anthropic.claude-haiku-4-5',
+      'anthropic.claude-sonnet-4',
+      'anthropic.claude-sonnet-4-5',
       'claude-haiku-4-5',
       'claude-opus-4-5',
       'claude-sonnet-4',

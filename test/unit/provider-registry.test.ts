@@ -66,12 +66,8 @@ describe('provider registry', () => {
     ],
     ['simulator', 'provider "simulator" needs LLMBATCH_SIMULATOR_URL (run `llmbatch dev` or `llmbatch simulator`)'],
     [
-      'bedrock',
-      'provider "bedrock" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)',
-    ],
-    [
       'toString',
-      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex or simulator)',
+      'provider "toString" is not available in this version (use openai, azure-openai, anthropic, gemini, vertex, bedrock or simulator)',
     ],
   ])('refuses %s without what it needs', (name, message) => {
     const registry = createProviderRegistry({ log: () => {} });
