@@ -295,7 +295,12 @@ export class GeminiBatchStore {
     b.state = state;
     b.endedAtMs = at;
     b.updatedAtMs = at;
-    if (state === 'BATCH_STATE_FAILED') return;
+    if (state === 'BATCH_STATE_FAILED') {
+      // Counted as the OpenAI side counts its failed batches: tests check that no failed batch is
+      // resubmitted more than its strike allows.
+      this.ledger.countBatchFailed();
+      return;
+    }
     const answers: ItemAnswer[] = [];
     const bill = new BillCollector();
     const responseId = lineIds('');
