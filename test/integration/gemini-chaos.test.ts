@@ -10,7 +10,7 @@ import { startRun } from '../../client/start-run';
 import { GEMINI_API_VERSION, GEMINI_HTTP, parseDisplayName } from '../../providers';
 import { GoogleGenAI } from '../../providers/google/genai';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, workflowBundle, type Harness } from '../support/harness';
 import { progressQuery } from '../../workflows';
 import { readJsonl } from '../support/run-files';
 import { until } from '../support/until';
@@ -23,20 +23,24 @@ const GEMINI_CHAOS_PROFILE = {
   ...CHAOS_PROFILE,
   // Gemini batches also get refused at create (a 400: the chunk dead-letters) and stall in PENDING
   // (cancelled at poll.startDeadline), on top of the failed and expired ones.
-  batch: { ...CHAOS_PROFILE.batch, rejectRate: 0.02, stallRate: 0.05 },
+  batch: { ...CHAOS_PROFILE.batch, failRate: 0.1, rejectRate: 0.02, stallRate: 0.05 },
   http: { ...CHAOS_PROFILE.http, latencyMs: 2 },
   // Strike 3's generateContent calls meet 429s with retry-after.
-  sync: { latencyMs: 5, rpm: 300, windowMs: 1000 },
+  sync: { latencyMs: 5, rpm: 5, windowMs: 1000 },
   // The Gemini paths all answer 503 for a while, opening the worker's circuit breaker.
   outages: [{ afterMs: 8000, forMs: 1500, provider: 'gemini' as const }],
 };
 
 describe('the chaos run on gemini', () => {
   let h: Harness;
+  let bundle: string;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     h = await startHarness({ inProcessWorker: false, profile: GEMINI_CHAOS_PROFILE });
+    // Built once: each worker started after a kill loads it instead of bundling the workflows anew.
+    bundle = join(h.dir, 'workflow-bundle.js');
+    writeFileSync(bundle, (await workflowBundle()).code);
   });
   afterAll(async () => {
     for (const w of workers) await w.kill();
@@ -64,11 +68,17 @@ describe('the chaos run on gemini', () => {
         GEMINI_BASE_URL: h.simulator.url,
         LLMBATCH_BREAKER_OPEN_MS: '200',
         LLMBATCH_BREAKER_MAX_OPEN_MS: '1000',
+        LLMBATCH_WORKFLOW_BUNDLE: bundle,
       },
     };
+    const startWorker = async () => {
+      const worker = spawnWorker(env);
+      workers.push(worker);
+      await until('the worker to poll', () => worker.output().includes('worker polling'), 60_000);
+    };
     const runId = `it-gemini-chaos-${Date.now()}`;
+    await startWorker();
     const started = Date.now();
-    workers.push(spawnWorker(env));
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
 
     // Killed mid-run by what it has done, not by the clock: once after the first answers are in,
@@ -85,7 +95,7 @@ describe('the chaos run on gemini', () => {
       );
       await workers[workers.length - 1].kill('SIGKILL');
       killedAt.push(Date.now() - started);
-      workers.push(spawnWorker(env));
+      await startWorker();
     }
     const report = await handle.result();
     const ledger = h.simulator.ledger();
@@ -102,6 +112,11 @@ describe('the chaos run on gemini', () => {
     expect(report.succeeded + report.deadLettered).toBe(ITEMS);
     expect(new Set(results.map((r) => r.id)).size).toBe(results.length);
     expect(results.every((r) => r.provider === 'gemini')).toBe(true);
+    // The faults did strike: batches failed whole, stalled, and strike 3 met the rate limit.
+    expect(ledger.batchesFailed).toBeGreaterThan(0);
+    expect(report.batchesStopped.stalled).toBeGreaterThan(0);
+    expect(ledger.rateLimited).toBeGreaterThan(0);
+    expect(ledger.lostResponses.requestsBilled).toBeGreaterThan(0);
     // 0 double-billed, and everything billed was on the Gemini wire.
     expect(ledger.doubleBilled).toBe(0);
     expect(ledger.byProvider.gemini?.requestsBilled).toBe(ledger.requestsBilled);
