@@ -111,6 +111,9 @@ describe('a batch the provider does not start', () => {
   it('is cancelled although the look at its start deadline fails: it looks again', async () => {
     writeTickets(join(h.dir, 'tickets-outage.jsonl'), 100);
     const spec = specWith({ input: 'tickets-outage.jsonl', output: { dir: 'out-outage' } });
+    // A fresh ledger: the tests above asked for the same tickets, which is not billing them twice.
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 200, stallRate: 1 } });
     const before = h.simulator.ledger();
     const started = Date.now();
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-stalled-look-${Date.now()}` });
