@@ -1,11 +1,10 @@
 // The spec's endpoint: a chat run renders its template; an embeddings run embeds one field of each
 // item and has no template, output schema, maxTokens, routing or hybrid lane (an embedding has no
 // output to shape or limit, and vectors from two models cannot be compared, so one model embeds a
-// whole run). Only OpenAI's wire embeds: Anthropic has no embeddings API.
+// whole run). OpenAI's and Gemini's wires embed; Anthropic has no embeddings API.
 import {
   acceptsDimensions,
   isAnthropicModel,
-  isGeminiModel,
   isEmbeddingModel,
   nativeDimensions,
   EMBEDDING_DIMENSIONS,
@@ -47,13 +46,13 @@ export function checkEndpoint(spec: RunSpec, problems: string[]): void {
   });
   if (spec.provider === 'anthropic' || isAnthropicModel(spec.model)) {
     problems.push(
-      `provider: ${spec.provider} with model ${spec.model} cannot embed: Anthropic has no embeddings API (use openai, azure-openai or simulator with ${KNOWN})`,
+      `provider: ${spec.provider} with model ${spec.model} cannot embed: Anthropic has no embeddings API (use openai, azure-openai, gemini or simulator with ${KNOWN})`,
     );
     return;
   }
-  if (spec.provider === 'gemini' || spec.provider === 'vertex' || isGeminiModel(spec.model)) {
+  if (spec.provider === 'vertex') {
     problems.push(
-      `provider: ${spec.provider} with model ${spec.model} cannot embed in this version: Gemini embeddings batches are not supported yet (use openai, azure-openai or simulator with ${KNOWN})`,
+      `provider: vertex with model ${spec.model} cannot embed in this version: Vertex AI embeddings batches are not supported yet (use gemini, openai, azure-openai or simulator with ${KNOWN})`,
     );
     return;
   }

@@ -445,25 +445,36 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     );
 
   /**
-   * The stalled-batch watchdog: at poll.startDeadline (`leftMs` from now) one look at the batch;
+   * The stalled-batch watchdog: at poll.startDeadline (`leftMs` from now) a look at the batch;
    * answers NOT_STARTED if the provider has not taken it up, else never (the wait goes on). A look
-   * that fails (the provider down for a moment) is no reason to cancel: the wait goes on too.
+   * that fails (the provider down for a moment, its circuit open) is no reason to cancel, nor to give
+   * up watching: one failed look used to leave a stalled batch waited on until poll.deadline, a day
+   * by default, which is the stall this watchdog is for. So it looks again every poll.max until a
+   * look answers.
    */
   const watchStart = async (strike: number, batchId: string, leftMs: number): Promise<typeof NOT_STARTED> => {
     if (leftMs > 0)
       await sleep(leftMs, {
         summary: `start deadline of batch ${batchId} (${label}, strike ${strike}): ${startDeadline} after its submission`,
       });
-    const now = await lookNow.lookAtBatch({ runId, chunk, strike, batchId, spec }).catch((error: unknown) => {
-      if (isCancellation(error)) throw error;
-      log.warn('could not look at the batch at its start deadline; waiting on', {
-        chunk,
-        batchId,
-        error: String(error),
+    for (;;) {
+      const now = await lookNow.lookAtBatch({ runId, chunk, strike, batchId, spec }).catch((error: unknown) => {
+        if (isCancellation(error)) throw error;
+        log.warn('could not look at the batch at its start deadline; looking again', {
+          chunk,
+          batchId,
+          error: String(error),
+        });
+        return undefined;
       });
-      return undefined;
-    });
-    if (now && !hasStarted(now)) return NOT_STARTED;
+      if (now) {
+        if (!hasStarted(now)) return NOT_STARTED;
+        break;
+      }
+      await sleep(Math.max(spec.poll.maxMs, spec.poll.initialMs), {
+        summary: `look again whether batch ${batchId} (${label}, strike ${strike}) has started`,
+      });
+    }
     await condition(() => false); // only a cancel of the wait ends this
     return NOT_STARTED;
   };

@@ -136,12 +136,17 @@ export function classifyProviderError(error: unknown): ClassifiedError {
   return { kind: 'internal', retryable: true, message };
 }
 
-/** Statuses by which a provider refuses a request it has not processed (rate limit, gateway, unavailable). */
-const REFUSED_UNPROCESSED = new Set([429, 502, 503, 504]);
+/**
+ * Statuses by which a provider refuses a request it has not processed (rate limit, gateway,
+ * unavailable, and Anthropic's 529 overloaded_error: load shed before the request is processed, as
+ * a 503 is elsewhere; counting it as "may have been taken" kept a chunk on Anthropic for as long as
+ * an Anthropic 529 outage lasted, never failing over).
+ */
+const REFUSED_UNPROCESSED = new Set([429, 502, 503, 504, 529]);
 
 /**
  * Whether a failed create may still have created (and later billed) a batch: anything but a clear
- * refusal. A connection never made or a 429/502/503/504 created nothing; a timeout, a dropped
+ * refusal. A connection never made or a 429/502/503/504/529 created nothing; a timeout, a dropped
  * connection or a 500 may have come after the provider committed the batch.
  */
 export function mayHaveReachedProvider(error: unknown): boolean {

@@ -24,6 +24,7 @@ import {
 import {
   GEMINI_INLINE_MAX_BYTES,
   chatRequestOnly,
+  isEmbeddingRequest,
   type ChatRequest,
   type JsonSchema,
   type NeutralRequest,
@@ -33,6 +34,7 @@ import { withBatchFile } from '../core/batch-file';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
 import { geminiCall } from './gemini-errors';
 import { GenaiJobs } from './genai-jobs';
+import { createEmbeddingBatch, embedSync, geminiEmbeddingResult, isEmbeddingLine } from './gemini-embeddings';
 
 export interface GeminiConfig {
   apiKey: string;
@@ -360,10 +362,24 @@ export class GeminiBatchProvider implements BatchProvider {
     schema: JsonSchema | undefined,
     idempotencyKey: string,
   ): Promise<ProviderBatch> {
-    // A batch has one model: the first request's (a chunk is cut per model).
+    // A batch has one model and one kind, the first request's (a chunk is cut per model; a run is all
+    // chat or all embeddings): embeddings go their own way (gemini-embeddings.ts).
+    const iterator = requests[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done) throw new Error('a Gemini batch needs at least one request');
+    const all = (async function* () {
+      yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    })();
+    if (isEmbeddingRequest(first.value.request)) {
+      const job = await createEmbeddingBatch(this.client, all, first.value.request.model, (count) =>
+        displayNameOf(idempotencyKey, count),
+      );
+      return toProviderBatch(job);
+    }
     let model: string | undefined;
     const checked = (async function* () {
-      for await (const r of requests) {
+      for await (const r of all) {
         const m = chatRequestOnly(r.request, 'gemini').model;
         model ??= m;
         if (m !== model) throw new Error(`one Gemini batch cannot mix models ${model} and ${m}`);
@@ -420,7 +436,10 @@ export class GeminiBatchProvider implements BatchProvider {
           response?: GenerateContentResponse;
           error?: JobError & { status?: string };
         };
-        if (parsed.key) yield parseGeminiResult(parsed.key, parsed.response, parsed.error);
+        if (!parsed.key) continue;
+        yield isEmbeddingLine(parsed)
+          ? geminiEmbeddingResult(parsed.key, parsed.response)
+          : parseGeminiResult(parsed.key, parsed.response, parsed.error);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -428,6 +447,7 @@ export class GeminiBatchProvider implements BatchProvider {
   }
 
   async callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult> {
+    if (isEmbeddingRequest(request.request)) return embedSync(this.client, request, signal);
     return generateSync(this.client, request, schema, signal);
   }
 }

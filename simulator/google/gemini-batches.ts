@@ -25,6 +25,7 @@ import type { Rng } from '../core/random';
 import type { GeminiFileStore } from './gemini-files';
 import { pageOf, processedBy } from './google-paging';
 import { answerGenerate, bareModel, generateContentResponse, generateRequestProblem } from './gemini-model';
+import { answerEmbedLine, embedRequestProblem } from './gemini-embed-model';
 
 /** The API's limit on a request body: a larger batch must come as a file. */
 export const MAX_INLINE_BATCH_BYTES = 20 * 1024 * 1024;
@@ -58,9 +59,12 @@ interface RpcStatus {
   message: string;
 }
 
+/** What a batch's requests ask: batchGenerateContent's answers, or asyncBatchEmbedContent's vectors. */
+export type GeminiBatchKind = 'generate' | 'embed';
+
 interface ItemAnswer {
   key?: string;
-  response?: ReturnType<typeof generateContentResponse>;
+  response?: ReturnType<typeof generateContentResponse> | ReturnType<typeof answerEmbedLine>['item']['response'];
   error?: RpcStatus;
 }
 
@@ -68,6 +72,7 @@ interface GeminiBatchRecord {
   /** `batches/abc`. */
   name: string;
   model: string;
+  kind: GeminiBatchKind;
   displayName: string;
   createdAtMs: number;
   updatedAtMs: number;
@@ -124,7 +129,8 @@ export function parseBatchBody(
   const input = batch.inputConfig;
   if (!isObject(input)) throw googleError(400, '* GenerateContentBatch.input_config: input_config is required');
   const inlineWrapper = input.requests;
-  const fileName = input.fileName;
+  // camelCase from batches.create, snake_case from batches.createEmbeddings: the API takes both.
+  const fileName = input.fileName ?? input.file_name;
   if ((inlineWrapper === undefined) === (fileName === undefined))
     throw googleError(400, '* InputConfig: exactly one of file_name or requests must be set');
   let requests: GeminiBatchRequest[];
@@ -185,6 +191,7 @@ export class GeminiBatchStore {
     profile: Profile,
     rng: Rng,
     nowMs: number,
+    kind: GeminiBatchKind = 'generate',
   ): GeminiBatchRecord {
     const { stalled, batchRng, fate } = drawBatchStart(rng, profile.batch, true, batchRejected);
     const rates = itemRatesOf(profile);
@@ -194,6 +201,7 @@ export class GeminiBatchStore {
     const record: GeminiBatchRecord = {
       name: `batches/${randomId('', 24).toLowerCase()}`,
       model: bareModel(model),
+      kind,
       displayName: parsed.displayName,
       createdAtMs: nowMs,
       updatedAtMs: nowMs,
@@ -290,13 +298,18 @@ export class GeminiBatchStore {
     b.state = state;
     b.endedAtMs = at;
     b.updatedAtMs = at;
-    if (state === 'BATCH_STATE_FAILED') return;
+    if (state === 'BATCH_STATE_FAILED') {
+      // Counted as the OpenAI side counts its failed batches: tests check that no failed batch is
+      // resubmitted more than its strike allows.
+      this.ledger.countBatchFailed();
+      return;
+    }
     const answers: ItemAnswer[] = [];
     const bill = new BillCollector();
     const responseId = lineIds('');
     for (let i = 0; i < processed; i++) {
       const { key, request } = requests[i];
-      const answer = answerBatchRequest(request, outcomes[i], responseId(i), b.model);
+      const answer = answerBatchRequest(request, outcomes[i], responseId(i), b.model, b.kind);
       answers.push({ key, ...answer.item });
       if (answer.billed)
         bill.add(answer.billed.input, answer.billed.output, answer.billed.hash, answer.billed.corrupted);
@@ -333,7 +346,7 @@ export class GeminiBatchStore {
     return {
       name: b.name,
       metadata: {
-        '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
+        '@type': `type.googleapis.com/google.ai.generativelanguage.v1main.${b.kind === 'embed' ? 'EmbedContentBatch' : 'GenerateContentBatch'}`,
         name: b.name,
         model: `models/${b.model}`,
         displayName: b.displayName,
@@ -370,9 +383,15 @@ export class GeminiBatchStore {
  * the fake model's response, and what to bill for it. Shared by the Gemini API's batches and
  * Vertex AI's batch prediction jobs, which run the same requests.
  */
-export function answerBatchRequest(request: unknown, outcome: Outcome, responseId: string, batchModel: string) {
+export function answerBatchRequest(
+  request: unknown,
+  outcome: Outcome,
+  responseId: string,
+  batchModel: string,
+  kind: GeminiBatchKind = 'generate',
+) {
   const fail = (code: number, message: string) => ({ item: { error: { code, message } }, billed: undefined });
-  const problem = generateRequestProblem(request);
+  const problem = kind === 'embed' ? embedRequestProblem(request, batchModel) : generateRequestProblem(request);
   if (problem) return fail(ERR_INVALID, problem);
   if (isFailure(outcome)) {
     if (outcome === Outcome.Permanent)
@@ -385,6 +404,7 @@ export function answerBatchRequest(request: unknown, outcome: Outcome, responseI
       : fail(ERR_INTERNAL, 'An internal error has occurred (simulated). Please retry.');
   }
   const body = request as Record<string, unknown>;
+  if (kind === 'embed') return answerEmbedLine(body, batchModel, geminiRequestHash(body, batchModel));
   const model = typeof body.model === 'string' ? bareModel(body.model) : batchModel;
   const { model: _named, ...rest } = body;
   void _named;

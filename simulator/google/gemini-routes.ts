@@ -4,12 +4,14 @@
 // shape by the server (the route's provider is 'gemini').
 import { googleError } from '../core/errors';
 import { readJson, sleep } from '../core/http-util';
-import { Outcome, corruptionOf } from '../core/batch-results';
+import { corruptionOf } from '../core/batch-results';
 import { lineIds } from '../core/ids';
 import { retryAfterHeaders } from '../core/rate-limit';
 import type { Reply, Route, RouteContext } from '../core/routes-types';
+import { throwGeminiSyncFault } from './gemini-sync-faults';
 import { checkLimits, drawSyncFault } from '../core/sync';
 import { MAX_INLINE_BATCH_BYTES, geminiRequestHash, parseBatchBody } from './gemini-batches';
+import { geminiEmbeddingRoutes } from './gemini-embeddings';
 import {
   answerGenerate,
   bareModel,
@@ -53,15 +55,7 @@ export async function generateContent(ctx: RouteContext): Promise<Reply> {
   }
   await sleep(state.profile.sync.latencyMs);
   const outcome = drawSyncFault(state, hash);
-  if (outcome === Outcome.Permanent)
-    throw googleError(
-      400,
-      'Request contains an invalid argument (simulated permanent failure): this request will fail the same way if retried.',
-    );
-  if (outcome === Outcome.Retryable429)
-    throw googleError(503, 'The model is overloaded. Please try again later. (simulated)');
-  if (outcome === Outcome.Retryable500)
-    throw googleError(500, 'An internal error has occurred (simulated). Please retry.');
+  throwGeminiSyncFault(outcome);
   const corruption = corruptionOf(outcome);
   const answer = corruption === 'none' ? clean : answerGenerate(params, corruption, hash);
   state.ledger.bill('sync', ctx.provider, {
@@ -193,4 +187,5 @@ export const geminiRoutes: Route[] = [
   { method: 'GET', pattern: /^\/v1beta\/files\/([^/:]+)$/, handle: getFile },
   { method: 'DELETE', pattern: /^\/v1beta\/files\/([^/:]+)$/, handle: deleteFile },
   { method: 'GET', pattern: /^\/v1beta\/files\/([^/:]+):download$/, handle: downloadFile },
+  ...geminiEmbeddingRoutes,
 ];

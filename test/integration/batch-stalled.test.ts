@@ -11,6 +11,7 @@ import { startAlertSink, type AlertSink } from '../support/alert-sink';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
+import { until } from '../support/until';
 
 describe('a batch the provider does not start', () => {
   let h: Harness;
@@ -105,5 +106,29 @@ describe('a batch the provider does not start', () => {
     const moved = sink.received.filter((a) => a.event === 'failover' && a.runId === report.runId);
     expect(moved).toHaveLength(1);
     expect(String(moved[0].message)).toMatch(/had not started after poll\.startDeadline \(1s\)/);
+  }, 90_000);
+
+  it('is cancelled although the look at its start deadline fails: it looks again', async () => {
+    writeTickets(join(h.dir, 'tickets-outage.jsonl'), 100);
+    const spec = specWith({ input: 'tickets-outage.jsonl', output: { dir: 'out-outage' } });
+    // A fresh ledger: the tests above asked for the same tickets, which is not billing them twice.
+    h.simulator.reset();
+    h.simulator.setProfile({ batch: { validatingMs: 20, completionMs: 200, stallRate: 1 } });
+    const before = h.simulator.ledger();
+    const started = Date.now();
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-stalled-look-${Date.now()}` });
+    // As soon as the batch exists, the provider goes down for longer than the start deadline is away.
+    await until('the strike-1 batch', () => h.simulator.ledger().batchesCreated > before.batchesCreated, 20_000);
+    h.simulator.setProfile({
+      batch: { validatingMs: 20, completionMs: 200, stallRate: 1 },
+      outages: [{ afterMs: 0, forMs: 2500, provider: 'openai' }],
+    });
+    const report = await handle.result();
+
+    expect(report).toMatchObject({ status: 'completed', items: 100, succeeded: 100, deadLettered: 0 });
+    // Stopped as stalled, both strikes, seconds after the outage: not waited on until poll.deadline (1m).
+    expect(report.batchesStopped).toEqual({ deadline: 0, stalled: 2 });
+    expect(Date.now() - started).toBeLessThan(40_000);
+    expect(h.simulator.ledger().doubleBilled).toBe(0);
   }, 90_000);
 });

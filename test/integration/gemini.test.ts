@@ -166,9 +166,9 @@ describe('Gemini batches', () => {
       batch: FAST,
       outages: [
         { afterMs: 0, forMs: 60_000, provider: 'openai' },
-        // 503, not Anthropic's default 529: a create answered 529 counts as one that may have been
-        // taken (providers/core/errors.ts), which keeps the chunk on Anthropic for good.
-        { afterMs: 0, forMs: 60_000, provider: 'anthropic', status: 503 },
+        // Anthropic's own outage answer, 529 overloaded: a create refused so was not taken, so the
+        // chunk moves on (it once counted as "may have been taken" and kept the chunk on Anthropic).
+        { afterMs: 0, forMs: 60_000, provider: 'anthropic' },
       ],
     });
     const spec = loadSpec(

@@ -85,11 +85,11 @@ describe('an embeddings spec', () => {
 
   it('refuses Anthropic, which has no embeddings API, and a chat model', () => {
     expect(problemsOf({ ...EMBED, provider: 'anthropic', model: 'claude-haiku-4-5' })).toEqual([
-      'provider: anthropic with model claude-haiku-4-5 cannot embed: Anthropic has no embeddings API (use openai, azure-openai or simulator with text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002)',
+      'provider: anthropic with model claude-haiku-4-5 cannot embed: Anthropic has no embeddings API (use openai, azure-openai, gemini or simulator with text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002, gemini-embedding-001)',
     ]);
     expect(problemsOf({ ...EMBED, provider: 'simulator', model: 'claude-haiku-4-5' })).toHaveLength(1);
     expect(problemsOf({ ...EMBED, model: 'gpt-4.1-mini' })).toEqual([
-      'model: "gpt-4.1-mini" is not an embeddings model (text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002)',
+      'model: "gpt-4.1-mini" is not an embeddings model (text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002, gemini-embedding-001)',
     ]);
   });
 

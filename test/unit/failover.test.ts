@@ -1,5 +1,6 @@
 // Failover may move a chunk only when its first provider surely holds no batch of it: a create
 // refused outright leaves it free, one that may have been committed keeps it where it is.
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createFailoverActivities } from '../../activities/failover';
 import { CircuitOpenError, mayHaveReachedProvider } from '../../providers';
@@ -15,6 +16,16 @@ describe('mayHaveReachedProvider', () => {
   it.each([
     ['a 503', status(503), false],
     ['a 429', status(429), false],
+    [
+      "Anthropic's 529 overloaded",
+      Anthropic.APIError.generate(
+        529,
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        'x',
+        new Headers(),
+      ),
+      false,
+    ],
     ['a 400', status(400), false],
     ['an open circuit', new CircuitOpenError('openai', 1000), false],
     ['a refused connection', new OpenAI.APIConnectionError({ cause: refused }), false],

@@ -81,6 +81,7 @@ describe('priceTable', () => {
       'gemini-2.5-flash',
       'gemini-2.5-flash-lite',
       'gemini-2.5-pro',
+      'gemini-embedding-001',
       'gpt-4.1',
       'gpt-4.1-mini',
       'gpt-4.1-nano',

@@ -284,6 +284,14 @@ describe('faults', () => {
     expect(new Set(first.map((f) => (f as [string])[0])).size).toBeGreaterThan(1);
   });
 
+  test('a batch that fails whole is counted in the ledger, billed nothing', async () => {
+    sim.reset();
+    sim.setProfile({ ...FAST, batch: { ...FAST.batch, failRate: 1 } });
+    const ended = await waitEnded((await ai.batches.create({ model: MODEL, src: inlined(3) })).name ?? '');
+    expect(ended.state).toBe(JobState.JOB_STATE_FAILED);
+    expect(sim.ledger()).toMatchObject({ batchesCreated: 1, batchesFailed: 1, requestsBilled: 0 });
+  });
+
   test('rejectRate refuses creates with a 400; outages and error rates answer in Google shape', async () => {
     sim.setProfile({ ...FAST, batch: { rejectRate: 1 } });
     expect((await status(() => ai.batches.create({ model: MODEL, src: inlined(1) }))).status).toBe(400);

@@ -186,6 +186,25 @@ describe('provider gemini', () => {
       },
       FILES,
     );
-    expect(problemsOf(embed.path).join('\n')).toMatch(/Gemini embeddings batches are not supported yet/);
+    expect(problemsOf(embed.path)).toContain(
+      'model: "gemini-2.5-flash" is not an embeddings model (text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002, gemini-embedding-001)',
+    );
+  });
+
+  it('embeds with gemini-embedding-001, its vectors shortened by dimensions', () => {
+    const embeddings = { ...GOOD, template: undefined, endpoint: 'embeddings', embed: 'subject', provider: 'gemini' };
+    const ok = world({ ...embeddings, model: 'gemini-embedding-001', dimensions: 768 }, FILES);
+    expect(loadSpec(ok.path)).toMatchObject({
+      provider: 'gemini',
+      model: 'gemini-embedding-001',
+      maxTokens: 0,
+      embed: { field: 'subject', dimensions: 768 },
+    });
+    const shorter = world({ ...embeddings, model: 'gemini-embedding-001', dimensions: 3000 }, FILES);
+    expect(loadSpec(shorter.path).embed).toEqual({ field: 'subject', dimensions: 3000 });
+    const openai = world({ ...embeddings, provider: 'openai', model: 'gemini-embedding-001' }, FILES);
+    expect(problemsOf(openai.path)).toContain(
+      'model: "gemini-embedding-001" is a Gemini model; provider openai cannot run it',
+    );
   });
 });
