@@ -170,6 +170,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         simulatorUrl: simulator.url,
       },
       shutdownGraceTime: config.shutdownGrace,
+      webUiUrl: temporal.uiUrl,
       metrics,
       dataConverter,
     });

@@ -4,6 +4,7 @@ import type { Sql } from '../sql';
 import { BASELINE } from './001-baseline';
 import { CHUNK_LOCAL_ANSWERS } from './002-chunk-local-answers';
 import { BATCH_STOP_REASON } from './003-batch-stop-reason';
+import { BATCH_TIMELINE } from './004-batch-timeline';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'baseline', sql: BASELINE },
   { version: 2, name: 'chunk-local answers', sql: CHUNK_LOCAL_ANSWERS },
   { version: 3, name: 'batch stop reason', sql: BATCH_STOP_REASON },
+  { version: 4, name: 'batch timeline', sql: BATCH_TIMELINE },
 ];
 
 /** Workers starting together take turns: the first applies, the others find it applied. */
