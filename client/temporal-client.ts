@@ -51,4 +51,4 @@ export async function describeRun(
   }
 }
 
-export { webUiLink } from '../workers/web-ui-link';
+export { webUiLink, webUiListLink } from '../workers/web-ui-link';

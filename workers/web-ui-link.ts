@@ -40,3 +40,13 @@ export function webUiLink(
   }
   return `${base.replace(/\/$/, '')}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
+
+/** The Web UI's list of workflows that match a visibility query (e.g. the runs without their chunks). */
+export function webUiListLink(
+  query: string,
+  address: string,
+  options: { uiUrl?: string; config?: LlmbatchConfig } = {},
+) {
+  const one = webUiLink('_', address, options);
+  return `${one.slice(0, one.lastIndexOf('/'))}?query=${encodeURIComponent(query)}`;
+}
