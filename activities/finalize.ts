@@ -124,25 +124,34 @@ class CostBook {
   cacheHits = 0;
   tokens = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 };
   private readonly model: string;
-  private readonly mode: 'batch' | 'sync';
   constructor(private readonly spec: ResolvedSpec) {
     this.model = priceModelOf(spec);
-    this.mode = spec.mode === 'sync' ? 'sync' : 'batch';
   }
-  private at(mode: 'batch' | 'sync', usage: TokenUsage) {
-    return usageCostUsd(this.model, mode, usage, this.spec.prices);
-  }
+  /**
+   * The levers as steps from the naive cost of a line down to what it cost, in a fixed order, so the
+   * savings add up to naiveSync - billed: routing (the spec's model -> the answering one, at sync
+   * prices), batch discount, prompt cache (in the lane it was answered), then a duplicate's or a
+   * cache hit's whole remaining cost is what dedup or the answer cache saved.
+   */
   add(item: FinalItem, duplicate: boolean) {
     const r = item.result!;
-    // The naive way: every line its own sync call on the spec's model, with no prompt cache either.
-    this.naiveSync += uncachedCostUsd(this.model, 'sync', r, this.spec.prices);
+    const prices = this.spec.prices;
+    const priced = priceModelFor(this.spec, r.model);
+    const naive = uncachedCostUsd(this.model, 'sync', r, prices);
+    const routed = uncachedCostUsd(priced, 'sync', r, prices);
+    const inLane = uncachedCostUsd(priced, r.mode, r, prices);
+    const lineCost = usageCostUsd(priced, r.mode, r, prices);
+    this.naiveSync += naive;
+    this.savings.routing += naive - routed;
+    this.savings.batch += routed - inLane;
+    this.savings.promptCache += inLane - lineCost;
     if (duplicate) {
-      this.savings.dedup += r.costUsd;
+      this.savings.dedup += lineCost;
       return;
     }
     if (r.cached) {
       this.cacheHits++;
-      this.savings.cache += this.at(this.mode, r);
+      this.savings.cache += lineCost;
       return;
     }
     const cacheWrite = r.cacheWriteTokens ?? 0;
@@ -153,14 +162,6 @@ class CostBook {
     this.tokens.output += r.outputTokens;
     this.tokens.cacheWrite += cacheWrite;
     this.tokens.cacheRead += cacheRead;
-    if (r.mode === 'batch') this.savings.batch += r.syncCostUsd - r.costUsd;
-    if (r.model !== this.spec.model) this.savings.routing += this.at(r.mode, r) - r.costUsd;
-    if (cacheWrite || cacheRead) {
-      // Priced as collect priced the answer, with and without the cache, in the mode it was answered.
-      const priced = priceModelFor(this.spec, r.model);
-      this.savings.promptCache +=
-        uncachedCostUsd(priced, r.mode, r, this.spec.prices) - usageCostUsd(priced, r.mode, r, this.spec.prices);
-    }
     for (const [split, key] of [
       [this.byModel, r.model],
       [this.byMode, r.mode],

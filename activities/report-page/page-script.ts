@@ -118,9 +118,9 @@ export const PAGE_SCRIPT = String.raw`
     level -= v;
   });
   if (cu.failedAnswers) { steps.push({ label: '+ failed answers', from: level, to: level + cu.failedAnswers, color: COLORS.dead }); level += cu.failedAnswers; }
-  // Whatever the levers do not explain is shown, not hidden.
+  // Whatever the levers do not explain is shown, not hidden (beyond the rounding of each figure to a millionth).
   var rest = cu.actual - level;
-  if (Math.abs(rest) >= 0.000001) steps.push({ label: 'not explained', from: Math.min(level, cu.actual), to: Math.max(level, cu.actual), color: COLORS.orange });
+  if (Math.abs(rest) >= 0.00001) steps.push({ label: 'not explained', from: Math.min(level, cu.actual), to: Math.max(level, cu.actual), color: COLORS.orange });
   steps.push({ label: 'billed', from: 0, to: cu.actual, color: COLORS.blue });
   var cost = section('cost', 'Cost: from naive sync to billed');
   chart(cost, 'chart-waterfall', 260, {

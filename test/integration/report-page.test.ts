@@ -53,6 +53,10 @@ describe('report.html and llmbatch runs after a real run', () => {
     expect(report.batchTimeline!.length).toBe(report.batches);
     for (const b of report.batchTimeline!) expect(b.doneAtMs).toBeGreaterThanOrEqual(b.createdAtMs);
     expect(report.files.reportPage).toBe(join(dirname(report.files.report), 'report.html'));
+    // The savings reconcile: the waterfall from naive sync lands on the bill, lever by lever.
+    const { naiveSync, actual, failedAnswers, savings } = report.costUsd;
+    const saved = Object.values(savings).reduce((a, b) => a + b, 0);
+    expect(Math.abs(naiveSync - saved + failedAnswers - actual)).toBeLessThan(1e-5);
   });
 
   withChromium('writes report.html that shows report.json, offline, every chart drawn', async () => {
@@ -83,6 +87,7 @@ describe('report.html and llmbatch runs after a real run', () => {
         'strikeFunnel.strike2',
       ]),
     );
+    expect(look.text).not.toContain('not explained');
     expect(look.links[0]).toMatch(new RegExp(`/namespaces/default/workflows/${runId}$`));
   });
 
