@@ -21,4 +21,6 @@ export interface ActivityDeps {
   syncPacer?: (spec: ResolvedSpec, model: string) => SyncPacer;
   /** Where activities count what they do, for the worker's Prometheus endpoint; none: not counted. */
   metrics?: RunMetrics;
+  /** The Web UI page of a workflow id, for the links on report.html; none: the page has no links. */
+  webUiLink?: (workflowId: string) => string;
 }

@@ -1,7 +1,7 @@
 // Finalize: write the four output files of INTERFACE.md from the store, in input order, page by
 // page. Files are written under temporary names and renamed, so a crash never leaves half a file;
 // the report's counts are the lines actually written.
-import { heartbeat } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -21,6 +21,8 @@ import { readDataset, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
+import { DeadLetterReasons, StrikeCounter } from './report-facts';
+import { writeReportPage } from './report-page';
 
 const PAGE = 5000;
 
@@ -148,25 +150,34 @@ class CostBook {
   cacheHits = 0;
   tokens = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 };
   private readonly model: string;
-  private readonly mode: 'batch' | 'sync';
   constructor(private readonly spec: ResolvedSpec) {
     this.model = priceModelOf(spec);
-    this.mode = spec.mode === 'sync' ? 'sync' : 'batch';
   }
-  private at(mode: 'batch' | 'sync', usage: TokenUsage) {
-    return usageCostUsd(this.model, mode, usage, this.spec.prices);
-  }
+  /**
+   * The levers as steps from the naive cost of a line down to what it cost, in a fixed order, so the
+   * savings add up to naiveSync - billed: routing (the spec's model -> the answering one, at sync
+   * prices), batch discount, prompt cache (in the lane it was answered), then a duplicate's or a
+   * cache hit's whole remaining cost is what dedup or the answer cache saved.
+   */
   add(item: FinalItem, duplicate: boolean) {
     const r = item.result!;
-    // The naive way: every line its own sync call on the spec's model, with no prompt cache either.
-    this.naiveSync += uncachedCostUsd(this.model, 'sync', r, this.spec.prices);
+    const prices = this.spec.prices;
+    const priced = priceModelFor(this.spec, r.model);
+    const naive = uncachedCostUsd(this.model, 'sync', r, prices);
+    const routed = uncachedCostUsd(priced, 'sync', r, prices);
+    const inLane = uncachedCostUsd(priced, r.mode, r, prices);
+    const lineCost = usageCostUsd(priced, r.mode, r, prices);
+    this.naiveSync += naive;
+    this.savings.routing += naive - routed;
+    this.savings.batch += routed - inLane;
+    this.savings.promptCache += inLane - lineCost;
     if (duplicate) {
-      this.savings.dedup += r.costUsd;
+      this.savings.dedup += lineCost;
       return;
     }
     if (r.cached) {
       this.cacheHits++;
-      this.savings.cache += this.at(this.mode, r);
+      this.savings.cache += lineCost;
       return;
     }
     const cacheWrite = r.cacheWriteTokens ?? 0;
@@ -177,14 +188,6 @@ class CostBook {
     this.tokens.output += r.outputTokens;
     this.tokens.cacheWrite += cacheWrite;
     this.tokens.cacheRead += cacheRead;
-    if (r.mode === 'batch') this.savings.batch += r.syncCostUsd - r.costUsd;
-    if (r.model !== this.spec.model) this.savings.routing += this.at(r.mode, r) - r.costUsd;
-    if (cacheWrite || cacheRead) {
-      // Priced as collect priced the answer, with and without the cache, in the mode it was answered.
-      const priced = priceModelFor(this.spec, r.model);
-      this.savings.promptCache +=
-        uncachedCostUsd(priced, r.mode, r, this.spec.prices) - usageCostUsd(priced, r.mode, r, this.spec.prices);
-    }
     for (const [split, key] of [
       [this.byModel, r.model],
       [this.byMode, r.mode],
@@ -228,7 +231,7 @@ class InputRecords {
   }
 }
 
-export function createFinalizeActivities({ store, clock = Date.now, metrics }: ActivityDeps) {
+export function createFinalizeActivities({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
   return {
     async finalizeRun({
       runId,
@@ -244,13 +247,15 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
         deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),
         rejected: join(spec.outputDir, 'rejected.jsonl'),
         report: join(spec.outputDir, 'report.json'),
+        reportPage: join(spec.outputDir, 'report.html'),
       };
       const inputRecords = new InputRecords(spec);
       const results = new JsonlWriter(files.results);
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
       const totals = { items: 0, duplicates: 0 };
-      const deadLetterKinds = new Map<string, number>();
+      const reasons = new DeadLetterReasons();
+      const strikes = new StrikeCounter();
       const book = new CostBook(spec);
       // Reservations of batches that never settled (a failed chunk, a cancel) become what they cost.
       await store.spend.settleRun(runId);
@@ -285,17 +290,20 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
           if (item.result) {
             await results.writeLine(resultLine(item, spec.embed !== undefined));
             book.add(item, duplicate);
+            if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;
           }
           const attempts = failures.get(item.dedupKey) ?? [];
           const last = attempts[attempts.length - 1];
           const kind = last ? last.kind : 'missing_output';
-          deadLetterKinds.set(kind, (deadLetterKinds.get(kind) ?? 0) + 1);
+          const reason = last ? `${last.kind}: ${last.error}` : 'no answer was received for this item';
+          reasons.add(kind, { id: item.itemId, line: item.line, error: reason });
+          if (!duplicate) strikes.deadLettered(attempts.map((a) => a.strike));
           await deadLetters.write({
             id: item.itemId,
             line: item.line,
             kind,
-            reason: last ? `${last.kind}: ${last.error}` : 'no answer was received for this item',
+            reason,
             retryable: last ? last.retryable : true,
             ...(duplicate ? { duplicateOf: item.firstItemId } : {}),
             attempts: attempts.map((a) => ({ strike: a.strike, kind: a.kind, retryable: a.retryable, error: a.error })),
@@ -345,6 +353,9 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
         byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
+        strikeFunnel: strikes.funnel,
+        deadLetterReasons: reasons.byKind,
+        batchTimeline: await store.batchTimeline(runId),
         batchesStopped: await store.stoppedBatches(runId),
         status: problem ? 'failed' : status,
         ...(problem || error ? { error: problem ?? error } : {}),
@@ -356,9 +367,15 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics }: A
       };
       writeFileSync(`${files.report}.partial`, JSON.stringify(report, null, 2) + '\n');
       renameSync(`${files.report}.partial`, files.report);
+      // The page is a view of report.json: a page that cannot be written must not fail the run.
+      try {
+        writeReportPage(report, { webUiLink });
+      } catch (pageError) {
+        log.warn(`report.html not written: ${(pageError as Error).message}`);
+      }
       // Counted when the files are written: a finalize retried after this point counts its run twice
       // (rare: only a failure between here and the activity's completion).
-      for (const [kind, count] of deadLetterKinds) metrics?.deadLettered(kind, count);
+      for (const [kind, count] of reasons.counts()) metrics?.deadLettered(kind, count);
       metrics?.runFinished(report.status);
       if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
       return report;

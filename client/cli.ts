@@ -9,8 +9,10 @@ import { devCommand } from './commands/dev';
 import { dlqCommand } from './commands/dlq';
 import { estimateCommand } from './commands/estimate';
 import { pauseCommand } from './commands/pause';
+import { reportCommand } from './commands/report';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
@@ -30,6 +32,7 @@ export function buildProgram(): Command {
     .addCommand(simulatorCommand())
     .addCommand(codecServerCommand())
     .addCommand(runCommand())
+    .addCommand(runsCommand())
     .addCommand(statusCommand())
     .addCommand(waitCommand())
     .addCommand(estimateCommand())
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
     .addCommand(resumeCommand())
     .addCommand(cancelCommand())
     .addCommand(budgetCommand())
+    .addCommand(reportCommand())
     .addCommand(dlqCommand())
     .addCommand(scheduleCommand())
     .addCommand(storeCommand())

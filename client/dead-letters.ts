@@ -57,7 +57,7 @@ export async function startInput(client: Client, handle: WorkflowHandle): Promis
 }
 
 /** The report a closed run carries: its result, or the details of its failure or cancellation. */
-async function closedRunReport(handle: WorkflowHandle<typeof batchRunWorkflow>): Promise<RunReport | undefined> {
+export async function closedRunReport(handle: WorkflowHandle<typeof batchRunWorkflow>): Promise<RunReport | undefined> {
   try {
     return await handle.result();
   } catch (error) {

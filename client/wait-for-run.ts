@@ -365,6 +365,7 @@ export function formatReport(report: RunReport, link: string): string {
     `  dead letters ${report.files.deadLetter}`,
     `  rejected     ${report.files.rejected}`,
     `  report       ${report.files.report}`,
+    ...(report.files.reportPage ? [`  report page  ${report.files.reportPage}`] : []),
     `  Web UI       ${link}`,
   ].join('\n');
 }

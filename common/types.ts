@@ -272,6 +272,27 @@ export interface ModelTotals {
 }
 
 /** report.json, as INTERFACE.md names it. */
+/** Unique requests (duplicates and cache hits aside) that reached each strike, and the dead letters. */
+export interface StrikeFunnel {
+  strike1: number;
+  strike2: number;
+  strike3: number;
+  deadLettered: number;
+}
+
+/** One provider batch: when it was created, first seen running, ended (the provider's word) and seen done by a poll. */
+export interface BatchTimelineEntry {
+  chunk: number;
+  strike: number;
+  model?: string;
+  status: string;
+  attempt: number;
+  createdAtMs: number;
+  runningAtMs?: number;
+  providerEndedAtMs?: number;
+  doneAtMs?: number;
+}
+
 export interface RunReport {
   runId: string;
   items: number;
@@ -310,6 +331,12 @@ export interface RunReport {
   byMode: Record<string, ModelTotals>;
   byProvider: Record<string, ModelTotals>;
   batches: number;
+  /** Unique requests that went into each strike, and how many of them ended as dead letters. */
+  strikeFunnel?: StrikeFunnel;
+  /** Dead letters by kind (`rate_limit`, `invalid_request`, ...) with a few samples of each. */
+  deadLetterReasons?: Record<string, { count: number; samples: { id: string | null; line: number; error: string }[] }>;
+  /** Every provider batch of the run with its times, by chunk and strike (report.html's timeline). */
+  batchTimeline?: BatchTimelineEntry[];
   /** Batches we cancelled ourselves: unfinished at poll.deadline, or not started by poll.startDeadline. */
   batchesStopped: { deadline: number; stalled: number };
   status: RunStatus;
@@ -319,5 +346,5 @@ export interface RunReport {
   provider: string;
   model: string;
   outputDir: string;
-  files: { results: string; deadLetter: string; rejected: string; report: string };
+  files: { results: string; deadLetter: string; rejected: string; report: string; reportPage?: string };
 }

@@ -202,6 +202,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         simulatorUrl: simulator.url,
       },
       shutdownGraceTime: config.shutdownGrace,
+      webUiUrl: temporal.uiUrl,
       metrics,
       dataConverter,
     });

@@ -5,7 +5,7 @@ import { migrate } from './migrations';
 import { BatchSlots } from './batch-slots';
 import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
-import type { NeutralRequest } from '../common';
+import type { BatchTimelineEntry, NeutralRequest } from '../common';
 
 export interface ItemRow {
   line: number;
@@ -596,6 +596,9 @@ export class RunStore {
          stop_reason = case when ${NEW_ATTEMPT} then excluded.stop_reason
                             else coalesce(excluded.stop_reason, batches.stop_reason) end,
          created_at = case when ${NEW_ATTEMPT} then now() else batches.created_at end,
+         running_at = case when ${NEW_ATTEMPT} then null else batches.running_at end,
+         provider_ended_at = case when ${NEW_ATTEMPT} then null else batches.provider_ended_at end,
+         done_at = case when ${NEW_ATTEMPT} then null else batches.done_at end,
          updated_at = now()`,
       [
         runId,
@@ -628,6 +631,63 @@ export class RunStore {
       await new RunStore(tx).saveBatch(runId, chunk, strike, record);
       return true;
     });
+  }
+
+  /** A poll saw the batch running: the first such poll is when the timeline's running bar starts. */
+  async markBatchRunning(runId: string, chunk: number, strike: number): Promise<void> {
+    await this.sql.query(
+      `update batches set running_at = now()
+       where run_id = $1 and chunk = $2 and strike = $3 and running_at is null`,
+      [runId, chunk, strike],
+    );
+  }
+
+  /**
+   * A poll saw the batch ended. The first poll that did is kept (a poll retried after this write must
+   * not move it), with the provider's own end time where it gives one: the gap is the poll lag.
+   */
+  async markBatchDone(runId: string, chunk: number, strike: number, providerEndedAtMs?: number): Promise<void> {
+    await this.sql.query(
+      `update batches set done_at = coalesce(done_at, now()),
+              provider_ended_at = coalesce(provider_ended_at, to_timestamp($4::float8 / 1000))
+       where run_id = $1 and chunk = $2 and strike = $3`,
+      [runId, chunk, strike, providerEndedAtMs ?? null],
+    );
+  }
+
+  /** Every batch of the run with its times (epoch ms), by chunk and strike, for the report's timeline. */
+  async batchTimeline(runId: string): Promise<BatchTimelineEntry[]> {
+    const { rows } = await this.sql.query<{
+      chunk: number;
+      strike: number;
+      model: string | null;
+      status: string | null;
+      attempt: number;
+      created_ms: number;
+      running_ms: number | null;
+      ended_ms: number | null;
+      done_ms: number | null;
+    }>(
+      `select chunk, strike, model, status, coalesce(attempt, 1) as attempt,
+              (extract(epoch from created_at) * 1000)::float8 as created_ms,
+              (extract(epoch from running_at) * 1000)::float8 as running_ms,
+              (extract(epoch from provider_ended_at) * 1000)::float8 as ended_ms,
+              (extract(epoch from done_at) * 1000)::float8 as done_ms
+       from batches where run_id = $1 and provider_batch_id is not null
+       order by chunk, strike`,
+      [runId],
+    );
+    return rows.map((r) => ({
+      chunk: r.chunk,
+      strike: r.strike,
+      ...(r.model ? { model: r.model } : {}),
+      status: r.status ?? 'unknown',
+      attempt: r.attempt,
+      createdAtMs: Math.round(r.created_ms),
+      ...(r.running_ms !== null ? { runningAtMs: Math.round(r.running_ms) } : {}),
+      ...(r.ended_ms !== null ? { providerEndedAtMs: Math.round(r.ended_ms) } : {}),
+      ...(r.done_ms !== null ? { doneAtMs: Math.round(r.done_ms) } : {}),
+    }));
   }
 
   /** The run's batches that we cancelled, by why: unfinished at poll.deadline, or never started. */

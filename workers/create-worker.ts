@@ -8,7 +8,8 @@ import type { RunStore } from '../store';
 import { dataConverterFor } from './data-converter';
 import { failureTranslation } from './failure-interceptor';
 import { installWorkerLogging } from './logging';
-import { processConfig } from './settings';
+import { processConfig, temporalConnectConfig } from './settings';
+import { webUiLink } from './web-ui-link';
 import { loadWorkflowBundle } from './workflow-bundle';
 
 export { workflowsPath } from './workflow-bundle';
@@ -28,18 +29,22 @@ export interface LlmbatchWorkerOptions {
   metrics?: RunMetrics;
   /** Payload encryption and failure encoding (workers/data-converter.ts); default: this process's configuration. */
   dataConverter?: DataConverter;
+  /** The Web UI this worker's Temporal serves (report.html links to it); default: as the CLI finds it. */
+  webUiUrl?: string;
 }
 
 const STOPPING: ReadonlySet<string> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
 /** Every activity, built on the worker's store and providers; `draining` says whether `worker()` is stopping. */
 function activitiesFor(
-  options: Pick<LlmbatchWorkerOptions, 'store' | 'providerEnv' | 'metrics'>,
+  options: Pick<LlmbatchWorkerOptions, 'store' | 'providerEnv' | 'metrics' | 'webUiUrl'>,
   worker: () => Worker,
 ): Activities {
+  const { address } = temporalConnectConfig().connectionOptions;
   return createActivities({
     store: options.store,
     metrics: options.metrics,
+    webUiLink: (workflowId) => webUiLink(workflowId, address, { uiUrl: options.webUiUrl }),
     providers: createProviderRegistry({
       ...options.providerEnv,
       log:

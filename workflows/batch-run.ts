@@ -564,7 +564,14 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
         `over the ${(spec.retry.deadLetterAlertRate * 100).toFixed(1)}% alert rate; see ${report.files.deadLetter}`;
       await alert('dead-letter-rate', message, { deadLettered: report.deadLettered, items: report.items, rate });
     }
-    if (state.fatal) await alert('run-failed', `run ${runId} failed: ${state.fatal}`);
+    // A run its budget refused before spending anything says so: the fix is a budget, not a bug hunt.
+    // Same activity, other arguments: running histories replay unchanged.
+    if (state.fatal && state.fatalKind === 'budget') {
+      await alert('budget-refused', `run ${runId} was refused by its budget: ${state.fatal}`, {
+        estimatedUsd: report.costUsd.estimated,
+        maxUsd: state.maxUsd ?? spec.budget?.maxUsd,
+      });
+    } else if (state.fatal) await alert('run-failed', `run ${runId} failed: ${state.fatal}`);
   });
   if (cancelled) {
     // Ends as Canceled in Temporal (what the Web UI shows); the report stays readable by query.

@@ -5,6 +5,7 @@ import { BASELINE } from './001-baseline';
 import { CHUNK_LOCAL_ANSWERS } from './002-chunk-local-answers';
 import { BATCH_STOP_REASON } from './003-batch-stop-reason';
 import { LEAN_ANSWERS } from './004-lean-answers';
+import { BATCH_TIMELINE } from './005-batch-timeline';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'chunk-local answers', sql: CHUNK_LOCAL_ANSWERS },
   { version: 3, name: 'batch stop reason', sql: BATCH_STOP_REASON },
   { version: 4, name: 'lean answers', sql: LEAN_ANSWERS },
+  { version: 5, name: 'batch timeline', sql: BATCH_TIMELINE },
 ];
 
 /** Workers starting together take turns: the first applies, the others find it applied. */

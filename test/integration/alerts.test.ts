@@ -51,4 +51,28 @@ describe('alerts', () => {
     const description = await handle.describe();
     expect(description.searchAttributes.LlmPhase).toEqual(['alert:dead-letters']);
   });
+
+  it('POSTs budget-refused (not run-failed) when the budget refuses the run before anything is spent', async () => {
+    writeTickets(join(h.dir, 'refused.jsonl'), 50);
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          name: 'refused',
+          input: 'refused.jsonl',
+          output: { dir: 'out-refused' },
+          alert: { webhook: webhook.url },
+          budget: { maxUsd: 0.00001 },
+        }),
+        'refused.yaml',
+      ),
+    );
+    const runId = `it-alert-budget-${Date.now()}`;
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
+    await expect(handle.result()).rejects.toThrow();
+
+    const mine = webhook.received.filter((a) => a.runId === runId);
+    expect(mine.map((a) => a.event)).toEqual(['budget-refused']);
+    expect(mine[0]).toMatchObject({ maxUsd: 0.00001, message: expect.stringMatching(/exceeds budget\.maxUsd/) });
+    expect(Number(mine[0].estimatedUsd)).toBeGreaterThan(0.00001);
+  });
 });
