@@ -54,6 +54,8 @@ export interface RideOutOptions {
   timeout?: string;
   /** Tests shrink the backoff. */
   retryFirstMs?: number;
+  /** Ask again only while Temporal is unreachable (a call that does not wait: any other error is its answer). */
+  onlyUnreachable?: boolean;
 }
 
 /** Resolves after `ms`, or at the deadline if that comes first. */
@@ -76,7 +78,7 @@ export async function rideOut<T>(call: () => Promise<T>, options: RideOutOptions
     } catch (error) {
       // Any ServiceError of a call that only waits (a long poll cut short) is asked again; only
       // UNAVAILABLE is news worth a line.
-      if (!(error instanceof ServiceError)) throw error;
+      if (!(error instanceof ServiceError) || (options.onlyUnreachable && !isUnreachable(error))) throw error;
       if (isUnreachable(error)) options.reach.lost();
       if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt)
         throw new WaitTimeout(options.runId, options.timeout ?? 'its limit');
