@@ -35,7 +35,7 @@ export async function createMissingDatabase(url: string, log?: (line: string) =>
     const why = code === INSUFFICIENT_PRIVILEGE ? `role "${user}" may not create it` : (error as Error).message;
     throw new Error(
       `database "${database}" does not exist on ${host}:${port} and could not be created (${why}): ` +
-        `run \`createdb -h ${host} -p ${port} -U ${user} ${database}\` as a role that may, or point DATABASE_URL at an existing database`,
+        `run \`createdb -h ${host} -p ${port} -O ${user} ${database}\` as a role that may create databases, or point DATABASE_URL at an existing database`,
     );
   } finally {
     await client.end().catch(() => undefined);
