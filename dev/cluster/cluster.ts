@@ -4,10 +4,11 @@
 // cluster.json, which lets any later process find and stop what `up` started.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_NAMESPACE } from '../../common';
 import { serverState, stopServer } from '../../store/embedded/server';
 import { clusterBinaries } from './binaries';
 import { dynamicConfig, PORT_NAMES, serverConfig, uiConfig, type ClusterPorts } from './config';
-import { ensureNamespace } from './namespace';
+import { prepareNamespace } from './namespace';
 import { databaseOf, setUpTemporalSchema, startPostgres } from './postgres';
 import { freePorts } from './ports';
 import { readState, writeState, type ClusterState } from './state';
@@ -16,7 +17,6 @@ import { startUiServer, stopUiServer, uiRoot, uiRunning, UI_ENV } from './ui-ser
 import { TEMPORAL_SERVER_VERSION } from './versions';
 
 export const DEFAULT_CLUSTER_DIR = '.llmbatch/cluster';
-export const NAMESPACE = 'default';
 
 const postgresDir = (dir: string) => join(dir, 'postgres');
 
@@ -68,7 +68,8 @@ export async function clusterUp(dirGiven: string, log: (line: string) => void): 
       writeState(dir, state);
       log(`cluster: Temporal server ${TEMPORAL_SERVER_VERSION} on ${state.temporalAddress} (pid ${state.serverPid})`);
     }
-    if (await ensureNamespace(state.temporalAddress, NAMESPACE)) log(`cluster: namespace "${NAMESPACE}" registered`);
+    const registered = await prepareNamespace(state.temporalAddress, DEFAULT_NAMESPACE);
+    if (registered.length) log(`cluster: registered ${registered.join(' and ')}`);
     if (!uiRunning(dir, state.uiPid)) {
       state.uiPid = await startUiServer(binaries.ui, dir, state.uiUrl);
       writeState(dir, state);
