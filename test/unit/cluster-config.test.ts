@@ -4,10 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HISTORY_SHARDS, PORT_NAMES, serverConfig, uiConfig, type ClusterPorts } from '../../dev/cluster/config';
+import {
+  dynamicConfig,
+  HISTORY_SHARDS,
+  PORT_NAMES,
+  serverConfig,
+  uiConfig,
+  type ClusterPorts,
+} from '../../dev/cluster/config';
 import { freePorts, HIGHEST_PORT } from '../../dev/cluster/ports';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../dev/cluster/versions';
 
+const ROOT = join(__dirname, '..', '..');
 const db = { port: 5999, user: 'llmbatch', password: 'secret' };
 
 async function somePorts(): Promise<ClusterPorts> {
@@ -58,9 +66,17 @@ describe('the cluster config', () => {
     expect(() => serverConfig(ports, db, '/x')).toThrow('membership ports must be at most 32767: historyMembership');
   });
 
-  it("builds the server and the UI at docker-compose.yml's versions", () => {
-    const compose = readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION.slice(1)}`);
-    expect(compose).toContain(`temporalio/ui:${TEMPORAL_UI_VERSION.slice(1)}`);
+  it("builds the server and the UI at docker-compose.yml's versions, with its shards and dynamic config", () => {
+    const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).toContain(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION.slice(1)}`);
+    expect(text).toContain(`temporalio/ui:${TEMPORAL_UI_VERSION.slice(1)}`);
+    const temporal = (
+      parse(text) as { services: Record<string, { environment: Record<string, string>; volumes: string[] }> }
+    ).services.temporal;
+    expect(temporal.environment.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
+    const mounted = temporal.volumes.find((v) => v.endsWith(`:${temporal.environment.DYNAMIC_CONFIG_FILE_PATH}:ro`));
+    expect(mounted).toBeDefined();
+    const file = readFileSync(join(ROOT, mounted!.split(':')[0]), 'utf8');
+    expect(parse(file)).toEqual(parse(dynamicConfig()));
   });
 });
