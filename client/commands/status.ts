@@ -38,6 +38,7 @@ export function statusCommand(): Command {
         deadlineAt: waitTimeout ? Date.now() + waitTimeout.ms : undefined,
         timeout: waitTimeout?.text,
         onlyUnreachable: true,
+        holdProcess: true,
       };
       try {
         const description = await describeRun(client, runId, address, ride);
