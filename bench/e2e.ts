@@ -1,5 +1,6 @@
-// `npm run bench -- e2e [--items N] [--chunk N] [--window N]`: llmbatch against the floor, on the
-// same data in one process run. Starts a Temporal dev server of its own and the simulator (20 ms
+// `npm run bench -- e2e [--items N] [--chunk N] [--window N] [--temporal-address A] [--workers N]`:
+// llmbatch against the floor, on the same data in one process run. Starts a Temporal dev server of
+// its own (or uses a running one, e.g. `llmbatch cluster up`'s) and the simulator (20 ms
 // validating, 200 ms completion, no faults), writes support tickets (25% duplicates), runs the
 // floor (bench/floor.ts: a plain script, no Temporal, no store), then llmbatch with a worker in
 // its own process (a prebuilt workflow bundle, as in production), and prints wall times, the
@@ -35,9 +36,14 @@ interface Options {
   window: number;
   /** A PostgreSQL store instead of the worker's embedded one (its memory and disk are then not measured). */
   databaseUrl?: string;
+  /** A Temporal server already running (`llmbatch cluster up`) instead of a dev server of the bench's own. */
+  temporalAddress?: string;
+  /** Worker processes on the task queue; the first is the one measured and hears the webhooks. */
+  workers: number;
 }
 
-const USAGE = 'expected --items N, --chunk N (up to 50,000), --window N, --database-url postgres://...';
+const USAGE =
+  'expected --items N, --chunk N (up to 50,000), --window N, --database-url postgres://..., --temporal-address HOST:PORT, --workers N';
 const PROMPT_TOKENS = 120;
 const MODEL = 'gpt-4.1-mini';
 const MAX_TOKENS = 50;
@@ -45,7 +51,7 @@ const PROFILE = { batch: { validatingMs: 20, completionMs: 200 } };
 const ROOT = join(__dirname, '..');
 
 function parseArgs(args: string[]): Options {
-  const opts: Options = { items: 100_000, chunk: 10_000, window: 4 };
+  const opts: Options = { items: 100_000, chunk: 10_000, window: 4, workers: 1 };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split('=', 2);
     const text = () => inline ?? args[++i];
@@ -54,9 +60,11 @@ function parseArgs(args: string[]): Options {
     else if (flag === '--chunk') opts.chunk = value();
     else if (flag === '--window') opts.window = value();
     else if (flag === '--database-url') opts.databaseUrl = text();
+    else if (flag === '--temporal-address') opts.temporalAddress = text();
+    else if (flag === '--workers') opts.workers = value();
     else throw new Error(`unknown option ${args[i]} (${USAGE})`);
   }
-  for (const name of ['items', 'chunk', 'window'] as const)
+  for (const name of ['items', 'chunk', 'window', 'workers'] as const)
     if (!Number.isInteger(opts[name]) || opts[name] < 1)
       throw new Error(`--${name} must be a positive integer (${USAGE})`);
   if (opts.databaseUrl !== undefined && !isPostgresUrl(opts.databaseUrl))
@@ -211,11 +219,12 @@ export async function benchE2e(args: string[]): Promise<void> {
         `25% duplicates), chunks of ${int(opts.chunk)}, ${opts.window} in flight, ${MODEL}, maxTokens ${MAX_TOKENS}; ` +
         `simulator ${PROFILE.batch.validatingMs} ms validating + ${PROFILE.batch.completionMs} ms completion, ` +
         `no faults; ${availableParallelism()} CPUs; store: ${opts.databaseUrl ? 'PostgreSQL (--database-url)' : 'embedded (LLMBATCH_STORE_DIR)'}; ` +
+        `Temporal: ${opts.temporalAddress ?? 'a dev server of its own'}; ${opts.workers} worker(s); ` +
         `worker node flags: ${workerNodeFlags() || "none (V8's defaults)"}; ` +
         codec.description,
     );
-    const server = await startBenchDevServer(dir);
-    cleanups.push(() => server.stop());
+    const server = opts.temporalAddress ? { address: opts.temporalAddress } : await startBenchDevServer(dir);
+    if ('stop' in server) cleanups.push(() => server.stop());
     const simulator = await startSimulator({ port: 0, profile: PROFILE });
     cleanups.push(() => simulator.close());
 
@@ -264,26 +273,28 @@ export async function benchE2e(args: string[]): Promise<void> {
     );
     const spec = loadSpec(specPath);
 
-    const taskQueue = 'bench-e2e';
+    // A cluster outlives the bench: a queue of each run's own, so no earlier bench's worker takes its tasks.
+    const taskQueue = opts.temporalAddress ? `bench-e2e-${Date.now().toString(36)}` : 'bench-e2e';
     const storeDir = join(dir, 'store');
     // With DATABASE_URL the store's server is not the bench's to measure.
     const measuredStore = opts.databaseUrl ? undefined : storeDir;
-    const worker = spawnBenchWorker({
-      address: server.address,
-      taskQueue,
-      storeDir,
-      simulatorUrl: simulator.url,
-      workflowBundle: bundle,
-      extra: {
-        LLMBATCH_WEBHOOK_PORT: String(webhookPort),
-        OPENAI_WEBHOOK_SECRET: webhookSecret,
-        ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
-      },
-    });
+    const spawnOne = (extra: Record<string, string>) =>
+      spawnBenchWorker({
+        address: server.address,
+        taskQueue,
+        storeDir,
+        simulatorUrl: simulator.url,
+        workflowBundle: bundle,
+        extra: { ...extra, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) },
+      });
+    const worker = spawnOne({ LLMBATCH_WEBHOOK_PORT: String(webhookPort), OPENAI_WEBHOOK_SECRET: webhookSecret });
     cleanups.push(() => worker.stop());
+    // The others poll for their batches (the simulator calls one webhook URL).
+    const others = Array.from({ length: opts.workers - 1 }, () => spawnOne({}));
+    for (const other of others) cleanups.push(() => other.stop());
     const memory = sampleMemoryEvery(worker.pid, measuredStore);
     cleanups.push(() => memory.stop());
-    await worker.ready;
+    await Promise.all([worker.ready, ...others.map((other) => other.ready)]);
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection, dataConverter: codec.dataConverter });
 
@@ -292,11 +303,11 @@ export async function benchE2e(args: string[]): Promise<void> {
     const startupPeak = memory.peaks();
     const ready = sampleMemory(worker.pid, measuredStore);
     memory.resetPeak();
-    // A PostgreSQL store outlives the bench, and refuses a run id it has seen: each run is new.
-    const runId = opts.databaseUrl ? `bench-e2e-${Date.now().toString(36)}` : 'bench-e2e';
+    // A PostgreSQL store or a cluster outlives the bench, and refuses a run id it has seen: each run is new.
+    const runId = opts.databaseUrl || opts.temporalAddress ? `bench-e2e-${Date.now().toString(36)}` : 'bench-e2e';
     const started = performance.now();
     const handle = await startRun(client, spec, { taskQueue, runId });
-    const report = await Promise.race([handle.result(), worker.exited]);
+    const report = await Promise.race([handle.result(), worker.exited, ...others.map((other) => other.exited)]);
     const wallMs = performance.now() - started;
     const runPeak = memory.peaks();
     const cpu = memory.cpu();
@@ -312,7 +323,7 @@ export async function benchE2e(args: string[]): Promise<void> {
     const run: LlmbatchResult = { runId, wallMs, report, executions };
     const { planMs, chunksMs, finalizeMs } = phases(run);
     // On disk once the worker has stopped (its store closed): what the run left behind.
-    await worker.stop();
+    await Promise.all([worker.stop(), ...others.map((other) => other.stop())]);
     const storeBytes = measuredStore === undefined ? undefined : diskBytes(measuredStore);
 
     const totalEvents = sum(executions.map((e) => e.events));

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { budgetCommand } from './commands/budget';
 import { cancelCommand } from './commands/cancel';
+import { clusterCommand } from './commands/cluster';
 import { codecServerCommand } from './commands/codec-server';
 import { devCommand } from './commands/dev';
 import { dlqCommand } from './commands/dlq';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     .addCommand(dlqCommand())
     .addCommand(scheduleCommand())
     .addCommand(storeCommand())
+    .addCommand(clusterCommand())
     .hook('preAction', checkConfig);
 }
 

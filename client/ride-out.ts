@@ -54,12 +54,22 @@ export interface RideOutOptions {
   timeout?: string;
   /** Tests shrink the backoff. */
   retryFirstMs?: number;
+  /** Ask again only while Temporal is unreachable (a call that does not wait: any other error is its answer). */
+  onlyUnreachable?: boolean;
+  /**
+   * The wait between attempts keeps the process alive: for a caller with nothing else that does
+   * (`status` on a lazy connection). Off, a wait abandoned at a deadline does not hold the exit up.
+   */
+  holdProcess?: boolean;
 }
 
 /** Resolves after `ms`, or at the deadline if that comes first. */
-function nap(ms: number, deadlineAt?: number): Promise<void> {
+function nap(ms: number, deadlineAt?: number, hold = false): Promise<void> {
   const wait = deadlineAt === undefined ? ms : Math.max(0, Math.min(ms, deadlineAt - Date.now()));
-  return new Promise((resolve) => setTimeout(resolve, wait).unref());
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, wait);
+    if (!hold) timer.unref();
+  });
 }
 
 /**
@@ -76,11 +86,11 @@ export async function rideOut<T>(call: () => Promise<T>, options: RideOutOptions
     } catch (error) {
       // Any ServiceError of a call that only waits (a long poll cut short) is asked again; only
       // UNAVAILABLE is news worth a line.
-      if (!(error instanceof ServiceError)) throw error;
+      if (!(error instanceof ServiceError) || (options.onlyUnreachable && !isUnreachable(error))) throw error;
       if (isUnreachable(error)) options.reach.lost();
       if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt)
         throw new WaitTimeout(options.runId, options.timeout ?? 'its limit');
-      await nap(delay, options.deadlineAt);
+      await nap(delay, options.deadlineAt, options.holdProcess);
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }

@@ -11,14 +11,18 @@ import {
 import { rootMessage } from '../common';
 import { dataConverterFor } from '../workers/data-converter';
 import { processConfig, temporalConnectConfig } from '../workers/settings';
+import { rideOut, WaitTimeout, type RideOutOptions } from './ride-out';
 
-export async function connectClient(): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
+/** `lazy`: connect at the first call, so a caller that rides out an absent server (status) sees it there. */
+export async function connectClient(
+  options: { lazy?: boolean } = {},
+): Promise<{ client: Client; close: () => Promise<void>; address: string }> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   // Before connecting: a bad key is a configuration error, not an unreachable server.
   const dataConverter = dataConverterFor(processConfig());
   let connection: Connection;
   try {
-    connection = await Connection.connect(connectionOptions);
+    connection = options.lazy ? Connection.lazy(connectionOptions) : await Connection.connect(connectionOptions);
   } catch (error) {
     throw new Error(
       `cannot reach Temporal at ${connectionOptions.address}: ${(error as Error).message} (start one with \`llmbatch dev\` or set TEMPORAL_ADDRESS)`,
@@ -39,14 +43,17 @@ export async function describeRun(
   client: Client,
   runId: string,
   address: string,
+  ride?: RideOutOptions,
 ): Promise<WorkflowExecutionDescription> {
+  const describe = () => client.workflow.getHandle(runId).describe();
   try {
-    return await client.workflow.getHandle(runId).describe();
+    return await (ride ? rideOut(describe, { ...ride, onlyUnreachable: true }) : describe());
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new Error(`no run with id "${runId}"`);
     if (error instanceof NamespaceNotFoundError) {
       throw new Error(`namespace "${error.namespace}" does not exist at ${address} (TEMPORAL_NAMESPACE)`);
     }
+    if (error instanceof WaitTimeout) throw error;
     throw new Error(`cannot reach Temporal at ${address}: ${rootMessage(error)}`);
   }
 }

@@ -18,6 +18,23 @@ export interface GoTool {
   envName?: string;
   /** What the build's one line says it takes. */
   buildTime?: string;
+  /** More packages of the same module built alongside (the Temporal server's `sql` tool). */
+  alsoBuild?: string[];
+  /**
+   * A folder of its own in the cache, named by version (`temporal-server-v1.29.1`): for binaries
+   * with generic names (`server`, `sql`) that PATH must not answer for, and whose version matters.
+   */
+  cacheFolder?: string;
+}
+
+/** Where the tool's binaries live in the cache. */
+function binDirOf(tool: GoTool): string {
+  return tool.cacheFolder ? join(toolCacheDir(), tool.cacheFolder) : toolCacheDir();
+}
+
+/** The binary names `go install` gives the tool's packages (the last path element, before @). */
+function binariesOf(tool: GoTool): string[] {
+  return (tool.alsoBuild ?? []).map((module) => module.replace(/@.*$/, '').split('/').pop() ?? module);
 }
 
 /** LLMBATCH_CACHE_DIR/bin, else $XDG_CACHE_HOME/llmbatch/bin, else ~/.cache/llmbatch/bin. */
@@ -39,20 +56,23 @@ export function findGoTool(tool: GoTool): string | undefined {
     if (!existsSync(tool.fromEnv)) throw new Error(`${tool.envName} points to ${tool.fromEnv}, which does not exist`);
     return tool.fromEnv;
   }
-  const cached = join(toolCacheDir(), tool.name);
-  return onPath(tool.name) ?? (existsSync(cached) ? cached : undefined);
+  const dir = binDirOf(tool);
+  const cached = join(dir, tool.name);
+  const complete = existsSync(cached) && binariesOf(tool).every((name) => existsSync(join(dir, name)));
+  if (tool.cacheFolder) return complete ? cached : undefined;
+  return onPath(tool.name) ?? (complete ? cached : undefined);
 }
 
 /** Builds the tool with Go into the cache; undefined when there is no Go. */
 export function buildGoTool(tool: GoTool, log: (line: string) => void = console.error): string | undefined {
   const go = onPath('go');
   if (!go) return undefined;
-  const dir = toolCacheDir();
+  const dir = binDirOf(tool);
   mkdirSync(dir, { recursive: true });
   log(
     `llmbatch: no ${tool.name} found; building ${tool.module} with Go into ${dir} (one time, ${tool.buildTime ?? 'a minute or two'})`,
   );
-  const result = spawnSync(go, ['install', tool.module], {
+  const result = spawnSync(go, ['install', tool.module, ...(tool.alsoBuild ?? [])], {
     env: { ...process.env, GOBIN: dir },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

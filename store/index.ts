@@ -1,8 +1,9 @@
 export * from './run-store';
 export * from './sql';
 export { EarlierStoreError, stopServer, serverState } from './embedded/server';
-import { isPostgresUrl, openPostgres } from './sql';
+import { isPostgresUrl, openPostgres, type Sql } from './sql';
 import { openEmbeddedSql } from './embedded/lifecycle';
+import { createMissingDatabase, NO_SUCH_DATABASE } from './missing-database';
 import { RunStore } from './run-store';
 
 /**
@@ -10,7 +11,9 @@ import { RunStore } from './run-store';
  * folder (started, or joined when another process runs it); applies the migrations it lacks.
  */
 export async function openStore(location: string, options: { log?: (line: string) => void } = {}): Promise<RunStore> {
-  const sql = isPostgresUrl(location) ? await openPostgres(location) : await openEmbeddedSql(location, options.log);
+  const sql = isPostgresUrl(location)
+    ? await openUrl(location, options.log)
+    : await openEmbeddedSql(location, options.log);
   const store = new RunStore(sql);
   try {
     await store.migrate();
@@ -19,6 +22,17 @@ export async function openStore(location: string, options: { log?: (line: string
     throw error;
   }
   return store;
+}
+
+/** A DATABASE_URL's database, created first when it does not exist (and the role may). */
+async function openUrl(url: string, log?: (line: string) => void): Promise<Sql> {
+  try {
+    return await openPostgres(url);
+  } catch (error) {
+    if ((error as { code?: string }).code !== NO_SUCH_DATABASE) throw error;
+    await createMissingDatabase(url, log);
+    return openPostgres(url);
+  }
 }
 export * from './spend-ledger';
 export * from './rate-limits';

@@ -7,6 +7,7 @@ import { announce } from './logging';
 import { installTelemetry, startWorkerMetrics } from './telemetry';
 import { createFilesWorker, createLlmbatchWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
+import { requireNamespace } from './namespace-check';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
 import type { RunMetrics } from '../activities/metrics';
@@ -54,6 +55,7 @@ async function serve(
 ): Promise<void> {
   const admin = await Connection.connect(connectionOptions);
   try {
+    await requireNamespace(admin, namespace, connectionOptions.address);
     await ensureSearchAttributes(admin, namespace);
   } finally {
     await admin.close();

@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { usd, type RunProgress } from '../../common';
 import { chunkPhaseQuery, chunkWorkflowId, progressQuery } from '../../workflows';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
+import { waitTimeoutOf } from '../command-options';
+import { Reachability, rideOut, type RideOutOptions } from '../ride-out';
 
 /** The caps next to the spend: ` (budget: maxUsd $5.00, dailyUsd $200.00)`. */
 function budgetText(p: RunProgress): string {
@@ -22,14 +24,28 @@ export function statusCommand(): Command {
     )
     .argument('<runId>')
     .option('--json', 'print one JSON object')
-    .action(async (runId: string, options: { json?: boolean }) => {
-      const { client, close, address } = await connectClient();
+    .option(
+      '--wait-timeout <duration>',
+      'while Temporal is unreachable, retry this long (e.g. 30s, 5m), then exit 124 (default: until it answers)',
+    )
+    .action(async (runId: string, options: { json?: boolean; waitTimeout?: string }) => {
+      const waitTimeout = waitTimeoutOf(options.waitTimeout);
+      // Lazy: a server away at the first call is ridden out like one that goes away later.
+      const { client, close, address } = await connectClient({ lazy: true });
+      const ride: RideOutOptions = {
+        reach: new Reachability(address, (line) => process.stderr.write(`${line}\n`)),
+        runId,
+        deadlineAt: waitTimeout ? Date.now() + waitTimeout.ms : undefined,
+        timeout: waitTimeout?.text,
+        onlyUnreachable: true,
+        holdProcess: true,
+      };
       try {
-        const description = await describeRun(client, runId, address);
+        const description = await describeRun(client, runId, address, ride);
         const handle = client.workflow.getHandle(runId);
         let progress: RunProgress | undefined;
         try {
-          progress = await handle.query(progressQuery);
+          progress = await rideOut(() => handle.query(progressQuery), ride);
         } catch {
           // No worker to answer: fall back to what Temporal itself knows.
         }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { hasActivityPollers } from '../../client/files-queue';
 import { loadSpec } from '../../client/spec-loader';
@@ -24,32 +24,8 @@ import { chunkWorkflowId } from '../../workflows/batch-run';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, workflowBundle, type Harness } from '../support/harness';
 import { until } from '../support/until';
+import { activityPlacements, type ActivityPlacement } from '../support/activity-placements';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
-
-interface ActivityPlacement {
-  activity: string;
-  taskQueue: string;
-  /** The worker that ran it (`pid@host`), from its ActivityTaskStarted event. */
-  identity?: string;
-}
-
-/** Every activity a workflow scheduled: on which task queue, and which worker took it. */
-async function activityPlacements(client: Client, workflowId: string): Promise<ActivityPlacement[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const scheduled = new Map<number, ActivityPlacement>();
-  for (const event of history.events ?? []) {
-    const s = event.activityTaskScheduledEventAttributes;
-    if (s)
-      scheduled.set(Number(event.eventId), {
-        activity: s.activityType?.name ?? '',
-        taskQueue: s.taskQueue?.name ?? '',
-      });
-    const started = event.activityTaskStartedEventAttributes;
-    const placement = started && scheduled.get(Number(started.scheduledEventId));
-    if (placement) placement.identity = started.identity ?? undefined;
-  }
-  return [...scheduled.values()];
-}
 
 /** The report's files as seen from `dir`, the working directory of the worker that wrote them. */
 function filesUnder(dir: string, report: RunReport): RunReport {

@@ -25,16 +25,7 @@ interface Service {
 }
 type Compose = { services: Record<string, Service>; volumes: Record<string, unknown> };
 
-const SERVICES = [
-  'postgresql',
-  'temporal',
-  'temporal-admin-tools',
-  'temporal-ui',
-  'llmbatch-store',
-  'simulator',
-  'worker',
-  'cli',
-];
+const SERVICES = ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'simulator', 'worker', 'cli'];
 
 /** `docker-compose config` as Compose resolves it, with nothing but PATH in the environment. */
 function composeConfig(env: Record<string, string> = {}): Compose {
@@ -53,7 +44,7 @@ describe('docker-compose.yml', () => {
   withCompose('is accepted by `docker-compose config` with no variable set, and keeps its services', () => {
     const { services, volumes } = composeConfig();
     expect(Object.keys(services).sort()).toEqual([...SERVICES].sort());
-    expect(Object.keys(volumes).sort()).toEqual(['llmbatch-data', 'llmbatch-postgres', 'temporal-postgres']);
+    expect(Object.keys(volumes).sort()).toEqual(['llmbatch-data', 'postgres-data']);
 
     // Workers and the CLI run the image built here, on the shared data volume, at the same paths.
     for (const name of ['worker', 'cli', 'simulator']) {
@@ -69,14 +60,14 @@ describe('docker-compose.yml', () => {
     // Nothing starts before what it needs is healthy, and what others wait on has a healthcheck.
     expect(services.worker.depends_on).toEqual({
       temporal: { condition: 'service_healthy' },
-      'llmbatch-store': { condition: 'service_healthy' },
+      postgresql: { condition: 'service_healthy' },
       simulator: { condition: 'service_healthy' },
     });
     for (const name of ['temporal-ui', 'temporal-admin-tools', 'cli']) {
       expect(services[name].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
     }
     expect(services.temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    for (const name of ['postgresql', 'temporal', 'llmbatch-store', 'simulator']) {
+    for (const name of ['postgresql', 'temporal', 'simulator']) {
       expect(services[name].healthcheck?.test).toBeDefined();
     }
 
@@ -84,7 +75,9 @@ describe('docker-compose.yml', () => {
     const env = services.worker.environment ?? {};
     const config = loadConfig(env as Record<string, string>);
     expect(config.temporal.address).toBe('temporal:7233');
-    expect(config.store.databaseUrl).toBe('postgres://llmbatch:llmbatch@llmbatch-store:5432/llmbatch');
+    // One PostgreSQL, as `llmbatch cluster up` runs it: the store beside Temporal's databases, one role.
+    expect(config.store.databaseUrl).toBe('postgres://llmbatch:llmbatch@postgresql:5432/llmbatch');
+    expect(services.temporal.environment).toMatchObject({ POSTGRES_USER: 'llmbatch', POSTGRES_SEEDS: 'postgresql' });
     expect(config.providers.simulatorUrl).toBe('http://simulator:8089');
     expect(config.providers.openaiApiKey).toBeUndefined();
     expect(services.cli.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
