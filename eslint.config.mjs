@@ -81,6 +81,11 @@ export default tseslint.config(
     'workflows/ import only common/, their own files and activities as types.',
   ),
   layer(['simulator/**/*.ts'], ['common', 'simulator'], 'The simulator stands alone: it shares only common/.'),
+  layer(
+    ['workers/**/*.ts'],
+    ['common', 'providers', 'store', 'activities', 'workflows', 'workers'],
+    'workers/ sit below client/ and dev/, which start them: they import neither.',
+  ),
   {
     files: ['workflows/**/*.ts', 'common/**/*.ts'],
     rules: {

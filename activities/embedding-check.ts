@@ -2,7 +2,7 @@
 // non-empty array of finite numbers of the length the run asked for. A vector of the wrong length
 // is as useless as a chat answer that breaks its schema, and fails the same way (retried).
 import { nativeDimensions, priceModelOf, type ResolvedSpec } from '../common';
-import type { OutputCheck } from './output-check';
+import type { OutputCheck } from './answer-check';
 
 /** The vector length a run's answers must have: `dimensions`, else the model's own; undefined when unknown. */
 export function expectedDimensions(spec: Pick<ResolvedSpec, 'embed' | 'model' | 'priceModel'>): number | undefined {

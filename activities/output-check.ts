@@ -1,10 +1,12 @@
 // Validates a model's answer against the spec's output schema. Valid JSON with the wrong shape,
 // or an empty answer, is an item failure: it never reaches results.jsonl.
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { FailureKind, JsonSchema, ResolvedSpec } from '../common';
+import type { JsonSchema, ResolvedSpec } from '../common';
 import { checkEmbedding, expectedDimensions } from './embedding-check';
 
-export type OutputCheck = { ok: true; parsed?: unknown } | { ok: false; kind: FailureKind; error: string };
+import type { OutputCheck } from './answer-check';
+
+export type { OutputCheck };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();

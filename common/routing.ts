@@ -1,20 +1,10 @@
 // Which model and which lane an item goes to (INTERFACE.md `routing`, `hybrid`): pure rules over
 // the item's own fields and its counted input tokens, the same in plan, estimate and tests.
 import { costUsd } from './pricing';
+import type { FieldMatch, RouteRule } from './route-types';
 import type { FailoverRoute, ResolvedSpec } from './spec';
 
-/** An item whose field holds a value: `{ field: priority, equals: high }`. */
-export interface FieldMatch {
-  field: string;
-  equals: string | number | boolean;
-}
-
-export type RouteCondition = FieldMatch | { inputTokensOver: number };
-
-export interface RouteRule {
-  when: RouteCondition;
-  model: string;
-}
+export type { FieldMatch, RouteCondition, RouteRule } from './route-types';
 
 /** Whether the item's own field (never one it inherits) holds the value; CSV's text "5" matches 5. */
 export function matchesField(record: Record<string, unknown>, match: FieldMatch): boolean {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { isDuration } from './duration';
 import type { PriceTable } from './pricing';
-import type { FieldMatch, RouteRule } from './routing';
+import type { FieldMatch, RouteRule } from './route-types';
 
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();

@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../common';
 import { ensureSearchAttributes, searchAttributeFlags } from '../workers/search-attributes';
 import { ensureTemporalCli } from './temporal-cli';
+import { freePort } from '../workers/free-port';
 
 export interface DevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -31,16 +32,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 export async function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

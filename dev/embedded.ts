@@ -21,7 +21,7 @@ import { newCodecToken, startCodecServer, type CodecServer } from '../workers/co
 import { dataConverterWith } from '../workers/data-converter';
 import { startWebhookServer, type WebhookServer } from '../workers/webhook-server';
 import { freePort, isPortFree, startDevServer, type DevServer } from './dev-server';
-import { removeDevServerInfo, writeDevServerInfo } from './dev-server-info';
+import { removeDevServerInfo, writeDevServerInfo } from '../workers/dev-server-info';
 import { vertexAtSimulator } from './vertex-credentials';
 
 export interface EmbeddedOptions {

@@ -6,22 +6,10 @@ import Cursor from 'pg-cursor';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { copyTextLine } from './copy-text';
+import type { Sql } from './sql-types';
 import { transactionSql } from './transaction-sql';
 
-export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
-  exec(text: string): Promise<void>;
-  /** Runs `work` in one transaction on one connection (commit on success, rollback on a throw). */
-  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
-  /**
-   * Appends rows to a table in one COPY: about half the time of an insert of unnested arrays. No
-   * conflict handling: a row already there fails the whole copy (SQLSTATE 23505).
-   */
-  copyRows?(table: string, columns: string[], rows: unknown[][]): Promise<void>;
-  /** Reads a query's rows in pages of `pageSize` through a cursor, holding one page at a time. */
-  cursor?<T = Record<string, unknown>>(text: string, params: unknown[], pageSize: number): AsyncIterable<T[]>;
-  close(): Promise<void>;
-}
+export type { Sql } from './sql-types';
 
 export interface PostgresOptions {
   /** Shown in pg_stat_activity: the embedded server tells its own process's connections from others'. */

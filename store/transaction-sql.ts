@@ -1,5 +1,5 @@
 // The Sql a transaction's work is handed, for either driver: its statements, no nesting, no closing.
-import type { Sql } from './sql';
+import type { Sql } from './sql-types';
 
 export function transactionSql(query: Sql['query'], exec: Sql['exec']): Sql {
   return {

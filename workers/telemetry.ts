@@ -2,7 +2,7 @@
 // metrics) installed before any connection, then the metrics endpoint once the store is open.
 import type { LlmbatchConfig } from '../common/config';
 import { createRunMetrics, type RunMetrics } from '../activities/metrics';
-import { freePort } from '../dev/dev-server';
+import { freePort } from './free-port';
 import type { RunStore } from '../store';
 import { announce, installWorkerRuntime } from './logging';
 import { startMetricsServer, type MetricsServer } from './metrics-server';

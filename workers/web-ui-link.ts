@@ -1,6 +1,6 @@
 // Links into the Temporal Web UI, for the CLI's output and for the report page a worker writes.
 import { loadConfig, type LlmbatchConfig } from '../common/config';
-import { readDevServerInfo } from '../dev/dev-server-info';
+import { readDevServerInfo } from './dev-server-info';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
 

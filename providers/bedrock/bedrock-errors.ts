@@ -5,7 +5,7 @@
 // which turns the latter into a BedrockConnectionError that providers/core classifies like the other
 // SDKs' connection errors.
 import { classifyHttpFailure, isRetryableKind } from '../../common';
-import type { ClassifiedError } from '../core/errors';
+import type { ClassifiedError } from '../core/classified-error';
 
 /** An answer of an AWS service, as the SDK v3 gives it. */
 export interface AwsServiceError extends Error {

@@ -5,7 +5,8 @@
 // `internal`, which the activity boundary retries only a few times.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { classifyHttpFailure, isRetryableKind, type FailureKind } from '../../common';
+import { classifyHttpFailure, isRetryableKind } from '../../common';
+import type { ClassifiedError } from './classified-error';
 import {
   GeminiApiError,
   GeminiConnectionError,
@@ -24,13 +25,7 @@ import {
   isAwsServiceError,
 } from '../bedrock/bedrock-errors';
 
-export interface ClassifiedError {
-  kind: FailureKind;
-  retryable: boolean;
-  message: string;
-  /** From `retry-after-ms` / `retry-after`, when the provider gave one. */
-  retryAfterMs?: number;
-}
+export type { ClassifiedError } from './classified-error';
 
 type HeaderBag = Headers | Record<string, string | null | undefined> | undefined;
 

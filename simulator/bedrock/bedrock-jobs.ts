@@ -16,7 +16,7 @@ import {
   itemRatesOf,
   type Fate,
 } from '../core/batch-results';
-import { ApiError } from '../core/errors';
+import { awsError, validation, type JobRecord } from './aws-answers';
 import type { Span } from '../core/in-flight';
 import { randomId } from '../core/ids';
 import type { LedgerBook } from '../core/ledger';
@@ -43,23 +43,6 @@ export type JobStatus =
   | 'Expired';
 
 const ENDED = new Set<JobStatus>(['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired']);
-
-/** An AWS answer: the exception's name rides in the code, which the server puts in x-amzn-ErrorType. */
-export function awsError(
-  status: number,
-  name: string,
-  message: string,
-  headers: Record<string, string> = {},
-): ApiError {
-  return new ApiError(status, message, name, null, name, headers);
-}
-
-export const validation = (message: string) => awsError(400, 'ValidationException', message);
-
-export interface JobRecord {
-  recordId: string;
-  modelInput: unknown;
-}
 
 export interface CreateJobParams {
   jobName: string;

@@ -7,7 +7,8 @@ import { Outcome, corruptionOf } from '../core/batch-results';
 import { retryAfterHeaders } from '../core/rate-limit';
 import type { Reply, Route, RouteContext } from '../core/routes-types';
 import { checkLimits, drawSyncFault } from '../core/sync';
-import { awsError, validation, type CreateJobParams } from './bedrock-jobs';
+import { awsError, validation } from './aws-answers';
+import type { CreateJobParams } from './bedrock-jobs';
 import { answerBody, bedrockRequestHash, bodyProblem, converseOutput, knownBedrockModel } from './bedrock-model';
 
 function isObject(v: unknown): v is Record<string, unknown> {

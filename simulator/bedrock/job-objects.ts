@@ -2,7 +2,7 @@
 // (the tests' emulator), as Bedrock does under the job's service role. The simulator signs with
 // made-up credentials; the emulator, like the simulator itself, checks no signature.
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { validation, type JobRecord } from './bedrock-jobs';
+import { validation, type JobRecord } from './aws-answers';
 
 export interface S3Settings {
   /** http://127.0.0.1:PORT of an S3-compatible server, addressed path-style. */

@@ -1,5 +1,7 @@
 // `npm run lint` enforces the layering: the fixture under test/lint/ (a provider importing from
-// activities) is refused when it sits in providers/, and allowed in client/, which may import anything.
+// activities) is refused when it sits in providers/, and allowed in client/, which may import anything;
+// and no import circles: madge (lint:cycles) finds the one planted in test/lint/cycle/.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
@@ -32,5 +34,20 @@ describe('import boundaries', () => {
 
   it('lets client/ import activities', async () => {
     expect(await importProblems('client/lint-fixture.ts')).toEqual([]);
+  });
+});
+
+describe('import circles', () => {
+  const madge = (folder: string) =>
+    spawnSync(
+      process.execPath,
+      [require.resolve('madge/bin/cli.js'), '--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', folder],
+      { cwd: root, encoding: 'utf8' },
+    );
+
+  it('finds a planted circle and fails', () => {
+    const found = madge('test/lint/cycle');
+    expect(found.status).not.toBe(0);
+    expect(found.stdout).toContain('a.ts > b.ts');
   });
 });

@@ -1,0 +1,4 @@
+// The other half of the planted circle.
+import { a } from './a';
+
+export const b = () => a;
