@@ -205,7 +205,7 @@ describe('outages with a status and a provider', () => {
   });
 
   test('the profile refuses an unknown provider or a status that is no error', () => {
-    expect(() => parseProfile({ outages: [{ afterMs: 0, forMs: 1, provider: 'bedrock' }] })).toThrow(/provider/);
+    expect(() => parseProfile({ outages: [{ afterMs: 0, forMs: 1, provider: 'mistral' }] })).toThrow(/provider/);
     expect(() => parseProfile({ outages: [{ afterMs: 0, forMs: 1, status: 200 }] })).toThrow(/status/);
     expect(parseProfile({ outages: [{ afterMs: 0, forMs: 1, provider: 'azure', status: 401 }] }).outages).toEqual([
       { afterMs: 0, forMs: 1, provider: 'azure', status: 401 },
