@@ -29,6 +29,7 @@ import { spawnBenchWorker, workerNodeFlags } from './e2e-worker';
 import { sampleMemory, sampleMemoryEvery, type MemoryPeaks } from './process-memory';
 import { startBenchDevServer } from './bench-server';
 import { runFloor, TICKET_TEMPLATE, type FloorResult } from './floor';
+import { table } from './table';
 
 interface Options {
   items: number;
@@ -81,11 +82,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const range = (ms: number[]) =>
   ms.length ? `${(Math.min(...ms) / 1000).toFixed(1)}-${(Math.max(...ms) / 1000).toFixed(1)} s` : '-';
 
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  const line = (row: string[]) => `| ${row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-}
+export { table };
 
 /** Builds the workflow bundle in a process of its own (webpack's memory stays out of both measured processes). */
 export async function buildWorkflowBundle(out: string): Promise<void> {

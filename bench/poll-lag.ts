@@ -21,6 +21,7 @@ import { startEmbedded, type Embedded } from '../dev/embedded';
 import { chunkWorkflowId } from '../workflows';
 import { codecEnv } from './bench-codec';
 import { TICKET_TEMPLATE } from './floor';
+import { table } from './table';
 
 interface Options {
   batches: number;
@@ -139,12 +140,6 @@ function summary(lags: BatchLag[]) {
     p95Share: quantile(share, 0.95),
     medianDurationMs: quantile(durations, 0.5),
   };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  const line = (row: string[]) => `| ${row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
 export async function benchPollLag(args: string[]): Promise<void> {

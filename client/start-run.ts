@@ -18,6 +18,35 @@ export function defaultRunId(name: string, now = new Date()): string {
     .replace(/\.\d+Z$/, 'Z')}`;
 }
 
+/**
+ * How a run shows in the Web UI: its search attributes at start, and the summary and details of its
+ * page (`headline` first: the Web UI sizes that panel short and may cut the last line). Schedules
+ * give their runs the same, without a run id (Temporal names each run).
+ */
+export function runPresentation(
+  spec: ResolvedSpec,
+  headline: string,
+  outputDir: string,
+  filesQueue: string | undefined,
+  runId?: string,
+) {
+  return {
+    typedSearchAttributes: [
+      ...(runId === undefined ? [] : [{ key: LlmRunId, value: runId }]),
+      { key: LlmProvider, value: spec.provider },
+      { key: LlmModel, value: spec.model },
+      { key: LlmPhase, value: 'planning' },
+    ],
+    staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
+    staticDetails: [
+      headline,
+      `**Input** \`${spec.inputPath}\` · **output** \`${outputDir}\`` +
+        (filesQueue ? ` · **files queue** \`${filesQueue}\`` : ''),
+      `**Spec** \`${spec.specPath}\``,
+    ].join('\n\n'),
+  };
+}
+
 export async function startRun(
   client: Client,
   spec: ResolvedSpec,
@@ -42,20 +71,13 @@ export async function startRun(
         },
       ],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: LlmRunId, value: runId },
-        { key: LlmProvider, value: spec.provider },
-        { key: LlmModel, value: spec.model },
-        { key: LlmPhase, value: 'planning' },
-      ],
-      staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
-      // Most telling first: the Web UI sizes this panel short and may cut the last line.
-      staticDetails: [
+      ...runPresentation(
+        spec,
         `**Provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode} · **chunk size** ${spec.chunkSize}`,
-        `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}\`` +
-          (options.filesQueue ? ` · **files queue** \`${options.filesQueue}\`` : ''),
-        `**Spec** \`${spec.specPath}\``,
-      ].join('\n\n'),
+        spec.outputDir,
+        options.filesQueue,
+        runId,
+      ),
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {

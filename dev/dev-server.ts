@@ -3,13 +3,12 @@
 // attributes registered. Falls back to @temporalio/testing's download when no binary can be had.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../common';
 import { ensureSearchAttributes, searchAttributeFlags } from '../workers/search-attributes';
 import { ensureTemporalCli } from './temporal-cli';
-import { freePort } from '../workers/free-port';
+import { freePort, isPortFree } from '../workers/free-port';
 
 export interface DevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -32,15 +31,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export { freePort };
-
-export async function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+export { freePort, isPortFree };
 
 /** Resolves once the frontend answers, or throws with the server's last log lines. */
 export async function waitForTemporal(address: string, timeoutMs: number, child?: ChildProcess, logFile?: string) {

@@ -12,3 +12,12 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether a loopback port can be listened on now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -14,8 +14,8 @@ import {
 import { z } from 'zod';
 import { parseDuration, type RunWorkflowInput } from '../../common';
 import { batchRunWorkflow } from '../../workflows';
-import { LlmModel, LlmPhase, LlmProvider } from '../../workflows/search-attributes';
 import { loadSpec } from '../spec-loader';
+import { runPresentation } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
 import { processConfig } from '../../workers/settings';
 import { FILES_QUEUE_HELP, filesQueueOption } from '../command-options';
@@ -163,19 +163,12 @@ function createCommand(): Command {
               // Temporal appends the scheduled time: NAME-2025-06-01T03:00:00Z.
               workflowId: name,
               taskQueue,
-              typedSearchAttributes: [
-                { key: LlmProvider, value: spec.provider },
-                { key: LlmModel, value: spec.model },
-                { key: LlmPhase, value: 'planning' },
-              ],
-              staticSummary: `${spec.name}: ${spec.provider}/${spec.model} ${spec.mode}`.slice(0, 200),
-              // Most telling first: the Web UI sizes this panel short and may cut the last line.
-              staticDetails: [
+              ...runPresentation(
+                spec,
                 `**Schedule** \`${name}\` (${when}) · **provider** ${spec.provider} · **model** ${spec.model} · **mode** ${spec.mode}`,
-                `**Input** \`${spec.inputPath}\` · **output** \`${spec.outputDir}/<run id>\`` +
-                  (files.filesQueue ? ` · **files queue** \`${files.filesQueue}\`` : ''),
-                `**Spec** \`${spec.specPath}\``,
-              ].join('\n\n'),
+                `${spec.outputDir}/<run id>`,
+                files.filesQueue,
+              ),
             },
             policies: {
               overlap: OVERLAP[options.overlap],

@@ -2,18 +2,10 @@
 // comes back where its clients look. Below 32768: Temporal stores membership ports in a smallint
 // column (ports above 32767 stop the server at start), and Linux hands out ephemeral ports from
 // 32768 up, so a port there may be taken by an outgoing connection a moment later.
-import { createServer } from 'node:net';
+import { isPortFree } from '../../workers/free-port';
 
 const LOWEST = 10_000;
 export const HIGHEST_PORT = 32_767;
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /** `count` distinct free loopback ports in 10000-32767, picked at random. */
 export async function freePorts(count: number, random: () => number = Math.random): Promise<number[]> {
@@ -21,7 +13,7 @@ export async function freePorts(count: number, random: () => number = Math.rando
   for (let tries = 0; chosen.size < count; tries++) {
     if (tries > 1000) throw new Error(`no ${count} free ports between ${LOWEST} and ${HIGHEST_PORT} on 127.0.0.1`);
     const port = LOWEST + Math.floor(random() * (HIGHEST_PORT - LOWEST + 1));
-    if (!chosen.has(port) && (await bindable(port))) chosen.add(port);
+    if (!chosen.has(port) && (await isPortFree(port))) chosen.add(port);
   }
   return [...chosen];
 }

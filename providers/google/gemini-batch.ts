@@ -33,7 +33,7 @@ import type { TokenUsage } from '../../common/usage-cost';
 import { withBatchFile } from '../core/batch-file';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
 import { geminiCall } from './gemini-errors';
-import { GenaiJobs } from './genai-jobs';
+import { GEMINI_HTTP, GenaiJobProvider, GenaiJobs, genaiHttpOptions, jobRecordOf } from './genai-jobs';
 import { createEmbeddingBatch, embedSync, geminiEmbeddingResult, isEmbeddingLine } from './gemini-embeddings';
 
 export interface GeminiConfig {
@@ -49,7 +49,7 @@ export interface GeminiConfig {
  * which it looks up on `globalThis` and cannot find inside a sandbox (jest's, where the worker of the
  * integration tests runs). Our own timeout (below undici's 300 s) bounds every call either way.
  */
-export const GEMINI_HTTP = { fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, init) };
+export { GEMINI_HTTP };
 
 /** The API version every call goes to (the simulator serves this one). */
 export const GEMINI_API_VERSION = 'v1beta';
@@ -275,21 +275,16 @@ function toProviderBatch(job: BatchJob, cancelRequested = false): ProviderBatch 
     status,
     ...(job.dest?.fileName ? { outputFileId: job.dest.fileName } : {}),
     counts: { total, completed, failed: inline.length - completed },
-    errors: job.error?.message ? [job.error.message] : [],
-    createdAtMs: job.createTime ? Date.parse(job.createTime) : 0,
-    ...(job.endTime && TERMINAL.has(status) ? { endedAtMs: Date.parse(job.endTime) } : {}),
-    metadata: named ? { key: named.key } : {},
+    ...jobRecordOf(job, status, named),
   };
 }
-
-const TERMINAL = new Set<BatchStatus>(['completed', 'failed', 'expired', 'cancelled']);
 
 /** What one batch input carries: inline when small, or the name of an uploaded file. */
 type BatchSource = { inline: InlinedRequest[]; count: number } | { fileName: string; count: number };
 
-export class GeminiBatchProvider implements BatchProvider {
+export class GeminiBatchProvider extends GenaiJobProvider implements BatchProvider {
   readonly client: GoogleGenAI;
-  private readonly jobs: GenaiJobs;
+  protected readonly jobs: GenaiJobs;
 
   constructor(
     readonly name: string,
@@ -297,15 +292,12 @@ export class GeminiBatchProvider implements BatchProvider {
     /** Chunks whose JSON stays under this go inline; tests lower it to exercise the file path. */
     private readonly inlineMaxBytes = GEMINI_INLINE_MAX_BYTES,
   ) {
+    super();
     this.client = new GoogleGenAI({
       apiKey: config.apiKey,
       // Batch Mode is documented on v1beta; the SDK's own default (v1 since 3.x) is pinned away from.
       apiVersion: GEMINI_API_VERSION,
-      httpOptions: {
-        ...(config.baseURL ? { baseUrl: config.baseURL } : {}),
-        timeout: config.timeoutMs ?? 50_000,
-        ...GEMINI_HTTP,
-      },
+      httpOptions: genaiHttpOptions(config),
     });
     this.jobs = new GenaiJobs(this.client, toProviderBatch);
   }
@@ -399,22 +391,9 @@ export class GeminiBatchProvider implements BatchProvider {
     return toProviderBatch(job);
   }
 
-  async getBatch(batchId: string): Promise<ProviderBatch> {
-    return this.jobs.get(batchId);
-  }
-
-  async cancelBatch(batchId: string): Promise<ProviderBatch> {
-    return this.jobs.cancel(batchId);
-  }
-
-  /** Deletes a batch that has ended (its results with it). */
-  async deleteBatch(batchId: string): Promise<void> {
-    return this.jobs.delete(batchId);
-  }
-
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
-    if (!['completed', 'expired', 'cancelled'].includes(batch.status)) return;
-    const job = await geminiCall(() => this.client.batches.get({ name: batch.id }));
+    const job = await this.readableJob(batch);
+    if (!job) return;
     const inline = job.dest?.inlinedResponses;
     if (inline) {
       for (const r of inline) {

@@ -15,7 +15,6 @@ import { chatRequestOnly, type JsonSchema } from '../../common';
 import { withBatchFile } from '../core/batch-file';
 import type { BatchProvider, BatchRequest, BatchStatus, FindHint, ItemResult, ProviderBatch } from '../core/types';
 import {
-  GEMINI_HTTP,
   GEMINI_STATUS,
   displayNameOf,
   generateSync,
@@ -25,7 +24,7 @@ import {
   restRequestOf,
 } from './gemini-batch';
 import { geminiCall } from './gemini-errors';
-import { GenaiJobs } from './genai-jobs';
+import { GenaiJobProvider, GenaiJobs, genaiHttpOptions, jobRecordOf } from './genai-jobs';
 import { GoogleGenAI, JobState, type BatchJob, type GenerateContentResponse, type JobError } from './genai';
 
 export interface VertexConfig {
@@ -54,8 +53,6 @@ export const VERTEX_STATUS: Record<string, BatchStatus> = {
   [JobState.JOB_STATE_PAUSED]: 'validating',
 };
 
-const TERMINAL = new Set<BatchStatus>(['completed', 'failed', 'expired', 'cancelled']);
-
 function toProviderBatch(job: BatchJob, cancelRequested = false): ProviderBatch {
   let status = VERTEX_STATUS[job.state ?? JobState.JOB_STATE_PENDING] ?? 'in_progress';
   if (cancelRequested && (status === 'validating' || status === 'in_progress')) status = 'cancelling';
@@ -68,10 +65,7 @@ function toProviderBatch(job: BatchJob, cancelRequested = false): ProviderBatch 
     status,
     ...(job.outputInfo?.gcsOutputDirectory ? { outputFileId: job.outputInfo.gcsOutputDirectory } : {}),
     counts: { total: named?.requests ?? completed + failed + Number(stats?.incompleteCount ?? 0), completed, failed },
-    errors: job.error?.message ? [job.error.message] : [],
-    createdAtMs: job.createTime ? Date.parse(job.createTime) : 0,
-    ...(job.endTime && TERMINAL.has(status) ? { endedAtMs: Date.parse(job.endTime) } : {}),
-    metadata: named ? { key: named.key } : {},
+    ...jobRecordOf(job, status, named),
   };
 }
 
@@ -106,9 +100,9 @@ interface PredictionRow {
   response?: GenerateContentResponse;
 }
 
-export class VertexBatchProvider implements BatchProvider {
+export class VertexBatchProvider extends GenaiJobProvider implements BatchProvider {
   readonly client: GoogleGenAI;
-  private readonly jobs: GenaiJobs;
+  protected readonly jobs: GenaiJobs;
   private readonly storage: Storage;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -117,17 +111,14 @@ export class VertexBatchProvider implements BatchProvider {
     readonly name: string,
     config: VertexConfig,
   ) {
+    super();
     ({ bucket: this.bucket, prefix: this.prefix } = splitGsUri(config.bucket));
     this.client = new GoogleGenAI({
       vertexai: true,
       project: config.project,
       location: config.location,
       ...(config.keyFilename ? { googleAuthOptions: { keyFilename: config.keyFilename } } : {}),
-      httpOptions: {
-        ...(config.baseURL ? { baseUrl: config.baseURL } : {}),
-        timeout: config.timeoutMs ?? 50_000,
-        ...GEMINI_HTTP,
-      },
+      httpOptions: genaiHttpOptions(config),
     });
     this.jobs = new GenaiJobs(this.client, toProviderBatch);
     // Cloud Storage finds its credentials by the ADC search itself (GOOGLE_APPLICATION_CREDENTIALS
@@ -183,23 +174,9 @@ export class VertexBatchProvider implements BatchProvider {
     return toProviderBatch(job);
   }
 
-  async getBatch(batchId: string): Promise<ProviderBatch> {
-    return this.jobs.get(batchId);
-  }
-
-  async cancelBatch(batchId: string): Promise<ProviderBatch> {
-    return this.jobs.cancel(batchId);
-  }
-
-  /** Deletes a job that has ended (its predictions stay in the bucket). */
-  async deleteBatch(batchId: string): Promise<void> {
-    return this.jobs.delete(batchId);
-  }
-
   async *readResults(batch: ProviderBatch): AsyncIterable<ItemResult> {
-    if (!['completed', 'expired', 'cancelled'].includes(batch.status)) return;
-    const job = await geminiCall(() => this.client.batches.get({ name: batch.id }));
-    const directory = job.outputInfo?.gcsOutputDirectory;
+    const job = await this.readableJob(batch);
+    const directory = job?.outputInfo?.gcsOutputDirectory;
     if (!directory) return;
     const { bucket, prefix } = splitGsUri(directory);
     const [files] = await this.storage.bucket(bucket).getFiles({ prefix: `${prefix}/` });

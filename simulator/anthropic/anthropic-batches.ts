@@ -6,7 +6,7 @@
 // are checked while it is processed: a bad request ends `errored` with an invalid_request_error
 // instead of failing the create call. The answers are produced in background slices, like the
 // OpenAI side's.
-import type { Span } from '../core/in-flight';
+import { spansOf, type Span } from '../core/in-flight';
 import { anthropicError, batchRejected } from '../core/errors';
 import {
   CUSTOM_ID_PATTERN,
@@ -373,7 +373,7 @@ export class MessageBatchStore {
 
   /** When each batch was in flight (call advanceAll first). */
   spans(): Span[] {
-    return [...this.batches.values()].map((b) => ({ startMs: b.createdAtMs, endMs: b.endedAtMs ?? Infinity }));
+    return spansOf(this.batches.values());
   }
 
   advanceAll(nowMs: number): void {

@@ -7,6 +7,11 @@ export interface Span {
   endMs: number;
 }
 
+/** The spans of batches that know when they were created and, once over, when they ended. */
+export function spansOf(batches: Iterable<{ createdAtMs: number; endedAtMs?: number }>): Span[] {
+  return [...batches].map((b) => ({ startMs: b.createdAtMs, endMs: b.endedAtMs ?? Infinity }));
+}
+
 export function peakInFlight(spans: readonly Span[]): number {
   // Ends before starts at the same instant: a batch that ends as another begins does not overlap it.
   const events = spans.flatMap((s) => [

@@ -6,6 +6,7 @@
 // batch CANCELLED at once, keeping the answers of the requests already processed; an expired batch
 // keeps those it processed before it expired. Answers are billed to the ledger when the batch ends.
 import { googleError, batchRejected } from '../core/errors';
+import { jsonLines } from './json-lines';
 import {
   BillCollector,
   Outcome,
@@ -17,7 +18,7 @@ import {
   type Fate,
 } from '../core/batch-results';
 import { requestHash } from '../core/canonical';
-import type { Span } from '../core/in-flight';
+import { spansOf, type Span } from '../core/in-flight';
 import { lineIds, randomId } from '../core/ids';
 import type { LedgerBook } from '../core/ledger';
 import type { Profile } from '../core/profile';
@@ -160,18 +161,9 @@ export function parseBatchBody(
 function parseInputFile(chunks: Buffer[]): GeminiBatchRequest[] {
   const text = Buffer.concat(chunks).toString('utf8');
   const requests: GeminiBatchRequest[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw googleError(400, `Line ${i + 1} of the input file is not valid JSON.`);
-    }
+  for (const { line, value: parsed } of jsonLines(text, 'the input file')) {
     if (!isObject(parsed) || !isObject(parsed.request))
-      throw googleError(400, `Line ${i + 1} of the input file has no request object.`);
+      throw googleError(400, `Line ${line} of the input file has no request object.`);
     requests.push({ key: typeof parsed.key === 'string' ? parsed.key : undefined, request: parsed.request });
   }
   return requests;
@@ -255,12 +247,13 @@ export class GeminiBatchStore {
     return page;
   }
 
-  spans(): Span[] {
-    return [...this.batches.values()].map((b) => ({ startMs: b.createdAtMs, endMs: b.endedAtMs ?? Infinity }));
-  }
-
   advanceAll(nowMs: number): void {
     for (const b of this.batches.values()) this.advance(b, nowMs);
+  }
+
+  /** When each batch was in flight (call advanceAll first). */
+  spans(): Span[] {
+    return spansOf(this.batches.values());
   }
 
   clear(): void {

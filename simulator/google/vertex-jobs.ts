@@ -12,7 +12,7 @@
 import { randomInt } from 'node:crypto';
 import { batchRejected, googleError } from '../core/errors';
 import { BillCollector, drawBatchStart, drawOutcome, itemRatesOf, type Fate } from '../core/batch-results';
-import type { Span } from '../core/in-flight';
+import { spansOf, type Span } from '../core/in-flight';
 import { lineIds } from '../core/ids';
 import type { LedgerBook } from '../core/ledger';
 import type { Profile } from '../core/profile';
@@ -21,6 +21,7 @@ import { answerBatchRequest, MAX_GEMINI_BATCH_REQUESTS } from './gemini-batches'
 import { GcsObjects, parseGsUri, type GsUri } from './gcs-objects';
 import { knownGeminiModel } from './gemini-model';
 import { pageOf, processedBy } from './google-paging';
+import { jsonLines } from './json-lines';
 
 export type VertexJobState =
   | 'JOB_STATE_QUEUED'
@@ -85,18 +86,9 @@ export function vertexModelId(model: string): string {
 
 function parseInputLines(text: string, uri: string): InputLine[] {
   const out: InputLine[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw googleError(400, `Line ${i + 1} of ${uri} is not valid JSON.`);
-    }
+  for (const { line, value: parsed } of jsonLines(text, uri)) {
     if (!isObject(parsed) || !isObject(parsed.request))
-      throw googleError(400, `Line ${i + 1} of ${uri} has no "request" object.`);
+      throw googleError(400, `Line ${line} of ${uri} has no "request" object.`);
     out.push({ key: typeof parsed.key === 'string' ? parsed.key : undefined, request: parsed.request });
   }
   return out;
@@ -262,7 +254,7 @@ export class VertexJobStore {
   }
 
   spans(): Span[] {
-    return [...this.jobs.values()].map((j) => ({ startMs: j.createdAtMs, endMs: j.endedAtMs ?? Infinity }));
+    return spansOf(this.jobs.values());
   }
 
   advanceAll(nowMs: number): void {

@@ -1,6 +1,7 @@
 // `npm run lint` enforces the layering: the fixture under test/lint/ (a provider importing from
 // activities) is refused when it sits in providers/, and allowed in client/, which may import anything;
-// and no import circles: madge (lint:cycles) finds the one planted in test/lint/cycle/.
+// no import circles: madge (lint:cycles) finds the one planted in test/lint/cycle/; and no copied
+// blocks: jscpd (lint:copies) finds the one planted in test/lint/copies/.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,5 +50,17 @@ describe('import circles', () => {
     const found = madge('test/lint/cycle');
     expect(found.status).not.toBe(0);
     expect(found.stdout).toContain('a.ts > b.ts');
+  });
+});
+
+describe('copied code', () => {
+  it('finds a planted copy of six lines or more and fails', () => {
+    const found = spawnSync(
+      process.execPath,
+      [require.resolve('jscpd/run-jscpd.js'), '--min-lines', '6', '--threshold', '0', '--silent', 'test/lint/copies'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(found.status).not.toBe(0);
+    expect(found.stdout + found.stderr).toMatch(/1 exact clones/);
   });
 });
