@@ -1,5 +1,5 @@
 // Every environment variable llmbatch reads, in one place: its default, who reads it, what it does
-// (the README's table is written from these descriptions) and how it is validated. Pure: callers
+// (docs/configuration.md's table is written from these descriptions) and how it is validated. Pure: callers
 // pass `process.env`, so this module stays free of Node and workflows may share its types.
 // Temporal's own connection variables (TEMPORAL_ADDRESS, profiles, TLS, API key) are applied by
 // @temporalio/envconfig in workers/settings.ts; they are listed here so they are documented.

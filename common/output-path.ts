@@ -9,7 +9,7 @@
 export function outputDirProblem(dir: string): string | undefined {
   if (dir.includes('\0')) return 'contains a NUL character';
   // Relative is allowed: a run whose files live on a files worker names them relative to that
-  // worker's folder (README, "Many workers, many machines"); its segments are checked all the same.
+  // worker's folder (docs/operations.md, "Many workers, many machines"); its segments are checked all the same.
   const root = isAbsolutePath(dir) ? (/^(?:[A-Za-z]:)?[\\/]+/.exec(dir)?.[0] ?? '') : '';
   const segments = dir.slice(root.length).split(/[\\/]/);
   if (segments.includes('..')) return 'has a ".." segment: a run id or name with "../" cannot choose where files go';

@@ -7,7 +7,7 @@
 // its history stays bounded however large the dataset. An inherited chunk terminated by an
 // operator never signals: the run waits for it until cancelled (the cancel finds it closed and
 // dead-letters its items), or until someone sends the parent `chunkEnded` with a failure for it
-// (README, How it works). The run id is the
+// (docs/how-it-works.md). The run id is the
 // workflow id, read here, so a Schedule or `temporal workflow start` starts a proper run.
 //
 // Every run ends, and ends accounted for (DESIGN.md rule 6): a chunk that fails for good has its
