@@ -14,7 +14,7 @@ RUN npm run build && npm run build:workflows
 
 FROM node:22-bookworm-slim
 # A worker's live heap stays under ~256 MB (pages, not runs, are held); without a cap V8 lets
-# garbage grow to twice that before it collects (docs/development.md: Memory of a worker).
+# garbage grow to twice that before it collects (docs/spec.md: Memory of a worker).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=512 \
     LLMBATCH_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js

@@ -6,7 +6,7 @@ import { codecEnv } from './bench-codec';
 
 const ROOT = join(__dirname, '..');
 
-/** The worker's heap as the image runs it (Dockerfile: NODE_OPTIONS); docs/development.md, Memory of a worker. */
+/** The worker's heap as the image runs it (Dockerfile: NODE_OPTIONS); docs/spec.md, Memory of a worker. */
 export const PRODUCTION_NODE_FLAGS = '--max-old-space-size=512';
 
 /** BENCH_NODE_FLAGS, when set (empty: V8's defaults), else the production flags. */
