@@ -27,7 +27,7 @@ describe('input safety', () => {
   });
   afterAll(async () => h?.close());
 
-  it('keeps path-like ids and prototype names as data, and writes only the four files', async () => {
+  it('keeps path-like ids and prototype names as data, and writes only its five files', async () => {
     // JSON.stringify drops a literal __proto__ key; the lines are written as a user's file holds them.
     const line = (fields: Record<string, unknown>, proto = true) =>
       JSON.stringify(fields).replace(/^\{/, proto ? '{"__proto__": {"x": "own proto"}, ' : '{');
@@ -71,11 +71,11 @@ describe('input safety', () => {
     // Own "__proto__" keys stayed data: Object.prototype was never touched.
     expect(({} as Record<string, unknown>).x).toBeUndefined();
 
-    // The run wrote its four files into output.dir and nothing anywhere else.
+    // The run wrote its five files (the four of INTERFACE.md and report.html) into output.dir and nothing anywhere else.
     const outDir = resolve(h.dir, 'safe/out');
     const added = filesUnder(h.dir).filter((f) => !before.includes(f) && !f.startsWith('store/'));
     expect(added).toEqual(
-      ['dead-letter.jsonl', 'rejected.jsonl', 'report.json', 'results.jsonl'].map((f) =>
+      ['dead-letter.jsonl', 'rejected.jsonl', 'report.html', 'report.json', 'results.jsonl'].map((f) =>
         relative(h.dir, join(outDir, f)),
       ),
     );
