@@ -6,15 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
-import { startRun } from '../../client/start-run';
 import { GEMINI_API_VERSION, GEMINI_HTTP, parseDisplayName } from '../../providers';
 import { GoogleGenAI } from '../../providers/google/genai';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
-import { startHarness, workflowBundle, type Harness } from '../support/harness';
-import { progressQuery } from '../../workflows';
+import { ChaosWorkers } from '../support/chaos-kills';
+import { startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
-import { until } from '../support/until';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
 
 const ITEMS = 1500;
@@ -33,17 +30,14 @@ const GEMINI_CHAOS_PROFILE = {
 
 describe('the chaos run on gemini', () => {
   let h: Harness;
-  let bundle: string;
-  const workers: WorkerProcess[] = [];
+  let workers: ChaosWorkers;
 
   beforeAll(async () => {
     h = await startHarness({ inProcessWorker: false, profile: GEMINI_CHAOS_PROFILE });
-    // Built once: each worker started after a kill loads it instead of bundling the workflows anew.
-    bundle = join(h.dir, 'workflow-bundle.js');
-    writeFileSync(bundle, (await workflowBundle()).code);
+    workers = new ChaosWorkers(h, { GEMINI_API_KEY: 'sim', GEMINI_BASE_URL: h.simulator.url });
   });
   afterAll(async () => {
-    for (const w of workers) await w.kill();
+    await workers?.killAll();
     await h?.close();
   });
 
@@ -59,49 +53,16 @@ describe('the chaos run on gemini', () => {
         }),
       ),
     );
-    const env = {
-      taskQueue: h.taskQueue,
-      storeDir: h.storeDir,
-      simulatorUrl: h.simulator.url,
-      extraEnv: {
-        GEMINI_API_KEY: 'sim',
-        GEMINI_BASE_URL: h.simulator.url,
-        LLMBATCH_BREAKER_OPEN_MS: '200',
-        LLMBATCH_BREAKER_MAX_OPEN_MS: '1000',
-        LLMBATCH_WORKFLOW_BUNDLE: bundle,
-      },
-    };
-    const startWorker = async () => {
-      const worker = spawnWorker(env);
-      workers.push(worker);
-      await until('the worker to poll', () => worker.output().includes('worker polling'), 60_000);
-    };
-    const runId = `it-gemini-chaos-${Date.now()}`;
-    await startWorker();
-    const started = Date.now();
-    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId });
-
-    // Killed mid-run by what it has done, not by the clock: once after the first answers are in,
-    // once half-way, with batches in flight both times.
-    const killedAt: number[] = [];
-    for (const answered of [150, 700]) {
-      await until(
-        `${answered} answers`,
-        async () => {
-          const progress = await handle.query(progressQuery).catch(() => undefined);
-          return (progress?.succeeded ?? 0) >= answered;
-        },
-        60_000,
-      );
-      await workers[workers.length - 1].kill('SIGKILL');
-      killedAt.push(Date.now() - started);
-      await startWorker();
-    }
-    const report = await handle.result();
+    // Killed once after the first answers are in, once half-way, with batches in flight both times.
+    const { report, runId, tookMs, killedAt } = await workers.runWithKills(
+      spec,
+      `it-gemini-chaos-${Date.now()}`,
+      [150, 700],
+    );
     const ledger = h.simulator.ledger();
     const results = readJsonl(report.files.results);
     console.log(
-      `gemini chaos: ${((Date.now() - started) / 1000).toFixed(1)} s, worker killed at ${killedAt.join(', ')} ms; ` +
+      `gemini chaos: ${(tookMs / 1000).toFixed(1)} s, worker killed at ${killedAt.join(', ')} ms; ` +
         `results ${report.succeeded}, dead letters ${report.deadLettered}, batches ${report.batches} ` +
         `(stopped ${JSON.stringify(report.batchesStopped)}); ledger ${JSON.stringify({ ...ledger, byModel: undefined, byMode: undefined, byProvider: undefined })}; ` +
         `report actual $${report.costUsd.actual.toFixed(6)}, unconfirmed $${report.costUsd.unconfirmed.toFixed(6)}`,
