@@ -2,6 +2,7 @@
 // (ResolvedSpec: absolute paths, the output schema loaded, durations in milliseconds).
 import { z } from 'zod';
 import { isDuration } from './duration';
+import { INPUT_FORMATS, type InputFormat } from './input-format';
 import type { PriceTable } from './pricing';
 import type { FieldMatch, RouteRule } from './routing';
 
@@ -83,7 +84,10 @@ export const RunSpecSchema = z.strictObject({
       /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/,
       'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
     ),
+  /** A file, a glob of shards (`data/part-*.parquet`), or an s3:// / gs:// URL of either. */
   input: z.string().min(1),
+  /** In place of the format the input's extension implies (.jsonl, .jsonl.gz, .csv, .parquet). */
+  inputFormat: z.enum(INPUT_FORMATS).optional(),
   id: z.string().min(1).optional(),
   /** Required with endpoint chat (the default); refused with endpoint embeddings, which embeds `embed`. */
   template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }).optional(),
@@ -208,7 +212,7 @@ export interface ResolvedSpec {
   name: string;
   specPath: string;
   inputPath: string;
-  inputFormat: 'jsonl' | 'csv';
+  inputFormat: InputFormat;
   idField?: string;
   /** Absent in an embeddings run (then `embed` is set). */
   template?: { system?: string; user: string };

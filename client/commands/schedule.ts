@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { parseDuration, type RunWorkflowInput } from '../../common';
 import { batchRunWorkflow } from '../../workflows';
 import { LlmModel, LlmPhase, LlmProvider } from '../../workflows/search-attributes';
-import { loadSpec } from '../spec-loader';
+import { loadCheckedSpec } from '../input-check';
 import { connectClient, webUiLink } from '../temporal-client';
 import { processConfig } from '../../workers/settings';
 import { FILES_QUEUE_HELP, filesQueueOption } from '../command-options';
@@ -143,7 +143,7 @@ function createCommand(): Command {
             : 'schedule create: give when to run: --cron EXPR or --every DURATION',
         );
       }
-      const spec = loadSpec(specPath);
+      const spec = await loadCheckedSpec(specPath);
       const when = options.cron ? `cron "${options.cron}"` : `every ${options.every}`;
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const files = resolveFilesQueue(options.filesQueue, taskQueue);
