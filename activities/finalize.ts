@@ -23,6 +23,7 @@ import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter } from './report-facts';
 import { writeReportPage } from './report-page';
+import { asOutputFailure } from './output-failure';
 
 const PAGE = 5000;
 
@@ -55,8 +56,11 @@ const FLUSH_CHARS = 256 * 1024;
 class JsonlWriter {
   readonly stream: WriteStream;
   lines = 0;
+  /** An open or write that failed: kept, and thrown at the next write, not left to crash the worker. */
+  private failure?: Error;
   constructor(readonly path: string) {
     this.stream = createWriteStream(`${path}.partial`);
+    this.stream.on('error', (error) => (this.failure ??= error));
   }
   /** Lines not yet handed to the stream: one stream write per line cost more than the lines. */
   private pending = '';
@@ -69,15 +73,21 @@ class JsonlWriter {
     this.pending += json + '\n';
     if (this.pending.length >= FLUSH_CHARS) await this.flush();
   }
+  private check() {
+    if (this.failure) throw this.failure;
+  }
   private async flush() {
+    this.check();
     const piece = this.pending;
     this.pending = '';
-    if (!this.stream.write(piece)) await once(this.stream, 'drain');
+    if (!this.stream.write(piece)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    this.check();
   }
   async close() {
     await this.flush();
     this.stream.end();
-    await once(this.stream, 'finish');
+    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'close')]);
+    this.check();
     renameSync(`${this.path}.partial`, this.path);
   }
 }
@@ -231,7 +241,21 @@ class InputRecords {
   }
 }
 
-export function createFinalizeActivities({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
+export function createFinalizeActivities(deps: ActivityDeps) {
+  const writer = createFinalizeWriter(deps);
+  return {
+    /** Writes every output; a write that fails is an OutputWriteFailed (the run waits in finalize-failed). */
+    async finalizeRun(input: FinalizeInput): Promise<RunReport> {
+      try {
+        return await writer.finalizeRun(input);
+      } catch (error) {
+        throw asOutputFailure(input.spec.outputDir, error);
+      }
+    },
+  };
+}
+
+function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
   return {
     async finalizeRun({
       runId,

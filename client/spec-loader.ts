@@ -486,6 +486,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       authTimeoutMs: ms(spec.retry?.authTimeout, SEED_DEFAULTS.retry.authTimeoutMs),
       failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
       failoverAfterMs: ms(spec.retry?.failoverAfter, SEED_DEFAULTS.retry.failoverAfterMs),
+      finalizeBackoffMs: ms(spec.retry?.finalizeBackoff, SEED_DEFAULTS.retry.finalizeBackoffMs),
     },
     limits: {
       ...SEED_DEFAULTS.limits,

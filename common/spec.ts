@@ -187,6 +187,8 @@ export const RunSpecSchema = z.strictObject({
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
       failedBatchResubmits: z.number().int().min(0).max(10).optional(),
       failoverAfter: duration.optional(),
+      /** A run whose outputs could not be written (phase finalize-failed) tries again after this, doubling to 30 min. */
+      finalizeBackoff: duration.optional(),
     })
     .optional(),
   limits: z
@@ -268,6 +270,8 @@ export interface ResolvedSpec {
     authTimeoutMs: number;
     failedBatchResubmits: number;
     failoverAfterMs: number;
+    /** Absent in runs started before finalize-failed existed (then 60 s). */
+    finalizeBackoffMs?: number;
   };
   limits: {
     concurrentBatches: number;
