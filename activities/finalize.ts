@@ -24,6 +24,7 @@ import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter } from './report-facts';
 import { writeReportPage } from './report-page';
 import { asOutputFailure } from './output-failure';
+import { ParquetResults } from './outputs/parquet-results';
 
 const PAGE = 5000;
 
@@ -136,6 +137,19 @@ function usageLine(usage: TokenUsage): TokenUsage {
     ...(cacheWriteTokens ? { cacheWriteTokens } : {}),
     ...(cacheReadTokens ? { cacheReadTokens } : {}),
   };
+}
+
+/** results.jsonl: one line per answered item. */
+class JsonlResults extends JsonlWriter {
+  constructor(
+    path: string,
+    private readonly embedding: boolean,
+  ) {
+    super(path);
+  }
+  add(item: FinalItem) {
+    return this.writeLine(resultLine(item, this.embedding));
+  }
 }
 
 type Split = RunReport['byModel'];
@@ -267,14 +281,17 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
     }: FinalizeInput): Promise<RunReport> {
       mkdirSync(assertOutputDir(spec.outputDir), { recursive: true });
       const files = {
-        results: join(spec.outputDir, 'results.jsonl'),
+        results: join(spec.outputDir, spec.outputFormat === 'parquet' ? 'results.parquet' : 'results.jsonl'),
         deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),
         rejected: join(spec.outputDir, 'rejected.jsonl'),
         report: join(spec.outputDir, 'report.json'),
         reportPage: join(spec.outputDir, 'report.html'),
       };
       const inputRecords = new InputRecords(spec);
-      const results = new JsonlWriter(files.results);
+      const results =
+        spec.outputFormat === 'parquet'
+          ? new ParquetResults(files.results, spec.outputSchema)
+          : new JsonlResults(files.results, spec.embed !== undefined);
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
       const totals = { items: 0, duplicates: 0 };
@@ -312,7 +329,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
           const duplicate = item.firstLine !== item.line;
           if (duplicate) totals.duplicates++;
           if (item.result) {
-            await results.writeLine(resultLine(item, spec.embed !== undefined));
+            await results.add(item);
             book.add(item, duplicate);
             if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;

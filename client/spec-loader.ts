@@ -252,6 +252,8 @@ function checkLocalInput(spec: RunSpec, baseDir: string, problems: string[]) {
 
 function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefined, problems: string[]) {
   checkLocalInput(spec, baseDir, problems);
+  if (spec.output?.format === 'parquet' && spec.endpoint === 'embeddings')
+    problems.push('output.format: parquet holds chat answers; an embeddings run writes results.jsonl');
   checkEndpoint(spec, problems);
   const wire = wireOfModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && wire !== 'openai') {
@@ -448,6 +450,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       : {}),
     outputSchema,
     outputDir,
+    ...(spec.output?.format === 'parquet' ? { outputFormat: 'parquet' as const } : {}),
     provider: spec.provider,
     model: spec.model,
     ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),

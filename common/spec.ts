@@ -96,7 +96,14 @@ export const RunSpecSchema = z.strictObject({
   embed: z.string().min(1).optional(),
   /** endpoint embeddings: shortens the vectors (text-embedding-3 models); the model's length when absent. */
   dimensions: z.number().int().positive().max(3072).optional(),
-  output: z.strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() }).optional(),
+  output: z
+    .strictObject({
+      schema: z.string().min(1).optional(),
+      dir: z.string().min(1).optional(),
+      /** results.jsonl (default) or results.parquet; dead letters and rejections stay JSONL. */
+      format: z.enum(['jsonl', 'parquet']).optional(),
+    })
+    .optional(),
   provider: z.enum(PROVIDERS),
   model: z.string().min(1),
   maxTokens: z.number().int().positive().max(200_000).optional(),
@@ -222,6 +229,8 @@ export interface ResolvedSpec {
   embed?: EmbedSpec;
   outputSchema?: JsonSchema;
   outputDir: string;
+  /** output.format: parquet writes results.parquet in place of results.jsonl. */
+  outputFormat?: 'jsonl' | 'parquet';
   provider: ProviderName;
   model: string;
   maxTokens: number;
