@@ -25,7 +25,7 @@ export async function benchPlanFormats(args: string[]): Promise<void> {
   await writeParquet(join(dir, 'rows.parquet'), rows, 10_000);
   const store = await openStore(join(dir, 'store'));
   try {
-    const { planRun } = createPlanActivities({ store, providers: {} as never });
+    const activities = createPlanActivities({ store, providers: {} as never });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const times: Record<string, number> = {};
     for (const format of ['jsonl', 'parquet', 'jsonl', 'parquet']) {
@@ -44,7 +44,7 @@ export async function benchPlanFormats(args: string[]): Promise<void> {
         }),
       );
       const started = performance.now();
-      const summary: PlanSummary = await env.run(planRun, {
+      const summary: PlanSummary = await env.run(activities.planRun, {
         runId: `bench-${format}-${Date.now()}`,
         spec: loadSpec(specPath),
       });
