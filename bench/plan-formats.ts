@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
-import { createPlanActivities } from '../activities/plan';
+import { createPlanActivities, type PlanInput } from '../activities/plan';
 import { loadSpec } from '../client/spec-loader';
 import type { PlanSummary } from '../common';
 import { openStore } from '../store';
@@ -44,7 +44,7 @@ export async function benchPlanFormats(args: string[]): Promise<void> {
         }),
       );
       const started = performance.now();
-      const summary: PlanSummary = await env.run(activities.planRun, {
+      const summary: PlanSummary = await env.run((input: PlanInput) => activities.planRun(input), {
         runId: `bench-${format}-${Date.now()}`,
         spec: loadSpec(specPath),
       });
