@@ -1,8 +1,15 @@
-// Streams a dataset line by line (JSONL or CSV with a header), never holding it in memory.
+// Streams a dataset line by line (JSONL, gzipped JSONL, CSV with a header, or Parquet rows; one
+// file or a glob of shards read in order), never holding it in memory.
 // A line that is not a usable object becomes an error entry, not an exception; only a file that
-// cannot be read at all (a CSV without a usable header) stops the plan, and never by retrying.
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+// cannot be read at all (a CSV without a usable header, a file that is not Parquet, a truncated
+// gzip) stops the plan, and never by retrying: the plan runs before anything is submitted.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
+import { hasGlob, type InputFormat } from '../common/input-format';
+import { parquetRows } from './inputs/parquet';
+import { badInput, listShards, type Shard } from './inputs/shards';
 
 export type DatasetEntry = { line: number; record: Record<string, unknown> } | { line: number; error: string };
 
@@ -13,9 +20,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * readline would quietly turn invalid UTF-8 into replacement characters and send them on.
  * With `keepCr` the CR of a CRLF stays on the line (a CSV field may hold a CRLF inside quotes).
  */
-async function* byteLines(path: string, keepCr = false): AsyncGenerator<Buffer> {
+async function* byteLines(source: AsyncIterable<Buffer>, keepCr = false): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of source) {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
@@ -61,9 +68,9 @@ function lineText(bytes: Buffer, maxLineBytes: number): { text: string } | { err
   return { text };
 }
 
-async function* readJsonl(path: string, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
+async function* readJsonl(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
   let line = 0;
-  for await (const bytes of byteLines(path)) {
+  for await (const bytes of byteLines(source)) {
     line++;
     const checked = lineText(bytes, maxLineBytes);
     if ('error' in checked) {
@@ -285,8 +292,8 @@ class LineQueue {
   private readonly source: AsyncGenerator<Buffer>;
   private readonly held: PhysicalLine[] = []; // a stack: the next line to read is last
   private count = 0;
-  constructor(path: string) {
-    this.source = byteLines(path, true);
+  constructor(source: AsyncIterable<Buffer>) {
+    this.source = byteLines(source, true);
   }
   async next(): Promise<PhysicalLine | undefined> {
     const held = this.held.pop();
@@ -318,10 +325,14 @@ function toRecord(columns: string[], fields: string[]): Record<string, string> {
 const rowSizeProblem = (fields: number, columns: number) =>
   `row has ${plural(fields, 'field')}, the header has ${columns}`;
 
-async function* readCsv(path: string, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
+async function* readCsv(
+  path: string,
+  source: AsyncIterable<Buffer>,
+  maxLineBytes: number,
+): AsyncGenerator<DatasetEntry> {
   // Without a configured limit, still bound how far an unclosed quote may look ahead.
   const maxRowBytes = Number.isFinite(maxLineBytes) ? maxLineBytes : 64 * 1024 * 1024;
-  const lines = new LineQueue(path);
+  const lines = new LineQueue(source);
   const first = await lines.next();
   if (!first) return;
   const header = headerOf(first.bytes);
@@ -395,10 +406,58 @@ async function* readCsv(path: string, maxLineBytes: number): AsyncGenerator<Data
   }
 }
 
-export function readDataset(
-  path: string,
-  format: 'jsonl' | 'csv',
+/** A gzipped file's bytes, unzipped as they stream; a truncated or non-gzip file is bad input. */
+async function* gunzipped(shard: Shard): AsyncGenerator<Buffer> {
+  try {
+    yield* Readable.from(shard.stream()).pipe(createGunzip()) as AsyncIterable<Buffer>;
+  } catch (error) {
+    throw badInput(`input: ${shard.location} is not a complete gzip file (${(error as Error).message})`);
+  }
+}
+
+/** A Parquet row is checked as a JSONL line is: its size as JSON, then on to the template. */
+async function* readParquet(shard: Shard, maxItemBytes: number): AsyncGenerator<DatasetEntry> {
+  for await (const { row, record } of parquetRows(shard)) {
+    const bytes = Number.isFinite(maxItemBytes) ? Buffer.byteLength(JSON.stringify(record)) : 0;
+    yield bytes > maxItemBytes ? { line: row, error: tooBig(bytes, maxItemBytes) } : { line: row, record };
+  }
+}
+
+function readShard(shard: Shard, format: InputFormat, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
+  switch (format) {
+    case 'csv':
+      return readCsv(shard.location, shard.stream(), maxLineBytes);
+    case 'parquet':
+      return readParquet(shard, maxLineBytes);
+    case 'jsonl.gz':
+      return readJsonl(gunzipped(shard), maxLineBytes);
+    case 'jsonl':
+      return readJsonl(shard.stream(), maxLineBytes);
+  }
+}
+
+/**
+ * Every entry of the input, shard after shard. `line` stays one increasing number over the whole
+ * input (the store orders and keys items by it); for shards and Parquet, where a line number alone
+ * would not find the row, a rejection's reason starts with `file:row`.
+ */
+export async function* readDataset(
+  input: string,
+  format: InputFormat,
   maxLineBytes = Infinity,
 ): AsyncGenerator<DatasetEntry> {
-  return format === 'csv' ? readCsv(path, maxLineBytes) : readJsonl(path, maxLineBytes);
+  const shards = await listShards(input);
+  const located = shards.length > 1 || hasGlob(input) || format === 'parquet';
+  let offset = 0;
+  for (const shard of shards) {
+    let last = 0;
+    for await (const entry of readShard(shard, format, maxLineBytes)) {
+      last = entry.line;
+      if (!located) yield entry;
+      else if ('error' in entry)
+        yield { line: offset + entry.line, error: `${shard.label}:${entry.line}: ${entry.error}` };
+      else yield { line: offset + entry.line, record: entry.record };
+    }
+    offset += last;
+  }
 }

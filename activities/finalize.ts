@@ -23,6 +23,8 @@ import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter } from './report-facts';
 import { writeReportPage } from './report-page';
+import { asOutputFailure } from './output-failure';
+import { ParquetResults } from './outputs/parquet-results';
 
 const PAGE = 5000;
 
@@ -55,8 +57,11 @@ const FLUSH_CHARS = 256 * 1024;
 class JsonlWriter {
   readonly stream: WriteStream;
   lines = 0;
+  /** An open or write that failed: kept, and thrown at the next write, not left to crash the worker. */
+  private failure?: Error;
   constructor(readonly path: string) {
     this.stream = createWriteStream(`${path}.partial`);
+    this.stream.on('error', (error) => (this.failure ??= error));
   }
   /** Lines not yet handed to the stream: one stream write per line cost more than the lines. */
   private pending = '';
@@ -69,15 +74,21 @@ class JsonlWriter {
     this.pending += json + '\n';
     if (this.pending.length >= FLUSH_CHARS) await this.flush();
   }
+  private check() {
+    if (this.failure) throw this.failure;
+  }
   private async flush() {
+    this.check();
     const piece = this.pending;
     this.pending = '';
-    if (!this.stream.write(piece)) await once(this.stream, 'drain');
+    if (!this.stream.write(piece)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    this.check();
   }
   async close() {
     await this.flush();
     this.stream.end();
-    await once(this.stream, 'finish');
+    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'close')]);
+    this.check();
     renameSync(`${this.path}.partial`, this.path);
   }
 }
@@ -126,6 +137,19 @@ function usageLine(usage: TokenUsage): TokenUsage {
     ...(cacheWriteTokens ? { cacheWriteTokens } : {}),
     ...(cacheReadTokens ? { cacheReadTokens } : {}),
   };
+}
+
+/** results.jsonl: one line per answered item. */
+class JsonlResults extends JsonlWriter {
+  constructor(
+    path: string,
+    private readonly embedding: boolean,
+  ) {
+    super(path);
+  }
+  add(item: FinalItem) {
+    return this.writeLine(resultLine(item, this.embedding));
+  }
 }
 
 type Split = RunReport['byModel'];
@@ -231,7 +255,21 @@ class InputRecords {
   }
 }
 
-export function createFinalizeActivities({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
+export function createFinalizeActivities(deps: ActivityDeps) {
+  const writer = createFinalizeWriter(deps);
+  return {
+    /** Writes every output; a write that fails is an OutputWriteFailed (the run waits in finalize-failed). */
+    async finalizeRun(input: FinalizeInput): Promise<RunReport> {
+      try {
+        return await writer.finalizeRun(input);
+      } catch (error) {
+        throw asOutputFailure(input.spec.outputDir, error);
+      }
+    },
+  };
+}
+
+function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
   return {
     async finalizeRun({
       runId,
@@ -243,14 +281,17 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
     }: FinalizeInput): Promise<RunReport> {
       mkdirSync(assertOutputDir(spec.outputDir), { recursive: true });
       const files = {
-        results: join(spec.outputDir, 'results.jsonl'),
+        results: join(spec.outputDir, spec.outputFormat === 'parquet' ? 'results.parquet' : 'results.jsonl'),
         deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),
         rejected: join(spec.outputDir, 'rejected.jsonl'),
         report: join(spec.outputDir, 'report.json'),
         reportPage: join(spec.outputDir, 'report.html'),
       };
       const inputRecords = new InputRecords(spec);
-      const results = new JsonlWriter(files.results);
+      const results =
+        spec.outputFormat === 'parquet'
+          ? new ParquetResults(files.results, spec.outputSchema)
+          : new JsonlResults(files.results, spec.embed !== undefined);
       const deadLetters = new JsonlWriter(files.deadLetter);
       const rejected = new JsonlWriter(files.rejected);
       const totals = { items: 0, duplicates: 0 };
@@ -288,7 +329,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
           const duplicate = item.firstLine !== item.line;
           if (duplicate) totals.duplicates++;
           if (item.result) {
-            await results.writeLine(resultLine(item, spec.embed !== undefined));
+            await results.add(item);
             book.add(item, duplicate);
             if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;

@@ -1,5 +1,6 @@
 // `npm run bench -- <name>`: one entry point for the project's benchmarks, each in its own file.
 import { benchE2e } from './e2e';
+import { benchPlanFormats } from './plan-formats';
 import { benchPollLag } from './poll-lag';
 import { benchSimulator } from './simulator';
 import { benchSync } from './sync';
@@ -9,6 +10,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   e2e: benchE2e,
   sync: benchSync,
   'poll-lag': benchPollLag,
+  'plan-formats': benchPlanFormats,
 };
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import { scheduleCommand } from './commands/schedule';
 import { simulatorCommand } from './commands/simulator';
 import { statusCommand } from './commands/status';
 import { storeCommand } from './commands/store';
+import { finalizeCommand } from './commands/finalize';
 import { waitCommand } from './commands/wait';
 import { workerCommand } from './commands/worker';
 import { processConfig } from '../workers/settings';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     .addCommand(runsCommand())
     .addCommand(statusCommand())
     .addCommand(waitCommand())
+    .addCommand(finalizeCommand())
     .addCommand(estimateCommand())
     .addCommand(pauseCommand())
     .addCommand(resumeCommand())

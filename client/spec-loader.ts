@@ -1,7 +1,7 @@
 // Reads a run spec, validates it with zod and then against the world (files exist, the output
 // schema compiles, provider and model fit), and lists EVERY problem by path before anything starts.
 import { accessSync, constants, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ import {
   type ResolvedSpec,
   type RunSpec,
 } from '../common';
+import { hasGlob, inputFormatOf, isObjectUrl } from '../common/input-format';
 
 export class SpecError extends Error {
   constructor(
@@ -110,7 +111,15 @@ function checkCsvHeader(spec: RunSpec, inputPath: string, problems: string[]) {
     problems.push(`input: ${inputPath}: ${header.problem}`);
     return;
   }
-  const columns = header.columns.filter((c) => c !== '');
+  checkColumns(spec, header.columns, inputPath, problems);
+}
+
+/** The fields a spec reads from each item: its id, the template's placeholders, the embedded field. */
+export type FieldsUsed = Pick<RunSpec, 'id' | 'template' | 'embed'>;
+
+/** A table's columns (a CSV header, a Parquet schema) must hold every field the spec reads. */
+export function checkColumns(spec: FieldsUsed, allColumns: string[], inputPath: string, problems: string[]) {
+  const columns = allColumns.filter((c) => c !== '');
   if (spec.id && !columns.includes(spec.id)) {
     problems.push(`id: "${spec.id}" is not a column of ${inputPath} (columns: ${listColumns(columns)})`);
   }
@@ -231,12 +240,20 @@ function loadPricing(path: string, problems: string[]): PriceTable | undefined {
   return parsed.data;
 }
 
-function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefined, problems: string[]) {
-  const inputPath = resolve(baseDir, spec.input);
+/** One local file; globs, object storage and Parquet footers are checked by client/input-check.ts. */
+function checkLocalInput(spec: RunSpec, baseDir: string, problems: string[]) {
+  const inputPath = inputPathOf(baseDir, spec.input);
+  if (hasGlob(inputPath) || isObjectUrl(inputPath)) return;
   if (!existsSync(inputPath)) problems.push(`input: file not found: ${inputPath}`);
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
-  else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
+  else if ((spec.inputFormat ?? inputFormatOf(inputPath)) === 'csv') checkCsvHeader(spec, inputPath, problems);
+}
+
+function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefined, problems: string[]) {
+  checkLocalInput(spec, baseDir, problems);
+  if (spec.output?.format === 'parquet' && spec.endpoint === 'embeddings')
+    problems.push('output.format: parquet holds chat answers; an embeddings run writes results.jsonl');
   checkEndpoint(spec, problems);
   const wire = wireOfModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && wire !== 'openai') {
@@ -351,7 +368,8 @@ function alertAfterMsOf(poll: RunSpec['poll'], deadlineMs: number): number {
   return Math.min(SEED_DEFAULTS.poll.alertAfterMs, Math.floor((deadlineMs * 5) / 6));
 }
 
-const inputFormatOf = (path: string): 'csv' | 'jsonl' => (extname(path).toLowerCase() === '.csv' ? 'csv' : 'jsonl');
+/** A URL as it is; a path (or a glob) relative to the spec's folder. */
+const inputPathOf = (baseDir: string, input: string) => (isObjectUrl(input) ? input : resolve(baseDir, input));
 
 function outputDirOf(name: string, baseDir: string, dir: string | undefined, overrides: SpecOverrides): string {
   return resolve(overrides.outputDir ?? (dir ? resolve(baseDir, dir) : resolve('out', name)));
@@ -395,8 +413,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     // Still check what can be checked, so one pass lists every mistake.
     const raw = (document.toJS() ?? {}) as Partial<RunSpec>;
     const baseDir = dirname(file);
-    if (typeof raw.input === 'string' && !existsSync(resolve(baseDir, raw.input))) {
-      problems.push(`input: file not found: ${resolve(baseDir, raw.input)}`);
+    const rawInput = typeof raw.input === 'string' ? inputPathOf(baseDir, raw.input) : undefined;
+    if (rawInput && !hasGlob(rawInput) && !isObjectUrl(rawInput) && !existsSync(rawInput)) {
+      problems.push(`input: file not found: ${rawInput}`);
     }
     if (typeof raw.output?.schema === 'string') loadOutputSchema(resolve(baseDir, raw.output.schema), problems);
     if (raw.template && typeof raw.template === 'object') checkTemplates(raw.template, problems);
@@ -417,13 +436,13 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     : undefined;
   if (problems.length > 0) throw new SpecError(specPath, problems);
 
-  const inputPath = resolve(baseDir, spec.input);
+  const inputPath = inputPathOf(baseDir, spec.input);
   const ms = (text: string | undefined, fallback: number) => (text ? parseDuration(text) : fallback);
   return {
     name: spec.name,
     specPath: file,
     inputPath,
-    inputFormat: inputFormatOf(inputPath),
+    inputFormat: spec.inputFormat ?? inputFormatOf(inputPath),
     idField: spec.id,
     ...(spec.template ? { template: spec.template } : {}),
     ...(spec.endpoint === 'embeddings' && spec.embed
@@ -431,6 +450,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       : {}),
     outputSchema,
     outputDir,
+    ...(spec.output?.format === 'parquet' ? { outputFormat: 'parquet' as const } : {}),
     provider: spec.provider,
     model: spec.model,
     ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),
@@ -469,6 +489,7 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       authTimeoutMs: ms(spec.retry?.authTimeout, SEED_DEFAULTS.retry.authTimeoutMs),
       failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
       failoverAfterMs: ms(spec.retry?.failoverAfter, SEED_DEFAULTS.retry.failoverAfterMs),
+      finalizeBackoffMs: ms(spec.retry?.finalizeBackoff, SEED_DEFAULTS.retry.finalizeBackoffMs),
     },
     limits: {
       ...SEED_DEFAULTS.limits,

@@ -47,6 +47,7 @@ export const SEED_DEFAULTS = {
     /** With a `failover` list: a chunk whose provider has not taken its batch for this long (an
      * outage, no capacity) moves to the next entry. */
     failoverAfterMs: 15 * 60_000,
+    finalizeBackoffMs: 60_000,
   },
   limits: {
     concurrentBatches: 10,

@@ -1,6 +1,7 @@
 // The one pure module: types, zod schemas, constants and pricing shared by every layer.
 export * from './constants';
 export * from './duration';
+export * from './input-format';
 export * from './failure-message';
 export * from './failures';
 export * from './pricing';

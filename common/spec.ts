@@ -2,6 +2,7 @@
 // (ResolvedSpec: absolute paths, the output schema loaded, durations in milliseconds).
 import { z } from 'zod';
 import { isDuration } from './duration';
+import { INPUT_FORMATS, type InputFormat } from './input-format';
 import type { PriceTable } from './pricing';
 import type { FieldMatch, RouteRule } from './route-types';
 
@@ -83,7 +84,10 @@ export const RunSpecSchema = z.strictObject({
       /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/,
       'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
     ),
+  /** A file, a glob of shards (`data/part-*.parquet`), or an s3:// / gs:// URL of either. */
   input: z.string().min(1),
+  /** In place of the format the input's extension implies (.jsonl, .jsonl.gz, .csv, .parquet). */
+  inputFormat: z.enum(INPUT_FORMATS).optional(),
   id: z.string().min(1).optional(),
   /** Required with endpoint chat (the default); refused with endpoint embeddings, which embeds `embed`. */
   template: z.strictObject({ system: z.string().optional(), user: z.string().min(1) }).optional(),
@@ -92,7 +96,14 @@ export const RunSpecSchema = z.strictObject({
   embed: z.string().min(1).optional(),
   /** endpoint embeddings: shortens the vectors (text-embedding-3 models); the model's length when absent. */
   dimensions: z.number().int().positive().max(3072).optional(),
-  output: z.strictObject({ schema: z.string().min(1).optional(), dir: z.string().min(1).optional() }).optional(),
+  output: z
+    .strictObject({
+      schema: z.string().min(1).optional(),
+      dir: z.string().min(1).optional(),
+      /** results.jsonl (default) or results.parquet; dead letters and rejections stay JSONL. */
+      format: z.enum(['jsonl', 'parquet']).optional(),
+    })
+    .optional(),
   provider: z.enum(PROVIDERS),
   model: z.string().min(1),
   maxTokens: z.number().int().positive().max(200_000).optional(),
@@ -183,6 +194,8 @@ export const RunSpecSchema = z.strictObject({
       deadLetterAlertRate: z.number().min(0).max(1).optional(),
       failedBatchResubmits: z.number().int().min(0).max(10).optional(),
       failoverAfter: duration.optional(),
+      /** A run whose outputs could not be written (phase finalize-failed) tries again after this, doubling to 30 min. */
+      finalizeBackoff: duration.optional(),
     })
     .optional(),
   limits: z
@@ -208,7 +221,7 @@ export interface ResolvedSpec {
   name: string;
   specPath: string;
   inputPath: string;
-  inputFormat: 'jsonl' | 'csv';
+  inputFormat: InputFormat;
   idField?: string;
   /** Absent in an embeddings run (then `embed` is set). */
   template?: { system?: string; user: string };
@@ -216,6 +229,8 @@ export interface ResolvedSpec {
   embed?: EmbedSpec;
   outputSchema?: JsonSchema;
   outputDir: string;
+  /** output.format: parquet writes results.parquet in place of results.jsonl. */
+  outputFormat?: 'jsonl' | 'parquet';
   provider: ProviderName;
   model: string;
   maxTokens: number;
@@ -264,6 +279,8 @@ export interface ResolvedSpec {
     authTimeoutMs: number;
     failedBatchResubmits: number;
     failoverAfterMs: number;
+    /** Absent in runs started before finalize-failed existed (then 60 s). */
+    finalizeBackoffMs?: number;
   };
   limits: {
     concurrentBatches: number;

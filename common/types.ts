@@ -135,6 +135,7 @@ export type RunPhase =
   | 'paused:budget'
   | 'cancelling'
   | 'finalizing'
+  | 'finalize-failed'
   | 'waiting:files'
   | 'completed'
   | 'failed'
@@ -238,6 +239,8 @@ export interface RunProgress {
   chunks: { total: number; done: number; failed: number; running: number[]; waitingForAuth: number[] };
   paused: boolean;
   outputDir: string;
+  /** In phase finalize-failed: why the outputs could not be written. */
+  finalizeProblem?: string;
   /** The queue its plan and finalize run on (`--files-queue`), when it has one. */
   filesQueue?: string;
   /** Why the run stops early, once it does. */

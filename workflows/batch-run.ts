@@ -69,6 +69,7 @@ import {
   chunkBudgetSignal,
   chunkEndedSignal,
   chunkWaitingSignal,
+  finalizeSignal,
   pauseSignal,
   reportQuery,
   resumeSignal,
@@ -140,6 +141,8 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
   const waitingForBudget = new Map<number, string>(entries(state.waitingForBudget));
   let downgradedTo: string | undefined = state.downgradedTo;
   const maxUsd = () => state.maxUsd ?? spec.budget?.maxUsd;
+  /** Where finalize writes (`llmbatch finalize --output` may move it), why it last failed, and whether it was asked to try now. */
+  const writeTo: { dir: string; problem?: string; asked: boolean } = { dir: spec.outputDir, asked: false };
 
   const shownPhase = (): RunPhase => {
     if (phase !== 'running') return phase;
@@ -165,7 +168,8 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
       waitingForAuth: [...waitingForAuth.keys()].sort((a, b) => a - b),
     },
     paused: state.paused ?? false,
-    outputDir: spec.outputDir,
+    outputDir: writeTo.dir,
+    ...(writeTo.problem && phase === 'finalize-failed' ? { finalizeProblem: writeTo.problem } : {}),
     ...(input.filesQueue ? { filesQueue: input.filesQueue } : {}),
     ...(state.fatal ? { fatal: state.fatal } : {}),
     ...(spec.budget || state.maxUsd !== undefined
@@ -207,8 +211,12 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     const lines = [
       `**${p.phase}** · items ${p.items}: answered ${done}, failed ${failed} (rejected lines ${p.rejected}), duplicates ${p.duplicates} · $${cost.toFixed(4)}`,
       `chunks ${p.chunks.done} of ${p.chunks.total} done (${p.chunks.failed} failed), ${p.chunks.running.length} running · ${spec.provider}/${spec.model} ${spec.mode}`,
-      `output \`${spec.outputDir}\``,
+      `output \`${writeTo.dir}\``,
     ];
+    if (p.phase === 'finalize-failed')
+      lines.push(
+        `**finalize failed**: ${(writeTo.problem ?? '').slice(0, 500)}; retried with backoff, or now with \`llmbatch finalize ${runId} [--output DIR]\``,
+      );
     if (waitingForAuth.size)
       lines.push(`**waiting for the API key**: ${[...waitingForAuth.values()][0].slice(0, 300)}`);
     if (waitingForBudget.size)
@@ -261,6 +269,10 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     }
     if (zone === 'yellow' && spec.downgradeTo) downgradedTo = spec.downgradeTo;
     publish();
+  });
+  setHandler(finalizeSignal, ({ outputDir }) => {
+    if (outputDir) writeTo.dir = outputDir;
+    writeTo.asked = true;
   });
   setHandler(pauseSignal, () => {
     state.paused = true;
@@ -535,19 +547,49 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     publish();
     const finalize = (wait: 'bounded' | 'unbounded') =>
       io.finalizeRun.executeWithOptions(
-        onFilesWorker({ ...ioProfile, summary: `write the files to ${spec.outputDir}` }, input, wait),
-        [{ runId, spec, plan, startedAtMs: state.startedAtMs, status, error: state.fatal }],
+        onFilesWorker({ ...ioProfile, summary: `write the files to ${writeTo.dir}` }, input, wait),
+        [
+          {
+            runId,
+            spec: writeTo.dir === spec.outputDir ? spec : { ...spec, outputDir: writeTo.dir },
+            plan,
+            startedAtMs: state.startedAtMs,
+            status,
+            error: state.fatal,
+          },
+        ],
       );
-    try {
-      return await finalize('bounded');
-    } catch (error) {
-      if (!noFilesWorker(error)) throw error;
-      // Every answer is paid for and in the store: failing now would lose the files, so the run
-      // waits for the files worker as long as it takes, and says so (phase, alert, Web UI).
-      phase = 'waiting:files';
-      publish();
-      await alert('files-worker-missing', noFilesWorkerMessage(input, 'the output files', spec.outputDir));
-      return await finalize('unbounded');
+    const finalizeOnce = async () => {
+      try {
+        return await finalize('bounded');
+      } catch (error) {
+        if (!noFilesWorker(error)) throw error;
+        // Every answer is paid for and in the store: failing now would lose the files, so the run
+        // waits for the files worker as long as it takes, and says so (phase, alert, Web UI).
+        phase = 'waiting:files';
+        publish();
+        await alert('files-worker-missing', noFilesWorkerMessage(input, 'the output files', writeTo.dir));
+        return await finalize('unbounded');
+      }
+    };
+    // The answers are paid for and stay in the store: an output that cannot be written (a folder
+    // replaced by a file, a bucket gone, a database refusing) leaves the run waiting in phase
+    // finalize-failed, tried again with backoff or at once by `llmbatch finalize`, never failed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await finalizeOnce();
+      } catch (error) {
+        if (rootFailureType(error) !== 'OutputWriteFailed') throw error;
+        writeTo.problem = rootMessage(error);
+        phase = 'finalize-failed';
+        publish();
+        log.warn('finalize failed; the run waits', { problem: writeTo.problem, attempt });
+        const backoff = Math.min((spec.retry.finalizeBackoffMs ?? 60_000) * 2 ** attempt, 30 * 60_000);
+        await condition(() => writeTo.asked, backoff);
+        writeTo.asked = false;
+        phase = 'finalizing';
+        publish();
+      }
     }
   });
   final.report = report;

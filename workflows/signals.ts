@@ -39,3 +39,9 @@ export const reportQuery = defineQuery<RunReport | undefined>('report');
  * it looks at once instead of at its next poll. Any other batch id is ignored; a repeat is harmless.
  */
 export const batchEndedSignal = defineSignal<[{ batchId: string; status: string }]>('batchEnded');
+
+/**
+ * `llmbatch finalize RUN [--output DIR]`: a run waiting in phase `finalize-failed` writes its outputs
+ * again from the store now (to DIR when given) instead of at its next backoff. No provider is called.
+ */
+export const finalizeSignal = defineSignal<[{ outputDir?: string }]>('finalize');

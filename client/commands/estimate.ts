@@ -10,7 +10,7 @@ import { rootMessage, type EstimateReport } from '../../common';
 import { estimateWorkflow } from '../../workflows';
 import { processConfig } from '../../workers/settings';
 import { formatEstimate } from '../estimate-format';
-import { loadSpec } from '../spec-loader';
+import { loadCheckedSpec } from '../input-check';
 import { defaultRunId } from '../start-run';
 import { connectClient } from '../temporal-client';
 import { warnWhileNoWorker } from '../wait-for-run';
@@ -53,7 +53,7 @@ export function estimateCommand(): Command {
     .option('--files-queue <name>', FILES_QUEUE_HELP)
     .action(async (specPath: string, raw: unknown) => {
       const options = EstimateOptions.parse(raw);
-      const spec = loadSpec(specPath);
+      const spec = await loadCheckedSpec(specPath);
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const files = resolveFilesQueue(options.filesQueue, taskQueue);
       const { client, close } = await connectClient();

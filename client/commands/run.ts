@@ -10,7 +10,7 @@ import {
   workflowIdOption,
 } from '../command-options';
 import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
-import { loadSpec } from '../spec-loader';
+import { loadCheckedSpec } from '../input-check';
 import { startRun } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
 import { endProblem, followToEnd } from '../wait-for-run';
@@ -38,7 +38,7 @@ export function runCommand(): Command {
     .action(async (specPath: string, raw: unknown) => {
       const options = RunOptions.parse(raw);
       const waitTimeout = waitTimeoutOf(options.waitTimeout);
-      const spec = loadSpec(specPath);
+      const spec = await loadCheckedSpec(specPath);
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const files = resolveFilesQueue(options.filesQueue, taskQueue);
       const { client, close, address } = await connectClient();

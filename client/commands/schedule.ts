@@ -14,7 +14,7 @@ import {
 import { z } from 'zod';
 import { parseDuration, type RunWorkflowInput } from '../../common';
 import { batchRunWorkflow } from '../../workflows';
-import { loadSpec } from '../spec-loader';
+import { loadCheckedSpec } from '../input-check';
 import { runPresentation } from '../start-run';
 import { connectClient, webUiLink } from '../temporal-client';
 import { processConfig } from '../../workers/settings';
@@ -143,7 +143,7 @@ function createCommand(): Command {
             : 'schedule create: give when to run: --cron EXPR or --every DURATION',
         );
       }
-      const spec = loadSpec(specPath);
+      const spec = await loadCheckedSpec(specPath);
       const when = options.cron ? `cron "${options.cron}"` : `every ${options.every}`;
       const taskQueue = options.taskQueue ?? processConfig().taskQueue;
       const files = resolveFilesQueue(options.filesQueue, taskQueue);

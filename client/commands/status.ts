@@ -78,6 +78,10 @@ export function statusCommand(): Command {
             console.log(
               `  waiting for a worker on files queue "${p.filesQueue}": start \`llmbatch worker --files-queue ${p.filesQueue}\` on the machine that has ${p.outputDir}`,
             );
+          } else if (p.phase === 'finalize-failed') {
+            console.log(
+              `  finalize failed: ${p.finalizeProblem ?? 'unknown'}; the answers are kept in the store and the run waits (retried with backoff): \`llmbatch finalize ${runId} [--output DIR]\` writes them now`,
+            );
           } else if (p.filesQueue) {
             console.log(`  files queue "${p.filesQueue}" (plan and finalize)`);
           }
