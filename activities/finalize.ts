@@ -23,6 +23,7 @@ import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter } from './report-facts';
 import { writeReportPage } from './report-page';
+import { confirmCosts } from './confirmed-cost';
 
 const PAGE = 5000;
 
@@ -317,6 +318,9 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
       const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
       const unconfirmed = await store.unconfirmedSyncCalls(runId);
       const failedAnswers = await store.failedAnswersCost(runId);
+      const actual = round(book.paid + failedAnswers);
+      const byProvider = roundedSplit(book.byProvider);
+      const confirmed = confirmCosts(actual, byProvider, await store.batchUsage.byProvider(runId));
       const problem = accountingProblem(plan.lines, {
         results: results.lines,
         deadLetters: deadLetters.lines,
@@ -335,7 +339,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
           estimated: round(plan.estimatedUsd.likely),
           estimatedRange: { min: round(plan.estimatedUsd.min), max: round(plan.estimatedUsd.max) },
           // Everything the provider billed that we know of: answers kept, and answers that failed.
-          actual: round(book.paid + failedAnswers),
+          actual,
           failedAnswers: round(failedAnswers),
           syncEquivalent: round(book.syncEquivalent),
           naiveSync: round(book.naiveSync),
@@ -347,9 +351,10 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
             promptCache: round(book.savings.promptCache),
           },
           unconfirmed: round(unconfirmed.estimatedUsd),
+          ...confirmed,
         },
         byMode: roundedSplit(book.byMode),
-        byProvider: roundedSplit(book.byProvider),
+        byProvider,
         byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),

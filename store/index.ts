@@ -23,3 +23,4 @@ export async function openStore(location: string, options: { log?: (line: string
 export * from './spend-ledger';
 export * from './rate-limits';
 export * from './batch-slots';
+export * from './batch-usage';

@@ -3,6 +3,7 @@
 import type { Sql } from './sql';
 import { migrate } from './migrations';
 import { BatchSlots } from './batch-slots';
+import { BatchUsageBook } from './batch-usage';
 import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
 import type { BatchTimelineEntry, NeutralRequest } from '../common';
@@ -197,6 +198,7 @@ export class RunStore {
   readonly spend: SpendLedger;
   readonly rates: RateLimits;
   readonly batchSlots: BatchSlots;
+  readonly batchUsage: BatchUsageBook;
   /**
    * answeredSoFar of runs that had a full sample: the same answers are sampled on every later call,
    * so the figure is kept rather than measured again before every batch (~0.1 s each at 1M items).
@@ -204,6 +206,7 @@ export class RunStore {
   private readonly fullSamples = new Map<string, Measured>();
   constructor(readonly sql: Sql) {
     this.batchSlots = new BatchSlots(sql);
+    this.batchUsage = new BatchUsageBook(sql);
     this.spend = new SpendLedger(sql);
     this.rates = new RateLimits(sql);
   }
