@@ -43,6 +43,11 @@ export interface PlanLane {
   mode: 'batch' | 'sync';
   input: number;
   output: Range;
+  /**
+   * Shares of `input` expected to be billed as prompt-cache writes and reads (Anthropic, a shared
+   * system prompt): priced at their rates, not the input price. Shares, so a sample's scaling keeps them.
+   */
+  promptCache?: { writeShare: number; readShare: number };
 }
 
 /** `llmbatch estimate`: what a run of the spec would send and cost, nothing submitted. */
