@@ -21,7 +21,7 @@ import { readDataset, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
-import { DeadLetterReasons, StrikeCounter } from './report-facts';
+import { DeadLetterReasons, StrikeCounter, attemptStrikes } from './report-facts';
 import { writeReportPage } from './report-page';
 import { confirmCosts } from './confirmed-cost';
 
@@ -294,7 +294,7 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
             if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;
           }
-          const attempts = failures.get(item.dedupKey) ?? [];
+          const attempts = attemptStrikes(failures.get(item.dedupKey) ?? []);
           const last = attempts[attempts.length - 1];
           const kind = last ? last.kind : 'missing_output';
           const reason = last ? `${last.kind}: ${last.error}` : 'no answer was received for this item';
@@ -378,10 +378,12 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
       } catch (pageError) {
         log.warn(`report.html not written: ${(pageError as Error).message}`);
       }
-      // Counted when the files are written: a finalize retried after this point counts its run twice
-      // (rare: only a failure between here and the activity's completion).
-      for (const [kind, count] of reasons.counts()) metrics?.deadLettered(kind, count);
-      metrics?.runFinished(report.status);
+      // Counted once per run, when the files are first written: a finalize that runs again writes the
+      // same dead letters, not new ones.
+      if (metrics && (await store.firstOutcomeCount(runId))) {
+        for (const [kind, count] of reasons.counts()) metrics.deadLettered(kind, count);
+        metrics.runFinished(report.status);
+      }
       if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
       return report;
     },

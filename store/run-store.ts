@@ -927,6 +927,22 @@ export class RunStore {
     return rows[0]?.n ?? 0;
   }
 
+  /**
+   * True the first time it is asked for a run (or for a run the store never planned): finalize counts
+   * a run's dead letters and end in the metrics only then, so a finalize that runs again (a retry,
+   * `llmbatch finalize`) does not count them twice.
+   */
+  async firstOutcomeCount(runId: string): Promise<boolean> {
+    const { rows } = await this.sql.query<{ first: boolean }>(
+      `with marked as (
+         update runs set outcome_counted_at = now() where run_id = $1 and outcome_counted_at is null returning 1
+       )
+       select exists(select 1 from marked) or not exists(select 1 from runs where run_id = $1) as first`,
+      [runId],
+    );
+    return rows[0]?.first ?? true;
+  }
+
   /** Records a sync call before it is made, so a crash mid-call still leaves its possible cost. */
   async recordSyncCall(call: {
     callId: string;
