@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFinalizeActivities } from '../../activities/finalize';
+import { createFinalizeActivities, type FinalizeInput } from '../../activities/finalize';
 import type { RunMetrics } from '../../activities/metrics';
 import type { PlanSummary, RunReport } from '../../common';
 import type { RunStore } from '../../store';
@@ -70,12 +70,12 @@ describe('finalize, for the items that failed', () => {
     const { finalizeRun } = createFinalizeActivities({ store, providers: registryOf(fakeProvider()), metrics });
     const spec = testSpec({ inputPath: input, outputDir: join(dir, 'out'), template: { user: '{{subject}}' } });
     finalize = () =>
-      quietActivityEnvironment().run(finalizeRun, {
+      quietActivityEnvironment().run<[FinalizeInput], RunReport, typeof finalizeRun>(finalizeRun, {
         runId,
         spec,
         plan: plan(3),
         startedAtMs: Date.now(),
-      }) as Promise<RunReport>;
+      });
   });
 
   it("numbers dead-letter attempts by the strike the item was at, 1 to 3 (never the store's 9)", async () => {
