@@ -192,7 +192,11 @@ export function createPlanActivities({ store }: ActivityDeps) {
       /** The CPU half of a page: it runs while the previous page's rows are being written. */
       const prepare = (entries: DatasetEntry[]): Prepared[] =>
         entries.map((entry) => {
-          if ('error' in entry) return { entry, error: entry.error };
+          if ('error' in entry) {
+            // A rejected CSV row keeps its id where its id column could be read.
+            const known = entry.fields && spec.idField ? itemIdOf(entry.fields, spec.idField, entry.line) : undefined;
+            return { entry, error: entry.error, ...(known && !(known instanceof Error) ? { itemId: known.id } : {}) };
+          }
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
           if (itemId instanceof Error) return { entry, error: itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
