@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { readCsvHeader } from '../activities/dataset';
 import { checkEndpoint } from './embed-spec-checks';
+import { checkJsonlTemplateFields } from './template-field-check';
 import {
   BEDROCK_MIN_RECORDS,
   RunSpecSchema,
@@ -245,6 +246,7 @@ function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefin
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   else if (inputFormatOf(inputPath) === 'csv') checkCsvHeader(spec, inputPath, problems);
+  else checkJsonlTemplateFields(spec, inputPath, problems);
   checkEndpoint(spec, problems);
   const wire = wireOfModel(spec.model);
   if ((spec.provider === 'openai' || spec.provider === 'azure-openai') && wire !== 'openai') {
