@@ -16,6 +16,7 @@ import { temporal } from '@temporalio/proto';
 import { rootMessage, type RunProgress, type RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
 import { reportQuery } from '../workflows/signals';
+import { reportOnDisk } from './dead-letters';
 import { processConfig } from '../workers/settings';
 import { noFilesWorkerMessage } from './files-queue';
 import { isUnreachable, Reachability, rideOut, WaitTimeout } from './ride-out';
@@ -269,9 +270,13 @@ export async function waitForEnd(handle: RunHandle, options: WaitOptions): Promi
     if (!(error instanceof WorkflowFailedError)) throw error;
     const { cause } = error;
     if (cause instanceof CancelledFailure) {
-      // The SDK sends a cancelled workflow's end without the failure's details: a worker answers the
-      // report by query (a closed run's query replays its history).
-      const report = failedRunReport(error) ?? (await handle.query(reportQuery).catch(() => undefined));
+      // The SDK sends a cancelled workflow's end without the failure's details: the report.json the
+      // run wrote in its output folder, when this machine has it; else a worker answers the report by
+      // query (a closed run's query replays its history; with no worker up it fails after a minute).
+      const report =
+        failedRunReport(error) ??
+        (await reportOnDisk(handle.client, handle)) ??
+        (await handle.query(reportQuery).catch(() => undefined));
       return { runId, status: 'cancelled', report, reason: cause.message };
     }
     if (cause instanceof TerminatedFailure) return { runId, status: 'terminated', reason: cause.message };
