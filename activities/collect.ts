@@ -3,6 +3,7 @@
 // files are failures too: nothing is silently dropped.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import {
+  CONFIRM_TOLERANCE,
   classifyHttpFailure,
   isRetryableKind,
   usageCostUsd,
@@ -16,6 +17,7 @@ import type { ActivityDeps } from './deps';
 import { recordStored } from './metrics';
 import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
+import { BatchUsageTally } from './confirmed-cost';
 
 const FLUSH_EVERY = 1000;
 const MISSING_KIND: Partial<Record<ProviderBatch['status'], FailureKind>> = {
@@ -94,7 +96,10 @@ export function createCollectActivities({ store, providers, metrics }: ActivityD
       };
 
       const provider = providers.get(spec.provider, model, spec);
+      // Every line counts toward the batch's confirmation, also those an earlier attempt stored.
+      const tally = new BatchUsageTally();
       for await (const item of provider.readResults(batch)) {
+        tally.add(item.usage, item.usage && members.has(item.customId) ? cost('batch', item.usage) : 0);
         if (!waiting.delete(item.customId)) {
           // Stored by an earlier attempt of this activity, or not ours at all.
           if (!members.has(item.customId)) outcome.unknown++;
@@ -149,6 +154,11 @@ export function createCollectActivities({ store, providers, metrics }: ActivityD
       }
       await flush();
       await writing;
+      const reported = batch.usage ?? (await provider.reportedUsage?.(batch));
+      const usage = tally.record(spec.provider, priced, reported, spec.prices);
+      await store.batchUsage.save(runId, chunk, strike, usage);
+      if (Math.abs(usage.confirmedUsd - usage.computedUsd) > CONFIRM_TOLERANCE * usage.computedUsd)
+        log.warn('the provider bills this batch differently from its lines', { batchId: batch.id, ...usage });
       // The run's next queries (pending counts, the spend of this strike, the tally) join the results
       // it just grew: with statistics from before, the planner would scan the whole table for each.
       await store.refreshStatistics(['results', 'failures']);

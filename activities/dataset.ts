@@ -11,7 +11,10 @@ import { hasGlob, type InputFormat } from '../common/input-format';
 import { parquetRows } from './inputs/parquet';
 import { badInput, listShards, type Shard } from './inputs/shards';
 
-export type DatasetEntry = { line: number; record: Record<string, unknown> } | { line: number; error: string };
+export type DatasetEntry =
+  | { line: number; record: Record<string, unknown> }
+  /** `fields`: what a rejected CSV row's columns held as far as they could be read (its id, for the report). */
+  | { line: number; error: string; fields?: Record<string, unknown> };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -310,8 +313,9 @@ class LineQueue {
 function toRecord(columns: string[], fields: string[]): Record<string, string> {
   const record: Record<string, string> = {};
   // defineProperty: a column named "__proto__" is a plain field, not the record's prototype.
+  // A short (rejected) row holds only the columns it has.
   for (const [index, name] of columns.entries()) {
-    if (name !== '')
+    if (name !== '' && index < fields.length)
       Object.defineProperty(record, name, {
         value: fields[index],
         enumerable: true,
@@ -351,16 +355,20 @@ async function* readCsv(
       const fields = plainFields(text);
       yield fields.length === columns.length
         ? { line, record: toRecord(columns, fields) }
-        : { line, error: rowSizeProblem(fields.length, columns.length) };
+        : { line, error: rowSizeProblem(fields.length, columns.length), fields: toRecord(columns, fields) };
       continue;
     }
     const row = new CsvRow();
     let fed = row.feed(text);
     const openedIn = row.openColumn;
     if (fed !== 'open') {
-      if (fed !== 'done') yield { line, error: describeFault(fed, columns) };
+      if (fed !== 'done') yield { line, error: describeFault(fed, columns), fields: toRecord(columns, row.fields) };
       else if (row.fields.length !== columns.length)
-        yield { line, error: rowSizeProblem(row.fields.length, columns.length) };
+        yield {
+          line,
+          error: rowSizeProblem(row.fields.length, columns.length),
+          fields: toRecord(columns, row.fields),
+        };
       else yield { line, record: toRecord(columns, row.fields) };
       continue;
     }
@@ -398,6 +406,8 @@ async function* readCsv(
       yield {
         line,
         error: `CSV: unclosed quote in ${columnName(columns, openedIn)}: ${failure}; the lines after it are read as rows of their own`,
+        // Only the fields before the open quote: the rest were read from the lines after it.
+        fields: toRecord(columns, row.fields.slice(0, openedIn)),
       };
       lines.unread(ahead);
       continue;

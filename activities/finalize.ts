@@ -21,10 +21,11 @@ import { readDataset, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { priceModelFor } from './spend-estimate';
-import { DeadLetterReasons, StrikeCounter } from './report-facts';
+import { DeadLetterReasons, StrikeCounter, attemptStrikes } from './report-facts';
 import { writeReportPage } from './report-page';
 import { asOutputFailure } from './output-failure';
 import { ParquetResults } from './outputs/parquet-results';
+import { confirmCosts } from './confirmed-cost';
 
 const PAGE = 5000;
 
@@ -334,7 +335,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
             if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;
           }
-          const attempts = failures.get(item.dedupKey) ?? [];
+          const attempts = attemptStrikes(failures.get(item.dedupKey) ?? []);
           const last = attempts[attempts.length - 1];
           const kind = last ? last.kind : 'missing_output';
           const reason = last ? `${last.kind}: ${last.error}` : 'no answer was received for this item';
@@ -358,6 +359,9 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
       const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
       const unconfirmed = await store.unconfirmedSyncCalls(runId);
       const failedAnswers = await store.failedAnswersCost(runId);
+      const actual = round(book.paid + failedAnswers);
+      const byProvider = roundedSplit(book.byProvider);
+      const confirmed = confirmCosts(actual, byProvider, await store.batchUsage.byProvider(runId));
       const problem = accountingProblem(plan.lines, {
         results: results.lines,
         deadLetters: deadLetters.lines,
@@ -376,7 +380,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
           estimated: round(plan.estimatedUsd.likely),
           estimatedRange: { min: round(plan.estimatedUsd.min), max: round(plan.estimatedUsd.max) },
           // Everything the provider billed that we know of: answers kept, and answers that failed.
-          actual: round(book.paid + failedAnswers),
+          actual,
           failedAnswers: round(failedAnswers),
           syncEquivalent: round(book.syncEquivalent),
           naiveSync: round(book.naiveSync),
@@ -388,9 +392,10 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
             promptCache: round(book.savings.promptCache),
           },
           unconfirmed: round(unconfirmed.estimatedUsd),
+          ...confirmed,
         },
         byMode: roundedSplit(book.byMode),
-        byProvider: roundedSplit(book.byProvider),
+        byProvider,
         byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
         batches: await store.batchCount(runId),
@@ -414,10 +419,12 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
       } catch (pageError) {
         log.warn(`report.html not written: ${(pageError as Error).message}`);
       }
-      // Counted when the files are written: a finalize retried after this point counts its run twice
-      // (rare: only a failure between here and the activity's completion).
-      for (const [kind, count] of reasons.counts()) metrics?.deadLettered(kind, count);
-      metrics?.runFinished(report.status);
+      // Counted once per run, when the files are first written: a finalize that runs again writes the
+      // same dead letters, not new ones.
+      if (metrics && (await store.firstOutcomeCount(runId))) {
+        for (const [kind, count] of reasons.counts()) metrics.deadLettered(kind, count);
+        metrics.runFinished(report.status);
+      }
       if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
       return report;
     },

@@ -27,6 +27,7 @@ import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
 import { SeenFilter } from './seen-filter';
 import { lanesCost } from './spend-estimate';
+import { promptCacheShares } from './prompt-cache-estimate';
 import { countInputTokens } from './token-count';
 import { ChunkPlanner, PROVISIONAL_SYNC_BASE, type ChunkLane, type Lane } from './chunk-planner';
 
@@ -145,7 +146,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         spec.mode === 'hybrid',
       );
       /** Tokens to send per lane (model and mode): each is priced at its own model's rates. */
-      const laneTokens = new Map<string, { lane: ChunkLane; input: number; output: Range }>();
+      const laneTokens = new Map<string, { lane: ChunkLane; input: number; output: Range; requests: number }>();
       const schemaBytes = spec.outputSchema ? JSON.stringify(spec.outputSchema).length : 0;
       const summary: PlanSummary = {
         lines: 0,
@@ -191,7 +192,11 @@ export function createPlanActivities({ store }: ActivityDeps) {
       /** The CPU half of a page: it runs while the previous page's rows are being written. */
       const prepare = (entries: DatasetEntry[]): Prepared[] =>
         entries.map((entry) => {
-          if ('error' in entry) return { entry, error: entry.error };
+          if ('error' in entry) {
+            // A rejected CSV row keeps its id where its id column could be read.
+            const known = entry.fields && spec.idField ? itemIdOf(entry.fields, spec.idField, entry.line) : undefined;
+            return { entry, error: entry.error, ...(known && !(known instanceof Error) ? { itemId: known.id } : {}) };
+          }
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
           if (itemId instanceof Error) return { entry, error: itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
@@ -311,7 +316,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
           request.chunk = planner.place(lane, request.bodyJson.length + schemaBytes + 200, request.inputTokens);
           const laneKey = `${lane.mode}\n${lane.model}`;
           let perLane = laneTokens.get(laneKey);
-          if (!perLane) laneTokens.set(laneKey, (perLane = { lane, input: 0, output: { min: 0, likely: 0, max: 0 } }));
+          if (!perLane)
+            laneTokens.set(laneKey, (perLane = { lane, input: 0, output: { min: 0, likely: 0, max: 0 }, requests: 0 }));
+          perLane.requests++;
           for (const tokens of [summary.estimatedTokens, perLane]) {
             tokens.input += request.inputTokens;
             tokens.output.min += output.min;
@@ -361,7 +368,12 @@ export function createPlanActivities({ store }: ActivityDeps) {
         [...planner.lanes].map(([chunk, lane]) => ({ chunk: planner.finalId(chunk), ...lane })),
       );
       await store.refreshStatistics();
-      summary.lanes = [...laneTokens.values()].map(({ lane, input, output }) => ({ ...lane, input, output }));
+      const chunksOf = (lane: ChunkLane) =>
+        [...planner.lanes.values()].filter((l) => l.model === lane.model && l.mode === lane.mode).length;
+      summary.lanes = [...laneTokens.values()].map(({ lane, input, output, requests }) => {
+        const promptCache = promptCacheShares(spec, { model: lane.model, input, requests, chunks: chunksOf(lane) });
+        return { ...lane, input, output, ...(promptCache ? { promptCache } : {}) };
+      });
       summary.estimatedUsd = lanesCost(spec, summary.lanes);
       summary.estimatedSyncUsd = lanesCost(spec, summary.lanes, 'sync');
       return summary;

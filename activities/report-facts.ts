@@ -1,6 +1,7 @@
 // What report.html plots beyond the totals: how far items went through the strikes, and why the
 // dead letters failed (with a few samples), counted as finalize writes the lines.
 import type { RunReport, StrikeFunnel } from '../common';
+import { FINAL_STRIKE, type FailureRow } from '../store';
 
 const SAMPLES = 3;
 /** A sample's error text is cut here: the page shows a few of them, not a log. */
@@ -38,4 +39,19 @@ export class DeadLetterReasons {
   counts(): [string, number][] {
     return Object.entries(this.byKind).map(([kind, { count }]) => [kind, count]);
   }
+}
+
+/**
+ * An item's attempts with the strike each was at, 1 to 3. The store keeps a failure that ended the
+ * item outside its strikes (its chunk failed, the run was cancelled) under FINAL_STRIKE; the item was
+ * then waiting for the strike after its last attempt (strike 1 with none), which is what a dead
+ * letter's reader and the strike funnel count.
+ */
+export function attemptStrikes<T extends Pick<FailureRow, 'strike'>>(attempts: T[]): T[] {
+  let last = 0;
+  return attempts.map((attempt) => {
+    const strike = attempt.strike === FINAL_STRIKE ? Math.min(3, last + 1) : attempt.strike;
+    last = Math.max(last, strike);
+    return { ...attempt, strike };
+  });
 }

@@ -4,6 +4,7 @@
 import {
   costUsd,
   likelyOutputTokens,
+  promptCacheRatesOf,
   type PlanLane,
   type PriceMode,
   type PriceTable,
@@ -32,6 +33,14 @@ export function priceRange(
   };
 }
 
+/** A lane's input tokens as the input price sees them: its prompt-cache writes and reads at their multiples. */
+function pricedInput(lane: PlanLane, model: string, prices?: PriceTable): number {
+  if (!lane.promptCache) return lane.input;
+  const { writeShare, readShare } = lane.promptCache;
+  const rates = promptCacheRatesOf(model, prices);
+  return lane.input * (1 - writeShare - readShare + writeShare * rates.write + readShare * rates.read);
+}
+
 /** The model prices are looked up by: an Azure deployment of the spec prices as its deploymentModel. */
 export function priceModelFor(spec: ResolvedSpec, model: string): string {
   return model === spec.model ? (spec.priceModel ?? spec.model) : model;
@@ -44,7 +53,8 @@ export function priceModelFor(spec: ResolvedSpec, model: string): string {
 export function lanesCost(spec: ResolvedSpec, lanes: readonly PlanLane[], mode?: PriceMode): Range {
   const total: Range = { min: 0, likely: 0, max: 0 };
   for (const lane of lanes) {
-    const cost = priceRange(priceModelFor(spec, lane.model), mode ?? lane.mode, lane.input, lane.output, spec.prices);
+    const model = priceModelFor(spec, lane.model);
+    const cost = priceRange(model, mode ?? lane.mode, pricedInput(lane, model, spec.prices), lane.output, spec.prices);
     total.min += cost.min;
     total.likely += cost.likely;
     total.max += cost.max;

@@ -35,6 +35,12 @@ function countSystem(text: string): number {
   return count;
 }
 
+/** The tokens a system prompt adds to each request of `model`, counted as countInputTokens counts them. */
+export function countSystemTokens(text: string, model: string): number {
+  const tokens = TOKENS_PER_MESSAGE + countSystem(text);
+  return isAnthropicModel(model) ? Math.ceil(tokens * CLAUDE_TOKEN_FACTOR) : tokens;
+}
+
 export function countInputTokens(request: NeutralRequest): number {
   // An embedding input has no chat framing: its tokens are the text's. (OpenAI's embeddings models
   // use cl100k, which counts English within a few percent of o200k; usage fields say what was billed.)

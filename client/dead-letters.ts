@@ -46,7 +46,10 @@ export interface DeadLetter {
 }
 
 /** The run's start input, from the first event of its (latest) history. */
-export async function startInput(client: Client, handle: WorkflowHandle): Promise<RunWorkflowInput> {
+/** What decoding needs of a client: its data converter (a Client's or a handle's WorkflowClient). */
+type Decoding = { options: Pick<Client['options'], 'loadedDataConverter'> };
+
+export async function startInput(client: Decoding, handle: WorkflowHandle): Promise<RunWorkflowInput> {
   const history = await handle.fetchHistory();
   const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   if (payloads.length === 0) throw new Error(`run "${handle.workflowId}" has no start input in its history`);
@@ -54,6 +57,21 @@ export async function startInput(client: Client, handle: WorkflowHandle): Promis
   let decoded = payloads;
   for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
   return payloadConverter.fromPayload<RunWorkflowInput>(decoded[0]);
+}
+
+/**
+ * The report.json a closed run wrote, found through its start input (its output folder), when it is
+ * this run's (a later run of the same spec writes over it). What a cancelled run's result cannot
+ * carry (Temporal's cancel has no details), read where the run left it, with no worker up.
+ */
+export async function reportOnDisk(client: Decoding, handle: WorkflowHandle): Promise<RunReport | undefined> {
+  const input = await startInput(client, handle).catch(() => undefined);
+  if (!input) return undefined;
+  const runId = handle.workflowId;
+  const file = join(input.outputPerRun ? `${input.spec.outputDir}/${runId}` : input.spec.outputDir, 'report.json');
+  if (!existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  return report.runId === runId ? report : undefined;
 }
 
 /** The report a closed run carries: its result, or the details of its failure or cancellation. */

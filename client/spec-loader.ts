@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { readCsvHeader } from '../activities/dataset';
 import { checkEndpoint } from './embed-spec-checks';
+import { checkJsonlTemplateFields } from './template-field-check';
 import {
   BEDROCK_MIN_RECORDS,
   RunSpecSchema,
@@ -219,9 +220,17 @@ const PriceEntry = z.strictObject({
   batch: z.tuple([z.number().min(0), z.number().min(0)]),
   /** Prompt-cache writes and reads as multiples of the input price (Anthropic: 1.25 and 0.1). */
   promptCache: z.strictObject({ write: z.number().min(0), read: z.number().min(0) }).optional(),
+  /** The dearer tier of a request whose prompt is over `over` tokens (Gemini 2.5 Pro, Sonnet 4: 200K). */
+  longContext: z
+    .strictObject({
+      over: z.number().int().positive(),
+      sync: z.tuple([z.number().min(0), z.number().min(0)]),
+      batch: z.tuple([z.number().min(0), z.number().min(0)]),
+    })
+    .optional(),
 });
 
-/** The spec's `pricing` file: `model: { sync: [in, out], batch: [in, out], promptCache? }`, USD per 1M tokens. */
+/** The spec's `pricing` file: `model: { sync, batch, promptCache?, longContext? }`, USD per 1M tokens. */
 function loadPricing(path: string, problems: string[]): PriceTable | undefined {
   if (!existsSync(path)) {
     problems.push(`pricing: file not found: ${path}`);
@@ -248,6 +257,8 @@ function checkLocalInput(spec: RunSpec, baseDir: string, problems: string[]) {
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
   else if (statSync(inputPath).size === 0) problems.push(`input: ${inputPath} is empty: there is nothing to run`);
   else if ((spec.inputFormat ?? inputFormatOf(inputPath)) === 'csv') checkCsvHeader(spec, inputPath, problems);
+  else if ((spec.inputFormat ?? inputFormatOf(inputPath)) === 'jsonl')
+    checkJsonlTemplateFields(spec, inputPath, problems);
 }
 
 function checkWorld(spec: RunSpec, baseDir: string, prices: PriceTable | undefined, problems: string[]) {

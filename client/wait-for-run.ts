@@ -16,6 +16,7 @@ import { temporal } from '@temporalio/proto';
 import { rootMessage, type RunProgress, type RunReport } from '../common';
 import { progressQuery, type batchRunWorkflow } from '../workflows';
 import { reportQuery } from '../workflows/signals';
+import { reportOnDisk } from './dead-letters';
 import { processConfig } from '../workers/settings';
 import { noFilesWorkerMessage } from './files-queue';
 import { isUnreachable, Reachability, rideOut, WaitTimeout } from './ride-out';
@@ -269,9 +270,13 @@ export async function waitForEnd(handle: RunHandle, options: WaitOptions): Promi
     if (!(error instanceof WorkflowFailedError)) throw error;
     const { cause } = error;
     if (cause instanceof CancelledFailure) {
-      // The SDK sends a cancelled workflow's end without the failure's details: a worker answers the
-      // report by query (a closed run's query replays its history).
-      const report = failedRunReport(error) ?? (await handle.query(reportQuery).catch(() => undefined));
+      // The SDK sends a cancelled workflow's end without the failure's details: the report.json the
+      // run wrote in its output folder, when this machine has it; else a worker answers the report by
+      // query (a closed run's query replays its history; with no worker up it fails after a minute).
+      const report =
+        failedRunReport(error) ??
+        (await reportOnDisk(handle.client, handle)) ??
+        (await handle.query(reportQuery).catch(() => undefined));
       return { runId, status: 'cancelled', report, reason: cause.message };
     }
     if (cause instanceof TerminatedFailure) return { runId, status: 'terminated', reason: cause.message };
@@ -347,6 +352,12 @@ export function formatReport(report: RunReport, link: string): string {
     .map((lever) => `${lever === 'promptCache' ? 'prompt cache' : lever} ${usd(savings[lever])}`);
   const { cacheWrite = 0, cacheRead = 0 } = report.tokens;
   const promptCache = cacheWrite || cacheRead ? ` (prompt cache: ${cacheWrite} written, ${cacheRead} read)` : '';
+  const confirmed = cost.confirmed === undefined ? '' : `, ${usd(cost.confirmed)} confirmed by the providers`;
+  const mismatch = cost.confirmedMismatch
+    ? [
+        `  CHECK BILL   the providers' usage comes to ${usd(cost.confirmed ?? 0)}, ${usd(cost.confirmedDifference ?? 0)} off what the answers' usage prices at (${(((cost.confirmedDifference ?? 0) / (cost.actual || 1)) * 100).toFixed(2)}%, over 0.5%): see byProvider in report.json`,
+      ]
+    : [];
   const range = cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '';
   const models = Object.entries(report.byModel ?? {});
   const byModel =
@@ -358,7 +369,8 @@ export function formatReport(report: RunReport, link: string): string {
     `run ${report.runId} ${report.status ?? 'completed'} in ${(report.durationMs / 1000).toFixed(1)} s${report.error ? `: ${report.error}` : ''}`,
     `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates${cached}), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
     `  tokens ${report.tokens.input} in / ${report.tokens.output} out${promptCache} in ${report.batches} batches`,
-    `  cost ${usd(cost.actual)} billed (estimated ${usd(cost.estimated)}${range})${unconfirmed}`,
+    `  cost ${usd(cost.actual)} billed${confirmed} (estimated ${usd(cost.estimated)}${range})${unconfirmed}`,
+    ...mismatch,
     `  saved ${usd(saved)} against ${usd(cost.naiveSync ?? cost.syncEquivalent)} for every line through sync calls${levers.length ? `: ${levers.join(', ')}` : ''}`,
     ...byModel,
     `  results      ${report.files.results}`,

@@ -94,3 +94,9 @@ export const OPENAI_EMBEDDINGS_ENDPOINT = '/v1/embeddings';
 
 /** Metadata key under which a provider batch carries its idempotency key (runId/chunk/strike). */
 export const IDEMPOTENCY_METADATA_KEY = 'llmbatch_key';
+
+/**
+ * How far a provider's confirmed cost may differ from the one computed from the lines' usage (a
+ * share of it) before the report and the run summary flag it: rounding and a late line stay under.
+ */
+export const CONFIRM_TOLERANCE = 0.005;

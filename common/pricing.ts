@@ -8,6 +8,8 @@ export interface ModelPrice {
   batch: [number, number];
   /** Prompt-cache writes and reads as multiples of the input price (default: pricing.json `_promptCache`). */
   promptCache?: { write: number; read: number };
+  /** A dearer tier for a request whose prompt is over `over` tokens (its whole input and output). */
+  longContext?: { over: number; sync: [number, number]; batch: [number, number] };
 }
 /** USD per 1M tokens by model id. */
 export type PriceTable = Record<string, ModelPrice>;

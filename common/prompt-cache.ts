@@ -15,3 +15,15 @@ export function cachesSystemPrompt(spec: Pick<ResolvedSpec, 'provider' | 'model'
   if (spec.provider !== 'anthropic' && !isAnthropicModel(spec.model)) return false;
   return templateFields(system).length === 0;
 }
+
+/** Anthropic's documented minimum cacheable prompt length, by model family (first match wins). */
+const MIN_CACHEABLE_TOKENS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^claude-(haiku-4-5|opus-4-5|opus-4-6)/, 4096],
+  [/^claude-(3-5-haiku|3-haiku|haiku-3)/, 2048],
+];
+const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
+
+/** A prefix shorter than this is not cached, and nothing says so: Anthropic bills it as input. */
+export function minCacheableTokens(model: string): number {
+  return MIN_CACHEABLE_TOKENS.find(([pattern]) => pattern.test(model))?.[1] ?? DEFAULT_MIN_CACHEABLE_TOKENS;
+}

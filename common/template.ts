@@ -10,9 +10,13 @@ const PLAIN_INSIDE = new RegExp(String.raw`^\s*(${FIELD_PATH})\s*$`, 'u');
 /** Names that reach an object's machinery rather than its data; never a field of an item. */
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
+/** A placeholder the item cannot fill: the field is absent, or null (said as such: the line holds it, empty). */
 export class TemplateFieldMissing extends Error {
-  constructor(readonly field: string) {
-    super(`template field "${field}" is missing`);
+  constructor(
+    readonly field: string,
+    readonly isNull = false,
+  ) {
+    super(`template field "${field}" is ${isNull ? 'null' : 'missing'}`);
   }
 }
 
@@ -69,7 +73,7 @@ function lookup(item: Record<string, unknown>, path: string): unknown {
 export function renderTemplate(template: string, item: Record<string, unknown>): string {
   return template.replace(PLACEHOLDER, (_all, field: string) => {
     const value = lookup(item, field);
-    if (value === undefined || value === null) throw new TemplateFieldMissing(field);
+    if (value === undefined || value === null) throw new TemplateFieldMissing(field, value === null);
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects were JSON-stringified above; what is left is a scalar
     return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   });

@@ -43,6 +43,11 @@ export interface PlanLane {
   mode: 'batch' | 'sync';
   input: number;
   output: Range;
+  /**
+   * Shares of `input` expected to be billed as prompt-cache writes and reads (Anthropic, a shared
+   * system prompt): priced at their rates, not the input price. Shares, so a sample's scaling keeps them.
+   */
+  promptCache?: { writeShare: number; readShare: number };
 }
 
 /** `llmbatch estimate`: what a run of the spec would send and cost, nothing submitted. */
@@ -272,6 +277,9 @@ export interface ModelTotals {
   cacheWriteTokens: number;
   cacheReadTokens: number;
   costUsd: number;
+  /** byProvider only: the cost by the provider's own usage figures, and how far it is from costUsd. */
+  confirmedUsd?: number;
+  confirmedDifferenceUsd?: number;
 }
 
 /** report.json, as INTERFACE.md names it. */
@@ -325,6 +333,16 @@ export interface RunReport {
     failedAnswers: number;
     /** Sync calls whose answers were lost (a crash, a lost response): estimated, they may have been billed. */
     unconfirmed: number;
+    /**
+     * `actual` as the providers confirm it: each batch's own token totals (OpenAI's batch usage,
+     * Bedrock's manifest; Anthropic's and Gemini's per-result usage) priced with the same table.
+     * Absent from reports written before it existed.
+     */
+    confirmed?: number;
+    /** confirmed - actual. */
+    confirmedDifference?: number;
+    /** The difference is over 0.5% of actual: the report page and the run summary say so. */
+    confirmedMismatch?: boolean;
   };
   /** How many sync calls are behind `costUsd.unconfirmed`. */
   unconfirmedCalls?: number;

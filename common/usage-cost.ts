@@ -4,7 +4,7 @@
 // read (5-minute TTL), the batch discount applying on top. The multiples are configuration
 // (pricing.json `_promptCache`, or a model's own `promptCache`), not code.
 import pricingTable from './pricing.json';
-import { priceOf, type PriceMode, type PriceTable } from './pricing';
+import { priceOf, type ModelPrice, type PriceMode, type PriceTable } from './pricing';
 
 /** Tokens one answer was billed for. The cache fields are absent (0) where the provider has none. */
 export interface TokenUsage {
@@ -36,11 +36,29 @@ export function promptTokensOf(usage: TokenUsage): number {
   return usage.inputTokens + (usage.cacheWriteTokens ?? 0) + (usage.cacheReadTokens ?? 0);
 }
 
-/** USD the usage costs on `model` in `mode`, cache writes and reads at their rates; 0 for a model with no price. */
+/**
+ * USD one answer's usage costs on `model` in `mode`, cache writes and reads at their rates, at the
+ * long-context tier when its prompt is over the tier's threshold; 0 for a model with no price.
+ */
 export function usageCostUsd(model: string, mode: PriceMode, usage: TokenUsage, overrides?: PriceTable): number {
+  const tier = priceOf(model, overrides)?.longContext;
+  return tokensCostUsd(model, mode, usage, overrides, tier && promptTokensOf(usage) > tier.over ? tier : undefined);
+}
+
+/**
+ * USD token totals cost at the model's base rates (or the given tier's). For sums over many answers
+ * (a batch's totals, a ledger): a tier applies per request, which a sum cannot tell.
+ */
+export function tokensCostUsd(
+  model: string,
+  mode: PriceMode,
+  usage: TokenUsage,
+  overrides?: PriceTable,
+  tier?: Pick<ModelPrice, PriceMode>,
+): number {
   const price = priceOf(model, overrides);
   if (!price) return 0;
-  const [inPerM, outPerM] = price[mode];
+  const [inPerM, outPerM] = (tier ?? price)[mode];
   const rates = price.promptCache ?? DEFAULT_PROMPT_CACHE_RATES;
   const input =
     usage.inputTokens + (usage.cacheWriteTokens ?? 0) * rates.write + (usage.cacheReadTokens ?? 0) * rates.read;

@@ -37,3 +37,4 @@ async function openUrl(url: string, log?: (line: string) => void): Promise<Sql> 
 export * from './spend-ledger';
 export * from './rate-limits';
 export * from './batch-slots';
+export * from './batch-usage';

@@ -3,6 +3,7 @@
 import type { Sql } from './sql';
 import { migrate } from './migrations';
 import { BatchSlots } from './batch-slots';
+import { BatchUsageBook } from './batch-usage';
 import { RateLimits } from './rate-limits';
 import { SpendLedger } from './spend-ledger';
 import type { BatchTimelineEntry, NeutralRequest } from '../common';
@@ -197,6 +198,7 @@ export class RunStore {
   readonly spend: SpendLedger;
   readonly rates: RateLimits;
   readonly batchSlots: BatchSlots;
+  readonly batchUsage: BatchUsageBook;
   /**
    * answeredSoFar of runs that had a full sample: the same answers are sampled on every later call,
    * so the figure is kept rather than measured again before every batch (~0.1 s each at 1M items).
@@ -204,6 +206,7 @@ export class RunStore {
   private readonly fullSamples = new Map<string, Measured>();
   constructor(readonly sql: Sql) {
     this.batchSlots = new BatchSlots(sql);
+    this.batchUsage = new BatchUsageBook(sql);
     this.spend = new SpendLedger(sql);
     this.rates = new RateLimits(sql);
   }
@@ -922,6 +925,22 @@ export class RunStore {
       [runId, chunk ?? null, kind, error],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * True the first time it is asked for a run (or for a run the store never planned): finalize counts
+   * a run's dead letters and end in the metrics only then, so a finalize that runs again (a retry,
+   * `llmbatch finalize`) does not count them twice.
+   */
+  async firstOutcomeCount(runId: string): Promise<boolean> {
+    const { rows } = await this.sql.query<{ first: boolean }>(
+      `with marked as (
+         update runs set outcome_counted_at = now() where run_id = $1 and outcome_counted_at is null returning 1
+       )
+       select exists(select 1 from marked) or not exists(select 1 from runs where run_id = $1) as first`,
+      [runId],
+    );
+    return rows[0]?.first ?? true;
   }
 
   /** Records a sync call before it is made, so a crash mid-call still leaves its possible cost. */

@@ -135,6 +135,13 @@ export const PAGE_SCRIPT = String.raw`
       fig('costUsd.failedAnswers', 'usd'), fig('costUsd.unconfirmed', 'usd')]]));
   cost.appendChild(table(levers.map(function (l) { return 'saved: ' + l[1]; }),
     [levers.map(function (l) { return fig('costUsd.savings.' + l[0], 'usd'); })]));
+  // The bill as the providers count it, beside ours (reports from before it existed have none).
+  if (cu.confirmed !== undefined) {
+    cost.appendChild(table(['billed (answers\' usage)', 'confirmed (providers\' usage)', 'difference'],
+      [[fig('costUsd.actual', 'usd'), fig('costUsd.confirmed', 'usd'), fig('costUsd.confirmedDifference', 'usd')]]));
+    if (cu.confirmedMismatch) cost.appendChild(el('p', { id: 'confirmed-mismatch', class: 'mismatch' },
+      'The providers\' usage differs from the answers\' by more than 0.5%: check the bill (by provider below).'));
+  }
 
   // 4. The batches of each chunk in time: waiting, running, and the lag before a poll saw them done.
   var tl = (r.batchTimeline || []).slice(0, 200);
@@ -199,9 +206,14 @@ export const PAGE_SCRIPT = String.raw`
       options: { scales: { tokens: { position: 'left', beginAtZero: true, title: { display: true, text: 'tokens' } },
         usd: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'USD' } } } },
     });
-    split.appendChild(table([s[1], 'answers', 'input tokens', 'output tokens', 'cache read', 'cost'], entries.map(function (e) {
+    // A provider's row also shows its confirmed cost, where its batches were confirmed.
+    var confirmed = entries.some(function (e) { return e[1].confirmedUsd !== undefined; });
+    var heads = [s[1], 'answers', 'input tokens', 'output tokens', 'cache read', 'cost'];
+    split.appendChild(table(confirmed ? heads.concat(['confirmed', 'difference']) : heads, entries.map(function (e) {
       var p = function (k) { return [s[0], e[0], k]; };
-      return [e[0], fig(p('answers')), fig(p('inputTokens')), fig(p('outputTokens')), fig(p('cacheReadTokens')), fig(p('costUsd'), 'usd')];
+      var row = [e[0], fig(p('answers')), fig(p('inputTokens')), fig(p('outputTokens')), fig(p('cacheReadTokens')), fig(p('costUsd'), 'usd')];
+      if (!confirmed) return row;
+      return row.concat(e[1].confirmedUsd === undefined ? ['', ''] : [fig(p('confirmedUsd'), 'usd'), fig(p('confirmedDifferenceUsd'), 'usd')]);
     })));
   });
   document.body.setAttribute('data-rendered', 'true');

@@ -18,4 +18,5 @@ th, td { border-bottom: 1px solid #eee; padding: 4px 10px; text-align: left; ver
 td ul { margin: 0; padding-left: 16px; } code { font-size: 12px; background: #f5f5f5; padding: 0 3px; word-break: break-all; }
 .status-completed { color: #a5d6a7; } .status-failed, .status-cancelled { color: #ffab91; }
 .empty { color: #757575; }
+.mismatch { color: #b71c1c; font-weight: 600; }
 `;

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { usd, type RunProgress } from '../../common';
 import { chunkPhaseQuery, chunkWorkflowId, progressQuery } from '../../workflows';
+import { unreadableAnswer } from '../query-problem';
 import { connectClient, describeRun, webUiLink } from '../temporal-client';
 import { waitTimeoutOf } from '../command-options';
 import { Reachability, rideOut, type RideOutOptions } from '../ride-out';
@@ -44,10 +45,12 @@ export function statusCommand(): Command {
         const description = await describeRun(client, runId, address, ride);
         const handle = client.workflow.getHandle(runId);
         let progress: RunProgress | undefined;
+        let unreadable: string | undefined;
         try {
           progress = await rideOut(() => handle.query(progressQuery), ride);
-        } catch {
-          // No worker to answer: fall back to what Temporal itself knows.
+        } catch (error) {
+          // An answer this process cannot decrypt; else no worker to answer: what Temporal itself knows.
+          unreadable = unreadableAnswer(error);
         }
         const chunkPhases: Record<string, string> = {};
         for (const chunk of progress?.chunks.running ?? []) {
@@ -63,6 +66,7 @@ export function statusCommand(): Command {
           chunksFailed: progress?.chunks.failed,
           progress,
           chunkPhases,
+          ...(unreadable ? { progressError: unreadable } : {}),
           webUi: webUiLink(runId, address),
         };
         if (options.json) {
@@ -99,6 +103,8 @@ export function statusCommand(): Command {
             console.log(`  budget yellow: the rest of the run goes to ${p.budget.downgradedTo}`);
           for (const [chunk, phase] of Object.entries(chunkPhases)) console.log(`  chunk ${chunk}: ${phase}`);
           if (p.fatal) console.log(`  stopping: ${p.fatal}`);
+        } else if (unreadable) {
+          console.log(`  (progress unreadable: ${unreadable})`);
         } else {
           console.log('  (no worker answered the progress query; start one with `llmbatch worker`)');
         }

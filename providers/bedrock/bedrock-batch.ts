@@ -22,7 +22,15 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { chatRequestOnly, type BedrockSpec, type JsonSchema } from '../../common';
 import { withBatchFile } from '../core/batch-file';
 import { ProviderConfigError } from '../core/family';
-import type { BatchProvider, BatchRequest, CreateOptions, FindHint, ItemResult, ProviderBatch } from '../core/types';
+import type {
+  BatchProvider,
+  BatchRequest,
+  CreateOptions,
+  FindHint,
+  ItemResult,
+  ProviderBatch,
+  ReportedUsage,
+} from '../core/types';
 import { awsClients, keyUnder, parseS3Uri, type AwsClients } from './aws-clients';
 import {
   BEDROCK_STATUS,
@@ -240,6 +248,13 @@ export class BedrockBatchProvider implements BatchProvider {
       this.log(
         `bedrock job ${batch.id}: manifest.json.out bills ${manifest.inputTokenCount} input / ${manifest.outputTokenCount} output tokens, its records ${sums.input} / ${sums.output}`,
       );
+  }
+
+  /** The manifest's token totals: the job's bill (its input count includes cache reads and writes). */
+  async reportedUsage(batch: ProviderBatch): Promise<ReportedUsage | undefined> {
+    const manifest = await this.readManifest(batch);
+    if (manifest?.inputTokenCount === undefined || manifest.outputTokenCount === undefined) return undefined;
+    return { promptTokens: manifest.inputTokenCount, outputTokens: manifest.outputTokenCount };
   }
 
   /** The job's `manifest.json.out` (record and token counts), when it has written one. */

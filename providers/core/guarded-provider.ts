@@ -21,5 +21,6 @@ export function guardProvider(inner: BatchProvider, breaker: CircuitBreaker): Ba
       breaker.run(() => inner.callSync(request, schema, signal)),
     // Downloads stream; a failure mid-way fails the collect activity, which Temporal retries.
     readResults: (batch) => inner.readResults(batch),
+    ...(inner.reportedUsage ? { reportedUsage: (batch) => inner.reportedUsage!(batch) } : {}),
   };
 }

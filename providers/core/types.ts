@@ -23,6 +23,19 @@ export interface ProviderBatch {
   /** When the provider ended the batch (completed, failed, expired, cancelled), where it says. */
   endedAtMs?: number;
   metadata: Record<string, string>;
+  /** The token totals the provider reports for the whole batch, where its batch object carries them (OpenAI). */
+  usage?: ReportedUsage;
+}
+
+/**
+ * A batch's token totals as the provider bills them: every prompt token (cached ones included) and
+ * every output token, with the cached share where the provider tells it.
+ */
+export interface ReportedUsage {
+  promptTokens: number;
+  outputTokens: number;
+  /** Prompt tokens read from the provider's prompt cache (part of promptTokens). */
+  cachedTokens?: number;
 }
 
 export interface BatchRequest {
@@ -77,6 +90,11 @@ export interface BatchProvider {
   getBatch(batchId: string): Promise<ProviderBatch>;
   /** Every per-item line of the output and error files, streamed. */
   readResults(batch: ProviderBatch): AsyncIterable<ItemResult>;
+  /**
+   * The ended batch's token totals from a provider file beside its results (Bedrock's manifest), for
+   * providers whose batch object does not carry them. Absent or undefined: the per-item usage is the word.
+   */
+  reportedUsage?(batch: ProviderBatch): Promise<ReportedUsage | undefined>;
   cancelBatch(batchId: string): Promise<ProviderBatch>;
   /** One synchronous call (strike 3). Throws the SDK's error when the call itself fails. */
   callSync(request: BatchRequest, schema: JsonSchema | undefined, signal?: AbortSignal): Promise<ItemResult>;

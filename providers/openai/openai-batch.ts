@@ -11,6 +11,7 @@ import {
   type ChatRequest,
   type JsonSchema,
   type NeutralRequest,
+  type TokenUsage,
 } from '../../common';
 import { withBatchFile } from '../core/batch-file';
 import { batchEndpointOf, embeddingBody, embeddingResult, isEmbeddingResponse } from './openai-embeddings';
@@ -65,6 +66,30 @@ function toProviderBatch(batch: Batch): ProviderBatch {
     createdAtMs: batch.created_at * 1000,
     ...endedAt(batch),
     metadata: batch.metadata ?? {},
+    // Populated on batches created since September 2025: the batch's bill, checked against the items'.
+    ...(batch.usage
+      ? {
+          usage: {
+            promptTokens: batch.usage.input_tokens,
+            outputTokens: batch.usage.output_tokens,
+            cachedTokens: batch.usage.input_tokens_details?.cached_tokens ?? 0,
+          },
+        }
+      : {}),
+  };
+}
+
+/** A chat completion's usage as billed: OpenAI's cached prompt tokens are part of prompt_tokens, at their own rate. */
+export function chatUsage(usage: {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+}): TokenUsage {
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  return {
+    inputTokens: (usage.prompt_tokens ?? 0) - cached,
+    outputTokens: usage.completion_tokens ?? 0,
+    ...(cached ? { cacheReadTokens: cached } : {}),
   };
 }
 
@@ -85,12 +110,10 @@ export function parseOutputLine(line: BatchOutputLine): ItemResult {
     return embeddingResult(customId, response.body);
   const body = response.body as {
     choices?: { message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }[];
-    usage?: { prompt_tokens?: number; completion_tokens?: number };
+    usage?: Parameters<typeof chatUsage>[0];
     error?: { code?: string | null; message?: string; type?: string };
   };
-  const usage = body.usage
-    ? { inputTokens: body.usage.prompt_tokens ?? 0, outputTokens: body.usage.completion_tokens ?? 0 }
-    : undefined;
+  const usage = body.usage ? chatUsage(body.usage) : undefined;
   if (response.status_code !== 200 || body.error) {
     return {
       customId,

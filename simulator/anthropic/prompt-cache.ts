@@ -5,18 +5,10 @@
 // "5 minutes from last use" does; both are apart from input_tokens. A prefix shorter than the model's
 // minimum is not cached and nothing says so (as at Anthropic). Breakpoints inside messages and the
 // 1-hour TTL are not modelled: llmbatch marks only the system prompt.
+import { minCacheableTokens } from '../../common/prompt-cache';
 import { requestHash } from '../core/canonical';
 
-/** Anthropic's documented minimum cacheable prompt length, by model family (first match wins). */
-const MIN_CACHEABLE_TOKENS: ReadonlyArray<readonly [RegExp, number]> = [
-  [/^claude-(haiku-4-5|opus-4-5|opus-4-6)/, 4096],
-  [/^claude-(3-5-haiku|3-haiku|haiku-3)/, 2048],
-];
-const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
-
-export function minCacheableTokens(model: string): number {
-  return MIN_CACHEABLE_TOKENS.find(([pattern]) => pattern.test(model))?.[1] ?? DEFAULT_MIN_CACHEABLE_TOKENS;
-}
+export { minCacheableTokens };
 
 export interface CacheUse {
   writeTokens: number;

@@ -6,7 +6,7 @@
 // Anthropic's prompt-cache writes and reads are counted apart from inputTokens, as its usage
 // reports them, and billed at their own multiples of the input price (common/usage-cost.ts).
 import type { PriceMode } from '../../common/pricing';
-import { usageCostUsd } from '../../common/usage-cost';
+import { tokensCostUsd, usageCostUsd } from '../../common/usage-cost';
 import { SyncTraffic, type SyncTrafficSnapshot } from './sync-traffic';
 
 export interface LedgerTotals {
@@ -152,11 +152,14 @@ export class LedgerBook {
     });
   }
 
-  /** Prices are linear in tokens (cache tokens too), so a batch is priced once on its sums rather than per request. */
+  /**
+   * Prices are linear in tokens (cache tokens too), so a batch is priced once on its sums rather than per
+   * request, at base rates: the simulator bills no long-context tier.
+   */
   billMany(mode: PriceMode, provider: Provider, model: string, items: BilledItems): void {
     if (items.count === 0) return;
     const { count } = items;
-    const cost = usageCostUsd(model, mode, items);
+    const cost = tokensCostUsd(model, mode, items);
     add(this.totals, count, items, cost);
     add(this.byMode[mode], count, items, cost);
     add(totalsIn(this.byModel, model), count, items, cost);

@@ -6,6 +6,7 @@ import { CHUNK_LOCAL_ANSWERS } from './002-chunk-local-answers';
 import { BATCH_STOP_REASON } from './003-batch-stop-reason';
 import { LEAN_ANSWERS } from './004-lean-answers';
 import { BATCH_TIMELINE } from './005-batch-timeline';
+import { BATCH_USAGE } from './006-batch-usage';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'batch stop reason', sql: BATCH_STOP_REASON },
   { version: 4, name: 'lean answers', sql: LEAN_ANSWERS },
   { version: 5, name: 'batch timeline', sql: BATCH_TIMELINE },
+  { version: 6, name: 'batch usage', sql: BATCH_USAGE },
 ];
 
 /** Workers starting together take turns: the first applies, the others find it applied. */

@@ -12,6 +12,8 @@ import { formatReport } from '../../client/wait-for-run';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
+import type { EstimateReport } from '../../common';
+import { estimateWorkflow } from '../../workflows';
 
 /** ~6,000 characters: 1,500 tokens at the simulator's 4 a token, over claude-sonnet-4's 1,024 minimum. */
 const POLICY = 'You classify support tickets by the policy below; answer with the label only. '.repeat(76);
@@ -119,5 +121,36 @@ describe('Anthropic prompt caching', () => {
     expect(report.tokens.input).toBeGreaterThan(ITEMS * PREFIX_TOKENS);
     expect(h.simulator.ledger()).toMatchObject({ cacheWriteTokens: 0, cacheReadTokens: 0, doubleBilled: 0 });
     expect(report.costUsd.savings.promptCache).toBe(0);
+  });
+
+  it('estimates a run with a 2,000-token cached system prompt within 25% of its bill', async () => {
+    // ~8,000 characters: 2,000 tokens at the simulator's 4 a token.
+    const policy = 'You classify support tickets by the policy below; answer with the label only. '.repeat(102);
+    const spec = loadSpec(
+      h.writeSpec(
+        cachedSpec({
+          template: { system: policy, user: 'Subject: {{subject}}\n{{body}}' },
+          output: { dir: 'out-estimate', schema: 'label.schema.json' },
+          cache: { enabled: false },
+        }),
+        'estimate.yaml',
+      ),
+    );
+    const estimate: EstimateReport = await h.client.workflow.execute(estimateWorkflow, {
+      workflowId: `it-prompt-cache-estimate-${Date.now()}`,
+      taskQueue: h.taskQueue,
+      args: [{ spec }],
+    });
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-prompt-cache-est-run-${Date.now()}` })
+    ).result();
+    const billed = report.costUsd.actual;
+    const off = (usd: number) => Math.abs(usd - billed) / billed;
+    console.log(
+      `cached 2,000-token prompt: estimated $${estimate.costUsd.batch.likely.toFixed(4)} (plan $${report.costUsd.estimated.toFixed(4)}), billed $${billed.toFixed(4)} (${(off(estimate.costUsd.batch.likely) * 100).toFixed(1)}% off)`,
+    );
+    expect(report.tokens.cacheRead).toBeGreaterThan(0);
+    expect(off(estimate.costUsd.batch.likely)).toBeLessThanOrEqual(0.25);
+    expect(off(report.costUsd.estimated)).toBeLessThanOrEqual(0.25);
   });
 });

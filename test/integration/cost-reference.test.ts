@@ -79,6 +79,11 @@ describe('the reference workload: 10,000 support tickets', () => {
     expect(Math.abs(first.costUsd.actual - ledger.costUsd) / ledger.costUsd).toBeLessThanOrEqual(0.005);
     expect(first.costUsd.savings.dedup).toBeGreaterThan(0);
     expect(first.costUsd.savings.batch).toBeGreaterThan(0);
+    // The provider's own batch usage (the Batch object's `usage`), priced the same way, confirms the bill.
+    expect(first.costUsd.confirmed).toBeDefined();
+    expect(Math.abs(first.costUsd.confirmed! - first.costUsd.actual) / first.costUsd.actual).toBeLessThanOrEqual(0.005);
+    expect(first.costUsd.confirmedMismatch).toBe(false);
+    expect(first.byProvider.simulator.confirmedUsd).toBeCloseTo(first.byProvider.simulator.costUsd, 4);
   });
 
   it('answers an identical second run from the cache: $0 billed, the same results', async () => {

@@ -17,9 +17,10 @@ describe('templates', () => {
     expect(renderTemplate('{{subject}} #{{ n }} by {{customer.name}} {{tags}}', item)).toBe('Late #3 by Ana ["a"]');
     expect(templateFields('{{a}} and {{ b.c }}')).toEqual(['a', 'b.c']);
   });
-  it('names the missing field', () => {
+  it('names the missing field, and a null one as null', () => {
     expect(() => renderTemplate('{{subject}}: {{body}}', { subject: 'x' })).toThrow(new TemplateFieldMissing('body'));
-    expect(() => renderTemplate('{{body}}', { body: null })).toThrow('template field "body" is missing');
+    expect(() => renderTemplate('{{body}}', { body: null })).toThrow('template field "body" is null');
+    expect(() => renderTemplate('{{a.b}}', { a: { b: null } })).toThrow('template field "a.b" is null');
   });
 });
 

@@ -13,9 +13,13 @@ function csv(text: string | Buffer): string {
   writeFileSync(path, text);
   return path;
 }
+/** The entries, without the partial fields of rejected rows (plan's id test looks at those). */
 async function read(path: string, maxLineBytes?: number): Promise<DatasetEntry[]> {
   const out: DatasetEntry[] = [];
-  for await (const entry of readDataset(path, 'csv', maxLineBytes)) out.push(entry);
+  for await (const entry of readDataset(path, 'csv', maxLineBytes)) {
+    if ('error' in entry) delete entry.fields;
+    out.push(entry);
+  }
   return out;
 }
 

@@ -21,15 +21,15 @@ beforeAll(async () => {
 afterAll(async () => store?.sql.close());
 
 let runs = 0;
-function specFor(lines: string[], overrides: Record<string, unknown> = {}): ResolvedSpec {
+function specFor(lines: string[], overrides: Record<string, unknown> = {}, ext = 'jsonl'): ResolvedSpec {
   const n = ++runs;
-  writeFileSync(join(dir, `input-${n}.jsonl`), lines.join('\n') + '\n');
+  writeFileSync(join(dir, `input-${n}.${ext}`), lines.join('\n') + '\n');
   const path = join(dir, `spec-${n}.yaml`);
   writeFileSync(
     path,
     stringify({
       name: `plan-${n}`,
-      input: `input-${n}.jsonl`,
+      input: `input-${n}.${ext}`,
       id: 'id',
       template: { user: '{{subject}}' },
       output: { dir: `out-${n}` },
@@ -128,6 +128,21 @@ describe('item ids', () => {
   it('never reads an id field from Object.prototype', async () => {
     const { items } = await plan(specFor([JSON.stringify({ subject: 'a' })], { id: 'constructor' }));
     expect(items).toEqual([{ line: 1, itemId: null, error: 'missing id field "constructor"' }]);
+  });
+
+  it('keeps the id of a CSV row rejected for its shape, where its id column could be read', async () => {
+    const csv = ['id,subject', 'a,first', 'b,one,too many', 'c', 'd,"open quote', 'e,fine', '"f,broken'];
+    const { items } = await plan(specFor(csv, {}, 'csv'));
+    expect(items.map(({ line, itemId }) => ({ line, itemId }))).toEqual([
+      { line: 2, itemId: 'a' },
+      { line: 3, itemId: 'b' },
+      { line: 4, itemId: 'c' },
+      { line: 5, itemId: 'd' },
+      { line: 6, itemId: 'e' },
+      // The quote opens in the id column itself: there is no id to keep.
+      { line: 7, itemId: null },
+    ]);
+    expect(items.filter((i) => i.error).map((i) => i.line)).toEqual([3, 4, 5, 7]);
   });
 
   it('gives an id to the first line that is accepted, so a rejected line does not hold it', async () => {

@@ -7,14 +7,14 @@ const sonnet = { sync: [3, 15], batch: [1.5, 7.5] };
 
 describe('priceOf', () => {
   it('finds a built-in model', () => {
-    expect(priceOf('gpt-4.1')).toEqual(gpt41);
-    expect(priceOf('claude-sonnet-4')).toEqual(sonnet);
+    expect(priceOf('gpt-4.1')).toMatchObject(gpt41);
+    expect(priceOf('claude-sonnet-4')).toMatchObject(sonnet);
   });
 
   it('prices dated variants as their base model', () => {
-    expect(priceOf('gpt-4.1-2025-04-14')).toEqual(gpt41);
-    expect(priceOf('claude-sonnet-4-20250514')).toEqual(sonnet);
-    expect(priceOf('gpt-4.1-mini-2025-04-14')).toEqual({ sync: [0.4, 1.6], batch: [0.2, 0.8] });
+    expect(priceOf('gpt-4.1-2025-04-14')).toMatchObject(gpt41);
+    expect(priceOf('claude-sonnet-4-20250514')).toMatchObject(sonnet);
+    expect(priceOf('gpt-4.1-mini-2025-04-14')).toMatchObject({ sync: [0.4, 1.6], batch: [0.2, 0.8] });
     expect(priceOf('claude-haiku-4-5-20251001')).toEqual({ sync: [1, 5], batch: [0.5, 2.5] });
   });
 
@@ -77,6 +77,7 @@ describe('priceTable', () => {
       'claude-haiku-4-5',
       'claude-opus-4-5',
       'claude-sonnet-4',
+      'claude-sonnet-4-5',
       'gemini-2.0-flash',
       'gemini-2.5-flash',
       'gemini-2.5-flash-lite',
@@ -100,8 +101,8 @@ describe('priceTable', () => {
     const table = priceTable(overrides);
     expect(table['gpt-4.1']).toEqual({ sync: [3, 12], batch: [1.5, 6] });
     expect(table['my-finetune']).toEqual({ sync: [4, 16], batch: [2, 8] });
-    expect(table['claude-sonnet-4']).toEqual(sonnet);
-    expect(priceTable()['gpt-4.1']).toEqual(gpt41);
+    expect(table['claude-sonnet-4']).toMatchObject(sonnet);
+    expect(priceTable()['gpt-4.1']).toMatchObject(gpt41);
     expect(BUILT_IN_PRICES['my-finetune']).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 // folder that cannot be written, and a CSV whose header cannot serve the spec.
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { SpecError, loadSpec } from '../../client/spec-loader';
 
@@ -39,13 +39,27 @@ describe('template problems', () => {
   it('lists every placeholder that is not a field path, by path', () => {
     const { path } = world(
       { ...GOOD, template: { system: 'Hi {{name', user: '{{sub ject}} {{a..b}} {{ok}} {{__proto__.x}}' } },
-      FILES,
+      { 'tickets.jsonl': '{"id":1,"subject":"a","ok":true}\n' },
     );
     expect(problemsOf(path)).toEqual([
       'template.system: "{{name" has no closing }} (use {{field}} or {{a.b}})',
       'template.user: "{{sub ject}}" is not a field path (use {{field}} or {{a.b}})',
       'template.user: "{{a..b}}" is not a field path (use {{field}} or {{a.b}})',
       'template.user: "{{__proto__.x}}" uses "__proto__", which cannot be a field name in a template',
+    ]);
+  });
+
+  it('refuses {{toString}} or any placeholder that no line of a JSONL input holds, listing the fields', () => {
+    const { path } = world(
+      {
+        ...GOOD,
+        template: { system: '{{toString}}', user: '{{subject}} {{customer.name}} {{subjct}}' },
+      },
+      { 'tickets.jsonl': '{"id":1,"subject":"a"}\nnot json\n{"id":2,"subject":"b","customer":{"name":"Ana"}}\n' },
+    );
+    expect(problemsOf(path)).toEqual([
+      `template.system: "{{toString}}" names no field of the first 2 lines of ${join(dirname(path), 'tickets.jsonl')} (fields: id, subject, customer)`,
+      `template.user: "{{subjct}}" names no field of the first 2 lines of ${join(dirname(path), 'tickets.jsonl')} (fields: id, subject, customer)`,
     ]);
   });
 
