@@ -22,6 +22,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -48,6 +49,7 @@ import {
   capacityWaitProfile,
   collectProfile,
   ioProfile,
+  keyWaitProfile,
   POLL_SLACK_MS,
   pollProfile,
   providerCallProfile,
@@ -277,6 +279,22 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
           enter('waiting:auth');
           await tellParent(true, error.cause?.message ?? 'authentication failed');
           await alert('auth', `${label} waits: ${error.cause?.message}; fix the key in the worker environment`);
+        }
+        if (patched('auth-key-wait')) {
+          // A cheap look every retry.authProbe, so the phase clears as soon as the provider answers
+          // again, not at the end of a doubling sleep nor of the step that met the refusal.
+          const since = Date.now();
+          const wait = proxyActivities<Activities>(keyWaitProfile(spec.retry, spec.retry.authTimeoutMs - waitedMs));
+          await wait.waitForKey({ spec }).catch((waitError: unknown) => {
+            if (!(waitError instanceof ActivityFailure && waitError.cause instanceof TimeoutFailure)) throw waitError;
+          });
+          waitedMs += Date.now() - since;
+          if (waitedMs >= spec.retry.authTimeoutMs) continue; // the step's refusal ends the chunk
+          enter(resume);
+          resume = undefined;
+          await tellParent(false, '');
+          log.info('the provider accepts the key again', { chunk, waitedMs });
+          continue;
         }
         await sleep(probeMs, { summary: `probe the API key again in ${readable(probeMs)}` });
         waitedMs += probeMs;
