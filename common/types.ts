@@ -35,6 +35,8 @@ export interface PlanSummary {
   lanes?: PlanLane[];
   /** A hybrid run's sync-lane chunks: the last ones by number, started first. */
   syncChunks?: number;
+  /** Cache hits answered by an `estimate --sample` run, and what that sample paid for them. */
+  sampleReused?: { answers: number; costUsd: number };
 }
 
 /** A plan's requests of one model in one lane: tokens to send, input counted, output a range. */
@@ -338,11 +340,18 @@ export interface RunReport {
     confirmed?: number;
     /** confirmed - actual. */
     confirmedDifference?: number;
+    /**
+     * What `estimate --sample` paid for the answers this run reused from it (cache hits, $0 here):
+     * spent for this run before it started. Only when it reused some.
+     */
+    sample?: number;
     /** The difference is over 0.5% of actual: the report page and the run summary say so. */
     confirmedMismatch?: boolean;
   };
   /** How many sync calls are behind `costUsd.unconfirmed`. */
   unconfirmedCalls?: number;
+  /** How many of the cache hits an estimate's sample answered (`costUsd.sample` paid for them). */
+  sampleAnswers?: number;
   /** Per answering model: answers, tokens and cost billed (cache hits and duplicates count 0). */
   byModel: Record<string, ModelTotals>;
   /** The same by lane (batch or sync answers: a hybrid run's split) and by the provider that answered. */

@@ -5,7 +5,7 @@
 // measured, input calibrated against the provider's count. Nothing of the items enters history.
 import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EstimateReport, EstimateWorkflowInput, RunReport } from '../common';
+import { SAMPLE_RUN_SUFFIX, type EstimateReport, type EstimateWorkflowInput, type RunReport } from '../common';
 import { ioProfile } from './activity-profiles';
 import { batchRunWorkflow } from './batch-run';
 import { filesWorkerMissing, noFilesWorker, onFilesWorker } from './files-queue';
@@ -35,7 +35,7 @@ export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<Es
         .catch((error: unknown) => {
           throw noFilesWorker(error) ? filesWorkerMissing(input, 'the sample', spec.inputPath) : error;
         });
-      const sampleRunId = `${scratchId}-sample`;
+      const sampleRunId = `${scratchId}${SAMPLE_RUN_SUFFIX}`;
       const report = await executeChild(batchRunWorkflow, {
         workflowId: sampleRunId,
         args: [{ spec: picked.spec, filesQueue: input.filesQueue, filesWorkerWaitMs: input.filesWorkerWaitMs }],
