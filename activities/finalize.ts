@@ -24,6 +24,7 @@ import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter, attemptStrikes } from './report-facts';
 import { writeReportPage } from './report-page';
 import { confirmCosts } from './confirmed-cost';
+import { estimateAsAnswered, type AnsweredBy } from './answered-estimate';
 
 const PAGE = 5000;
 
@@ -145,6 +146,8 @@ class CostBook {
   readonly byMode: RunReport['byMode'] = {};
   readonly byProvider: RunReport['byProvider'] = {};
   readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0, promptCache: 0 };
+  /** Paid answers by model and lane: what a failover run's estimate is priced as (answered-estimate.ts). */
+  readonly answeredBy: AnsweredBy = new Map();
   paid = 0;
   syncEquivalent = 0;
   naiveSync = 0;
@@ -185,6 +188,8 @@ class CostBook {
     const cacheRead = r.cacheReadTokens ?? 0;
     this.paid += r.costUsd;
     this.syncEquivalent += r.syncCostUsd;
+    const lane = `${r.model}\n${r.mode}`;
+    this.answeredBy.set(lane, (this.answeredBy.get(lane) ?? 0) + 1);
     this.tokens.input += r.inputTokens;
     this.tokens.output += r.outputTokens;
     this.tokens.cacheWrite += cacheWrite;
@@ -321,6 +326,8 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
       const actual = round(book.paid + failedAnswers);
       const byProvider = roundedSplit(book.byProvider);
       const confirmed = confirmCosts(actual, byProvider, await store.batchUsage.byProvider(runId));
+      const asAnswered = estimateAsAnswered(spec, plan, book.answeredBy);
+      const estimate = asAnswered ?? plan.estimatedUsd;
       const problem = accountingProblem(plan.lines, {
         results: results.lines,
         deadLetters: deadLetters.lines,
@@ -336,8 +343,9 @@ export function createFinalizeActivities({ store, clock = Date.now, metrics, web
         cacheHits: book.cacheHits,
         tokens: book.tokens,
         costUsd: {
-          estimated: round(plan.estimatedUsd.likely),
-          estimatedRange: { min: round(plan.estimatedUsd.min), max: round(plan.estimatedUsd.max) },
+          estimated: round(estimate.likely),
+          estimatedRange: { min: round(estimate.min), max: round(estimate.max) },
+          ...(asAnswered ? { estimatedPreflight: round(plan.estimatedUsd.likely) } : {}),
           // Everything the provider billed that we know of: answers kept, and answers that failed.
           actual,
           failedAnswers: round(failedAnswers),

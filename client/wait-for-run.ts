@@ -361,7 +361,11 @@ export function formatReport(report: RunReport, link: string): string {
         `  CHECK BILL   the providers' usage comes to ${usd(cost.confirmed ?? 0)}, ${usd(cost.confirmedDifference ?? 0)} off what the answers' usage prices at (${(((cost.confirmedDifference ?? 0) / (cost.actual || 1)) * 100).toFixed(2)}%, over 0.5%): see byProvider in report.json`,
       ]
     : [];
-  const range = cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '';
+  const range =
+    (cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '') +
+    (cost.estimatedPreflight !== undefined
+      ? `, as answered after failover; ${usd(cost.estimatedPreflight)} before`
+      : '');
   const models = Object.entries(report.byModel ?? {});
   const byModel =
     models.length > 1 || (models.length === 1 && models[0][0] !== report.model)

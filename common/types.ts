@@ -313,9 +313,14 @@ export interface RunReport {
   cacheHits: number;
   tokens: ReportTokens;
   costUsd: {
-    /** The pre-flight estimate (likely) and its range. */
+    /**
+     * The pre-flight estimate (likely) and its range; a run whose chunks failed over has its plan's
+     * tokens priced as they were answered (the models that answered, in their lanes).
+     */
     estimated: number;
     estimatedRange: { min: number; max: number };
+    /** With a failover: the estimate the run started with (what the budget checked), at the spec's model. */
+    estimatedPreflight?: number;
     /** What the providers billed for this run (from their usage fields). */
     actual: number;
     /** What the answers paid for would have cost through sync calls. */
