@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import {
   capsOf,
-  isAnthropicModel,
   isEmbeddingModel,
   preflightProblem,
   priceModelOf,
@@ -21,7 +20,7 @@ import { readDataset } from './dataset';
 import { assertOutputDir, assertPathSegment } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { lanesCost } from './spend-estimate';
-import { CLAUDE_TOKEN_FACTOR } from './token-count';
+import { retokenized } from './token-count';
 
 export interface PriceEstimateInput {
   runId: string;
@@ -29,12 +28,6 @@ export interface PriceEstimateInput {
   plan: PlanSummary;
   sample?: EstimateReport['sample'];
   compare: boolean;
-}
-
-/** Input tokens of one model's count seen through another's tokenizer (Claude's is approximated). */
-function retokenized(tokens: number, from: string, to: string): number {
-  if (isAnthropicModel(from) === isAnthropicModel(to)) return tokens;
-  return Math.round(isAnthropicModel(to) ? tokens * CLAUDE_TOKEN_FACTOR : tokens / CLAUDE_TOKEN_FACTOR);
 }
 
 export function createEstimateActivities({ store }: ActivityDeps) {

@@ -26,6 +26,7 @@ import { writeReportPage } from './report-page';
 import { asOutputFailure } from './output-failure';
 import { ParquetResults } from './outputs/parquet-results';
 import { confirmCosts } from './confirmed-cost';
+import { estimateAsAnswered, type AnsweredBy } from './answered-estimate';
 
 const PAGE = 5000;
 
@@ -169,6 +170,8 @@ class CostBook {
   readonly byMode: RunReport['byMode'] = {};
   readonly byProvider: RunReport['byProvider'] = {};
   readonly savings = { batch: 0, dedup: 0, cache: 0, routing: 0, promptCache: 0 };
+  /** Paid answers by model and lane: what a failover run's estimate is priced as (answered-estimate.ts). */
+  readonly answeredBy: AnsweredBy = new Map();
   paid = 0;
   syncEquivalent = 0;
   naiveSync = 0;
@@ -209,6 +212,8 @@ class CostBook {
     const cacheRead = r.cacheReadTokens ?? 0;
     this.paid += r.costUsd;
     this.syncEquivalent += r.syncCostUsd;
+    const lane = `${r.model}\n${r.mode}`;
+    this.answeredBy.set(lane, (this.answeredBy.get(lane) ?? 0) + 1);
     this.tokens.input += r.inputTokens;
     this.tokens.output += r.outputTokens;
     this.tokens.cacheWrite += cacheWrite;
@@ -362,6 +367,8 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
       const actual = round(book.paid + failedAnswers);
       const byProvider = roundedSplit(book.byProvider);
       const confirmed = confirmCosts(actual, byProvider, await store.batchUsage.byProvider(runId));
+      const asAnswered = estimateAsAnswered(spec, plan, book.answeredBy);
+      const estimate = asAnswered ?? plan.estimatedUsd;
       const problem = accountingProblem(plan.lines, {
         results: results.lines,
         deadLetters: deadLetters.lines,
@@ -377,8 +384,9 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
         cacheHits: book.cacheHits,
         tokens: book.tokens,
         costUsd: {
-          estimated: round(plan.estimatedUsd.likely),
-          estimatedRange: { min: round(plan.estimatedUsd.min), max: round(plan.estimatedUsd.max) },
+          estimated: round(estimate.likely),
+          estimatedRange: { min: round(estimate.min), max: round(estimate.max) },
+          ...(asAnswered ? { estimatedPreflight: round(plan.estimatedUsd.likely) } : {}),
           // Everything the provider billed that we know of: answers kept, and answers that failed.
           actual,
           failedAnswers: round(failedAnswers),
@@ -393,11 +401,13 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
           },
           unconfirmed: round(unconfirmed.estimatedUsd),
           ...confirmed,
+          ...(plan.sampleReused ? { sample: round(plan.sampleReused.costUsd) } : {}),
         },
         byMode: roundedSplit(book.byMode),
         byProvider,
         byModel: roundedSplit(book.byModel),
         ...(unconfirmed.calls ? { unconfirmedCalls: unconfirmed.calls } : {}),
+        ...(plan.sampleReused ? { sampleAnswers: plan.sampleReused.answers } : {}),
         batches: await store.batchCount(runId),
         strikeFunnel: strikes.funnel,
         deadLetterReasons: reasons.byKind,

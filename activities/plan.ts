@@ -8,6 +8,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   PROVIDER_BATCH_LIMITS,
+  SAMPLE_RUN_SUFFIX,
   wireOfModel,
   TemplateFieldMissing,
   cachesSystemPrompt,
@@ -309,6 +310,12 @@ export function createPlanActivities({ store }: ActivityDeps) {
             request.chunk = CACHED_CHUNK;
             copies.push({ ...answer, costUsd: 0, syncCostUsd: 0, cached: true });
             summary.cacheHits++;
+            if (answer.fromRunId?.endsWith(SAMPLE_RUN_SUFFIX)) {
+              // Paid by `estimate --sample` for this run: the report says so.
+              const reused = (summary.sampleReused ??= { answers: 0, costUsd: 0 });
+              reused.answers++;
+              reused.costUsd += answer.costUsd;
+            }
             continue;
           }
           const lane: ChunkLane = { model: request.body.model, mode: pageLanes.get(request.dedupKey) ?? 'batch' };

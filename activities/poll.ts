@@ -2,10 +2,15 @@
 // policy (60 s -> 300 s by default) does the waiting without writing history events.
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ResolvedSpec } from '../common';
-import { TERMINAL_BATCH_STATUSES, type ProviderBatch } from '../providers';
+import { CircuitOpenError, TERMINAL_BATCH_STATUSES, isAuthError, type ProviderBatch } from '../providers';
 import type { ActivityDeps } from './deps';
 
 export const BATCH_NOT_READY = 'BatchNotReady';
+
+export const KEY_REFUSED = 'KeyStillRefused';
+
+/** A batch id no provider has: looking it up is an authenticated read that creates nothing. */
+const KEY_PROBE_BATCH_ID = 'llmbatch-key-probe';
 
 export interface PollInput {
   runId: string;
@@ -20,6 +25,25 @@ export function createPollActivities({ store, providers }: ActivityDeps) {
     /** The batch as it is now, ended or not (the stalled-batch watchdog's look). */
     async lookAtBatch({ spec, batchId }: PollInput): Promise<ProviderBatch> {
       return providers.get(spec.provider, spec.model, spec).getBatch(batchId);
+    },
+
+    /**
+     * Returns once the provider takes the run's key again, else fails "still refused" (benign), so
+     * Temporal's retry policy (retry.authProbe apart, keyWaitProfile) does the waiting with no history
+     * event per look. Any answer but a refusal (a 404 for a batch that does not exist, even a 5xx)
+     * means the key is no longer what stops the chunk.
+     */
+    async waitForKey({ spec }: { spec: ResolvedSpec }): Promise<void> {
+      try {
+        await providers.get(spec.provider, spec.model, spec).getBatch(KEY_PROBE_BATCH_ID);
+      } catch (error) {
+        if (isAuthError(error) || (error instanceof CircuitOpenError && error.reason === 'auth'))
+          throw ApplicationFailure.create({
+            message: `${spec.provider} still refuses the API key`,
+            type: KEY_REFUSED,
+            category: ApplicationFailureCategory.BENIGN,
+          });
+      }
     },
 
     async pollBatch({ runId, chunk, strike, batchId, spec }: PollInput): Promise<ProviderBatch> {

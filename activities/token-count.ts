@@ -35,6 +35,12 @@ function countSystem(text: string): number {
   return count;
 }
 
+/** Input tokens of one model's count seen through another's tokenizer (Claude's is approximated). */
+export function retokenized(tokens: number, from: string, to: string): number {
+  if (isAnthropicModel(from) === isAnthropicModel(to)) return tokens;
+  return Math.round(isAnthropicModel(to) ? tokens * CLAUDE_TOKEN_FACTOR : tokens / CLAUDE_TOKEN_FACTOR);
+}
+
 /** The tokens a system prompt adds to each request of `model`, counted as countInputTokens counts them. */
 export function countSystemTokens(text: string, model: string): number {
   const tokens = TOKENS_PER_MESSAGE + countSystem(text);

@@ -353,12 +353,19 @@ export function formatReport(report: RunReport, link: string): string {
   const { cacheWrite = 0, cacheRead = 0 } = report.tokens;
   const promptCache = cacheWrite || cacheRead ? ` (prompt cache: ${cacheWrite} written, ${cacheRead} read)` : '';
   const confirmed = cost.confirmed === undefined ? '' : `, ${usd(cost.confirmed)} confirmed by the providers`;
+  const sample = cost.sample
+    ? `\n  sample       ${usd(cost.sample)} paid before the run by \`estimate --sample\` for ${report.sampleAnswers ?? 0} answers it reused`
+    : '';
   const mismatch = cost.confirmedMismatch
     ? [
         `  CHECK BILL   the providers' usage comes to ${usd(cost.confirmed ?? 0)}, ${usd(cost.confirmedDifference ?? 0)} off what the answers' usage prices at (${(((cost.confirmedDifference ?? 0) / (cost.actual || 1)) * 100).toFixed(2)}%, over 0.5%): see byProvider in report.json`,
       ]
     : [];
-  const range = cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '';
+  const range =
+    (cost.estimatedRange ? `, range ${usd(cost.estimatedRange.min)} to ${usd(cost.estimatedRange.max)}` : '') +
+    (cost.estimatedPreflight !== undefined
+      ? `, as answered after failover; ${usd(cost.estimatedPreflight)} before`
+      : '');
   const models = Object.entries(report.byModel ?? {});
   const byModel =
     models.length > 1 || (models.length === 1 && models[0][0] !== report.model)
@@ -369,7 +376,7 @@ export function formatReport(report: RunReport, link: string): string {
     `run ${report.runId} ${report.status ?? 'completed'} in ${(report.durationMs / 1000).toFixed(1)} s${report.error ? `: ${report.error}` : ''}`,
     `  items ${report.items}: ${report.succeeded} results (${report.duplicates} duplicates${cached}), ${report.deadLettered} dead-lettered, ${report.rejected} rejected`,
     `  tokens ${report.tokens.input} in / ${report.tokens.output} out${promptCache} in ${report.batches} batches`,
-    `  cost ${usd(cost.actual)} billed${confirmed} (estimated ${usd(cost.estimated)}${range})${unconfirmed}`,
+    `  cost ${usd(cost.actual)} billed${confirmed} (estimated ${usd(cost.estimated)}${range})${unconfirmed}${sample}`,
     ...mismatch,
     `  saved ${usd(saved)} against ${usd(cost.naiveSync ?? cost.syncEquivalent)} for every line through sync calls${levers.length ? `: ${levers.join(', ')}` : ''}`,
     ...byModel,

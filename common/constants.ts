@@ -100,3 +100,6 @@ export const IDEMPOTENCY_METADATA_KEY = 'llmbatch_key';
  * share of it) before the report and the run summary flag it: rounding and a late line stay under.
  */
 export const CONFIRM_TOLERANCE = 0.005;
+
+/** An estimate's sample runs as a run of its own, named `<estimate id>` + this: a later run that reuses its answers says what they cost. */
+export const SAMPLE_RUN_SUFFIX = '-sample';

@@ -35,6 +35,8 @@ export interface PlanSummary {
   lanes?: PlanLane[];
   /** A hybrid run's sync-lane chunks: the last ones by number, started first. */
   syncChunks?: number;
+  /** Cache hits answered by an `estimate --sample` run, and what that sample paid for them. */
+  sampleReused?: { answers: number; costUsd: number };
 }
 
 /** A plan's requests of one model in one lane: tokens to send, input counted, output a range. */
@@ -314,9 +316,14 @@ export interface RunReport {
   cacheHits: number;
   tokens: ReportTokens;
   costUsd: {
-    /** The pre-flight estimate (likely) and its range. */
+    /**
+     * The pre-flight estimate (likely) and its range; a run whose chunks failed over has its plan's
+     * tokens priced as they were answered (the models that answered, in their lanes).
+     */
     estimated: number;
     estimatedRange: { min: number; max: number };
+    /** With a failover: the estimate the run started with (what the budget checked), at the spec's model. */
+    estimatedPreflight?: number;
     /** What the providers billed for this run (from their usage fields). */
     actual: number;
     /** What the answers paid for would have cost through sync calls. */
@@ -341,11 +348,18 @@ export interface RunReport {
     confirmed?: number;
     /** confirmed - actual. */
     confirmedDifference?: number;
+    /**
+     * What `estimate --sample` paid for the answers this run reused from it (cache hits, $0 here):
+     * spent for this run before it started. Only when it reused some.
+     */
+    sample?: number;
     /** The difference is over 0.5% of actual: the report page and the run summary say so. */
     confirmedMismatch?: boolean;
   };
   /** How many sync calls are behind `costUsd.unconfirmed`. */
   unconfirmedCalls?: number;
+  /** How many of the cache hits an estimate's sample answered (`costUsd.sample` paid for them). */
+  sampleAnswers?: number;
   /** Per answering model: answers, tokens and cost billed (cache hits and duplicates count 0). */
   byModel: Record<string, ModelTotals>;
   /** The same by lane (batch or sync answers: a hybrid run's split) and by the provider that answered. */

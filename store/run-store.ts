@@ -49,6 +49,8 @@ export interface ResultRow {
   syncCostUsd: number;
   /** Answered from an earlier run's result (cost 0). */
   cached?: boolean;
+  /** Read by cachedAnswers: the run that paid for the answer. */
+  fromRunId?: string;
 }
 
 export interface FailureRow {
@@ -360,7 +362,7 @@ export class RunStore {
     const found = new Map<string, ResultRow>();
     if (requests.length === 0) return found;
     const { rows } = await this.sql.query<Record<string, unknown>>(
-      `select distinct on (dedup_key) dedup_key, output, json_answer, provider, model, mode, strike,
+      `select distinct on (dedup_key) dedup_key, run_id, output, json_answer, provider, model, mode, strike,
               input_tokens, output_tokens, cost_usd, sync_cost_usd, cache_write_tokens, cache_read_tokens
        from results
        where (dedup_key, model) in (select * from unnest($1::text[], $2::text[]))
@@ -369,7 +371,7 @@ export class RunStore {
        order by dedup_key, created_at desc`,
       [requests.map((r) => r.dedupKey), requests.map((r) => r.model), runId, maxAgeMs],
     );
-    for (const row of rows) found.set(row.dedup_key as string, resultOf(row));
+    for (const row of rows) found.set(row.dedup_key as string, { ...resultOf(row), fromRunId: row.run_id as string });
     return found;
   }
 

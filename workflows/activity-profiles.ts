@@ -110,6 +110,18 @@ export function capacityWaitProfile(poll: ResolvedSpec['poll']): ActivityOptions
 export const POLL_SLACK_MS = 5 * 60_000;
 
 /**
+ * Waiting for a refused API key to work again: one cheap look every retry.authProbe, constant (the
+ * retries write no history, so there is no reason to back off), until retry.authTimeout is spent.
+ */
+export function keyWaitProfile(retry: ResolvedSpec['retry'], leftMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: Math.max(1, leftMs),
+    retry: { initialInterval: retry.authProbeMs, backoffCoefficient: 1, maximumInterval: retry.authProbeMs },
+  };
+}
+
+/**
  * The one look at a batch a webhook said has ended, run as a local activity: in the workflow task
  * that took the signal, with no round trip through the server. One attempt: if it fails (the
  * provider does not agree yet, or is down), the chunk polls as usual.

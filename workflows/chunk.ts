@@ -48,6 +48,7 @@ import {
   capacityWaitProfile,
   collectProfile,
   ioProfile,
+  keyWaitProfile,
   POLL_SLACK_MS,
   pollProfile,
   providerCallProfile,
@@ -97,8 +98,6 @@ const hasStarted = (batch: Batch) => batch.status !== 'validating';
 /** Thrown inside a strike when the chunk moved to a failover entry: the strike starts again there. */
 class FailedOver extends Error {}
 
-/** The longest wait between two probes of a refused key. */
-const AUTH_PROBE_MAX_MS = 5 * 60_000;
 /** A chunk out of budget looks again at most this far apart even without a raise (daily caps renew). */
 const BUDGET_RECHECK_MS = 3_600_000;
 
@@ -253,7 +252,6 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   /** Runs a step; while the provider refuses the key, waits and probes again. */
   const withAuthWait = async <T>(step: () => Promise<T>): Promise<T> => {
     let waitedMs = 0;
-    let probeMs = Math.max(1, spec.retry.authProbeMs);
     let resume: ChunkPhase | undefined;
     for (;;) {
       try {
@@ -278,9 +276,26 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
           await tellParent(true, error.cause?.message ?? 'authentication failed');
           await alert('auth', `${label} waits: ${error.cause?.message}; fix the key in the worker environment`);
         }
-        await sleep(probeMs, { summary: `probe the API key again in ${readable(probeMs)}` });
-        waitedMs += probeMs;
-        probeMs = Math.min(probeMs * 2, Math.max(AUTH_PROBE_MAX_MS, spec.retry.authProbeMs));
+        // A cheap look every retry.authProbe, so the phase clears as soon as the provider answers
+        // again, not at the end of a doubling sleep nor of the step that met the refusal.
+        const since = Date.now();
+        const wait = proxyActivities<Activities>(keyWaitProfile(spec.retry, spec.retry.authTimeoutMs - waitedMs));
+        await wait.waitForKey({ spec }).catch((waitError: unknown) => {
+          // Out of time: a timeout, or the last "refused" when the next look would come after the bound.
+          const outOfTime =
+            waitError instanceof ActivityFailure &&
+            (waitError.cause instanceof TimeoutFailure ||
+              waitError.retryState === 'TIMEOUT' ||
+              waitError.retryState === 'MAXIMUM_ATTEMPTS_REACHED');
+          if (!outOfTime) throw waitError;
+        });
+        waitedMs += Date.now() - since;
+        if (waitedMs >= spec.retry.authTimeoutMs) continue; // the step's refusal ends the chunk
+        enter(resume);
+        resume = undefined;
+        await tellParent(false, '');
+        log.info('the provider accepts the key again', { chunk, waitedMs });
+        continue;
       }
     }
   };

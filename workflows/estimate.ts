@@ -5,7 +5,7 @@
 // measured, input calibrated against the provider's count. Nothing of the items enters history.
 import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EstimateReport, EstimateWorkflowInput } from '../common';
+import { SAMPLE_RUN_SUFFIX, type EstimateReport, type EstimateWorkflowInput, type RunReport } from '../common';
 import { ioProfile } from './activity-profiles';
 import { batchRunWorkflow } from './batch-run';
 import { filesWorkerMissing, noFilesWorker, onFilesWorker } from './files-queue';
@@ -35,7 +35,7 @@ export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<Es
         .catch((error: unknown) => {
           throw noFilesWorker(error) ? filesWorkerMissing(input, 'the sample', spec.inputPath) : error;
         });
-      const sampleRunId = `${scratchId}-sample`;
+      const sampleRunId = `${scratchId}${SAMPLE_RUN_SUFFIX}`;
       const report = await executeChild(batchRunWorkflow, {
         workflowId: sampleRunId,
         args: [{ spec: picked.spec, filesQueue: input.filesQueue, filesWorkerWaitMs: input.filesWorkerWaitMs }],
@@ -47,9 +47,11 @@ export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<Es
         answered,
         costUsd: report.costUsd.actual,
         outputTokensPerItem: answered ? report.tokens.output / answered : 0,
+        // Every prompt token the provider counted, prompt-cache writes and reads included: the plan
+        // prices the cached share apart (its lanes' promptCache), from the same whole count.
         inputCalibration:
           answered && picked.countedInputTokens
-            ? report.tokens.input / answered / (picked.countedInputTokens / size)
+            ? promptTokens(report.tokens) / answered / (picked.countedInputTokens / size)
             : 1,
         outputDir: report.outputDir,
       };
@@ -63,4 +65,9 @@ export async function estimateWorkflow(input: EstimateWorkflowInput): Promise<Es
       io.discardPlan.executeWithOptions({ ...ioProfile, summary: 'forget the scratch plan' }, [{ runId: scratchId }]),
     );
   }
+}
+
+/** A report's prompt tokens, wherever they were billed (reports written before the cache fields lack them). */
+function promptTokens(tokens: RunReport['tokens']): number {
+  return tokens.input + (tokens.cacheWrite ?? 0) + (tokens.cacheRead ?? 0);
 }

@@ -1,6 +1,7 @@
 // A refused API key belongs to the run, not the items: during a 10 s 401 outage that covers every
 // chunk in flight, chunks wait (phase waiting:auth, an alert) and probe until the key works again;
-// no item is dead-lettered for it, in batch mode and in sync mode.
+// no item is dead-lettered for it, in batch mode and in sync mode; the phase clears as soon as the
+// key works again.
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
@@ -45,7 +46,20 @@ describe('a 401 outage', () => {
     );
     const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-auth-${mode}-${Date.now()}` });
     const phases = new Set<string>();
-    const report = await followRun(handle, (p) => phases.add(p.phase), 200);
+    let lastWaitingAt = 0;
+    const report = await followRun(
+      handle,
+      (p) => {
+        phases.add(p.phase);
+        if (p.phase === 'waiting:auth') lastWaitingAt = Date.now();
+      },
+      200,
+    );
+    const outageEnd = startedAt + OUTAGE.afterMs + OUTAGE.forMs;
+    console.log(`${mode}: waiting:auth last seen ${lastWaitingAt - outageEnd} ms after the outage ended`);
+    // A look every retry.authProbe (500 ms) behind the worker's circuit (open up to 1 s): the phase
+    // clears within a few probes of the provider answering again (it took 8 s with doubling sleeps).
+    expect(lastWaitingAt - outageEnd).toBeLessThan(3000);
 
     expect(Date.now() - startedAt).toBeGreaterThan(OUTAGE.afterMs + OUTAGE.forMs);
     expect(phases).toContain('waiting:auth');

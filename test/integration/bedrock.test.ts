@@ -73,6 +73,9 @@ describe('Bedrock batch inference', () => {
     expect(ledger.byProvider.bedrock?.requestsBilled).toBe(150);
     expect(report.costUsd.actual).toBeGreaterThan(0);
     expect(report.costUsd.actual).toBeCloseTo(ledger.costUsd, 6);
+    // The job's manifest.json.out totals, priced the same way, confirm the bill.
+    expect(report.costUsd.confirmed).toBeCloseTo(report.costUsd.actual, 6);
+    expect(report.byProvider.bedrock).toMatchObject({ confirmedDifferenceUsd: 0 });
   });
 
   it('with 7% retryable record failures: the job ends PartiallyCompleted, strike 2 (under 100) goes to Converse', async () => {

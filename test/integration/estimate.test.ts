@@ -1,7 +1,7 @@
 // `llmbatch estimate` against what runs really bill: without a sample the bill falls inside the
 // printed range; with `--sample 100` the likely figure is within 10% of the bill, on the demo's
 // tickets and on a 10,000-item run. Estimates submit nothing (the ledger shows no batch).
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
@@ -85,6 +85,33 @@ describe('estimates against the bill', () => {
     expect(json).toMatchObject({ items: 1200, rejected: 1, duplicates: 52, cacheHits: 1147, requests: 0, sampled: 0 });
     expect(json.costUsd.batch).toEqual({ min: 0, likely: 0, max: 0 });
     expect(Object.keys(json.tokens.output).sort()).toEqual(['likely', 'max', 'min']);
+  });
+
+  it("reports what the sample cost when the run reuses the sample's answers", async () => {
+    writeFileSync(
+      join(h.dir, 'sampled.jsonl'),
+      readFileSync(join(h.dir, 'demo.jsonl'), 'utf8').split('\n').slice(0, 40).join('\n') + '\n',
+    );
+    const spec = loadSpec(
+      h.writeSpec(
+        fastSpec({
+          name: 'sampled',
+          input: 'sampled.jsonl',
+          id: 'ticket_id',
+          template: { user: 'From: {{customer}}\nSubject: {{subject}}\n\n{{body}}' },
+          output: { dir: 'out-sampled', schema: 'demo.schema.json' },
+          cache: { enabled: true },
+        }),
+        'sampled.yaml',
+      ),
+    );
+    const estimated: EstimateReport = await estimate(spec, 10);
+    const report = await (
+      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-est-sampled-${Date.now()}` })
+    ).result();
+    expect(estimated.sample!.costUsd).toBeGreaterThan(0);
+    expect(report).toMatchObject({ cacheHits: 10, sampleAnswers: 10 });
+    expect(report.costUsd.sample).toBeCloseTo(estimated.sample!.costUsd, 6);
   });
 
   it('on 10,000 support tickets', async () => {

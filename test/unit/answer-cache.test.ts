@@ -53,7 +53,7 @@ describe('the run store behind costs', () => {
       await setAge('newer-run', 'k1', 1 * HOUR);
     });
 
-    it('gives the newest real answer another run got from the same model, with what it cost then', async () => {
+    it('gives the newest real answer another run got from the same model, with what it cost then and which run paid', async () => {
       const found = await store.cachedAnswers(
         'this-run',
         [
@@ -77,6 +77,7 @@ describe('the run store behind costs', () => {
         costUsd: 0.004,
         syncCostUsd: 0.002,
         cached: false,
+        fromRunId: 'newer-run',
       });
     });
 

@@ -93,3 +93,71 @@ describe('finalize, for the items that failed', () => {
     expect(counted).toEqual({ chunk_failed: 3 });
   });
 });
+
+describe('finalize, for a run whose chunks failed over', () => {
+  let store: RunStore;
+  useTestStore((s) => (store = s));
+
+  it('estimates the run at the price of the model that answered, the pre-flight figure beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmbatch-failover-'));
+    const input = join(dir, 'input.jsonl');
+    const ids = ['a', 'b', 'c', 'd'];
+    writeFileSync(input, ids.map((id) => JSON.stringify({ id, subject: id })).join('\n') + '\n');
+    const runId = `failover-estimate-${Date.now()}`;
+    await store.claimRun(runId, 'execution-1');
+    await store.insertItems(
+      runId,
+      ids.map((id, i) => ({ line: i + 1, itemId: id, dedupKey: `k${id}` })),
+    );
+    await store.insertRequests(
+      runId,
+      ids.map((id, i) => ({ dedupKey: `k${id}`, chunk: 0, firstLine: i + 1, itemId: id, body: body(id) })),
+    );
+    // Planned on gpt-4.1-mini; the outage moved the chunk to claude-haiku-4-5, which answered everything.
+    await store.insertResults(
+      runId,
+      ids.map((id) => ({
+        dedupKey: `k${id}`,
+        output: 'x',
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+        mode: 'batch' as const,
+        strike: 1,
+        inputTokens: 2875,
+        outputTokens: 250,
+        costUsd: (2875 * 0.5 + 250 * 2.5) / 1e6,
+        syncCostUsd: (2875 * 1 + 250 * 5) / 1e6,
+      })),
+      0,
+    );
+    const spec = testSpec({
+      inputPath: input,
+      outputDir: join(dir, 'out'),
+      failover: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }],
+    });
+    const lane = {
+      model: 'gpt-4.1-mini',
+      mode: 'batch' as const,
+      input: 10_000,
+      output: { min: 4, likely: 1000, max: 4000 },
+    };
+    const preflight = (10_000 * 0.2 + 1000 * 0.8) / 1e6;
+    const planned = {
+      ...plan(4),
+      lanes: [lane],
+      estimatedUsd: { min: (10_000 * 0.2 + 4 * 0.8) / 1e6, likely: preflight, max: (10_000 * 0.2 + 4000 * 0.8) / 1e6 },
+    };
+    const { finalizeRun } = createFinalizeActivities({ store, providers: registryOf(fakeProvider()) });
+    const report = await quietActivityEnvironment().run<[FinalizeInput], RunReport, typeof finalizeRun>(finalizeRun, {
+      runId,
+      spec,
+      plan: planned,
+      startedAtMs: Date.now(),
+    });
+    // Haiku batch: $0.50 in, $2.50 out per 1M; its tokenizer counts the prompt 15% longer.
+    const asAnswered = (11_500 * 0.5 + 1000 * 2.5) / 1e6;
+    expect(report.costUsd.estimated).toBeCloseTo(asAnswered, 6);
+    expect(report.costUsd.estimatedPreflight).toBeCloseTo(preflight, 6);
+    expect(Math.abs(report.costUsd.estimated - report.costUsd.actual) / report.costUsd.actual).toBeLessThan(0.01);
+  });
+});

@@ -106,6 +106,9 @@ describe('simulated Bedrock batch inference through the AWS SDK and S3', () => {
       const manifest = await provider.readManifest(batch);
       const inputTokens = results.reduce((n, r) => n + (r.usage?.inputTokens ?? 0), 0);
       expect(manifest).toMatchObject({ totalRecordCount: 120, successRecordCount: 120, inputTokenCount: inputTokens });
+      // The job's bill as the report confirms it: the manifest's token totals.
+      const outputTokens = results.reduce((n, r) => n + (r.usage?.outputTokens ?? 0), 0);
+      expect(await provider.reportedUsage(batch)).toEqual({ promptTokens: inputTokens, outputTokens });
       const ledger = sim.ledger();
       expect(ledger.batchesCreated).toBe(1);
       expect(ledger.byProvider.bedrock).toMatchObject({ requestsBilled: 120 });
