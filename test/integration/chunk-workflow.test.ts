@@ -237,29 +237,36 @@ describe('chunkWorkflow waiting on a slow batch', () => {
 });
 
 describe('chunkWorkflow with a refused API key', () => {
-  it('waits while the key is refused and goes on when it works again, dead-lettering nothing', async () => {
-    let refusals = 0;
+  it('waits while the key is refused, looking every retry.authProbe, and goes on when it works again', async () => {
+    let keyWorks = false;
+    const hours = hoursSinceFirstLook();
     const stubs = stubActivities({
       pending: [5, 0],
       submitBatch: (input: { strike: number }) => {
-        if (++refusals <= 3) {
+        if (!keyWorks)
           throw ApplicationFailure.create({ message: '401 invalid api key', type: 'auth', nonRetryable: true });
-        }
         return Promise.resolve({ batchId: `batch-${input.strike}`, requests: 1, reused: false });
+      },
+      // The cheap look at the key: refused for two hours (the operator fixes the worker's key), then taken.
+      waitForKey: () => {
+        if (hours() < 2)
+          throw ApplicationFailure.create({
+            message: 'the provider still refuses the API key',
+            type: 'KeyRefused',
+            category: ApplicationFailureCategory.BENIGN,
+          });
+        keyWorks = true;
+        return Promise.resolve();
       },
     });
     const outcome = await withChunk(stubs.activities, spec(), (handle) => handle.result());
     expect(outcome).toMatchObject({ succeeded: 1, deadLettered: 0 });
-    expect(stubs.named('submitBatch')).toHaveLength(4);
+    // A look every 30 s (retry.authProbe) for two hours, not a doubling sleep: about 240 looks.
+    expect(stubs.named('waitForKey').length).toBeGreaterThan(200);
     expect(stubs.named('sendAlert').map((c) => c.input.kind)).toEqual(['auth']);
     expect(stubs.named('failChunk')).toEqual([]);
-    expect(stubs.trail()).toEqual([
-      'submitBatch 1',
-      'submitBatch 1',
-      'submitBatch 1',
-      'submitBatch 1',
-      'collectBatch 1',
-    ]);
+    // The refused submit, then the same strike's submit once the key works: nothing burned, nothing lost.
+    expect(stubs.trail()).toEqual(['submitBatch 1', 'submitBatch 1', 'collectBatch 1']);
   });
 });
 
