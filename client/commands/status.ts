@@ -27,12 +27,14 @@ export function statusCommand(): Command {
     .option('--json', 'print one JSON object')
     .option(
       '--wait-timeout <duration>',
-      'while Temporal is unreachable, retry this long (e.g. 30s, 5m), then exit 124 (default: until it answers)',
+      'while Temporal is unreachable, retry this long (e.g. 30s, 5m), also when it is away at the first call, then exit 124 (default: a Temporal that never answered is reported at once, one that goes away is waited for)',
     )
     .action(async (runId: string, options: { json?: boolean; waitTimeout?: string }) => {
       const waitTimeout = waitTimeoutOf(options.waitTimeout);
-      // Lazy: a server away at the first call is ridden out like one that goes away later.
-      const { client, close, address } = await connectClient({ lazy: true });
+      // With --wait-timeout, a server away at the first call is ridden out like one that goes away
+      // later (a restart); without it, a server that never answered is said at once (a typo, a
+      // server down), and one that goes away during the call is ridden out.
+      const { client, close, address } = await connectClient({ lazy: waitTimeout !== undefined });
       const ride: RideOutOptions = {
         reach: new Reachability(address, (line) => process.stderr.write(`${line}\n`)),
         runId,

@@ -75,11 +75,12 @@ describe('bad input lines', () => {
 
     const rejected = readJsonl(report.files.rejected);
     expect(rejected).toEqual([
-      { line: 8, error: expect.stringMatching(/^CSV: invalid closing quote in column "subject"/) },
-      { line: 13, error: 'row has 4 fields, the header has 3' },
-      { line: 17, error: 'row has 2 fields, the header has 3' },
+      { line: 8, id: 't7', error: expect.stringMatching(/^CSV: invalid closing quote in column "subject"/) },
+      { line: 13, id: 't12', error: 'row has 4 fields, the header has 3' },
+      { line: 17, id: 't16', error: 'row has 2 fields, the header has 3' },
       {
         line: 21,
+        id: 't20',
         // The next row's quoted body would close it into nonsense: line 21 alone is rejected.
         error:
           'CSV: unclosed quote in column "subject": line 22 has an invalid closing quote; the lines after it are read as rows of their own',

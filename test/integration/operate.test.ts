@@ -192,6 +192,7 @@ describe('operating a run', () => {
     const closed = `127.0.0.1:${await freeClosedPort()}`;
     const notTemporal = new URL(h.simulator.url).host;
     const [refused, wrongServer, missing] = await Promise.all([
+      // Without --wait-timeout, status says at once that nothing answers (a typo, a server down).
       cli(['status', 'some-run'], { TEMPORAL_ADDRESS: closed }),
       cli(['status', 'some-run'], { TEMPORAL_ADDRESS: notTemporal }),
       cli(['wait', 'no-such-run']),

@@ -1,7 +1,7 @@
 // `run --wait` through a Temporal server that goes away mid-run (stopped for 22 s, then started
 // again on its db file): the CLI says once that Temporal is unreachable, says when it
 // answers again, and ends with the run's report and exit 0, as if nothing had happened; a
-// `status` asked meanwhile waits for the server too. A `--wait-timeout` ends a wait (exit 124,
+// `status --wait-timeout` asked meanwhile waits for the server too. A `--wait-timeout` ends a wait (exit 124,
 // the run going on) and says how to reattach.
 import { join } from 'node:path';
 import { progressQuery } from '../../workflows';
@@ -54,8 +54,8 @@ describe('the CLI through a Temporal restart', () => {
 
     await workers[0].kill();
     await server.stop();
-    // `status` asked while the server is away waits for it too, rather than failing.
-    const status = spawnCli(['status', runId], { TEMPORAL_ADDRESS: server.address });
+    // `status --wait-timeout` asked while the server is away waits for it too, rather than failing.
+    const status = spawnCli(['status', runId, '--wait-timeout', '2m'], { TEMPORAL_ADDRESS: server.address });
     // Longer than the client's own retries of a call (about 19 s): only then does a call fail.
     await pause(22_000);
     await server.start();
