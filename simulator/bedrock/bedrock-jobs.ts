@@ -247,7 +247,11 @@ export class BedrockJobStore {
     job.failed = processed - bill.count;
     job.status = status === 'Completed' && job.failed > 0 ? 'PartiallyCompleted' : status;
     this.ledger.billMany('batch', 'bedrock', job.modelId, bill);
-    if (status === 'Failed') return;
+    if (status === 'Failed') {
+      // Counted as the other providers' failed batches are.
+      this.ledger.countBatchFailed();
+      return;
+    }
     const manifest = {
       totalRecordCount: job.total,
       processedRecordCount: processed,

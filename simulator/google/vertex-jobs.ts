@@ -295,7 +295,11 @@ export class VertexJobStore {
     job.state = state;
     job.endedAtMs = at;
     job.updatedAtMs = at;
-    if (state === 'JOB_STATE_FAILED') return;
+    if (state === 'JOB_STATE_FAILED') {
+      // Counted as the OpenAI and Gemini sides count their failed batches.
+      this.ledger.countBatchFailed();
+      return;
+    }
     const bill = new BillCollector();
     const responseId = lineIds('');
     const processedTime = new Date(at).toISOString();
