@@ -36,22 +36,26 @@ async function othersConnected(url: string): Promise<boolean> {
 export async function openEmbeddedSql(storeDir: string, log?: (line: string) => void): Promise<Sql> {
   const server = await startOrJoinServer(storeDir, log);
   let reviving: Promise<unknown> | undefined;
+  let closed = false;
   const sql = await openPostgres(server.url, {
     // What this process's connections are called in pg_stat_activity.
     applicationName: `llmbatch/${process.pid}`,
     onServerGone: () => {
+      if (closed) return; // a connection ending under close() is not a server to bring back
       reviving ??= startOrJoinServer(storeDir, log)
         .catch((error: Error) => log?.(`store: the server could not be started again: ${error.message}`))
         .finally(() => (reviving = undefined));
     },
   });
   openHere.set(server.storeDir, (openHere.get(server.storeDir) ?? 0) + 1);
-  let closed = false;
   return {
     ...sql,
     close: async () => {
       if (closed) return;
       closed = true;
+      // A revival still under way (its own connection counts as another user) ends first, so the
+      // count below sees only other processes and a server it starts is stopped with the rest.
+      await reviving;
       const left = (openHere.get(server.storeDir) ?? 1) - 1;
       if (left > 0) openHere.set(server.storeDir, left);
       else openHere.delete(server.storeDir);
