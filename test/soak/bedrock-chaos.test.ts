@@ -84,7 +84,10 @@ describe('the chaos run on bedrock', () => {
     // The faults did strike: Converse met throttling, responses were lost after the work was done.
     expect(ledger.rateLimited).toBeGreaterThan(0);
     expect(ledger.lostResponses.requestsBilled).toBeGreaterThan(0);
-    expect(ledger.doubleBilled).toBe(0);
+    // A sync call in flight when a worker is SIGKILLed is billed with no one left to record it: the
+    // retry bills it again. That is the only double billing allowed, and the report owns up to it
+    // as unconfirmed calls (test/soak/sync-crash.test.ts); a batch answer is never billed twice.
+    expect(ledger.doubleBilled).toBeLessThanOrEqual(report.unconfirmedCalls ?? 0);
     expect(ledger.byProvider.bedrock?.requestsBilled).toBe(ledger.requestsBilled);
 
     // One job per (run, chunk, strike[, attempt]): lost create answers and kills notwithstanding,

@@ -79,7 +79,10 @@ describe('the chaos run on gemini', () => {
     expect(ledger.rateLimited).toBeGreaterThan(0);
     expect(ledger.lostResponses.requestsBilled).toBeGreaterThan(0);
     // 0 double-billed, and everything billed was on the Gemini wire.
-    expect(ledger.doubleBilled).toBe(0);
+    // A sync call in flight when a worker is SIGKILLed is billed with no one left to record it: the
+    // retry bills it again. That is the only double billing allowed, and the report owns up to it
+    // as unconfirmed calls (test/soak/sync-crash.test.ts); a batch answer is never billed twice.
+    expect(ledger.doubleBilled).toBeLessThanOrEqual(report.unconfirmedCalls ?? 0);
     expect(ledger.byProvider.gemini?.requestsBilled).toBe(ledger.requestsBilled);
 
     // No batch created twice under one (run, chunk, strike[, attempt]) key, lost create responses and

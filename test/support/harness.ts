@@ -1,17 +1,12 @@
 // An integration-test world: the global dev server, a simulator on a free port, an embedded PostgreSQL store in
 // a temp folder, and a worker on a fresh task queue. Every delay comes from configuration.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { newWebhookSecret, startSimulator, type RunningSimulator } from '../../simulator';
 import { openStore, type RunStore } from '../../store';
@@ -25,9 +20,11 @@ import { startWebhookServer, type WebhookServer } from '../../workers/webhook-se
 import { installWorkerLogging } from '../../workers/logging';
 import { removeStoreFolder } from './store-folder';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode(bundleOptions());
+let bundle: Promise<{ code: string }> | undefined;
+/** The workflow code: the one global setup bundled for the whole suite (LLMBATCH_WORKFLOW_BUNDLE), else bundled now. */
+export function workflowBundle(): Promise<{ code: string }> {
+  const prebuilt = process.env.LLMBATCH_WORKFLOW_BUNDLE;
+  bundle ??= prebuilt ? Promise.resolve({ code: readFileSync(prebuilt, 'utf8') }) : bundleWorkflowCode(bundleOptions());
   return bundle;
 }
 
