@@ -285,6 +285,26 @@ export function readCsvHeader(path: string, maxBytes = 1024 * 1024): { columns: 
   }
 }
 
+/**
+ * The columns of a CSV shard read from its stream (an object in a bucket, where a file cannot be
+ * opened): only the first line is read, and the stream is closed there.
+ */
+export async function readShardCsvHeader(
+  shard: Shard,
+  maxBytes = 1024 * 1024,
+): Promise<{ columns: string[] } | { problem: string }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of shard.stream()) {
+    const nl = chunk.indexOf(10);
+    chunks.push(nl === -1 ? chunk : chunk.subarray(0, nl));
+    total += nl === -1 ? chunk.length : nl;
+    if (nl !== -1) break;
+    if (total > maxBytes) return { problem: `CSV header (line 1) is over ${mb(maxBytes)} long` };
+  }
+  return headerOf(Buffer.concat(chunks));
+}
+
 interface PhysicalLine {
   line: number;
   bytes: Buffer;

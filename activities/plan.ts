@@ -12,6 +12,7 @@ import {
   wireOfModel,
   TemplateFieldMissing,
   cachesSystemPrompt,
+  isObjectUrl,
   likelyOutputTokens,
   matchesField,
   routeModel,
@@ -23,6 +24,7 @@ import {
 import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
+import { ensureOutputUrlUsable } from './object-store/probe';
 import type { ActivityDeps } from './deps';
 import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
@@ -114,6 +116,7 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * The spec loader checks the same on the client; this is the worker's own view of the disk.
  */
 async function ensureOutputDirUsable(dir: string): Promise<void> {
+  if (isObjectUrl(dir)) return ensureOutputUrlUsable(dir);
   const probe = join(dir, `.llmbatch-probe-${randomUUID()}`);
   try {
     await mkdir(dir, { recursive: true });
