@@ -12,7 +12,8 @@ import { parquetRows } from './inputs/parquet';
 import { badInput, listShards, type Shard } from './inputs/shards';
 
 export type DatasetEntry =
-  | { line: number; record: Record<string, unknown> }
+  /** `at`: `file:row` of a shard's or a Parquet file's record, for the reason should the plan reject it. */
+  | { line: number; record: Record<string, unknown>; at?: string }
   /** `fields`: what a rejected CSV row's columns held as far as they could be read (its id, for the report). */
   | { line: number; error: string; fields?: Record<string, unknown> };
 
@@ -486,7 +487,7 @@ export async function* readDataset(
       if (!located) yield entry;
       else if ('error' in entry)
         yield { line: offset + entry.line, error: `${shard.label}:${entry.line}: ${entry.error}` };
-      else yield { line: offset + entry.line, record: entry.record };
+      else yield { line: offset + entry.line, record: entry.record, at: `${shard.label}:${entry.line}` };
     }
     offset += last;
   }

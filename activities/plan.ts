@@ -202,7 +202,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
             return { entry, error: entry.error, ...(known && !(known instanceof Error) ? { itemId: known.id } : {}) };
           }
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
-          if (itemId instanceof Error) return { entry, error: itemId.message };
+          // A sharded or Parquet input's reason starts with the file and row, as the reader's own do.
+          const at = entry.at ? `${entry.at}: ` : '';
+          if (itemId instanceof Error) return { entry, error: at + itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
           try {
             const request = renderRequest(spec, entry.record, cacheSystem);
@@ -214,7 +216,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
             prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
           } catch (e) {
             if (!(e instanceof TemplateFieldMissing || e instanceof EmbedFieldProblem)) throw e;
-            prepared.error = e.message;
+            prepared.error = at + e.message;
           }
           return prepared;
         });

@@ -33,9 +33,7 @@ const gsUri = z.string().regex(GS_URI, { message: 'expected gs://bucket or gs://
 const storageHost = z
   .string()
   .regex(/^(https?:\/\/)?[^\s/]+/, { message: 'expected host:port or an http(s) URL' })
-  .transform((s) =>
-    (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, '').replace(/\/storage\/v1$/, ''),
-  );
+  .transform((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, '').replace(/\/storage\/v1$/, ''));
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
 const positiveInt = z
   .string()

@@ -161,7 +161,7 @@ export const ENV_VARS = {
   LLMBATCH_S3_ENDPOINT: {
     readBy: ['CLI', 'worker', 'dev'],
     description:
-      'an S3-compatible server (http(s)://host:port) for s3:// inputs and output.dir; unset = the AWS SDK\'s own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS S3 of the region)',
+      "an S3-compatible server (http(s)://host:port) for s3:// inputs and output.dir; unset = the AWS SDK's own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS S3 of the region)",
   },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {

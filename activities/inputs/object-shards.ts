@@ -46,7 +46,9 @@ export function inputStorageFailure(input: string, error: unknown): unknown {
 async function shardsAt(input: string, at: Located): Promise<Shard[]> {
   if (!hasGlob(at.key)) {
     if (at.key === '' || at.key.endsWith('/'))
-      throw badInput(`input: ${input} names a folder, not an object (a glob such as ${input.replace(/\/?$/, '/*.jsonl')} reads every object in it)`);
+      throw badInput(
+        `input: ${input} names a folder, not an object (a glob such as ${input.replace(/\/?$/, '/*.jsonl')} reads every object in it)`,
+      );
     const info = await at.store.stat(at.bucket, at.key);
     if (!info) throw badInput(`input: object not found: ${input}`);
     return [objectShard(at, info, at.key.slice(at.key.lastIndexOf('/') + 1))];

@@ -18,7 +18,6 @@ export function globBase(pattern: string): string {
   return globListing(pattern).base;
 }
 
-
 function localShard(path: string, label: string, size: number): Shard {
   return {
     location: path,

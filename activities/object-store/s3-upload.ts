@@ -2,8 +2,7 @@
 // are read from the file one at a time (memory holds one part, never the file). Done with
 // client-s3's own multipart calls rather than @aws-sdk/lib-storage: four calls, one more package
 // avoided. A failed multipart upload is aborted, so no half-uploaded parts are left to bill storage.
-import { open, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -30,13 +29,10 @@ export async function uploadFileToS3(client: S3Client, upload: S3Upload): Promis
   const partBytes = upload.partBytes ?? DEFAULT_PART_BYTES;
   const { size } = await stat(upload.file);
   if (size <= partBytes) {
+    // A buffer, not a stream: at most one part's size in memory, and the SDK can tell a failed
+    // request apart from a half-read stream (it warns on the console about the latter).
     await client.send(
-      new PutObjectCommand({
-        Bucket: upload.bucket,
-        Key: upload.key,
-        Body: createReadStream(upload.file),
-        ContentLength: size,
-      }),
+      new PutObjectCommand({ Bucket: upload.bucket, Key: upload.key, Body: await readFile(upload.file) }),
     );
     upload.progress?.();
     return;
@@ -57,9 +53,7 @@ async function multipart(client: S3Client, upload: S3Upload, size: number, partB
       parts.push({ ETag, PartNumber });
       upload.progress?.();
     }
-    await client.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
-    );
+    await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
   } catch (error) {
     await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
     throw error;

@@ -142,7 +142,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(bucket: string, key: string, body: string): Promise<void> {
-    await this.call(bucket, () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    await this.call(bucket, () =>
+      this.client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }),
+      ),
+    );
   }
 
   async remove(bucket: string, key: string): Promise<void> {

@@ -39,9 +39,9 @@ describe.each(['s3', 'gs'] as const)('%s:// object store', (scheme) => {
     await storage.putFile(url('parts/other.txt'), join(dir, 'a.jsonl'));
     const entries = await read(url('parts/part-*.jsonl'), 'jsonl');
     expect(entries).toEqual([
-      { line: 1, record: { id: 'a1' } },
-      { line: 2, record: { id: 'a2' } },
-      { line: 3, record: { id: 'b1' } },
+      { line: 1, record: { id: 'a1' }, at: 'part-1.jsonl:1' },
+      { line: 2, record: { id: 'a2' }, at: 'part-1.jsonl:2' },
+      { line: 3, record: { id: 'b1' }, at: 'part-2.jsonl:1' },
       { line: 4, error: expect.stringMatching(/^part-2\.jsonl:2: invalid JSON/) },
     ]);
   });
@@ -58,7 +58,9 @@ describe.each(['s3', 'gs'] as const)('%s:// object store', (scheme) => {
     await expect(listShards(`${scheme}://no-such-bucket/x.jsonl`)).rejects.toThrow(
       `input: ${scheme}://no-such-bucket/x.jsonl: bucket no-such-bucket does not exist`,
     );
-    await expect(listShards(`${scheme}://no-such-bucket/p/*.jsonl`)).rejects.toThrow(/bucket no-such-bucket does not exist/);
+    await expect(listShards(`${scheme}://no-such-bucket/p/*.jsonl`)).rejects.toThrow(
+      /bucket no-such-bucket does not exist/,
+    );
     await expect(listShards(url('nothing/part-*.parquet'))).rejects.toThrow(
       `input: ${url('nothing/part-*.parquet')} matches no object`,
     );
