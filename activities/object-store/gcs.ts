@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { Storage } from '@google-cloud/storage';
 import type { ObjectStorageSettings } from '../../common/config';
+import { ServiceStore } from './base';
 import { StorageError, storageErrorMessage, type ObjectInfo, type ObjectStore, type StorageErrorKind } from './types';
 
 /** Above this, an upload is resumable (sent in pieces that survive a dropped connection). */
@@ -51,16 +52,14 @@ export function gcsError(error: unknown, bucket: string): StorageError {
   return new StorageError(kind, storageErrorMessage(kind, bucket, (e.message ?? String(error)).split('\n')[0]));
 }
 
-export class GcsObjectStore implements ObjectStore {
+export class GcsObjectStore extends ServiceStore implements ObjectStore {
   readonly scheme = 'gs' as const;
-  constructor(readonly storage: Storage) {}
+  constructor(readonly storage: Storage) {
+    super();
+  }
 
-  private async call<T>(bucket: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw gcsError(error, bucket);
-    }
+  protected translate(error: unknown, bucket: string): StorageError {
+    return gcsError(error, bucket);
   }
 
   /** A call that names no existing object (a listing, a write): its 404 can only be the bucket's. */
@@ -104,19 +103,12 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  async range(bucket: string, key: string, start: number, end: number): Promise<ArrayBuffer> {
-    if (end <= start) return new ArrayBuffer(0);
-    return this.call(bucket, async () => {
-      const chunks: Buffer[] = [];
-      // `end` is inclusive for Cloud Storage; [start, end) here.
-      for await (const chunk of this.storage
-        .bucket(bucket)
-        .file(key)
-        .createReadStream({ start, end: end - 1 }) as AsyncIterable<Buffer>)
-        chunks.push(chunk);
-      const bytes = Buffer.concat(chunks);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    });
+  protected async readRange(bucket: string, key: string, first: number, last: number): Promise<Uint8Array> {
+    const chunks: Buffer[] = [];
+    const file = this.storage.bucket(bucket).file(key);
+    for await (const chunk of file.createReadStream({ start: first, end: last }) as AsyncIterable<Buffer>)
+      chunks.push(chunk);
+    return Buffer.concat(chunks);
   }
 
   async upload(bucket: string, key: string, file: string, progress?: () => void): Promise<void> {

@@ -11,6 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectStorageSettings } from '../../common/config';
+import { ServiceStore } from './base';
 import { uploadFileToS3 } from './s3-upload';
 import { StorageError, storageErrorMessage, type ObjectInfo, type ObjectStore, type StorageErrorKind } from './types';
 
@@ -75,16 +76,14 @@ export function s3Error(error: unknown, bucket: string): StorageError {
   return new StorageError(kind, storageErrorMessage(kind, bucket, `${e.name ?? 'error'}: ${detail}`));
 }
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore extends ServiceStore implements ObjectStore {
   readonly scheme = 's3' as const;
-  constructor(readonly client: S3Client) {}
+  constructor(readonly client: S3Client) {
+    super();
+  }
 
-  private async call<T>(bucket: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw s3Error(error, bucket);
-    }
+  protected translate(error: unknown, bucket: string): StorageError {
+    return s3Error(error, bucket);
   }
 
   async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
@@ -126,15 +125,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async range(bucket: string, key: string, start: number, end: number): Promise<ArrayBuffer> {
-    if (end <= start) return new ArrayBuffer(0);
-    return this.call(bucket, async () => {
-      const object = await this.client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
-      );
-      const bytes = await object.Body!.transformToByteArray();
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    });
+  protected async readRange(bucket: string, key: string, first: number, last: number): Promise<Uint8Array> {
+    const object = await this.client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${first}-${last}` }),
+    );
+    return object.Body!.transformToByteArray();
   }
 
   upload(bucket: string, key: string, file: string, progress?: () => void): Promise<void> {
