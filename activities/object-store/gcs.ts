@@ -5,7 +5,14 @@ import { stat } from 'node:fs/promises';
 import { Storage } from '@google-cloud/storage';
 import type { ObjectStorageSettings } from '../../common/config';
 import { ServiceStore } from './base';
-import { StorageError, storageErrorMessage, type ObjectInfo, type ObjectStore, type StorageErrorKind } from './types';
+import {
+  contentTypeOf,
+  StorageError,
+  storageErrorMessage,
+  type ObjectInfo,
+  type ObjectStore,
+  type StorageErrorKind,
+} from './types';
 
 /** Above this, an upload is resumable (sent in pieces that survive a dropped connection). */
 const RESUMABLE_FROM_BYTES = 8 * 1024 * 1024;
@@ -116,6 +123,7 @@ export class GcsObjectStore extends ServiceStore implements ObjectStore {
     await this.bucketCall(bucket, () =>
       this.storage.bucket(bucket).upload(file, {
         destination: key,
+        contentType: contentTypeOf(key),
         resumable: size > RESUMABLE_FROM_BYTES,
         ...(progress ? { onUploadProgress: progress } : {}),
       }),
@@ -124,7 +132,12 @@ export class GcsObjectStore extends ServiceStore implements ObjectStore {
   }
 
   async put(bucket: string, key: string, body: string): Promise<void> {
-    await this.bucketCall(bucket, () => this.storage.bucket(bucket).file(key).save(body, { resumable: false }));
+    await this.bucketCall(bucket, () =>
+      this.storage
+        .bucket(bucket)
+        .file(key)
+        .save(body, { resumable: false, contentType: contentTypeOf(key) }),
+    );
   }
 
   async remove(bucket: string, key: string): Promise<void> {

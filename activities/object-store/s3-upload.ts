@@ -12,6 +12,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { contentTypeOf } from './types';
 
 /** S3's smallest part (but the last) is 5 MiB; 16 MiB keeps a 100 GB file under its 10,000 parts. */
 export const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
@@ -32,7 +33,12 @@ export async function uploadFileToS3(client: S3Client, upload: S3Upload): Promis
     // A buffer, not a stream: at most one part's size in memory, and the SDK can tell a failed
     // request apart from a half-read stream (it warns on the console about the latter).
     await client.send(
-      new PutObjectCommand({ Bucket: upload.bucket, Key: upload.key, Body: await readFile(upload.file) }),
+      new PutObjectCommand({
+        Bucket: upload.bucket,
+        Key: upload.key,
+        Body: await readFile(upload.file),
+        ContentType: contentTypeOf(upload.key),
+      }),
     );
     upload.progress?.();
     return;
@@ -42,7 +48,9 @@ export async function uploadFileToS3(client: S3Client, upload: S3Upload): Promis
 
 async function multipart(client: S3Client, upload: S3Upload, size: number, partBytes: number): Promise<void> {
   const { bucket: Bucket, key: Key } = upload;
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({ Bucket, Key, ContentType: contentTypeOf(Key) }),
+  );
   const handle = await open(upload.file, 'r');
   try {
     const parts: CompletedPart[] = [];

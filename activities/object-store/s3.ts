@@ -13,7 +13,14 @@ import {
 import type { ObjectStorageSettings } from '../../common/config';
 import { ServiceStore } from './base';
 import { uploadFileToS3 } from './s3-upload';
-import { StorageError, storageErrorMessage, type ObjectInfo, type ObjectStore, type StorageErrorKind } from './types';
+import {
+  contentTypeOf,
+  StorageError,
+  storageErrorMessage,
+  type ObjectInfo,
+  type ObjectStore,
+  type StorageErrorKind,
+} from './types';
 
 /** Kept below the activities' heartbeat timeout, so a hung request fails before the activity is lost. */
 const REQUEST_TIMEOUT_MS = 25_000;
@@ -139,7 +146,13 @@ export class S3ObjectStore extends ServiceStore implements ObjectStore {
   async put(bucket: string, key: string, body: string): Promise<void> {
     await this.call(bucket, () =>
       this.client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+          ContentType: contentTypeOf(key),
+        }),
       ),
     );
   }

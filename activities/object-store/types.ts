@@ -55,3 +55,12 @@ export function storageErrorMessage(kind: StorageErrorKind, bucket: string, deta
       return detail;
   }
 }
+
+/** What a browser or a tool opening the object should take it for (report.html opens as a page). */
+export function contentTypeOf(key: string): string {
+  if (key.endsWith('.html')) return 'text/html; charset=utf-8';
+  if (key.endsWith('.jsonl')) return 'application/x-ndjson';
+  if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.parquet')) return 'application/vnd.apache.parquet';
+  return 'application/octet-stream';
+}

@@ -140,9 +140,38 @@ describe('s3:// and gs:// inputs and outputs', () => {
     expect(deadLetters.length).toBeGreaterThan(0);
     const ids = [...results, ...deadLetters].map((l) => (JSON.parse(l) as { id: string }).id);
     expect(new Set(ids)).toEqual(new Set(rows.map((r) => r.id)));
+    // `dlq list` and `report` find the files in the bucket as they do in a folder.
+    const listed = await cli(['dlq', 'list', report.runId, '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ total: deadLetters.length, file: report.files.deadLetter });
+    const page = await cli(['report', report.runId]);
+    expect(page.code).toBe(0);
+    expect(page.stdout.trim()).toMatch(/report\.html$/);
     // Nothing left behind: the probe object is gone, the five files are there.
     expect(await storage.list('s3', 'out-data', 'runs/pq/')).toEqual(
       ['dead-letter.jsonl', 'rejected.jsonl', 'report.html', 'report.json', 'results.jsonl'].map((f) => `runs/pq/${f}`),
+    );
+    // A replay's input goes into the bucket too, so whichever worker plans it can read it.
+    const replayId = `${report.runId}-replay`;
+    const replay = await cli([
+      'dlq',
+      'replay',
+      report.runId,
+      '--id',
+      replayId,
+      '--wait',
+      '--json',
+      '--task-queue',
+      h.taskQueue,
+    ]);
+    expect(replay.code).toBe(0);
+    const replayed = JSON.parse(replay.stdout.trim().split('\n').pop()!) as RunReport;
+    expect(replayed).toMatchObject({
+      items: deadLetters.length,
+      outputDir: `s3://out-data/runs/pq/replay-${replayId}`,
+    });
+    expect(lines(await storage.read(`s3://out-data/runs/pq/replay-${replayId}.jsonl`))).toHaveLength(
+      deadLetters.length,
     );
   });
 
@@ -195,6 +224,15 @@ describe('s3:// and gs:// inputs and outputs', () => {
       runId,
       'cannot write the outputs to s3://doomed/out: bucket doomed does not exist',
     );
+
+    // Another bucket that is not there: one line, exit 1, and the run waits on.
+    const refused = await cli(['finalize', runId, '--output', 'gs://no-such-bucket/rescued']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(
+        'still in phase finalize-failed: cannot write the outputs to gs://no-such-bucket/rescued: bucket no-such-bucket does not exist',
+      ),
+    ]);
 
     const report = await finalizeAgain(runId, 's3://out-other/rescued');
     expect(report).toMatchObject({ outputDir: 's3://out-other/rescued' });
