@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { Storage } from '@google-cloud/storage';
 import type { ObjectStorageSettings } from '../../common/config';
-import { ServiceStore } from './base';
+import { byKey, ServiceStore } from './base';
 import {
   contentTypeOf,
   StorageError,
@@ -62,44 +62,23 @@ export function gcsError(error: unknown, bucket: string): StorageError {
 export class GcsObjectStore extends ServiceStore implements ObjectStore {
   readonly scheme = 'gs' as const;
   constructor(readonly storage: Storage) {
-    super();
-  }
-
-  protected translate(error: unknown, bucket: string): StorageError {
-    return gcsError(error, bucket);
-  }
-
-  /** A call that names no existing object (a listing, a write): its 404 can only be the bucket's. */
-  private async bucketCall<T>(bucket: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await this.call(bucket, run);
-    } catch (error) {
-      if (error instanceof StorageError && error.kind === 'not_found')
-        throw new StorageError('no_bucket', storageErrorMessage('no_bucket', bucket, ''));
-      throw error;
-    }
+    super(gcsError);
   }
 
   async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
     const [files] = await this.bucketCall(bucket, () =>
       this.storage.bucket(bucket).getFiles({ prefix, autoPaginate: true }),
     );
-    return files
-      .map((f) => ({ key: f.name, size: Number(f.metadata.size ?? 0) }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return files.map((f) => ({ key: f.name, size: Number(f.metadata.size ?? 0) })).sort(byKey);
   }
 
-  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    try {
-      const [metadata] = await this.call(bucket, () => this.storage.bucket(bucket).file(key).getMetadata());
-      return { key, size: Number(metadata.size ?? 0) };
-    } catch (error) {
-      if (!(error instanceof StorageError) || error.kind !== 'not_found') throw error;
-      // A missing object and a missing bucket may both be a bare 404: ask the bucket.
-      const [exists] = await this.call(bucket, () => this.storage.bucket(bucket).exists());
-      if (!exists) throw new StorageError('no_bucket', storageErrorMessage('no_bucket', bucket, ''));
-      return undefined;
-    }
+  protected async head(bucket: string, key: string): Promise<number> {
+    const [metadata] = await this.storage.bucket(bucket).file(key).getMetadata();
+    return Number(metadata.size ?? 0);
+  }
+
+  protected headBucket(bucket: string): Promise<unknown> {
+    return this.storage.bucket(bucket).getMetadata();
   }
 
   async *stream(bucket: string, key: string): AsyncGenerator<Buffer> {

@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectStorageSettings } from '../../common/config';
-import { ServiceStore } from './base';
+import { byKey, ServiceStore } from './base';
 import { uploadFileToS3 } from './s3-upload';
 import {
   contentTypeOf,
@@ -86,11 +86,7 @@ export function s3Error(error: unknown, bucket: string): StorageError {
 export class S3ObjectStore extends ServiceStore implements ObjectStore {
   readonly scheme = 's3' as const;
   constructor(readonly client: S3Client) {
-    super();
-  }
-
-  protected translate(error: unknown, bucket: string): StorageError {
-    return s3Error(error, bucket);
+    super(s3Error);
   }
 
   async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
@@ -103,23 +99,16 @@ export class S3ObjectStore extends ServiceStore implements ObjectStore {
       for (const item of page.Contents ?? []) if (item.Key) found.push({ key: item.Key, size: item.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return found.sort(byKey);
   }
 
-  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    try {
-      const head = await this.call(bucket, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
-      return { key, size: head.ContentLength ?? 0 };
-    } catch (error) {
-      if (!(error instanceof StorageError) || error.kind !== 'not_found') throw error;
-      // HEAD answers a bare 404 for a missing bucket and a missing key alike: ask the bucket.
-      await this.call(bucket, () => this.client.send(new HeadBucketCommand({ Bucket: bucket }))).catch((e) => {
-        throw e instanceof StorageError && e.kind === 'not_found'
-          ? new StorageError('no_bucket', storageErrorMessage('no_bucket', bucket, ''))
-          : e;
-      });
-      return undefined;
-    }
+  protected async head(bucket: string, key: string): Promise<number> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.ContentLength ?? 0;
+  }
+
+  protected headBucket(bucket: string): Promise<unknown> {
+    return this.client.send(new HeadBucketCommand({ Bucket: bucket }));
   }
 
   async *stream(bucket: string, key: string): AsyncGenerator<Buffer> {
