@@ -12,7 +12,8 @@ import { parquetRows } from './inputs/parquet';
 import { badInput, listShards, type Shard } from './inputs/shards';
 
 export type DatasetEntry =
-  | { line: number; record: Record<string, unknown> }
+  /** `at`: `file:row` of a shard's or a Parquet file's record, for the reason should the plan reject it. */
+  | { line: number; record: Record<string, unknown>; at?: string }
   /** `fields`: what a rejected CSV row's columns held as far as they could be read (its id, for the report). */
   | { line: number; error: string; fields?: Record<string, unknown> };
 
@@ -285,6 +286,26 @@ export function readCsvHeader(path: string, maxBytes = 1024 * 1024): { columns: 
   }
 }
 
+/**
+ * The columns of a CSV shard read from its stream (an object in a bucket, where a file cannot be
+ * opened): only the first line is read, and the stream is closed there.
+ */
+export async function readShardCsvHeader(
+  shard: Shard,
+  maxBytes = 1024 * 1024,
+): Promise<{ columns: string[] } | { problem: string }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of shard.stream()) {
+    const nl = chunk.indexOf(10);
+    chunks.push(nl === -1 ? chunk : chunk.subarray(0, nl));
+    total += nl === -1 ? chunk.length : nl;
+    if (nl !== -1) break;
+    if (total > maxBytes) return { problem: `CSV header (line 1) is over ${mb(maxBytes)} long` };
+  }
+  return headerOf(Buffer.concat(chunks));
+}
+
 interface PhysicalLine {
   line: number;
   bytes: Buffer;
@@ -466,7 +487,7 @@ export async function* readDataset(
       if (!located) yield entry;
       else if ('error' in entry)
         yield { line: offset + entry.line, error: `${shard.label}:${entry.line}: ${entry.error}` };
-      else yield { line: offset + entry.line, record: entry.record };
+      else yield { line: offset + entry.line, record: entry.record, at: `${shard.label}:${entry.line}` };
     }
     offset += last;
   }

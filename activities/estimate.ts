@@ -3,8 +3,10 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  isObjectUrl,
   capsOf,
   isEmbeddingModel,
   preflightProblem,
@@ -17,6 +19,7 @@ import {
   type ResolvedSpec,
 } from '../common';
 import { readDataset } from './dataset';
+import { joinLocation } from './object-store/location';
 import { assertOutputDir, assertPathSegment } from './output-guard';
 import type { ActivityDeps } from './deps';
 import { lanesCost } from './spend-estimate';
@@ -42,11 +45,15 @@ export function createEstimateActivities({ store }: ActivityDeps) {
       spec: ResolvedSpec;
       size: number;
     }): Promise<{ spec: ResolvedSpec; countedInputTokens: number; items: number }> {
-      const dir = join(assertOutputDir(spec.outputDir), 'samples', assertPathSegment(runId, 'estimate id'));
+      const id = assertPathSegment(runId, 'estimate id');
+      const dir = joinLocation(assertOutputDir(spec.outputDir), 'samples', id);
       const picked = await store.randomRequests(runId, size);
       const lines = new Set(picked.map((p) => p.firstLine));
-      await mkdir(dir, { recursive: true });
-      const inputPath = join(dir, 'sample-input.jsonl');
+      // The sample's input is read by its plan from a local file; with output.dir in a bucket, that
+      // file stays on this machine (its answers still go to the bucket).
+      const inputDir = isObjectUrl(dir) ? join(tmpdir(), 'llmbatch-samples', id) : dir;
+      await mkdir(inputDir, { recursive: true });
+      const inputPath = join(inputDir, 'sample-input.jsonl');
       const out = createWriteStream(inputPath);
       let items = 0;
       for await (const entry of readDataset(spec.inputPath, spec.inputFormat, spec.limits.maxItemBytes)) {

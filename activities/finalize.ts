@@ -5,8 +5,8 @@ import { heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import {
+  isObjectUrl,
   priceModelOf,
   uncachedCostUsd,
   usageCostUsd,
@@ -24,6 +24,8 @@ import { priceModelFor } from './spend-estimate';
 import { DeadLetterReasons, StrikeCounter, attemptStrikes } from './report-facts';
 import { writeReportPage } from './report-page';
 import { asOutputFailure } from './output-failure';
+import { joinLocation } from './object-store/location';
+import { uploadOutputs, uploadsOf, withStagingFolder } from './outputs/object-output';
 import { ParquetResults } from './outputs/parquet-results';
 import { confirmCosts } from './confirmed-cost';
 import { estimateAsAnswered, type AnsweredBy } from './answered-estimate';
@@ -261,11 +263,46 @@ class InputRecords {
   }
 }
 
+/** Where each output file goes: under a local folder or an s3:// / gs:// prefix. */
+function outputFiles(dir: string, format: ResolvedSpec['outputFormat']): RunReport['files'] {
+  return {
+    results: joinLocation(dir, format === 'parquet' ? 'results.parquet' : 'results.jsonl'),
+    deadLetter: joinLocation(dir, 'dead-letter.jsonl'),
+    rejected: joinLocation(dir, 'rejected.jsonl'),
+    report: joinLocation(dir, 'report.json'),
+    reportPage: joinLocation(dir, 'report.html'),
+  };
+}
+
+type FinalizeWriter = ReturnType<typeof createFinalizeWriter>;
+
+/**
+ * To a bucket: written to a staging folder, then uploaded. A lost-lines failure still uploads what
+ * was written first, as a local folder keeps it, so the numbers can be looked at.
+ */
+async function finalizeToObjectStorage(writer: FinalizeWriter, input: FinalizeInput): Promise<RunReport> {
+  const { outputDir } = input.spec;
+  return withStagingFolder(input.runId, async (staging) => {
+    let report: RunReport;
+    try {
+      report = await writer.finalizeRun(input, staging);
+    } catch (error) {
+      const failure = asOutputFailure(outputDir, error);
+      const written = (error as { report?: RunReport }).report;
+      if (written) await uploadOutputs(outputDir, uploadsOf(written.files, staging, outputDir));
+      throw failure;
+    }
+    await uploadOutputs(outputDir, uploadsOf(report.files, staging, outputDir));
+    return report;
+  });
+}
+
 export function createFinalizeActivities(deps: ActivityDeps) {
   const writer = createFinalizeWriter(deps);
   return {
     /** Writes every output; a write that fails is an OutputWriteFailed (the run waits in finalize-failed). */
     async finalizeRun(input: FinalizeInput): Promise<RunReport> {
+      if (isObjectUrl(assertOutputDir(input.spec.outputDir))) return finalizeToObjectStorage(writer, input);
       try {
         return await writer.finalizeRun(input);
       } catch (error) {
@@ -277,29 +314,22 @@ export function createFinalizeActivities(deps: ActivityDeps) {
 
 function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: ActivityDeps) {
   return {
-    async finalizeRun({
-      runId,
-      spec,
-      plan,
-      startedAtMs,
-      status = 'completed',
-      error,
-    }: FinalizeInput): Promise<RunReport> {
-      mkdirSync(assertOutputDir(spec.outputDir), { recursive: true });
-      const files = {
-        results: join(spec.outputDir, spec.outputFormat === 'parquet' ? 'results.parquet' : 'results.jsonl'),
-        deadLetter: join(spec.outputDir, 'dead-letter.jsonl'),
-        rejected: join(spec.outputDir, 'rejected.jsonl'),
-        report: join(spec.outputDir, 'report.json'),
-        reportPage: join(spec.outputDir, 'report.html'),
-      };
+    /** `staging`: the local folder the files are written to when output.dir is a bucket prefix. */
+    async finalizeRun(
+      { runId, spec, plan, startedAtMs, status = 'completed', error }: FinalizeInput,
+      staging?: string,
+    ): Promise<RunReport> {
+      // The report names where the files end up; `local` is where they are written now.
+      const files = outputFiles(assertOutputDir(spec.outputDir), spec.outputFormat);
+      const local = staging ? outputFiles(staging, spec.outputFormat) : files;
+      mkdirSync(staging ?? spec.outputDir, { recursive: true });
       const inputRecords = new InputRecords(spec);
       const results =
         spec.outputFormat === 'parquet'
-          ? new ParquetResults(files.results, spec.outputSchema)
-          : new JsonlResults(files.results, spec.embed !== undefined);
-      const deadLetters = new JsonlWriter(files.deadLetter);
-      const rejected = new JsonlWriter(files.rejected);
+          ? new ParquetResults(local.results, spec.outputSchema)
+          : new JsonlResults(local.results, spec.embed !== undefined);
+      const deadLetters = new JsonlWriter(local.deadLetter);
+      const rejected = new JsonlWriter(local.rejected);
       const totals = { items: 0, duplicates: 0 };
       const reasons = new DeadLetterReasons();
       const strikes = new StrikeCounter();
@@ -421,11 +451,11 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
         outputDir: spec.outputDir,
         files,
       };
-      writeFileSync(`${files.report}.partial`, JSON.stringify(report, null, 2) + '\n');
-      renameSync(`${files.report}.partial`, files.report);
+      writeFileSync(`${local.report}.partial`, JSON.stringify(report, null, 2) + '\n');
+      renameSync(`${local.report}.partial`, local.report);
       // The page is a view of report.json: a page that cannot be written must not fail the run.
       try {
-        writeReportPage(report, { webUiLink });
+        writeReportPage(report, { webUiLink, path: local.reportPage });
       } catch (pageError) {
         log.warn(`report.html not written: ${(pageError as Error).message}`);
       }
@@ -435,7 +465,11 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
         for (const [kind, count] of reasons.counts()) metrics.deadLettered(kind, count);
         metrics.runFinished(report.status);
       }
-      if (problem) throw ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch');
+      if (problem)
+        throw Object.assign(
+          ApplicationFailure.nonRetryable(`run ${runId} lost lines: ${problem}`, 'AccountingMismatch'),
+          { report },
+        );
       return report;
     },
   };

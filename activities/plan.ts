@@ -12,6 +12,7 @@ import {
   wireOfModel,
   TemplateFieldMissing,
   cachesSystemPrompt,
+  isObjectUrl,
   likelyOutputTokens,
   matchesField,
   routeModel,
@@ -23,6 +24,7 @@ import {
 import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDataset, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
+import { ensureOutputUrlUsable } from './object-store/probe';
 import type { ActivityDeps } from './deps';
 import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
@@ -114,6 +116,7 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * The spec loader checks the same on the client; this is the worker's own view of the disk.
  */
 async function ensureOutputDirUsable(dir: string): Promise<void> {
+  if (isObjectUrl(dir)) return ensureOutputUrlUsable(dir);
   const probe = join(dir, `.llmbatch-probe-${randomUUID()}`);
   try {
     await mkdir(dir, { recursive: true });
@@ -199,7 +202,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
             return { entry, error: entry.error, ...(known && !(known instanceof Error) ? { itemId: known.id } : {}) };
           }
           const itemId = itemIdOf(entry.record, spec.idField, entry.line);
-          if (itemId instanceof Error) return { entry, error: itemId.message };
+          // A sharded or Parquet input's reason starts with the file and row, as the reader's own do.
+          const at = entry.at ? `${entry.at}: ` : '';
+          if (itemId instanceof Error) return { entry, error: at + itemId.message };
           const prepared: Prepared = { entry, itemId: itemId.id, idKind: itemId.kind };
           try {
             const request = renderRequest(spec, entry.record, cacheSystem);
@@ -211,7 +216,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
             prepared.dedupKey = dedupKeyOf(spec.provider, prepared.request, spec.outputSchema);
           } catch (e) {
             if (!(e instanceof TemplateFieldMissing || e instanceof EmbedFieldProblem)) throw e;
-            prepared.error = e.message;
+            prepared.error = at + e.message;
           }
           return prepared;
         });

@@ -24,6 +24,10 @@ import { workerCommand } from './commands/worker';
 import { processConfig } from '../workers/settings';
 import { WaitTimeout } from './ride-out';
 
+// The AWS SDK warns once per process, on stderr, that its releases after January 2027 will need
+// Node 22: news for whoever upgrades the pinned SDK, and noise under a one-line error (s3:// data).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function buildProgram(): Command {
   return new Command('llmbatch')
     .description('Durable LLM batch runs on Temporal: half price, crash-safe, every item and cent accounted for')

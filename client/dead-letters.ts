@@ -2,9 +2,8 @@
 // worker needed): the spec it started with (the first event of its history, decoded with the
 // client's data converter), its report (the workflow's result, or the details of its failure), and
 // so its dead-letter.jsonl. Then the dead letters' summary, and the input of a replay run.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -13,7 +12,8 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { ResolvedSpec, RunReport, RunWorkflowInput } from '../common';
+import { hasGlob, type ResolvedSpec, type RunReport, type RunWorkflowInput } from '../common';
+import { joinLocation, locationExists, locationStream, readLocationText } from '../activities/object-store/location';
 import { outputDirProblem, pathSegmentProblem } from '../common/output-path';
 import type { batchRunWorkflow } from '../workflows';
 
@@ -68,9 +68,12 @@ export async function reportOnDisk(client: Decoding, handle: WorkflowHandle): Pr
   const input = await startInput(client, handle).catch(() => undefined);
   if (!input) return undefined;
   const runId = handle.workflowId;
-  const file = join(input.outputPerRun ? `${input.spec.outputDir}/${runId}` : input.spec.outputDir, 'report.json');
-  if (!existsSync(file)) return undefined;
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  const file = joinLocation(
+    input.outputPerRun ? `${input.spec.outputDir}/${runId}` : input.spec.outputDir,
+    'report.json',
+  );
+  if (!(await locationExists(file).catch(() => false))) return undefined;
+  const report = JSON.parse(await readLocationText(file)) as RunReport;
   return report.runId === runId ? report : undefined;
 }
 
@@ -115,14 +118,14 @@ export async function findFinishedRun(client: Client, runId: string): Promise<Fi
   // A replay writes its input under this folder: a run id that climbs out of output.dir is refused.
   const unsafe = outputDirProblem(outputDir);
   if (unsafe) throw new Error(`run ${runId}: output.dir "${outputDir}" ${unsafe}`);
-  const deadLetterFile = report?.files.deadLetter ?? join(outputDir, 'dead-letter.jsonl');
-  if (!existsSync(deadLetterFile)) {
+  const deadLetterFile = report?.files.deadLetter ?? joinLocation(outputDir, 'dead-letter.jsonl');
+  if (!(await locationExists(deadLetterFile))) {
     throw new Error(`run ${runId} ended (${status}) without writing ${deadLetterFile}`);
   }
   // Two runs of one spec (without a schedule) share the output folder: the later one wins.
-  const reportFile = report?.files.report ?? join(outputDir, 'report.json');
-  if (existsSync(reportFile)) {
-    const owner = (JSON.parse(readFileSync(reportFile, 'utf8')) as Partial<RunReport>).runId;
+  const reportFile = report?.files.report ?? joinLocation(outputDir, 'report.json');
+  if (await locationExists(reportFile)) {
+    const owner = (JSON.parse(await readLocationText(reportFile)) as Partial<RunReport>).runId;
     if (owner && owner !== runId) {
       throw new Error(
         `the files in ${outputDir} now belong to run ${owner} (a later run of the same spec wrote over them); run ${runId}'s dead letters are gone`,
@@ -141,8 +144,9 @@ export async function findFinishedRun(client: Client, runId: string): Promise<Fi
   };
 }
 
-export function readDeadLetters(path: string): DeadLetter[] {
-  return readFileSync(path, 'utf8')
+/** A run's dead letters, from its folder or its bucket. */
+export async function readDeadLetters(path: string): Promise<DeadLetter[]> {
+  return (await readLocationText(path))
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as DeadLetter);
@@ -176,7 +180,7 @@ export function summarizeDeadLetters(deadLetters: DeadLetter[], firstCount = 10)
 async function inputLines(path: string, wanted: Set<number>): Promise<Map<number, string>> {
   const found = new Map<number, string>();
   if (wanted.size === 0) return found;
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({ input: Readable.from(locationStream(path)), crlfDelay: Infinity });
   let number = 0;
   for await (const text of lines) {
     number++;
@@ -208,7 +212,7 @@ export async function replayRecords(run: FinishedRun, deadLetters: DeadLetter[])
         `and ${spec.inputPath} is CSV, whose lines are not records on their own: cannot replay them`,
     );
   }
-  if (missing.length > 0 && !existsSync(spec.inputPath)) {
+  if (missing.length > 0 && (hasGlob(spec.inputPath) || !(await locationExists(spec.inputPath)))) {
     throw new Error(
       `${missing.length} dead letters of run ${run.runId} carry no input record and the input ${spec.inputPath} is gone: cannot replay them`,
     );
@@ -240,5 +244,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function replaySpec(run: FinishedRun, inputPath: string, newRunId: string): ResolvedSpec {
   const unsafe = pathSegmentProblem(newRunId);
   if (unsafe) throw new Error(`replay run id "${newRunId}" cannot name a folder under ${run.outputDir}: it ${unsafe}`);
-  return { ...run.spec, inputPath, inputFormat: 'jsonl', outputDir: join(run.outputDir, `replay-${newRunId}`) };
+  return {
+    ...run.spec,
+    inputPath,
+    inputFormat: 'jsonl',
+    outputDir: joinLocation(run.outputDir, `replay-${newRunId}`),
+  };
 }

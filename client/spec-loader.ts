@@ -26,6 +26,7 @@ import {
   type RunSpec,
 } from '../common';
 import { hasGlob, inputFormatOf, isObjectUrl } from '../common/input-format';
+import { objectUrlProblem } from '../common/object-url';
 
 export class SpecError extends Error {
   constructor(
@@ -82,6 +83,12 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** The output folder must be one this user can create or write: refused now, not after paying for batches. */
 function checkOutputDir(dir: string, problems: string[]) {
+  // A bucket is checked by writing a probe object (client/input-check.ts), not on this disk.
+  if (isObjectUrl(dir)) {
+    const problem = objectUrlProblem(dir);
+    if (problem) problems.push(`output.dir: ${dir}: ${problem}`);
+    return;
+  }
   let path = dir;
   let info = statOrUndefined(path);
   while (!info && dirname(path) !== path) {
@@ -252,6 +259,8 @@ function loadPricing(path: string, problems: string[]): PriceTable | undefined {
 /** One local file; globs, object storage and Parquet footers are checked by client/input-check.ts. */
 function checkLocalInput(spec: RunSpec, baseDir: string, problems: string[]) {
   const inputPath = inputPathOf(baseDir, spec.input);
+  const urlProblem = isObjectUrl(inputPath) ? objectUrlProblem(inputPath) : undefined;
+  if (urlProblem) problems.push(`input: ${inputPath}: ${urlProblem}`);
   if (hasGlob(inputPath) || isObjectUrl(inputPath)) return;
   if (!existsSync(inputPath)) problems.push(`input: file not found: ${inputPath}`);
   else if (!statSync(inputPath).isFile()) problems.push(`input: not a file: ${inputPath}`);
@@ -383,6 +392,9 @@ function alertAfterMsOf(poll: RunSpec['poll'], deadlineMs: number): number {
 const inputPathOf = (baseDir: string, input: string) => (isObjectUrl(input) ? input : resolve(baseDir, input));
 
 function outputDirOf(name: string, baseDir: string, dir: string | undefined, overrides: SpecOverrides): string {
+  const chosen = overrides.outputDir ?? dir;
+  // A bucket prefix is no path: resolving it would make `s3://b/p` a folder named `s3:` here.
+  if (chosen && isObjectUrl(chosen)) return chosen.replace(/\/+$/, '');
   return resolve(overrides.outputDir ?? (dir ? resolve(baseDir, dir) : resolve('out', name)));
 }
 

@@ -48,6 +48,18 @@ export interface BedrockSettings {
   s3Endpoint?: string;
 }
 
+/**
+ * Endpoints for s3:// and gs:// data. Credentials and regions are the SDKs' own chains (AWS
+ * env/profile/roles, Google ADC): only what an emulator or an S3-compatible server needs is here.
+ */
+export interface ObjectStorageSettings {
+  /** LLMBATCH_S3_ENDPOINT; unset = the AWS SDK's own endpoint resolution. */
+  s3Endpoint?: string;
+  s3ForcePathStyle: boolean;
+  /** STORAGE_EMULATOR_HOST, as a URL; unset = Google's Cloud Storage. */
+  gcsEndpoint?: string;
+}
+
 /** The worker's Prometheus endpoint (workers/metrics-server.ts). */
 export interface MetricsSettings {
   host: string;
@@ -113,6 +125,8 @@ export interface LlmbatchConfig {
   logLevel?: ConfigLogLevel;
   encryption?: EncryptionSettings;
   codecServer: CodecServerSettings;
+  /** Where s3:// and gs:// inputs and output.dir are read and written (activities/object-store). */
+  objectStorage: ObjectStorageSettings;
   devStack: {
     temporalCliPath?: string;
     fakeGcsServerPath?: string;

@@ -33,7 +33,7 @@ const gsUri = z.string().regex(GS_URI, { message: 'expected gs://bucket or gs://
 const storageHost = z
   .string()
   .regex(/^(https?:\/\/)?[^\s/]+/, { message: 'expected host:port or an http(s) URL' })
-  .transform((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, ''));
+  .transform((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, '').replace(/\/storage\/v1$/, ''));
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
 const positiveInt = z
   .string()
@@ -231,6 +231,13 @@ export function loadConfig(env: Env): LlmbatchConfig {
       port: read('LLMBATCH_CODEC_PORT', port, true),
       host: read('LLMBATCH_CODEC_HOST', text, true),
       uiOrigins: readOrigins(),
+    },
+    objectStorage: {
+      s3Endpoint: read('LLMBATCH_S3_ENDPOINT', url),
+      s3ForcePathStyle:
+        read('LLMBATCH_S3_FORCE_PATH_STYLE', bool) ??
+        Boolean(setOnly('LLMBATCH_S3_ENDPOINT') ?? setOnly('AWS_ENDPOINT_URL_S3') ?? setOnly('AWS_ENDPOINT_URL')),
+      gcsEndpoint: read('STORAGE_EMULATOR_HOST', storageHost),
     },
     devStack: {
       temporalCliPath: read('TEMPORAL_CLI_PATH', text),

@@ -124,8 +124,9 @@ export const ENV_VARS = {
     description: "another endpoint for provider `vertex`; unset = the region's aiplatform.googleapis.com",
   },
   STORAGE_EMULATOR_HOST: {
-    readBy: ['worker', 'dev'],
-    description: 'a Cloud Storage emulator (http://host:port) for provider `vertex`, as @google-cloud/storage reads it',
+    readBy: ['CLI', 'worker', 'dev'],
+    description:
+      'a Cloud Storage emulator (http://host:port) for provider `vertex` and gs:// inputs and output.dir, as @google-cloud/storage reads it',
   },
   AWS_REGION: {
     readBy: ['worker', 'dev'],
@@ -153,9 +154,14 @@ export const ENV_VARS = {
       'provider `bedrock`: another endpoint for S3 (an S3-compatible server), read by the AWS SDK itself; when set (or AWS_ENDPOINT_URL), S3 is addressed path-style',
   },
   LLMBATCH_S3_FORCE_PATH_STYLE: {
-    readBy: ['worker', 'dev'],
+    readBy: ['CLI', 'worker', 'dev'],
     description:
-      '`true` or `false`: S3 path-style addressing (`http://host/bucket/key`); unset = path-style exactly when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set',
+      '`true` or `false`: S3 path-style addressing (`http://host/bucket/key`), for provider `bedrock` and s3:// inputs and outputs; unset = path-style exactly when LLMBATCH_S3_ENDPOINT, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set',
+  },
+  LLMBATCH_S3_ENDPOINT: {
+    readBy: ['CLI', 'worker', 'dev'],
+    description:
+      "an S3-compatible server (http(s)://host:port) for s3:// inputs and output.dir; unset = the AWS SDK's own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS S3 of the region)",
   },
   AZURE_OPENAI_API_KEY: { readBy: ['worker', 'dev'], description: 'API key for provider `azure-openai`' },
   AZURE_OPENAI_ENDPOINT: {

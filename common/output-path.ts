@@ -4,14 +4,21 @@
 // A run id comes from whoever started the workflow, not only from our CLI, so the worker checks
 // here that such a segment cannot climb out (`../`) or restart at the root (`/abs/path`).
 // Pure (no node:path), so that the client, activities and tests share it.
+import { objectUrlProblem } from './object-url';
 
 /** Why `dir` is not a folder the worker writes to, or undefined when it is one. */
 export function outputDirProblem(dir: string): string | undefined {
   if (dir.includes('\0')) return 'contains a NUL character';
   // Relative is allowed: a run whose files live on a files worker names them relative to that
   // worker's folder (docs/operations.md, "Many workers, many machines"); its segments are checked all the same.
+  // An s3:// or gs:// prefix: its key is checked as a path is (a run id spliced in must not climb out).
+  const bucket = /^(s3|gs):\/\/[^/]*\/?/.exec(dir)?.[0];
+  if (bucket) return objectUrlProblem(dir) ?? segmentsProblem(dir.slice(bucket.length).split('/'));
   const root = isAbsolutePath(dir) ? (/^(?:[A-Za-z]:)?[\\/]+/.exec(dir)?.[0] ?? '') : '';
-  const segments = dir.slice(root.length).split(/[\\/]/);
+  return segmentsProblem(dir.slice(root.length).split(/[\\/]/));
+}
+
+function segmentsProblem(segments: string[]): string | undefined {
   if (segments.includes('..')) return 'has a ".." segment: a run id or name with "../" cannot choose where files go';
   if (segments.includes('.')) return 'has a "." segment';
   // A trailing separator is harmless; "//" inside is what `<output.dir>/<run id>` makes of an absolute run id.

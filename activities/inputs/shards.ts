@@ -1,38 +1,21 @@
-// The files an input names: one file, or a glob of shards read in name order as one dataset.
+// The files an input names: one file, or a glob of shards read in name order as one dataset (on
+// this machine here; s3:// and gs:// objects in object-shards.ts).
 // Each shard gives its bytes as a stream (JSONL, gzipped JSONL, CSV) and as a random-access buffer
 // (Parquet reads its footer first, then one row group at a time), never the whole file at once.
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { glob } from 'tinyglobby';
-import { hasGlob } from '../../common/input-format';
+import { hasGlob, isObjectUrl } from '../../common/input-format';
+import { globListing } from '../../common/object-url';
+import { listObjectShards } from './object-shards';
+import { badInput, type Shard } from './shard';
 
-/** hyparquet's AsyncBuffer: a byte length and ranges read on demand. */
-export interface ByteSource {
-  byteLength: number;
-  slice(start: number, end?: number): Promise<ArrayBuffer>;
-}
-
-export interface Shard {
-  /** Where it is: a path or an s3:// / gs:// URL. */
-  location: string;
-  /** What a rejection names before `:row`: the name below the glob's folder, or the file's name. */
-  label: string;
-  size: number;
-  stream(): AsyncIterable<Buffer>;
-  bytes(): Promise<ByteSource>;
-}
+export { badInput, type ByteSource, type Shard } from './shard';
 
 /** The part of a glob before its first wildcard segment: where the listing starts. */
 export function globBase(pattern: string): string {
-  const segments = pattern.split('/');
-  const first = segments.findIndex((s) => hasGlob(s));
-  return first === -1 ? pattern : segments.slice(0, first).join('/');
-}
-
-export function badInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'BadDataset');
+  return globListing(pattern).base;
 }
 
 function localShard(path: string, label: string, size: number): Shard {
@@ -62,6 +45,7 @@ function localShard(path: string, label: string, size: number): Shard {
 
 /** The shards of `input` in the order they are read; a glob that matches nothing is bad input. */
 export async function listShards(input: string): Promise<Shard[]> {
+  if (isObjectUrl(input)) return listObjectShards(input);
   if (!hasGlob(input)) {
     const info = await stat(input).catch(() => undefined);
     if (!info) throw badInput(`input: file not found: ${input}`);

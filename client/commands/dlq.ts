@@ -1,11 +1,10 @@
 // `llmbatch dlq list RUN_ID [--json]` and `llmbatch dlq replay RUN_ID [--retryable-only] [--id NEW_ID]
 // [--wait] [--json]`: a finished run's dead letters, and a new run of the same spec over just
 // those input lines (their original records, ids kept).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { joinLocation, removeLocation, writeLocationText } from '../../activities/object-store/location';
 import { filesQueueOption, taskQueueOption, workflowIdOption } from '../command-options';
 import { resolveFilesQueue, warnIfNoFilesWorker } from '../files-queue';
 import {
@@ -62,7 +61,7 @@ function listCommand(): Command {
       const { client, close } = await connectClient();
       try {
         const run = await findFinishedRun(client, runId);
-        const summary = summarizeDeadLetters(readDeadLetters(run.deadLetterFile));
+        const summary = summarizeDeadLetters(await readDeadLetters(run.deadLetterFile));
         console.log(
           options.json
             ? JSON.stringify({ runId, file: run.deadLetterFile, ...summary })
@@ -94,7 +93,7 @@ function replayCommand(): Command {
       const { client, close, address } = await connectClient();
       try {
         const run = await findFinishedRun(client, runId);
-        const all = readDeadLetters(run.deadLetterFile);
+        const all = await readDeadLetters(run.deadLetterFile);
         const chosen = options.retryableOnly ? all.filter((d) => d.retryable) : all;
         if (chosen.length === 0) {
           const why =
@@ -119,10 +118,10 @@ function replayCommand(): Command {
           );
         if (inUse)
           throw new Error(`run id "${newRunId}" is already in use (running or finished); choose another with --id`);
-        const inputPath = join(run.outputDir, `replay-${newRunId}.jsonl`);
+        // Next to the run's dead letters: in its folder, or in its bucket (then any worker reads it).
+        const inputPath = joinLocation(run.outputDir, `replay-${newRunId}.jsonl`);
         const spec = replaySpec(run, inputPath, newRunId);
-        mkdirSync(dirname(inputPath), { recursive: true });
-        writeFileSync(inputPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        await writeLocationText(inputPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
         const taskQueue = options.taskQueue ?? run.taskQueue;
         // The replay's input is written here, next to the run's dead letters: the machine whose
         // files worker wrote them, so its plan goes to the same files queue.
@@ -131,7 +130,7 @@ function replayCommand(): Command {
         try {
           handle = await startRun(client, spec, { taskQueue, runId: newRunId, ...files });
         } catch (error) {
-          rmSync(inputPath, { force: true });
+          await removeLocation(inputPath).catch(() => undefined);
           throw error;
         }
         const link = webUiLink(handle.workflowId, address);

@@ -55,10 +55,5 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
   return { bucket: match[1], key: match[2] };
 }
 
-/** A key under the spec's prefix (no leading or doubled slashes). */
-export function keyUnder(prefix: string, ...parts: string[]): string {
-  return [prefix, ...parts]
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
-    .filter((p) => p !== '')
-    .join('/');
-}
+/** A key under the spec's prefix (no leading or doubled slashes): the same rule as s3:// outputs. */
+export { keyUnder } from '../../common/object-url';

@@ -7,6 +7,12 @@ import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import { progressQuery } from '../../workflows';
 import { cli } from '../support/cli';
+import {
+  expectFinalizeFailedStatus,
+  expectNoSecondBilling,
+  finalizeAgain,
+  untilFinalizeFailed,
+} from '../support/finalize-failed';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
@@ -30,14 +36,13 @@ describe('finalize-failed', () => {
     // The folder the plan checked becomes a file while the batches run.
     rmSync(spec.outputDir, { recursive: true, force: true });
     writeFileSync(spec.outputDir, 'not a folder');
-    await until('finalize-failed', async () => (await handle.query(progressQuery)).phase === 'finalize-failed');
+    await untilFinalizeFailed(handle);
     const billed = h.simulator.ledger();
     expect(billed.batchesCreated).toBeGreaterThan(0);
-
-    const status = await cli(['status', runId]);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toContain('phase finalize-failed');
-    expect(status.stdout).toMatch(new RegExp(`finalize failed: cannot write the outputs to ${spec.outputDir}: E`));
+    await expectFinalizeFailedStatus(
+      runId,
+      new RegExp(`finalize failed: cannot write the outputs to ${spec.outputDir}: E`),
+    );
 
     // A second place that fails too: one line, exit 1, and the run waits on.
     const blocked = join(h.dir, 'blocked');
@@ -49,16 +54,11 @@ describe('finalize-failed', () => {
 
     const newDir = join(h.dir, 'new-out');
     mkdirSync(newDir);
-    const written = await cli(['finalize', runId, '--output', newDir, '--json']);
-    expect(written.code).toBe(0);
-    const report = JSON.parse(written.stdout.trim().split('\n').pop()!);
+    const report = await finalizeAgain(runId, newDir);
     expect(report).toMatchObject({ status: 'completed', items: 120, succeeded: 120, outputDir: newDir });
     expect(readJsonl(join(newDir, 'results.jsonl')).map((r) => r.id)).toEqual(
       Array.from({ length: 120 }, (_, i) => `t${i + 1}`),
     );
-    const after = h.simulator.ledger();
-    expect(after.batchesCreated).toBe(billed.batchesCreated);
-    expect(after.requestsBilled).toBe(billed.requestsBilled);
-    expect(after.doubleBilled).toBe(0);
+    expectNoSecondBilling(h.simulator, billed);
   });
 });

@@ -27,8 +27,12 @@ describe('Parquet input', () => {
     await writeParquet(path, tickets(1, 2500), 1000);
     const entries = await read(path, 'parquet');
     expect(entries).toHaveLength(2500);
-    expect(entries[0]).toEqual({ line: 1, record: { id: 't1', subject: 'Order 1', n: 1 } });
-    expect(entries[2499]).toEqual({ line: 2500, record: { id: 't2500', subject: 'Order 2500', n: 2500 } });
+    expect(entries[0]).toEqual({ line: 1, record: { id: 't1', subject: 'Order 1', n: 1 }, at: 'tickets.parquet:1' });
+    expect(entries[2499]).toEqual({
+      line: 2500,
+      record: { id: 't2500', subject: 'Order 2500', n: 2500 },
+      at: 'tickets.parquet:2500',
+    });
   });
 });
 
@@ -58,11 +62,12 @@ describe('globs of shards', () => {
     writeFileSync(join(shards, 'part-2.jsonl'), '{"id":"c"}\n{"id":"d"}\n');
     writeFileSync(join(shards, 'part-1.jsonl'), '{"id":"a"}\nbroken\n');
     const entries = await read(join(shards, 'part-*.jsonl'), 'jsonl');
+    // A record keeps its file:row too, for the plan to name should it reject it (a missing field).
     expect(entries).toEqual([
-      { line: 1, record: { id: 'a' } },
+      { line: 1, record: { id: 'a' }, at: 'part-1.jsonl:1' },
       { line: 2, error: expect.stringMatching(/^part-1\.jsonl:2: invalid JSON/) },
-      { line: 3, record: { id: 'c' } },
-      { line: 4, record: { id: 'd' } },
+      { line: 3, record: { id: 'c' }, at: 'part-2.jsonl:1' },
+      { line: 4, record: { id: 'd' }, at: 'part-2.jsonl:2' },
     ]);
   });
 
