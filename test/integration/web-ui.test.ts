@@ -13,6 +13,7 @@ import { loadSpec } from '../../client/spec-loader';
 import { startRun } from '../../client/start-run';
 import type { ResolvedSpec, RunReport } from '../../common';
 import { freePort, startDevServer, type DevServer } from '../../dev/dev-server';
+import { cli } from '../support/cli';
 import { writeTickets } from '../support/datasets';
 import { fastSpec, startHarness, type Harness } from '../support/harness';
 
@@ -108,10 +109,11 @@ describeWithChromium(title, () => {
     h = await startHarness({ address: server.address, profile: { batch: { validatingMs: 20, completionMs: 100 } } });
 
     writeTickets(join(h.dir, 'tickets.jsonl'), 300);
-    spec = loadSpec(h.writeSpec(fastSpec({ name: 'web-ui' })));
+    // Ten chunks: the run's own row must stand out from its children's in the list.
+    spec = loadSpec(h.writeSpec(fastSpec({ name: 'web-ui', chunkSize: 30 })));
     runId = `it-web-ui-${Date.now()}`;
     report = await (await startRun(h.client, spec, { taskQueue: h.taskQueue, runId })).result();
-    expect(report).toMatchObject({ status: 'completed', items: 300, succeeded: 300 });
+    expect(report).toMatchObject({ status: 'completed', items: 300, succeeded: 300, batches: 10 });
 
     await waitForHttp(uiUrl, UI_WAIT_MS);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -181,6 +183,41 @@ describeWithChromium(title, () => {
       expect(chunks.reduce((sum, c) => sum + Number(c.LlmItemsTotal), 0)).toBe(report.items);
     } finally {
       await page.screenshot({ path: join(ARTIFACTS, 'web-ui-list.png'), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('opens the link `llmbatch runs` prints: the run once, with its phase, counts and cost, and no chunk rows', async () => {
+    const listed = await cli(['runs', '--json'], { TEMPORAL_ADDRESS: server.address, TEMPORAL_UI_URL: uiUrl });
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const { webUi } = JSON.parse(listed.stdout) as { webUi: string };
+    expect(webUi.startsWith(`${uiUrl}/namespaces/default/workflows?query=`)).toBe(true);
+    const page = await browser.newPage();
+    try {
+      await page.goto(webUi);
+      const rows = page.getByTestId('workflows-summary-configurable-table-row');
+      await rows.filter({ has: page.getByRole('link', { name: runId, exact: true }) }).waitFor({ timeout: UI_WAIT_MS });
+      const headers = (await page.locator('thead th').allInnerTexts()).map((h) => h.trim());
+      const shown = await Promise.all(
+        (await rows.all()).map(async (row) => {
+          const values = await row.locator('td').allInnerTexts();
+          return Object.fromEntries(headers.map((h, i) => [h, values[i]?.trim()]).filter(([h]) => h));
+        }),
+      );
+      // Ten chunks ran, and the list holds one row: the run's.
+      expect(shown).toEqual([
+        expect.objectContaining({
+          'Workflow ID': runId,
+          Type: 'batchRunWorkflow',
+          LlmPhase: 'completed',
+          LlmItemsTotal: String(report.items),
+          LlmItemsDone: String(report.succeeded),
+          LlmItemsFailed: String(report.deadLettered + report.rejected),
+        }),
+      ]);
+      expect(Number(shown[0].LlmCostUsd)).toBeCloseTo(report.costUsd.actual, 6);
+    } finally {
+      await page.screenshot({ path: join(ARTIFACTS, 'web-ui-runs-link.png'), fullPage: true });
       await page.close();
     }
   });
