@@ -20,19 +20,18 @@ export type DatasetEntry =
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Splits a file into lines as bytes (LF or CRLF), so that each line's encoding can be checked:
- * readline would quietly turn invalid UTF-8 into replacement characters and send them on.
- * With `keepCr` the CR of a CRLF stays on the line (a CSV field may hold a CRLF inside quotes).
+ * Splits a file into lines as bytes (LF), so that each line's encoding can be checked: readline
+ * would quietly turn invalid UTF-8 into replacement characters and send them on. The CR of a CRLF
+ * stays on the line: a CSV field may hold a CRLF inside quotes. (JSONL splits a page at a time.)
  */
-async function* byteLines(source: AsyncIterable<Buffer>, keepCr = false): AsyncGenerator<Buffer> {
+async function* byteLines(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
   for await (const chunk of source) {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
-      const line = carry.length ? Buffer.concat([...carry, piece]) : piece;
+      yield carry.length ? Buffer.concat([...carry, piece]) : piece;
       carry = [];
-      yield !keepCr && line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
       start = nl + 1;
     }
     if (start < chunk.length) carry.push(chunk.subarray(start));
@@ -72,29 +71,45 @@ function lineText(bytes: Buffer, maxLineBytes: number): { text: string } | { err
   return { text };
 }
 
-async function* readJsonl(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
-  let line = 0;
-  for await (const bytes of byteLines(source)) {
-    line++;
-    const checked = lineText(bytes, maxLineBytes);
-    if ('error' in checked) {
-      yield { line, error: checked.error };
-      continue;
-    }
-    const { text } = checked;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      yield { line, error: `invalid JSON: ${(error as Error).message}` };
-      continue;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      yield { line, error: 'expected a JSON object' };
-      continue;
-    }
-    yield { line, record: value as Record<string, unknown> };
+/** One JSONL line's entry: the line checks, then JSON that must be an object. */
+function jsonlEntry(line: number, bytes: Buffer, maxLineBytes: number): DatasetEntry {
+  const checked = lineText(bytes, maxLineBytes);
+  if ('error' in checked) return { line, error: checked.error };
+  let value: unknown;
+  try {
+    value = JSON.parse(checked.text);
+  } catch (error) {
+    return { line, error: `invalid JSON: ${(error as Error).message}` };
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { line, error: 'expected a JSON object' };
+  return { line, record: value as Record<string, unknown> };
+}
+
+const withoutCr = (line: Buffer) => (line.length && line[line.length - 1] === 13 ? line.subarray(0, -1) : line);
+
+/**
+ * JSONL a read at a time: the lines each chunk of the file completes, as one page. A page, not a
+ * line, per await: with Temporal's async hooks on, a promise per line costed more than the JSON
+ * parse of a short line.
+ */
+async function* readJsonl(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<DatasetEntry[]> {
+  let line = 0;
+  let carry: Buffer[] = [];
+  for await (const chunk of source) {
+    const page: DatasetEntry[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      const bytes = carry.length ? Buffer.concat([...carry, piece]) : piece;
+      carry = [];
+      page.push(jsonlEntry(++line, withoutCr(bytes), maxLineBytes));
+      start = nl + 1;
+    }
+    if (start < chunk.length) carry.push(chunk.subarray(start));
+    if (page.length) yield page;
+  }
+  if (carry.length) yield [jsonlEntry(++line, withoutCr(Buffer.concat(carry)), maxLineBytes)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +332,7 @@ class LineQueue {
   private readonly held: PhysicalLine[] = []; // a stack: the next line to read is last
   private count = 0;
   constructor(source: AsyncIterable<Buffer>) {
-    this.source = byteLines(source, true);
+    this.source = byteLines(source);
   }
   async next(): Promise<PhysicalLine | undefined> {
     const held = this.held.pop();
@@ -454,12 +469,27 @@ async function* readParquet(shard: Shard, maxItemBytes: number): AsyncGenerator<
   }
 }
 
-function readShard(shard: Shard, format: InputFormat, maxLineBytes: number): AsyncGenerator<DatasetEntry> {
+const PAGE = 1000;
+
+/** Entries read one at a time (CSV rows may span lines; Parquet rows come by row group), in pages. */
+async function* paged(entries: AsyncIterable<DatasetEntry>): AsyncGenerator<DatasetEntry[]> {
+  let page: DatasetEntry[] = [];
+  for await (const entry of entries) {
+    page.push(entry);
+    if (page.length >= PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+function readShard(shard: Shard, format: InputFormat, maxLineBytes: number): AsyncGenerator<DatasetEntry[]> {
   switch (format) {
     case 'csv':
-      return readCsv(shard.location, shard.stream(), maxLineBytes);
+      return paged(readCsv(shard.location, shard.stream(), maxLineBytes));
     case 'parquet':
-      return readParquet(shard, maxLineBytes);
+      return paged(readParquet(shard, maxLineBytes));
     case 'jsonl.gz':
       return readJsonl(gunzipped(shard), maxLineBytes);
     case 'jsonl':
@@ -467,28 +497,44 @@ function readShard(shard: Shard, format: InputFormat, maxLineBytes: number): Asy
   }
 }
 
+/** An entry of one shard among several (or of a Parquet file): numbered on, its reason saying `file:row`. */
+function locatedEntry(entry: DatasetEntry, offset: number, shard: Shard): DatasetEntry {
+  const at = `${shard.label}:${entry.line}`;
+  return 'error' in entry
+    ? { line: offset + entry.line, error: `${at}: ${entry.error}`, ...(entry.fields ? { fields: entry.fields } : {}) }
+    : { line: offset + entry.line, record: entry.record, at };
+}
+
 /**
- * Every entry of the input, shard after shard. `line` stays one increasing number over the whole
- * input (the store orders and keys items by it); for shards and Parquet, where a line number alone
- * would not find the row, a rejection's reason starts with `file:row`.
+ * Every entry of the input, shard after shard, a page at a time (a page never spans two shards).
+ * `line` stays one increasing number over the whole input (the store orders and keys items by
+ * it); for shards and Parquet, where a line number alone would not find the row, a rejection's
+ * reason starts with `file:row`.
  */
-export async function* readDataset(
+export async function* readDatasetPages(
   input: string,
   format: InputFormat,
   maxLineBytes = Infinity,
-): AsyncGenerator<DatasetEntry> {
+): AsyncGenerator<DatasetEntry[]> {
   const shards = await listShards(input);
   const located = shards.length > 1 || hasGlob(input) || format === 'parquet';
   let offset = 0;
   for (const shard of shards) {
     let last = 0;
-    for await (const entry of readShard(shard, format, maxLineBytes)) {
-      last = entry.line;
-      if (!located) yield entry;
-      else if ('error' in entry)
-        yield { line: offset + entry.line, error: `${shard.label}:${entry.line}: ${entry.error}` };
-      else yield { line: offset + entry.line, record: entry.record, at: `${shard.label}:${entry.line}` };
+    for await (const page of readShard(shard, format, maxLineBytes)) {
+      last = page[page.length - 1].line;
+      if (!located) yield page;
+      else yield page.map((entry) => locatedEntry(entry, offset, shard));
     }
     offset += last;
   }
+}
+
+/** Every entry of the input, one at a time: readDatasetPages for callers that want no pages. */
+export async function* readDataset(
+  input: string,
+  format: InputFormat,
+  maxLineBytes = Infinity,
+): AsyncGenerator<DatasetEntry> {
+  for await (const page of readDatasetPages(input, format, maxLineBytes)) yield* page;
 }

@@ -22,7 +22,7 @@ import {
   type ResolvedSpec,
 } from '../common';
 import type { ItemRow, RequestRow, ResultRow } from '../store';
-import { readDataset, type DatasetEntry } from './dataset';
+import { readDatasetPages, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
 import { ensureOutputUrlUsable } from './object-store/probe';
 import type { ActivityDeps } from './deps';
@@ -360,9 +360,9 @@ export function createPlanActivities({ store }: ActivityDeps) {
       };
 
       let page: DatasetEntry[] = [];
-      for await (const entry of readDataset(spec.inputPath, spec.inputFormat, spec.limits.maxItemBytes)) {
-        summary.lines++;
-        page.push(entry);
+      for await (const read of readDatasetPages(spec.inputPath, spec.inputFormat, spec.limits.maxItemBytes)) {
+        summary.lines += read.length;
+        page = page.length ? page.concat(read) : read;
         if (page.length >= FLUSH_EVERY) {
           await processPage(page);
           page = [];
