@@ -27,6 +27,7 @@ import { asOutputFailure } from './output-failure';
 import { joinLocation } from './object-store/location';
 import { uploadOutputs, uploadsOf, withStagingFolder } from './outputs/object-output';
 import { ParquetResults } from './outputs/parquet-results';
+import { PostgresSink } from './outputs/postgres-sink';
 import { confirmCosts } from './confirmed-cost';
 import { estimateAsAnswered, type AnsweredBy } from './answered-estimate';
 
@@ -280,12 +281,16 @@ type FinalizeWriter = ReturnType<typeof createFinalizeWriter>;
  * To a bucket: written to a staging folder, then uploaded. A lost-lines failure still uploads what
  * was written first, as a local folder keeps it, so the numbers can be looked at.
  */
-async function finalizeToObjectStorage(writer: FinalizeWriter, input: FinalizeInput): Promise<RunReport> {
+async function finalizeToObjectStorage(
+  writer: FinalizeWriter,
+  input: FinalizeInput,
+  sink: PostgresSink | undefined,
+): Promise<RunReport> {
   const { outputDir } = input.spec;
   return withStagingFolder(input.runId, async (staging) => {
     let report: RunReport;
     try {
-      report = await writer.finalizeRun(input, staging);
+      report = await writer.finalizeRun(input, staging, sink);
     } catch (error) {
       const failure = asOutputFailure(outputDir, error);
       const written = (error as { report?: RunReport }).report;
@@ -302,11 +307,16 @@ export function createFinalizeActivities(deps: ActivityDeps) {
   return {
     /** Writes every output; a write that fails is an OutputWriteFailed (the run waits in finalize-failed). */
     async finalizeRun(input: FinalizeInput): Promise<RunReport> {
-      if (isObjectUrl(assertOutputDir(input.spec.outputDir))) return finalizeToObjectStorage(writer, input);
+      // Opened here so that its connection is let go however the files fare (a failure already says where).
+      const sink = await PostgresSink.open(input.spec, input.runId);
       try {
-        return await writer.finalizeRun(input);
+        if (isObjectUrl(assertOutputDir(input.spec.outputDir)))
+          return await finalizeToObjectStorage(writer, input, sink);
+        return await writer.finalizeRun(input, undefined, sink);
       } catch (error) {
         throw asOutputFailure(input.spec.outputDir, error);
+      } finally {
+        await sink?.release();
       }
     },
   };
@@ -318,6 +328,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
     async finalizeRun(
       { runId, spec, plan, startedAtMs, status = 'completed', error }: FinalizeInput,
       staging?: string,
+      sink?: PostgresSink,
     ): Promise<RunReport> {
       // The report names where the files end up; `local` is where they are written now.
       const files = outputFiles(assertOutputDir(spec.outputDir), spec.outputFormat);
@@ -366,6 +377,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
           if (duplicate) totals.duplicates++;
           if (item.result) {
             await results.add(item);
+            await sink?.add(item);
             book.add(item, duplicate);
             if (!duplicate && !item.result.cached) strikes.answered(item.result.strike);
             continue;
@@ -390,6 +402,7 @@ function createFinalizeWriter({ store, clock = Date.now, metrics, webUiLink }: A
         heartbeat({ after });
       }
       await Promise.all([results.close(), deadLetters.close(), rejected.close()]);
+      await sink?.commit();
 
       const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
       const unconfirmed = await store.unconfirmedSyncCalls(runId);

@@ -25,6 +25,7 @@ import type { ItemRow, RequestRow, ResultRow } from '../store';
 import { readDatasetPages, type DatasetEntry } from './dataset';
 import { assertOutputDir } from './output-guard';
 import { ensureOutputUrlUsable } from './object-store/probe';
+import { checkPostgresSink } from './outputs/postgres-sink';
 import type { ActivityDeps } from './deps';
 import { EmbedFieldProblem, renderRequest } from './render-request';
 import { dedupKeyOf } from './request-key';
@@ -135,7 +136,10 @@ async function ensureOutputDirUsable(dir: string): Promise<void> {
 export function createPlanActivities({ store }: ActivityDeps) {
   return {
     async planRun({ runId, spec, estimateOnly }: PlanInput): Promise<PlanSummary> {
-      if (!estimateOnly) await ensureOutputDirUsable(assertOutputDir(spec.outputDir));
+      if (!estimateOnly) {
+        await ensureOutputDirUsable(assertOutputDir(spec.outputDir));
+        await checkPostgresSink(spec);
+      }
       await store.resetPlan(runId);
       // By the wire the model speaks: a Claude model is cut to Anthropic's limits on the simulator too
       // (routed models speak the spec's model's wire: the spec loader sees to it).

@@ -474,6 +474,9 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
     outputSchema,
     outputDir,
     ...(spec.output?.format === 'parquet' ? { outputFormat: 'parquet' as const } : {}),
+    ...(spec.output?.postgres
+      ? { outputPostgres: { urlEnv: spec.output.postgres.urlEnv, table: spec.output.postgres.table.toLowerCase() } }
+      : {}),
     provider: spec.provider,
     model: spec.model,
     ...(spec.deploymentModel ? { priceModel: spec.deploymentModel } : {}),

@@ -6,6 +6,9 @@ import { INPUT_FORMATS, type InputFormat } from './input-format';
 import type { PriceTable } from './pricing';
 import type { FieldMatch, RouteRule } from './route-types';
 
+/** A PostgreSQL table, maybe schema-qualified, as plain identifiers (no quoting needed or allowed). */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+
 const duration = z.string().refine(isDuration, { message: 'expected a duration such as 250ms, 60s, 5m or 20h' });
 const usd = z.number().positive();
 
@@ -102,6 +105,19 @@ export const RunSpecSchema = z.strictObject({
       dir: z.string().min(1).optional(),
       /** results.jsonl (default) or results.parquet; dead letters and rejections stay JSONL. */
       format: z.enum(['jsonl', 'parquet']).optional(),
+      /**
+       * The answered results are also upserted into this PostgreSQL table (created when missing). The
+       * URL is read from the environment variable `urlEnv` on the worker, never written into the spec
+       * or the run's history: it holds a password.
+       */
+      postgres: z
+        .strictObject({
+          urlEnv: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable (letters, digits, "_")'),
+          table: z.string().regex(TABLE_NAME, 'a table name, or schema.table (letters, digits, "_"; at most 63 each)'),
+        })
+        .optional(),
     })
     .optional(),
   provider: z.enum(PROVIDERS),
@@ -231,6 +247,8 @@ export interface ResolvedSpec {
   outputDir: string;
   /** output.format: parquet writes results.parquet in place of results.jsonl. */
   outputFormat?: 'jsonl' | 'parquet';
+  /** output.postgres: where the answered results are also upserted (the URL stays in the worker's environment). */
+  outputPostgres?: PostgresSinkSpec;
   provider: ProviderName;
   model: string;
   maxTokens: number;
@@ -296,6 +314,13 @@ export interface ResolvedSpec {
     batchMinRecords?: number;
   };
   alert?: { webhook?: string };
+}
+
+export interface PostgresSinkSpec {
+  /** The environment variable on the files worker that holds the server's URL. */
+  urlEnv: string;
+  /** `table` or `schema.table`, folded to lower case as PostgreSQL folds an unquoted name. */
+  table: string;
 }
 
 export interface VertexSettings {

@@ -7,6 +7,7 @@
 import { renameSync } from 'node:fs';
 import type { FinalItem } from '../../store';
 import type { JsonSchema } from '../../common';
+import { answerFields, fitValue, parsedObject, type FieldKind } from './answer-fields';
 
 type ColumnType = 'STRING' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'INT32' | 'JSON';
 
@@ -18,48 +19,25 @@ interface Column {
 
 const ROW_GROUP = 10_000;
 
-function typeOfProperty(schema: unknown): ColumnType {
-  const type = (schema as { type?: unknown } | undefined)?.type;
-  if (type === 'string') return 'STRING';
-  if (type === 'integer') return 'INT64';
-  if (type === 'number') return 'DOUBLE';
-  if (type === 'boolean') return 'BOOLEAN';
-  return 'JSON';
-}
-
-/** A value as its column's type takes it; anything that does not fit is null, never a wrong type. */
-function fit(type: ColumnType, value: unknown): unknown {
-  if (value === undefined || value === null) return null;
-  switch (type) {
-    case 'STRING':
-      return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'INT64':
-      return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : null;
-    case 'DOUBLE':
-      return typeof value === 'number' ? value : null;
-    case 'BOOLEAN':
-      return typeof value === 'boolean' ? value : null;
-    default:
-      return value;
-  }
-}
+const PARQUET_TYPES: Record<FieldKind, ColumnType> = {
+  string: 'STRING',
+  integer: 'INT64',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  json: 'JSON',
+};
 
 const FIXED = new Set(['id', 'model', 'provider', 'strike']);
 
 /** The answer's columns: the schema's top-level properties, or the answer's text. */
 export function answerColumns(schema: JsonSchema | undefined): Column[] {
-  const properties = schema?.properties as Record<string, unknown> | undefined;
-  if (!properties || schema?.type !== 'object')
-    return [{ name: 'output', type: 'STRING', value: (i) => i.result!.output }];
-  return Object.entries(properties).map(([field, property]) => {
-    const type = typeOfProperty(property);
-    // A field named like a fixed column keeps its value under answer_<name>.
-    return {
-      name: FIXED.has(field) ? `answer_${field}` : field,
-      type,
-      value: (_i, parsed) => fit(type, parsed?.[field]),
-    };
-  });
+  const fields = answerFields(schema, FIXED);
+  if (!fields) return [{ name: 'output', type: 'STRING', value: (i) => i.result!.output }];
+  return fields.map(({ name, field, kind }) => ({
+    name,
+    type: PARQUET_TYPES[kind],
+    value: (_i, parsed) => fitValue(kind, parsed?.[field]),
+  }));
 }
 
 export class ParquetResults {
@@ -82,11 +60,7 @@ export class ParquetResults {
   }
 
   async add(item: FinalItem) {
-    let parsed: Record<string, unknown> | undefined;
-    if (item.result!.json) {
-      const value: unknown = JSON.parse(item.result!.output);
-      if (value && typeof value === 'object' && !Array.isArray(value)) parsed = value as Record<string, unknown>;
-    }
+    const parsed = parsedObject(item);
     this.columns.forEach((c, n) => this.rows[n].push(c.value(item, parsed)));
     this.lines++;
     if (this.rows[0].length >= ROW_GROUP) await this.flush();
