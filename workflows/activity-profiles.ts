@@ -32,6 +32,16 @@ export const ioProfile = {
 } as const satisfies ActivityOptions;
 
 /**
+ * The plan: I/O as above, with a shorter heartbeat timeout because its heartbeat ({ lines }) is what
+ * `run --wait` shows while a large input is planned. The worker sends a heartbeat to the server at
+ * most every 0.8 x heartbeatTimeout: 24 s with 30 s, 8 s with this (the keep-alive beats every 5 s).
+ */
+export const planProfile = {
+  ...ioProfile,
+  heartbeatTimeout: '10 seconds',
+} as const satisfies ActivityOptions;
+
+/**
  * A provider call such as upload + create, or a results download: short attempts, backoff on
  * provider trouble (an open circuit waits without counting as trouble), bounded in time: a provider
  * that stays down for six hours fails the chunk, whose items are then dead-lettered as chunk_failed.

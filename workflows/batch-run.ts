@@ -51,7 +51,7 @@ import {
   type RunState,
   type RunWorkflowInput,
 } from '../common';
-import { alertProfile, bookkeepingProfile, ioProfile } from './activity-profiles';
+import { alertProfile, bookkeepingProfile, ioProfile, planProfile } from './activity-profiles';
 import { chunkWorkflow } from './chunk';
 import { filesWorkerMissing, noFilesWorker, noFilesWorkerMessage, onFilesWorker } from './files-queue';
 import {
@@ -301,7 +301,9 @@ export async function batchRunWorkflow(input: RunWorkflowInput): Promise<RunRepo
     ]);
     // Before anything is spent: a files queue that no worker takes the plan from fails the run, and says why.
     state.plan = await io.planRun
-      .executeWithOptions(onFilesWorker({ ...ioProfile, summary: `plan ${spec.inputPath}` }, input), [{ runId, spec }])
+      .executeWithOptions(onFilesWorker({ ...planProfile, summary: `plan ${spec.inputPath}` }, input), [
+        { runId, spec },
+      ])
       .catch((error: unknown) => {
         throw noFilesWorker(error) ? filesWorkerMissing(input, 'the plan', spec.inputPath) : error;
       });
