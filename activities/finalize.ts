@@ -59,6 +59,19 @@ export function accountingProblem(planned: number, files: { results: number; dea
 
 const FLUSH_CHARS = 256 * 1024;
 
+/**
+ * Waits for the first of two events, leaving no listener of the other behind: a file written with
+ * back-pressure many times would pile them up (MaxListenersExceededWarning on large runs).
+ */
+async function firstOf(stream: WriteStream, a: string, b: string): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(stream, a, { signal: stop.signal }), once(stream, b, { signal: stop.signal })]);
+  } finally {
+    stop.abort();
+  }
+}
+
 class JsonlWriter {
   readonly stream: WriteStream;
   lines = 0;
@@ -86,13 +99,13 @@ class JsonlWriter {
     this.check();
     const piece = this.pending;
     this.pending = '';
-    if (!this.stream.write(piece)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    if (!this.stream.write(piece)) await firstOf(this.stream, 'drain', 'close');
     this.check();
   }
   async close() {
     await this.flush();
     this.stream.end();
-    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'close')]);
+    await firstOf(this.stream, 'finish', 'close');
     this.check();
     renameSync(`${this.path}.partial`, this.path);
   }
