@@ -46,27 +46,59 @@ export function describePlan(progress: PlanProgress | undefined): string {
 }
 
 /**
- * The plan on a terminal: a line of its own, counting the lines read and their rate, left on screen
- * when the plan ends so the run's bar starts below it. The input's size is not known before it is
- * read (a glob, a URL, a gzipped file), so it counts up rather than toward a total.
+ * The plan while it runs: on a terminal a line of its own counting the lines read and their rate,
+ * left on screen with the final count when the plan ends, so the run's bar starts below it;
+ * otherwise a plain line every few seconds and one at the end. The input's size is not known
+ * before it is read (a glob, a URL, a gzipped file), so it counts up rather than toward a total.
  */
-export class PlanBar {
+export class PlanView {
   private bar?: SingleBar;
-  private done = false;
-  update(progress: PlanProgress | undefined): void {
-    if (this.done) return;
-    const rate = progress?.perSecond ? Math.round(progress.perSecond).toLocaleString('en-US') : '-';
+  private firstSeenMs?: number;
+  private lastLineMs = 0;
+  private ended = false;
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly interactive: boolean,
+  ) {}
+
+  show(progress: PlanProgress | undefined): void {
+    if (this.ended) return;
+    this.firstSeenMs ??= Date.now();
+    if (!this.interactive) {
+      if (Date.now() - this.lastLineMs < 5000) return;
+      this.out.write(`${describePlan(progress)}\n`);
+      this.lastLineMs = Date.now();
+      return;
+    }
+    const payload = {
+      lines: (progress?.lines ?? 0).toLocaleString('en-US'),
+      rate: progress?.perSecond ? Math.round(progress.perSecond).toLocaleString('en-US') : '-',
+    };
     if (!this.bar) {
       this.bar = new SingleBar(
-        { format: ' planning | {value} lines read | {rate} rows/s | {duration_formatted}', hideCursor: true },
+        { format: ' planning | {lines} lines read | {rate} rows/s | {duration_formatted}', hideCursor: true },
         Presets.shades_classic,
       );
-      this.bar.start(0, 0, { rate });
+      this.bar.start(0, 0, payload);
     }
-    this.bar.update(progress?.lines ?? 0, { rate });
+    this.bar.update(progress?.lines ?? 0, payload);
   }
+
+  /** The plan ended with `lines` read: said once, with the rate over the time it was watched. */
+  end(lines: number): void {
+    if (this.ended || this.firstSeenMs === undefined) {
+      this.ended = true;
+      return;
+    }
+    const seconds = (Date.now() - this.firstSeenMs) / 1000;
+    const final = { lines, perSecond: seconds > 0 ? lines / seconds : 0 };
+    if (this.interactive) this.show(final);
+    else this.out.write(`${describePlan(final)}\n`);
+    this.stop();
+  }
+
   stop(): void {
-    this.done = true;
+    this.ended = true;
     this.bar?.stop();
   }
 }

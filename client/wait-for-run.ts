@@ -20,7 +20,7 @@ import { reportOnDisk } from './dead-letters';
 import { processConfig } from '../workers/settings';
 import { noFilesWorkerMessage } from './files-queue';
 import { isUnreachable, Reachability, rideOut, WaitTimeout } from './ride-out';
-import { describePlan, PlanBar, planProgress } from './plan-progress';
+import { PlanView, planProgress } from './plan-progress';
 
 export type RunHandle = WorkflowHandle<typeof batchRunWorkflow>;
 
@@ -172,7 +172,7 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
   if (options.detachOnInterrupt) process.on('SIGINT', onInterrupt);
   let started = false;
   let lastLine = 0;
-  const planBar = new PlanBar();
+  const planView = new PlanView(out, interactive);
   const reach = new Reachability(options.address ?? 'TEMPORAL_ADDRESS', (line) => process.stderr.write(`${line}\n`));
   const deadlineAt = options.waitTimeout ? Date.now() + options.waitTimeout.ms : undefined;
   // A server restart cuts the long poll for the result: it is asked again, as long as it takes.
@@ -199,16 +199,11 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
         const p = await handle.query(progressQuery);
         reach.found();
         if (p.phase === 'planning' && options.show) {
-          const planning = await planProgress(handle).catch(() => undefined);
-          if (bar) planBar.update(planning);
-          else if (Date.now() - lastLine > 5000) {
-            out.write(`${describePlan(planning)}\n`);
-            lastLine = Date.now();
-          }
+          planView.show(await planProgress(handle).catch(() => undefined));
           await nap(options.intervalMs ?? 500, ended);
           continue;
         }
-        planBar.stop();
+        planView.end(p.items);
         const total = Math.max(1, p.items - p.rejected - p.duplicates);
         const payload = {
           failed: p.deadLettered,
@@ -239,7 +234,7 @@ export async function waitForRun(handle: RunHandle, options: WaitOptions): Promi
     }
     return report;
   } finally {
-    planBar.stop();
+    planView.stop();
     bar?.stop();
     await watcher;
     if (options.detachOnInterrupt) process.off('SIGINT', onInterrupt);
