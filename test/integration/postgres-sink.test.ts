@@ -47,7 +47,11 @@ describe('output.postgres', () => {
   let h: Harness;
   let db: SinkDatabase;
   const env = `LLMBATCH_TEST_SINK_${process.pid}`;
-  const table = (name: string) => `sink_${name}_${Date.now()}`;
+  const tables: string[] = [];
+  const table = (name: string) => {
+    tables.push(`sink_${name}_${Date.now()}`);
+    return tables[tables.length - 1];
+  };
   beforeAll(async () => {
     db = await openSinkDatabase();
     process.env[env] = db.url;
@@ -58,6 +62,8 @@ describe('output.postgres', () => {
   });
   afterAll(async () => {
     delete process.env[env];
+    // A shared DATABASE_URL keeps nothing of these tests.
+    for (const name of tables) await db?.query(`drop table if exists ${name}`).catch(() => undefined);
     await h?.close();
     await db?.close();
   });
