@@ -8,11 +8,18 @@ describe('the plan view', () => {
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const view = new PlanView(out, false);
-    view.show(undefined);
-    view.show({ lines: 5000, perSecond: 2500 }); // within 5 s of the last line: not printed
-    view.end(1_250_000);
-    view.end(1_250_000);
+    // A clock a second on at each look, so the plan took time (the same millisecond has no rate).
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (now += 1000));
+    try {
+      const view = new PlanView(out, false);
+      view.show(undefined);
+      view.show({ lines: 5000, perSecond: 2500 }); // within 5 s of the last line: not printed
+      view.end(1_250_000);
+      view.end(1_250_000);
+    } finally {
+      clock.mockRestore();
+    }
     const lines = text.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('planning: reading the input');
