@@ -912,21 +912,31 @@ export class RunStore {
    * failure of this kind, so finalize writes it as a dead letter. Returns how many it ended.
    */
   async failPending(runId: string, chunk: number | undefined, kind: string, error: string): Promise<number> {
-    const { rows } = await this.sql.query<{ n: number }>(
-      `with pending as (
+    // In two steps: what still waits is read to the end first, then ended. One statement that
+    // inserted into failures while its anti-join probed failures went quadratic (each probe reads
+    // the rows the statement had inserted so far): a 150,000-line run refused by its budget did
+    // not finish dead-lettering in 10 minutes.
+    return this.sql.transaction(async (tx) => {
+      await tx.query('create temp table ending (dedup_key text not null, chunk integer) on commit drop');
+      await tx.query(
+        `insert into ending (dedup_key, chunk)
          select q.dedup_key, q.chunk from requests q
-         where q.run_id = $1 and ($2::int is null or q.chunk = $2) and ${stillPending()}
-       ), ended as (
-         -- Retryable (a replay may answer them), and ended once: the first reason stays.
-         insert into failures (run_id, dedup_key, strike, kind, retryable, error, chunk)
-         select $1, dedup_key, ${FINAL_STRIKE}, $3, true, $4, chunk from pending
-         on conflict (run_id, dedup_key, strike) do nothing
-         returning 1
-       )
-       select count(*)::int as n from ended`,
-      [runId, chunk ?? null, kind, error],
-    );
-    return rows[0]?.n ?? 0;
+         where q.run_id = $1 and ($2::int is null or q.chunk = $2) and ${stillPending()}`,
+        [runId, chunk ?? null],
+      );
+      const { rows } = await tx.query<{ n: number }>(
+        `with ended as (
+           -- Retryable (a replay may answer them), and ended once: the first reason stays.
+           insert into failures (run_id, dedup_key, strike, kind, retryable, error, chunk)
+           select $1, dedup_key, ${FINAL_STRIKE}, $2, true, $3, chunk from ending
+           on conflict (run_id, dedup_key, strike) do nothing
+           returning 1
+         )
+         select count(*)::int as n from ended`,
+        [runId, kind, error],
+      );
+      return rows[0]?.n ?? 0;
+    });
   }
 
   /**
