@@ -138,6 +138,16 @@ describeWithChromium(title, () => {
     });
   });
 
+  /** What the run's row in the Web UI's list shows: the report's counts in our search attributes. */
+  const runColumns = () => ({
+    'Workflow ID': runId,
+    Type: 'batchRunWorkflow',
+    LlmPhase: 'completed',
+    LlmItemsTotal: String(report.items),
+    LlmItemsDone: String(report.succeeded),
+    LlmItemsFailed: String(report.deadLettered + report.rejected),
+  });
+
   afterAll(async () => {
     await browser?.close();
     await h?.close();
@@ -162,15 +172,7 @@ describeWithChromium(title, () => {
         return Object.fromEntries(headers.map((h, i) => [h.trim(), values[i].trim()]).filter(([h]) => h));
       };
       const run = await cells(parent);
-      expect(run).toMatchObject({
-        Status: 'Completed',
-        'Workflow ID': runId,
-        Type: 'batchRunWorkflow',
-        LlmPhase: 'completed',
-        LlmItemsTotal: String(report.items),
-        LlmItemsDone: String(report.succeeded),
-        LlmItemsFailed: String(report.deadLettered + report.rejected),
-      });
+      expect(run).toMatchObject({ Status: 'Completed', ...runColumns() });
       expect(Number(run.LlmCostUsd)).toBeCloseTo(report.costUsd.actual, 6);
 
       // One row a chunk, every one done, and (no duplicates here) their answers add up to the run's.
@@ -205,16 +207,7 @@ describeWithChromium(title, () => {
         }),
       );
       // Ten chunks ran, and the list holds one row: the run's.
-      expect(shown).toEqual([
-        expect.objectContaining({
-          'Workflow ID': runId,
-          Type: 'batchRunWorkflow',
-          LlmPhase: 'completed',
-          LlmItemsTotal: String(report.items),
-          LlmItemsDone: String(report.succeeded),
-          LlmItemsFailed: String(report.deadLettered + report.rejected),
-        }),
-      ]);
+      expect(shown).toEqual([expect.objectContaining(runColumns())]);
       expect(Number(shown[0].LlmCostUsd)).toBeCloseTo(report.costUsd.actual, 6);
     } finally {
       await page.screenshot({ path: join(ARTIFACTS, 'web-ui-runs-link.png'), fullPage: true });
