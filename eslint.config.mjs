@@ -51,6 +51,12 @@ export default tseslint.config(
     },
   },
   {
+    // A function a reader can hold in mind (issue 27): workflow steps and activities stay under 80
+    // lines. The ones written before the rule carry a disable comment naming the issue until split.
+    files: ['workflows/**/*.ts', 'activities/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // Fastify route handlers share one async signature; many answer from memory without awaiting.
     files: ['simulator/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

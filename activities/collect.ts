@@ -47,8 +47,10 @@ export interface CollectOutcome {
   unknown: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
 export function createCollectActivities({ store, providers, metrics }: ActivityDeps) {
   return {
+    // eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
     async collectBatch({
       runId,
       chunk,

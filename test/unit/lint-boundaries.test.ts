@@ -1,7 +1,8 @@
 // `npm run lint` enforces the layering: the fixture under test/lint/ (a provider importing from
 // activities) is refused when it sits in providers/, and allowed in client/, which may import anything;
 // no import circles: madge (lint:cycles) finds the one planted in test/lint/cycle/; and no copied
-// blocks: jscpd (lint:copies) finds the one planted in test/lint/copies/.
+// blocks: jscpd (lint:copies) finds the one planted in test/lint/copies/; and no function over 80
+// lines in activities/ or workflows/ (max-lines-per-function).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,25 @@ describe('import boundaries', () => {
 
   it('lets client/ import activities', async () => {
     expect(await importProblems('client/lint-fixture.ts')).toEqual([]);
+  });
+});
+
+describe('function length', () => {
+  /** A function of `lines` statements, linted as if it sat at `asFile`. */
+  async function lengthProblems(asFile: string, lines: number): Promise<string[]> {
+    const body = Array.from({ length: lines }, (_, i) => `  total += ${i};`).join('\n');
+    const text = `export function long(): number {\n  let total = 0;\n${body}\n  return total;\n}\n`;
+    const [result] = await eslint.lintText(text, { filePath: join(root, asFile) });
+    return result.messages.filter((m) => m.fatal || m.ruleId === 'max-lines-per-function').map((m) => m.message);
+  }
+
+  it('refuses a function over 80 lines in activities/ and workflows/, and only there', async () => {
+    expect(await lengthProblems('activities/lint-fixture.ts', 90)).toEqual([
+      "Function 'long' has too many lines (94). Maximum allowed is 80.",
+    ]);
+    expect(await lengthProblems('workflows/lint-fixture.ts', 90)).toHaveLength(1);
+    expect(await lengthProblems('activities/lint-fixture.ts', 70)).toEqual([]);
+    expect(await lengthProblems('client/lint-fixture.ts', 90)).toEqual([]);
   });
 });
 
