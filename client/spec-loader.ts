@@ -516,6 +516,11 @@ export function loadSpec(specPath: string, overrides: SpecOverrides = {}): Resol
       failedBatchResubmits: spec.retry?.failedBatchResubmits ?? SEED_DEFAULTS.retry.failedBatchResubmits,
       failoverAfterMs: ms(spec.retry?.failoverAfter, SEED_DEFAULTS.retry.failoverAfterMs),
       finalizeBackoffMs: ms(spec.retry?.finalizeBackoff, SEED_DEFAULTS.retry.finalizeBackoffMs),
+      callBackoffMs: ms(spec.retry?.callBackoff, SEED_DEFAULTS.retry.callBackoffMs),
+      callBackoffMaxMs: Math.max(
+        ms(spec.retry?.callBackoffMax, SEED_DEFAULTS.retry.callBackoffMaxMs),
+        ms(spec.retry?.callBackoff, SEED_DEFAULTS.retry.callBackoffMs),
+      ),
     },
     limits: {
       ...SEED_DEFAULTS.limits,

@@ -48,6 +48,10 @@ export const SEED_DEFAULTS = {
      * outage, no capacity) moves to the next entry. */
     failoverAfterMs: 15 * 60_000,
     finalizeBackoffMs: 60_000,
+    /** A provider call that failed retryably (a 500, a timeout) is tried again after this, doubling
+     * up to callBackoffMaxMs; the call gives up after 6 hours (the chunk then fails). */
+    callBackoffMs: 2_000,
+    callBackoffMaxMs: 5 * 60_000,
   },
   limits: {
     concurrentBatches: 10,

@@ -212,6 +212,10 @@ export const RunSpecSchema = z.strictObject({
       failoverAfter: duration.optional(),
       /** A run whose outputs could not be written (phase finalize-failed) tries again after this, doubling to 30 min. */
       finalizeBackoff: duration.optional(),
+      /** A provider call (upload + create, download, cancel) that failed retryably is tried again after this... */
+      callBackoff: duration.optional(),
+      /** ...doubling up to this. */
+      callBackoffMax: duration.optional(),
     })
     .optional(),
   limits: z
@@ -299,6 +303,8 @@ export interface ResolvedSpec {
     failoverAfterMs: number;
     /** Absent in runs started before finalize-failed existed (then 60 s). */
     finalizeBackoffMs?: number;
+    callBackoffMs: number;
+    callBackoffMaxMs: number;
   };
   limits: {
     concurrentBatches: number;

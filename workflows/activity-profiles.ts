@@ -58,6 +58,17 @@ export const providerCallProfile = {
   },
 } as const satisfies ActivityOptions;
 
+/**
+ * A provider-call profile spaced by the spec's own backoff (retry.callBackoff doubling to
+ * retry.callBackoffMax): a flaky provider is tried again soon, one that stays down ever more rarely.
+ */
+export function withCallBackoff<P extends ActivityOptions>(profile: P, retry: ResolvedSpec['retry']): P {
+  return {
+    ...profile,
+    retry: { ...profile.retry, initialInterval: retry.callBackoffMs, maximumInterval: retry.callBackoffMaxMs },
+  };
+}
+
 /** Collect: downloads the result files (provider trouble as above) and stores every line, heartbeating. */
 export const collectProfile = {
   ...providerCallProfile,

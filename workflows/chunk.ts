@@ -53,6 +53,7 @@ import {
   pollProfile,
   providerCallProfile,
   syncCallProfile,
+  withCallBackoff,
   webhookLookProfile,
 } from './activity-profiles';
 import {
@@ -145,6 +146,10 @@ export async function chunkWorkflow(input: ChunkInput): Promise<ChunkOutcome> {
 async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
   const { runId, chunk } = input;
   const label = `chunk ${chunk}`;
+  // Provider calls spaced by the spec's retry.callBackoff.
+  const callProfile = withCallBackoff(providerCallProfile, input.spec.retry);
+  const collectCallProfile = withCallBackoff(collectProfile, input.spec.retry);
+  const syncRoundProfile = withCallBackoff(syncCallProfile, input.spec.retry);
   /** The spec the chunk runs under: its own model and lane (read below), or a failover entry's. */
   let spec = input.spec;
   /** Failover entries not tried yet (spec `failover`), in order. */
@@ -546,7 +551,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     const cancelled = await withAuthWait(() =>
       calls.cancelBatch.executeWithOptions(
         {
-          ...providerCallProfile,
+          ...callProfile,
           summary: `cancel batch ${batchId} (${label}, strike ${strike}): ${stalled ? `not started by its start deadline (${startDeadline})` : `past its deadline (${deadline})`}`,
         },
         [{ runId, chunk, strike, batchId, spec, reason }],
@@ -612,7 +617,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
         orFailOver(strike, (bounded) =>
           calls.submitBatch.executeWithOptions(
             {
-              ...providerCallProfile,
+              ...callProfile,
               ...(bounded.scheduleToCloseTimeout ? { scheduleToCloseTimeout: bounded.scheduleToCloseTimeout } : {}),
               summary: `submit ${label} strike ${strike}${attempt > 1 ? ` again (attempt ${attempt})` : ''} (${pending} requests, ${model} at ${spec.provider})`,
             },
@@ -656,7 +661,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       await withAuthWait(() =>
         collecting.collectBatch.executeWithOptions(
           {
-            ...collectProfile,
+            ...collectCallProfile,
             summary: `collect ${stopped ? `what it answered before its ${stopped === 'stalled' ? 'start deadline' : 'deadline'}: ` : ''}batch ${batchId} (${label}, strike ${strike})`,
           },
           [
@@ -692,7 +697,7 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
     try {
       await withAuthWait(() =>
         syncCalls.syncStrike.executeWithOptions(
-          { ...syncCallProfile, summary: `sync calls for ${label} strike ${strike} (${pending} requests, ${model})` },
+          { ...syncRoundProfile, summary: `sync calls for ${label} strike ${strike} (${pending} requests, ${model})` },
           [{ runId, chunk, strike, spec, model }],
         ),
       );
@@ -763,13 +768,13 @@ async function processChunk(input: ChunkInput): Promise<ChunkOutcome> {
       if (inFlight) {
         const { strike, batchId, model } = inFlight;
         await calls.cancelBatch.executeWithOptions(
-          { ...providerCallProfile, summary: `cancel batch ${batchId} (${label}, strike ${strike})` },
+          { ...callProfile, summary: `cancel batch ${batchId} (${label}, strike ${strike})` },
           [{ runId, chunk, strike, batchId, spec }],
         );
         // Bounded: a cancel that never ends fails the chunk instead of holding the run for ever.
         const batch = await watchBatch(strike, batchId, spec.poll.cancelWaitMs, false);
         await collecting.collectBatch.executeWithOptions(
-          { ...collectProfile, summary: `collect cancelled batch ${batchId} (${label})` },
+          { ...collectCallProfile, summary: `collect cancelled batch ${batchId} (${label})` },
           [{ runId, chunk, strike, batch, spec, model }],
         );
         await settle(strike, model);

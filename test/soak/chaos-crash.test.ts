@@ -11,6 +11,7 @@ import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
 import { startHarness, type Harness } from '../support/harness';
 import { restartableServer } from '../support/restartable-server';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
+import { resultWithin } from '../support/stuck-run';
 import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,17 +61,21 @@ describe('the chaos run with crashes', () => {
     }
 
     let report;
+    const deadline = Date.now() + 360_000;
     for (;;) {
       try {
-        report = await handle.result();
+        report = await resultWithin(h.client, handle, Math.max(1000, deadline - Date.now()));
         break;
       } catch (error) {
-        // A long poll cut by the restart: ask again; a real run failure fails the expectations below.
-        if (String(error).includes('WorkflowFailed')) throw error;
+        // A long poll cut by the restart: ask again; a real run failure or a run that does not end in
+        // time (with what it waits on) fails the test.
+        if (/WorkflowFailed|did not end within/.test(String(error))) throw error;
         await pause(500);
       }
     }
-    console.log(`chaos with crashes: ${events.join(', ')}; report ${JSON.stringify({ ...report, files: undefined })}`);
+    console.log(
+      `chaos with crashes: ${events.join(', ')}; report ${JSON.stringify({ ...report, files: undefined, batchTimeline: undefined, deadLetterReasons: undefined })}`,
+    );
     expectChaosGuarantees(report, spec.inputPath);
     expect(report.succeeded + report.deadLettered).toBe(5000);
     expect(h.simulator.ledger().doubleBilled).toBe(0);

@@ -8,6 +8,7 @@ import { startRun } from '../../client/start-run';
 import { LABEL_SCHEMA, writeTickets } from '../support/datasets';
 import { startHarness, type Harness } from '../support/harness';
 import { readJsonl } from '../support/run-files';
+import { resultWithin } from '../support/stuck-run';
 import { CHAOS_PROFILE, chaosSpec, expectChaosGuarantees } from '../support/chaos';
 
 describe('the chaos run', () => {
@@ -22,9 +23,8 @@ describe('the chaos run', () => {
     writeFileSync(join(h.dir, 'label.schema.json'), JSON.stringify(LABEL_SCHEMA));
     const spec = loadSpec(h.writeSpec(chaosSpec()));
     const started = Date.now();
-    const report = await (
-      await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-chaos-${Date.now()}` })
-    ).result();
+    const handle = await startRun(h.client, spec, { taskQueue: h.taskQueue, runId: `it-chaos-${Date.now()}` });
+    const report = await resultWithin(h.client, handle, 300_000);
 
     const deadLetters = expectChaosGuarantees(report, spec.inputPath);
     const ledger = h.simulator.ledger();

@@ -59,8 +59,9 @@ describe('the CLI through a Temporal restart', () => {
     // Longer than the client's own retries of a call (about 19 s): only then does a call fail.
     await pause(22_000);
     await server.start();
-    workers.push(spawnWorker(workerEnv()));
+    // The worker comes back only once status has answered, so the run is certainly still RUNNING then.
     const statusEnd = await status.exited;
+    workers.push(spawnWorker(workerEnv()));
     expect(status.stderr()).toContain(`Temporal unreachable at ${server.address}, retrying`);
     expect(status.stderr()).toContain(`Temporal at ${server.address} answers again`);
     expect(status.stdout()).toContain(`run ${runId}: RUNNING`);

@@ -19,7 +19,15 @@ export function chaosSpec(extra: Record<string, unknown> = {}) {
     output: { dir: 'out', schema: 'label.schema.json' },
     chunkSize: 100,
     limits: { concurrentBatches: 10, syncConcurrency: 8 },
-    retry: { strike2Delay: '100ms', strike3Delay: '100ms', syncBackoff: '20ms' },
+    // A failed provider call is tried again within a second or two, not after minutes of backoff: with
+    // 15% of HTTP calls failing, a submit (list, upload, create) fails half the time.
+    retry: {
+      strike2Delay: '100ms',
+      strike3Delay: '100ms',
+      syncBackoff: '20ms',
+      callBackoff: '100ms',
+      callBackoffMax: '1s',
+    },
     ...extra,
   });
 }

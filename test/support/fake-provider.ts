@@ -36,6 +36,8 @@ export function testSpec(overrides: Partial<ResolvedSpec> = {}): ResolvedSpec {
       strike2DelayMs: 1,
       strike3DelayMs: 1,
       syncBackoffMs: 1,
+      callBackoffMs: 10,
+      callBackoffMaxMs: 100,
       deadLetterAlertRate: 1,
       authProbeMs: 10,
       authTimeoutMs: 3_600_000,

@@ -183,6 +183,7 @@ export function fastSpec(overrides: Record<string, unknown> = {}): Record<string
     poll: { initial: '50ms', max: '200ms' },
     limits: { concurrentBatches: 5 },
     cache: { enabled: false },
+    retry: { callBackoff: '200ms', callBackoffMax: '2s' },
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SpecError, loadSpec } from '../../client/spec-loader';
+import { providerCallProfile, withCallBackoff } from '../../workflows/activity-profiles';
 
 function world(spec: Record<string, unknown>, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'llmbatch-spec-'));
@@ -55,6 +56,17 @@ describe('run spec', () => {
       cancelWaitMs: 3_600_000,
       startDeadlineMs: 21_600_000,
     });
+  });
+
+  it('spaces failed provider calls by retry.callBackoff, doubling to callBackoffMax (never below the first wait)', () => {
+    expect(loadSpec(world(GOOD, FILES)).retry).toMatchObject({ callBackoffMs: 2_000, callBackoffMaxMs: 300_000 });
+    const spec = loadSpec(world({ ...GOOD, retry: { callBackoff: '250ms', callBackoffMax: '10s' } }, FILES));
+    expect(spec.retry).toMatchObject({ callBackoffMs: 250, callBackoffMaxMs: 10_000 });
+    const profile = withCallBackoff(providerCallProfile, spec.retry);
+    expect(profile.retry).toMatchObject({ initialInterval: 250, maximumInterval: 10_000, backoffCoefficient: 2 });
+    expect(profile.scheduleToCloseTimeout).toBe('6 hours');
+    const inverted = loadSpec(world({ ...GOOD, retry: { callBackoff: '1m', callBackoffMax: '10s' } }, FILES));
+    expect(inverted.retry).toMatchObject({ callBackoffMs: 60_000, callBackoffMaxMs: 60_000 });
   });
 
   it('takes poll.deadline and poll.cancelWait; the overdue alert then rings at 5/6 of the deadline unless set', () => {
