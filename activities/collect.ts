@@ -1,7 +1,7 @@
 // Collect: read BOTH the output and the error file, match lines by custom_id (never by position),
 // validate each answer, store successes once and classify every failure. Items missing from both
 // files are failures too: nothing is silently dropped.
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import {
   CONFIRM_TOLERANCE,
   classifyHttpFailure,
@@ -11,10 +11,11 @@ import {
   type ResolvedSpec,
   type TokenUsage,
 } from '../common';
-import type { ProviderBatch } from '../providers';
-import type { FailureRow, ResultRow } from '../store';
+import type { BatchProvider, ItemResult, ProviderBatch } from '../providers';
+import type { FailureRow, RunStore } from '../store';
+import { answerRow } from './answer-row';
+import { CollectPages } from './collect-pages';
 import type { ActivityDeps } from './deps';
-import { recordStored } from './metrics';
 import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 import { BatchUsageTally } from './confirmed-cost';
@@ -47,120 +48,132 @@ export interface CollectOutcome {
   unknown: number;
 }
 
-// eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
+/** What one collect knows while it reads a batch's files. */
+interface Collecting {
+  spec: ResolvedSpec;
+  lane: { provider: string; model: string; mode: 'batch' };
+  strike: number;
+  stopReason?: string;
+  /** Every dedup key of the chunk. */
+  members: ReadonlySet<string>;
+  /** The chunk's keys still pending when the collect began, each taken off as its line is read. */
+  waiting: Set<string>;
+  cost: (mode: 'batch' | 'sync', usage: TokenUsage) => number;
+  pages: CollectPages;
+  outcome: CollectOutcome;
+}
+
+/** A failure of this strike; one the chunk's cancel caused says why the chunk cancelled. */
+function fail(collecting: Collecting, dedupKey: string, row: Omit<FailureRow, 'dedupKey' | 'strike'>): void {
+  const { stopReason, strike } = collecting;
+  const error = stopReason && row.kind === 'cancelled' ? `${stopReason}: ${row.error}` : row.error;
+  collecting.pages.failed({ dedupKey, strike, ...row, error });
+}
+
+/** One line of the output or error file, for an item still waiting: an answer or a failure for the next page. */
+function takeLine(collecting: Collecting, item: ItemResult): void {
+  const { spec, lane, strike, cost } = collecting;
+  if (!item.ok) {
+    const kind = classifyHttpFailure(item.status, item.code);
+    const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
+    const billed = item.usage ? cost('batch', item.usage) : 0;
+    fail(collecting, item.customId, { kind, retryable: isRetryableKind(kind), error, costUsd: billed });
+    return;
+  }
+  const check = checkAnswer(item.content, spec);
+  if (!check.ok) {
+    fail(collecting, item.customId, {
+      kind: check.kind,
+      retryable: true,
+      error: check.error,
+      costUsd: cost('batch', item.usage),
+    });
+    return;
+  }
+  const answer = { dedupKey: item.customId, output: item.content, parsed: check.parsed, usage: item.usage };
+  collecting.pages.answered(
+    answerRow(answer, lane, strike, { costUsd: cost('batch', item.usage), syncCostUsd: cost('sync', item.usage) }),
+  );
+}
+
+/** Reads both files through, paging every waiting item's line; returns the usage of every line. */
+async function readBatchFiles(
+  collecting: Collecting,
+  provider: BatchProvider,
+  batch: ProviderBatch,
+): Promise<BatchUsageTally> {
+  const { members, waiting, cost, pages, outcome } = collecting;
+  // Every line counts toward the batch's confirmation, also those an earlier attempt stored.
+  const tally = new BatchUsageTally();
+  for await (const item of provider.readResults(batch)) {
+    tally.add(item.usage, item.usage && members.has(item.customId) ? cost('batch', item.usage) : 0);
+    if (!waiting.delete(item.customId)) {
+      // Stored by an earlier attempt of this activity, or not ours at all.
+      if (!members.has(item.customId)) outcome.unknown++;
+      continue;
+    }
+    takeLine(collecting, item);
+    if (pages.heldResults + pages.heldFailures >= FLUSH_EVERY) await pages.flush();
+  }
+  return tally;
+}
+
+/** Whatever the files did not mention: the batch failed, expired, was cancelled, or lost it. */
+async function failMissing(collecting: Collecting, batch: ProviderBatch): Promise<void> {
+  const kind = MISSING_KIND[batch.status] ?? 'missing_output';
+  const why =
+    batch.status === 'failed'
+      ? `batch ${batch.id} failed${batch.errors.length ? `: ${batch.errors.slice(0, 3).join('; ')}` : ''}`
+      : `no answer in batch ${batch.id} (${batch.status})`;
+  for (const dedupKey of collecting.waiting) {
+    fail(collecting, dedupKey, { kind, retryable: true, error: why });
+    if (collecting.pages.heldFailures >= FLUSH_EVERY) await collecting.pages.flush();
+  }
+}
+
+/** Saves what the batch cost, from its lines and from the provider's own totals where it gives them. */
+async function confirmUsage(
+  store: RunStore,
+  { runId, chunk, strike, batch, spec }: CollectInput,
+  priced: string,
+  provider: BatchProvider,
+  tally: BatchUsageTally,
+): Promise<void> {
+  const reported = batch.usage ?? (await provider.reportedUsage?.(batch));
+  const usage = tally.record(spec.provider, priced, reported, spec.prices);
+  await store.batchUsage.save(runId, chunk, strike, usage);
+  if (Math.abs(usage.confirmedUsd - usage.computedUsd) > CONFIRM_TOLERANCE * usage.computedUsd)
+    log.warn('the provider bills this batch differently from its lines', { batchId: batch.id, ...usage });
+}
+
 export function createCollectActivities({ store, providers, metrics }: ActivityDeps) {
   return {
-    // eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
-    async collectBatch({
-      runId,
-      chunk,
-      strike,
-      batch,
-      spec,
-      model = spec.model,
-      stopReason,
-    }: CollectInput): Promise<CollectOutcome> {
+    async collectBatch(input: CollectInput): Promise<CollectOutcome> {
+      const { runId, chunk, strike, batch, spec, model = spec.model, stopReason } = input;
       // Once per batch: a retried collect starts later, and its lag is not the provider's.
       if (batch.endedAtMs !== undefined && activityInfo().attempt === 1)
         metrics?.pollLag(spec.provider, model, (Date.now() - batch.endedAtMs) / 1000);
       const priced = priceModelFor(spec, model);
-      const cost = (mode: 'batch' | 'sync', usage: TokenUsage) => usageCostUsd(priced, mode, usage, spec.prices);
       const members = await store.chunkDedupKeys(runId, chunk);
       const waiting = await store.pendingKeys(runId, chunk);
       const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
-      let results: ResultRow[] = [];
-      let failures: FailureRow[] = [];
-      const fail = (dedupKey: string, row: Omit<FailureRow, 'dedupKey' | 'strike'>) => {
-        const error = stopReason && row.kind === 'cancelled' ? `${stopReason}: ${row.error}` : row.error;
-        failures.push({ dedupKey, strike, ...row, error });
-        outcome.failed++;
-        if (row.retryable) outcome.retryable++;
+      const lane = { provider: spec.provider, model, mode: 'batch' } as const;
+      const collecting: Collecting = {
+        spec,
+        lane,
+        strike,
+        stopReason,
+        members,
+        waiting,
+        cost: (mode, usage) => usageCostUsd(priced, mode, usage, spec.prices),
+        pages: new CollectPages(store, { runId, chunk }, lane, outcome, metrics),
+        outcome,
       };
-      // One page is written while the next is parsed: the store works on its own thread.
-      let writing: Promise<void> = Promise.resolve();
-      const flush = async () => {
-        await writing;
-        const page = { results, failures };
-        results = [];
-        failures = [];
-        writing = Promise.all([
-          store.insertResults(runId, page.results, chunk),
-          store.recordFailures(runId, page.failures, chunk),
-        ]).then(([, fresh]) => {
-          // Counted once stored: a page a failed write lost is counted by the retry that stores it, and
-          // failures a retried collect records again are not counted again (results are never re-read).
-          const failures = page.failures.filter((f) => fresh.has(f.dedupKey));
-          recordStored(metrics, { provider: spec.provider, model, mode: 'batch' }, { results: page.results, failures });
-          heartbeat({ succeeded: outcome.succeeded, failed: outcome.failed });
-        });
-        // Observed at the next flush; until then a failed write must not count as unhandled.
-        writing.catch(() => undefined);
-      };
-
       const provider = providers.get(spec.provider, model, spec);
-      // Every line counts toward the batch's confirmation, also those an earlier attempt stored.
-      const tally = new BatchUsageTally();
-      for await (const item of provider.readResults(batch)) {
-        tally.add(item.usage, item.usage && members.has(item.customId) ? cost('batch', item.usage) : 0);
-        if (!waiting.delete(item.customId)) {
-          // Stored by an earlier attempt of this activity, or not ours at all.
-          if (!members.has(item.customId)) outcome.unknown++;
-          continue;
-        }
-        if (item.ok) {
-          const check = checkAnswer(item.content, spec);
-          if (check.ok) {
-            const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = item.usage;
-            results.push({
-              dedupKey: item.customId,
-              output: item.content,
-              parsed: check.parsed,
-              provider: spec.provider,
-              model,
-              mode: 'batch',
-              strike,
-              inputTokens,
-              outputTokens,
-              cacheWriteTokens,
-              cacheReadTokens,
-              costUsd: cost('batch', item.usage),
-              syncCostUsd: cost('sync', item.usage),
-            });
-            outcome.succeeded++;
-          } else {
-            fail(item.customId, {
-              kind: check.kind,
-              retryable: true,
-              error: check.error,
-              costUsd: cost('batch', item.usage),
-            });
-          }
-        } else {
-          const kind = classifyHttpFailure(item.status, item.code);
-          const error = [item.status, item.code, item.message].filter(Boolean).join(' ');
-          const billed = item.usage ? cost('batch', item.usage) : 0;
-          fail(item.customId, { kind, retryable: isRetryableKind(kind), error, costUsd: billed });
-        }
-        if (results.length + failures.length >= FLUSH_EVERY) await flush();
-      }
-
-      // Whatever the files did not mention: the batch failed, expired, was cancelled, or lost it.
-      const kind = MISSING_KIND[batch.status] ?? 'missing_output';
-      const why =
-        batch.status === 'failed'
-          ? `batch ${batch.id} failed${batch.errors.length ? `: ${batch.errors.slice(0, 3).join('; ')}` : ''}`
-          : `no answer in batch ${batch.id} (${batch.status})`;
-      for (const dedupKey of waiting) {
-        fail(dedupKey, { kind, retryable: true, error: why });
-        if (failures.length >= FLUSH_EVERY) await flush();
-      }
-      await flush();
-      await writing;
-      const reported = batch.usage ?? (await provider.reportedUsage?.(batch));
-      const usage = tally.record(spec.provider, priced, reported, spec.prices);
-      await store.batchUsage.save(runId, chunk, strike, usage);
-      if (Math.abs(usage.confirmedUsd - usage.computedUsd) > CONFIRM_TOLERANCE * usage.computedUsd)
-        log.warn('the provider bills this batch differently from its lines', { batchId: batch.id, ...usage });
+      const tally = await readBatchFiles(collecting, provider, batch);
+      await failMissing(collecting, batch);
+      await collecting.pages.close();
+      await confirmUsage(store, input, priced, provider, tally);
       // The run's next queries (pending counts, the spend of this strike, the tally) join the results
       // it just grew: with statistics from before, the planner would scan the whole table for each.
       await store.refreshStatistics(['results', 'failures']);

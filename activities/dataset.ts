@@ -365,7 +365,88 @@ function toRecord(columns: string[], fields: string[]): Record<string, string> {
 const rowSizeProblem = (fields: number, columns: number) =>
   `row has ${plural(fields, 'field')}, the header has ${columns}`;
 
-// eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
+/** A row read whole: a record when its field count is the header's, else a rejection with what it held. */
+function rowEntry(line: number, columns: string[], fields: string[]): DatasetEntry {
+  return fields.length === columns.length
+    ? { line, record: toRecord(columns, fields) }
+    : { line, error: rowSizeProblem(fields.length, columns.length), fields: toRecord(columns, fields) };
+}
+
+/**
+ * The entry of a row that fits on its line, read or rejected on its own; or, when a quoted field
+ * runs on past the line, the row left open.
+ */
+function oneLineEntry({ line, bytes }: PhysicalLine, columns: string[], maxLineBytes: number): DatasetEntry | CsvRow {
+  const checked = lineText(bytes, maxLineBytes);
+  if ('error' in checked) return { line, error: checked.error };
+  const { text } = checked;
+  if (!text.includes('"')) return rowEntry(line, columns, plainFields(text));
+  const row = new CsvRow();
+  const fed = row.feed(text);
+  if (fed === 'open') return row;
+  if (fed !== 'done') return { line, error: describeFault(fed, columns), fields: toRecord(columns, row.fields) };
+  return rowEntry(line, columns, row.fields);
+}
+
+/**
+ * Feeds `row` the lines after its first until its open quote closes. The lines read are kept so
+ * they can be read again; `failure` says why the row does not close, when it does not.
+ */
+async function readAhead(
+  lines: LineQueue,
+  row: CsvRow,
+  firstLineBytes: number,
+  maxRowBytes: number,
+): Promise<{ ahead: PhysicalLine[]; failure?: string }> {
+  const ahead: PhysicalLine[] = [];
+  let size = firstLineBytes;
+  for (let fed: FeedResult = 'open'; fed === 'open';) {
+    const next = await lines.next();
+    if (!next) return { ahead, failure: 'the file ends before it closes' };
+    ahead.push(next);
+    size += next.bytes.length + 1;
+    if (size > maxRowBytes)
+      return { ahead, failure: `it is still open after ${mb(maxRowBytes)} (limits.maxItemBytes)` };
+    const more = decodeUtf8(next.bytes);
+    if (more === undefined) return { ahead, failure: `line ${next.line} is not valid UTF-8` };
+    fed = row.feed(more);
+    if (fed !== 'open' && fed !== 'done') {
+      const what = fed.kind === 'closing' ? 'an invalid closing quote' : 'a quote inside an unquoted field';
+      return { ahead, failure: `line ${next.line} has ${what}` };
+    }
+  }
+  return { ahead };
+}
+
+/**
+ * A row whose quoted field runs on past its first line: one entry, numbered by its last line, when
+ * it closes into a well-formed row; otherwise only its first line is rejected, and the lines read
+ * ahead are given back to be read as rows of their own.
+ */
+async function multiLineEntry(
+  start: PhysicalLine,
+  row: CsvRow,
+  columns: string[],
+  lines: LineQueue,
+  maxRowBytes: number,
+): Promise<DatasetEntry> {
+  const openedIn = row.openColumn;
+  const { ahead, failure: unclosed } = await readAhead(lines, row, start.bytes.length, maxRowBytes);
+  const failure =
+    unclosed ??
+    (row.fields.length !== columns.length
+      ? `the row it starts would have ${plural(row.fields.length, 'field')}, the header has ${columns.length}`
+      : undefined);
+  if (!failure) return { line: ahead[ahead.length - 1].line, record: toRecord(columns, row.fields) };
+  lines.unread(ahead);
+  return {
+    line: start.line,
+    error: `CSV: unclosed quote in ${columnName(columns, openedIn)}: ${failure}; the lines after it are read as rows of their own`,
+    // Only the fields before the open quote: the rest were read from the lines after it.
+    fields: toRecord(columns, row.fields.slice(0, openedIn)),
+  };
+}
+
 async function* readCsv(
   path: string,
   source: AsyncIterable<Buffer>,
@@ -379,77 +460,9 @@ async function* readCsv(
   const header = headerOf(first.bytes);
   if ('problem' in header) throw ApplicationFailure.nonRetryable(`${path}: ${header.problem}`, 'BadDataset');
   const { columns } = header;
-
   for (let start = await lines.next(); start; start = await lines.next()) {
-    const { line, bytes } = start;
-    const checked = lineText(bytes, maxLineBytes);
-    if ('error' in checked) {
-      yield { line, error: checked.error };
-      continue;
-    }
-    const { text } = checked;
-    if (!text.includes('"')) {
-      const fields = plainFields(text);
-      yield fields.length === columns.length
-        ? { line, record: toRecord(columns, fields) }
-        : { line, error: rowSizeProblem(fields.length, columns.length), fields: toRecord(columns, fields) };
-      continue;
-    }
-    const row = new CsvRow();
-    let fed = row.feed(text);
-    const openedIn = row.openColumn;
-    if (fed !== 'open') {
-      if (fed !== 'done') yield { line, error: describeFault(fed, columns), fields: toRecord(columns, row.fields) };
-      else if (row.fields.length !== columns.length)
-        yield {
-          line,
-          error: rowSizeProblem(row.fields.length, columns.length),
-          fields: toRecord(columns, row.fields),
-        };
-      else yield { line, record: toRecord(columns, row.fields) };
-      continue;
-    }
-    // A quoted field runs on: read ahead, keeping the lines so they can be read again on failure.
-    const ahead: PhysicalLine[] = [];
-    let size = bytes.length;
-    let failure: string | undefined;
-    while (fed === 'open') {
-      const next = await lines.next();
-      if (!next) {
-        failure = 'the file ends before it closes';
-        break;
-      }
-      ahead.push(next);
-      size += next.bytes.length + 1;
-      if (size > maxRowBytes) {
-        failure = `it is still open after ${mb(maxRowBytes)} (limits.maxItemBytes)`;
-        break;
-      }
-      const more = decodeUtf8(next.bytes);
-      if (more === undefined) {
-        failure = `line ${next.line} is not valid UTF-8`;
-        break;
-      }
-      fed = row.feed(more);
-      if (fed !== 'open' && fed !== 'done') {
-        failure = `line ${next.line} has ${fed.kind === 'closing' ? 'an invalid closing quote' : 'a quote inside an unquoted field'}`;
-        break;
-      }
-    }
-    if (!failure && row.fields.length !== columns.length) {
-      failure = `the row it starts would have ${plural(row.fields.length, 'field')}, the header has ${columns.length}`;
-    }
-    if (failure) {
-      yield {
-        line,
-        error: `CSV: unclosed quote in ${columnName(columns, openedIn)}: ${failure}; the lines after it are read as rows of their own`,
-        // Only the fields before the open quote: the rest were read from the lines after it.
-        fields: toRecord(columns, row.fields.slice(0, openedIn)),
-      };
-      lines.unread(ahead);
-      continue;
-    }
-    yield { line: ahead[ahead.length - 1].line, record: toRecord(columns, row.fields) };
+    const entry = oneLineEntry(start, columns, maxLineBytes);
+    yield entry instanceof CsvRow ? await multiLineEntry(start, entry, columns, lines, maxRowBytes) : entry;
   }
 }
 

@@ -52,86 +52,94 @@ export function slotKeyLabels(key: string): { provider: string; model: string } 
 /** Poll lag buckets: webhooks bring it under a second, polling up to the 5 minute cap and beyond. */
 const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
-// eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
+/** Every series llmbatch counts, registered with `registers`. */
+function createSeries(registers: Registry[]) {
+  return {
+    succeeded: new Counter({
+      name: 'llmbatch_items_succeeded_total',
+      help: 'Items answered and stored (valid against the output schema)',
+      labelNames: ['provider', 'model', 'mode'],
+      registers,
+    }),
+    failed: new Counter({
+      name: 'llmbatch_items_failed_total',
+      help: 'Failed item attempts stored, by failure kind; retryable ones go to the next strike',
+      labelNames: ['provider', 'model', 'mode', 'kind', 'retryable'],
+      registers,
+    }),
+    spend: new Counter({
+      name: 'llmbatch_spend_usd_total',
+      help: "What the providers billed, in USD, from their usage fields and the run's price table",
+      labelNames: ['provider', 'model', 'mode'],
+      registers,
+    }),
+    submitted: new Counter({
+      name: 'llmbatch_batches_submitted_total',
+      help: 'Provider batches created (a batch found again after a lost create response is not counted twice)',
+      labelNames: ['provider', 'model'],
+      registers,
+    }),
+    lag: new Histogram({
+      name: 'llmbatch_poll_lag_seconds',
+      help: "From the provider's end of a batch to the start of its collect",
+      labelNames: ['provider', 'model'],
+      buckets: LAG_BUCKETS,
+      registers,
+    }),
+    syncCalls: new Counter({
+      name: 'llmbatch_sync_calls_total',
+      help: 'Sync API calls made, by outcome (answered, failed, rate_limited, error)',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'llmbatch_rate_limited_total',
+      help: 'HTTP 429 answers from the providers, by where they came (sync, batch_create, batch_item)',
+      labelNames: ['provider', 'model', 'where'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'llmbatch_alerts_total',
+      help: 'Alerts raised, by kind (see docs/runbook.md)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'llmbatch_items_dead_lettered_total',
+      help: "Items written to a finished run's dead-letter.jsonl, by kind",
+      labelNames: ['kind'],
+      registers,
+    }),
+    runs: new Counter({
+      name: 'llmbatch_runs_finished_total',
+      help: 'Runs whose output files were written, by status (completed, cancelled, failed)',
+      labelNames: ['status'],
+      registers,
+    }),
+  };
+}
+
+function registerBatchesInFlight(source: InFlightSource, registers: Registry[]): void {
+  new Gauge({
+    name: 'llmbatch_batches_in_flight',
+    help: 'Provider batches holding a slot now (taken before submit, given back after collect), across every worker of the store',
+    labelNames: ['provider', 'model'],
+    registers,
+    // Read at each scrape from the store, the truth across workers and restarts: a counter kept in
+    // memory would forget the batches a restarted worker had in flight.
+    async collect() {
+      this.reset();
+      for (const { key, batches } of await source()) this.set(slotKeyLabels(key), batches);
+    },
+  });
+}
+
 export function createRunMetrics(options: { registry?: Registry; batchesInFlight?: InFlightSource } = {}): RunMetrics {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
-  const succeeded = new Counter({
-    name: 'llmbatch_items_succeeded_total',
-    help: 'Items answered and stored (valid against the output schema)',
-    labelNames: ['provider', 'model', 'mode'],
-    registers,
-  });
-  const failed = new Counter({
-    name: 'llmbatch_items_failed_total',
-    help: 'Failed item attempts stored, by failure kind; retryable ones go to the next strike',
-    labelNames: ['provider', 'model', 'mode', 'kind', 'retryable'],
-    registers,
-  });
-  const spend = new Counter({
-    name: 'llmbatch_spend_usd_total',
-    help: "What the providers billed, in USD, from their usage fields and the run's price table",
-    labelNames: ['provider', 'model', 'mode'],
-    registers,
-  });
-  const submitted = new Counter({
-    name: 'llmbatch_batches_submitted_total',
-    help: 'Provider batches created (a batch found again after a lost create response is not counted twice)',
-    labelNames: ['provider', 'model'],
-    registers,
-  });
-  const lag = new Histogram({
-    name: 'llmbatch_poll_lag_seconds',
-    help: "From the provider's end of a batch to the start of its collect",
-    labelNames: ['provider', 'model'],
-    buckets: LAG_BUCKETS,
-    registers,
-  });
-  const syncCalls = new Counter({
-    name: 'llmbatch_sync_calls_total',
-    help: 'Sync API calls made, by outcome (answered, failed, rate_limited, error)',
-    labelNames: ['provider', 'model', 'outcome'],
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: 'llmbatch_rate_limited_total',
-    help: 'HTTP 429 answers from the providers, by where they came (sync, batch_create, batch_item)',
-    labelNames: ['provider', 'model', 'where'],
-    registers,
-  });
-  const alerts = new Counter({
-    name: 'llmbatch_alerts_total',
-    help: 'Alerts raised, by kind (see docs/runbook.md)',
-    labelNames: ['kind'],
-    registers,
-  });
-  const deadLettered = new Counter({
-    name: 'llmbatch_items_dead_lettered_total',
-    help: "Items written to a finished run's dead-letter.jsonl, by kind",
-    labelNames: ['kind'],
-    registers,
-  });
-  const runs = new Counter({
-    name: 'llmbatch_runs_finished_total',
-    help: 'Runs whose output files were written, by status (completed, cancelled, failed)',
-    labelNames: ['status'],
-    registers,
-  });
-  const source = options.batchesInFlight;
-  if (source) {
-    new Gauge({
-      name: 'llmbatch_batches_in_flight',
-      help: 'Provider batches holding a slot now (taken before submit, given back after collect), across every worker of the store',
-      labelNames: ['provider', 'model'],
-      registers,
-      // Read at each scrape from the store, the truth across workers and restarts: a counter kept in
-      // memory would forget the batches a restarted worker had in flight.
-      async collect() {
-        this.reset();
-        for (const { key, batches } of await source()) this.set(slotKeyLabels(key), batches);
-      },
-    });
-  }
+  const { succeeded, failed, spend, submitted, lag, syncCalls, rateLimited, alerts, deadLettered, runs } =
+    createSeries(registers);
+  if (options.batchesInFlight) registerBatchesInFlight(options.batchesInFlight, registers);
 
   return {
     registry,

@@ -21,13 +21,20 @@ import {
   type ResolvedSpec,
   type TokenUsage,
 } from '../common';
-import { CircuitOpenError, classifyProviderError, isAuthError, type BatchProvider } from '../providers';
+import {
+  CircuitOpenError,
+  classifyProviderError,
+  isAuthError,
+  type BatchProvider,
+  type ItemResult,
+} from '../providers';
 import { isEmbeddingRequest, type NeutralRequest } from '../common';
-import type { ResultRow, RunStore } from '../store';
+import type { RunStore } from '../store';
+import { answerRow } from './answer-row';
 import type { ActivityDeps } from './deps';
 import { withCallSignal } from './call-signal';
 import { keepAlive } from './keep-alive';
-import { recordStored, type RunMetrics } from './metrics';
+import { recordStored, type RunMetrics, type SyncCallOutcome } from './metrics';
 import { checkAnswer } from './output-check';
 import { priceModelFor } from './spend-estimate';
 import { createSharedPacer, syncRateKey, type SyncPacer } from './sync-pacer';
@@ -90,7 +97,129 @@ function answerMayBeLost(error: unknown): boolean {
   return kind === 'timeout' || kind === 'connection' || kind === 'server_error';
 }
 
-// eslint-disable-next-line max-lines-per-function -- issue 27: written before the rule, to be split into named steps
+/** One pending item's sync call, with what its attempts have come to so far. */
+interface ItemCall {
+  provider: BatchProvider;
+  store: RunStore;
+  pacer: SyncPacer;
+  metrics?: RunMetrics;
+  input: SyncStrikeInput;
+  model: string;
+  lane: { provider: string; model: string; mode: 'sync' };
+  priced: string;
+  dedupKey: string;
+  body: NeutralRequest;
+  tokens: number;
+  signal: AbortSignal;
+  /** What the item is recorded as failing with when no attempt answers it: the latest attempt's failure. */
+  last: { kind: FailureKind; error: string };
+  /** Answers that came back but failed the checks: billed all the same. */
+  billedForFailures: number;
+}
+
+/** After an attempt: the item is answered, has failed for good, or goes again, spending an attempt or not. */
+type AttemptEnd = 'answered' | 'failed' | 'retry' | 'retry_unspent';
+
+function countCall(call: ItemCall, outcome: SyncCallOutcome): void {
+  call.metrics?.syncCall(call.input.spec.provider, call.model, outcome);
+}
+
+function countRateLimited(call: ItemCall): void {
+  call.metrics?.rateLimited(call.input.spec.provider, call.model, 'sync');
+}
+
+const syncCostOf = (call: ItemCall, usage: TokenUsage) =>
+  usageCostUsd(call.priced, 'sync', usage, call.input.spec.prices);
+
+/** Stores an answer that passes its checks (true), or notes why the provider's answer is a failure. */
+async function takeAnswer(call: ItemCall, callId: string, result: ItemResult): Promise<boolean> {
+  const { store, input, lane, dedupKey } = call;
+  if (!result.ok) {
+    const kind = classifyHttpFailure(result.status, result.code);
+    countCall(call, kind === 'rate_limited' ? 'rate_limited' : 'failed');
+    if (kind === 'rate_limited') countRateLimited(call);
+    call.last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
+    return false;
+  }
+  const check = checkAnswer(result.content, input.spec);
+  countCall(call, check.ok ? 'answered' : 'failed');
+  if (!check.ok) {
+    call.last = { kind: check.kind, error: check.error };
+    call.billedForFailures += syncCostOf(call, result.usage);
+    return false;
+  }
+  const cost = syncCostOf(call, result.usage);
+  const answer = { dedupKey, output: result.content, parsed: check.parsed, usage: result.usage };
+  const row = answerRow(answer, lane, input.strike, { costUsd: cost, syncCostUsd: cost });
+  await store.insertResults(input.runId, [row], input.chunk);
+  recordStored(call.metrics, lane, { results: [row], failures: [] });
+  await store.settleSyncCall(callId, 'answered');
+  return true;
+}
+
+/** A call that threw: the round stops, the error goes up, or the item goes again after a wait. */
+async function callThrew(call: ItemCall, callId: string, error: unknown, attempt: number): Promise<AttemptEnd> {
+  const { store, input, pacer } = call;
+  if (call.signal.aborted) throw error; // the call stays in_flight: it may have been billed
+  if (error instanceof CircuitOpenError) {
+    await store.settleSyncCall(callId, 'answered'); // never sent
+    if (error.reason === 'auth') throw new RoundStopped(error);
+    await sleep(error.retryAfterMs); // the provider is down: wait, do not spend an attempt
+    return 'retry_unspent';
+  }
+  await store.settleSyncCall(callId, answerMayBeLost(error) ? 'unconfirmed' : 'answered');
+  if (isAuthError(error)) throw new RoundStopped(error);
+  const classified = classifyProviderError(error);
+  if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
+  countCall(call, classified.kind === 'rate_limited' ? 'rate_limited' : 'error');
+  if (classified.kind === 'rate_limited') countRateLimited(call);
+  call.last = { kind: classified.kind, error: classified.message };
+  if (!classified.retryable) return 'failed';
+  if (classified.kind === 'rate_limited') {
+    // The provider pacing us, not the item failing: every lane waits as told (the pacer holds
+    // them), and no attempt is spent.
+    await pacer.holdFor(classified.retryAfterMs ?? backoff(input.spec, 1));
+    return 'retry_unspent';
+  }
+  await sleep(classified.retryAfterMs ?? backoff(input.spec, attempt));
+  return 'retry';
+}
+
+async function attemptCall(call: ItemCall, attempt: number): Promise<AttemptEnd> {
+  const { provider, store, input, dedupKey, body, signal } = call;
+  const { runId, chunk, strike, spec } = input;
+  await call.pacer.acquire(call.tokens);
+  const callId = randomUUID();
+  const estimatedUsd = worstCaseCallUsd(body, call.priced, spec.prices);
+  await store.recordSyncCall({ callId, runId, chunk, dedupKey, strike, estimatedUsd });
+  try {
+    const result = await withCallSignal(signal, (callSignal) =>
+      provider.callSync({ customId: dedupKey, request: body }, spec.outputSchema, callSignal),
+    );
+    if (await takeAnswer(call, callId, result)) return 'answered';
+    await store.settleSyncCall(callId, 'answered');
+    if (!isRetryableKind(call.last.kind)) return 'failed';
+    await sleep(backoff(spec, attempt));
+    return 'retry';
+  } catch (error) {
+    return await callThrew(call, callId, error, attempt);
+  }
+}
+
+async function recordItemFailure(call: ItemCall): Promise<void> {
+  const { store, input, last } = call;
+  const failure = {
+    dedupKey: call.dedupKey,
+    strike: input.strike,
+    kind: last.kind,
+    retryable: isRetryableKind(last.kind),
+    error: last.error,
+    costUsd: call.billedForFailures,
+  };
+  const fresh = await store.recordFailures(input.runId, [failure], input.chunk);
+  recordStored(call.metrics, call.lane, { results: [], failures: fresh.size ? [failure] : [] });
+}
+
 async function callOne(
   provider: BatchProvider,
   store: RunStore,
@@ -99,104 +228,32 @@ async function callOne(
   pacer: SyncPacer,
   metrics?: RunMetrics,
 ): Promise<boolean> {
-  const { runId, chunk, strike, spec, model = spec.model } = input;
-  const lane = { provider: spec.provider, model, mode: 'sync' } as const;
-  const called = (outcome: Parameters<RunMetrics['syncCall']>[2]) => metrics?.syncCall(spec.provider, model, outcome);
+  const { spec, model = spec.model } = input;
   const priced = priceModelFor(spec, model);
-  const syncCost = (usage: TokenUsage) => usageCostUsd(priced, 'sync', usage, spec.prices);
   const body = { ...item.body, model };
-  const tokens = pacerNeedsTokens(spec) ? tpmEstimate(body) : 0;
-  const signal = Context.current().cancellationSignal;
-  let last: { kind: FailureKind; error: string } = { kind: 'server_error', error: 'not called' };
-  let billedForFailures = 0; // answers that came back but failed the checks: billed all the same
-  for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
-    await pacer.acquire(tokens);
-    const callId = randomUUID();
-    await store.recordSyncCall({
-      callId,
-      runId,
-      chunk,
-      dedupKey: item.dedupKey,
-      strike,
-      estimatedUsd: worstCaseCallUsd(body, priced, spec.prices),
-    });
-    try {
-      const result = await withCallSignal(signal, (callSignal) =>
-        provider.callSync({ customId: item.dedupKey, request: body }, spec.outputSchema, callSignal),
-      );
-      if (result.ok) {
-        const check = checkAnswer(result.content, spec);
-        called(check.ok ? 'answered' : 'failed');
-        if (check.ok) {
-          const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } = result.usage;
-          const row: ResultRow = {
-            dedupKey: item.dedupKey,
-            output: result.content,
-            parsed: check.parsed,
-            provider: spec.provider,
-            model,
-            mode: 'sync',
-            strike,
-            inputTokens,
-            outputTokens,
-            cacheWriteTokens,
-            cacheReadTokens,
-            costUsd: syncCost(result.usage),
-            syncCostUsd: syncCost(result.usage),
-          };
-          await store.insertResults(runId, [row], chunk);
-          recordStored(metrics, lane, { results: [row], failures: [] });
-          await store.settleSyncCall(callId, 'answered');
-          return true;
-        }
-        last = { kind: check.kind, error: check.error };
-        billedForFailures += syncCost(result.usage);
-      } else {
-        const kind = classifyHttpFailure(result.status, result.code);
-        called(kind === 'rate_limited' ? 'rate_limited' : 'failed');
-        if (kind === 'rate_limited') metrics?.rateLimited(spec.provider, model, 'sync');
-        last = { kind, error: [result.status, result.code, result.message].filter(Boolean).join(' ') };
-      }
-      await store.settleSyncCall(callId, 'answered');
-      if (!isRetryableKind(last.kind)) break;
-      await sleep(backoff(spec, attempt));
-      attempt++;
-    } catch (error) {
-      if (signal.aborted) throw error; // the call stays in_flight: it may have been billed
-      if (error instanceof CircuitOpenError) {
-        await store.settleSyncCall(callId, 'answered'); // never sent
-        if (error.reason === 'auth') throw new RoundStopped(error);
-        await sleep(error.retryAfterMs); // the provider is down: wait, do not spend an attempt
-        continue;
-      }
-      await store.settleSyncCall(callId, answerMayBeLost(error) ? 'unconfirmed' : 'answered');
-      if (isAuthError(error)) throw new RoundStopped(error);
-      const classified = classifyProviderError(error);
-      if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
-      called(classified.kind === 'rate_limited' ? 'rate_limited' : 'error');
-      if (classified.kind === 'rate_limited') metrics?.rateLimited(spec.provider, model, 'sync');
-      last = { kind: classified.kind, error: classified.message };
-      if (!classified.retryable) break;
-      if (classified.kind === 'rate_limited') {
-        // The provider pacing us, not the item failing: every lane waits as told (the pacer holds
-        // them), and no attempt is spent.
-        await pacer.holdFor(classified.retryAfterMs ?? backoff(spec, 1));
-        continue;
-      }
-      await sleep(classified.retryAfterMs ?? backoff(spec, attempt));
-      attempt++;
-    }
-  }
-  const failure = {
+  const call: ItemCall = {
+    provider,
+    store,
+    pacer,
+    metrics,
+    input,
+    model,
+    lane: { provider: spec.provider, model, mode: 'sync' },
+    priced,
     dedupKey: item.dedupKey,
-    strike,
-    kind: last.kind,
-    retryable: isRetryableKind(last.kind),
-    error: last.error,
-    costUsd: billedForFailures,
+    body,
+    tokens: pacerNeedsTokens(spec) ? tpmEstimate(body) : 0,
+    signal: Context.current().cancellationSignal,
+    last: { kind: 'server_error', error: 'not called' },
+    billedForFailures: 0,
   };
-  const fresh = await store.recordFailures(runId, [failure], chunk);
-  recordStored(metrics, lane, { results: [], failures: fresh.size ? [failure] : [] });
+  for (let attempt = 1; attempt <= SYNC_ATTEMPTS;) {
+    const end = await attemptCall(call, attempt);
+    if (end === 'answered') return true;
+    if (end === 'failed') break;
+    if (end === 'retry') attempt++;
+  }
+  await recordItemFailure(call);
   return false;
 }
 
