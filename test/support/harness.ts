@@ -183,7 +183,8 @@ export function fastSpec(overrides: Record<string, unknown> = {}): Record<string
     poll: { initial: '50ms', max: '200ms' },
     limits: { concurrentBatches: 5 },
     cache: { enabled: false },
-    retry: { callBackoff: '200ms', callBackoffMax: '2s' },
     ...overrides,
+    // Failed provider calls tried again within seconds, whatever else a test sets under retry.
+    retry: { callBackoff: '200ms', callBackoffMax: '2s', ...(overrides.retry as object | undefined) },
   };
 }
