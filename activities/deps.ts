@@ -2,8 +2,8 @@
 import type { ProviderRegistry } from '../providers';
 import type { ResolvedSpec } from '../common';
 import type { RunStore } from '../store';
-import type { RunMetrics } from './metrics';
-import type { SyncPacer } from './sync-pacer';
+import type { RunMetrics } from './alerts/metrics';
+import type { SyncPacer } from './sync/sync-pacer';
 
 export interface ActivityDeps {
   store: RunStore;

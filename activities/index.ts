@@ -1,24 +1,24 @@
 // All activities, built from injected dependencies; workflows proxy ReturnType<typeof createActivities>.
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './keep-alive';
-import { createAlertActivities } from './alert';
-import { createBatchSlotActivities } from './batch-slots';
-import { createBudgetActivities } from './budget';
-import { createCancelActivities } from './cancel';
-import { createCollectActivities } from './collect';
-import { createEstimateActivities } from './estimate';
-import { createFailoverActivities } from './failover';
-import { createFinalizeActivities } from './finalize';
-import { createPlanActivities } from './plan';
-import { createPollActivities } from './poll';
-import { createRunOutcomeActivities } from './run-outcome';
-import { createSubmitActivities } from './submit';
-import { createSyncStrikeActivities } from './sync-strike';
-import { createChunkTallyActivities } from './tally';
+import { createAlertActivities } from './alerts/alert';
+import { createBatchSlotActivities } from './batch/batch-slots';
+import { createBudgetActivities } from './spend/budget';
+import { createCancelActivities } from './batch/cancel';
+import { createCollectActivities } from './batch/collect';
+import { createEstimateActivities } from './spend/estimate';
+import { createFailoverActivities } from './batch/failover';
+import { createFinalizeActivities } from './finalize/finalize';
+import { createPlanActivities } from './plan/plan';
+import { createPollActivities } from './batch/poll';
+import { createRunOutcomeActivities } from './finalize/run-outcome';
+import { createSubmitActivities } from './batch/submit';
+import { createSyncStrikeActivities } from './sync/sync-strike';
+import { createChunkTallyActivities } from './finalize/tally';
 
 export type { ActivityDeps } from './deps';
-export { BATCH_NOT_READY } from './poll';
-export { NO_BATCH_ROOM } from './batch-slots';
+export { BATCH_NOT_READY } from './batch/poll';
+export { NO_BATCH_ROOM } from './batch/batch-slots';
 
 /** Every activity heartbeats on a timer while it runs, so slow I/O is never mistaken for a dead worker. */
 function alive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
-import { createPlanActivities, type PlanInput } from '../activities/plan';
+import { createPlanActivities, type PlanInput } from '../activities/plan/plan';
 import { loadSpec } from '../client/spec-loader';
 import type { PlanSummary } from '../common';
 import { openStore } from '../store';

@@ -4,7 +4,7 @@
 // bad input costs one line and nothing else; the plan activity meets the same errors on the worker
 // (non-retryable) if the input changes in between.
 import { hasGlob, isObjectUrl, type ResolvedSpec } from '../common';
-import { readShardCsvHeader } from '../activities/dataset';
+import { readShardCsvHeader } from '../activities/inputs/dataset';
 import { parquetColumns } from '../activities/inputs/parquet';
 import { listShards, type Shard } from '../activities/inputs/shards';
 import { outputUrlProblem } from '../activities/object-store/probe';

@@ -1,5 +1,5 @@
 // While a run plans, how far its plan has read: the plan activity heartbeats { lines }
-// (activities/plan.ts) and a workflow's description carries each pending activity's last heartbeat.
+// (activities/plan/plan.ts) and a workflow's description carries each pending activity's last heartbeat.
 // Read here rather than through the progress query: a workflow sees nothing of an activity until it
 // ends, and telling it would take a signal (history events) per update.
 import type { WorkflowHandle } from '@temporalio/client';

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { readCsvHeader } from '../activities/dataset';
+import { readCsvHeader } from '../activities/inputs/dataset';
 import { checkEndpoint } from './embed-spec-checks';
 import { checkJsonlTemplateFields } from './template-field-check';
 import {

@@ -775,7 +775,7 @@ export class RunStore {
 
   /**
    * Upserts failures by (run, item, strike); answers the keys that were new, so that counters
-   * (activities/metrics.ts) count a failure once when an activity that recorded it runs again.
+   * (activities/alerts/metrics.ts) count a failure once when an activity that recorded it runs again.
    */
   async recordFailures(runId: string, rows: FailureRow[], chunk?: number): Promise<Set<string>> {
     if (rows.length === 0) return new Set();

@@ -2,7 +2,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, fileActivities, type Activities } from '../activities';
-import type { RunMetrics } from '../activities/metrics';
+import type { RunMetrics } from '../activities/alerts/metrics';
 import { createProviderRegistry, type ProviderEnv } from '../providers';
 import type { RunStore } from '../store';
 import { dataConverterFor } from './data-converter';

@@ -4,7 +4,7 @@
 // LLMBATCH_LOG_FORMAT=json writes every line (ours, the SDK's, workflows' and activities' through
 // Temporal's logger, and Core's, forwarded) as one JSON object on stdout (workers/json-log.ts).
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import { BATCH_NOT_READY } from '../activities/poll';
+import { BATCH_NOT_READY } from '../activities/batch/poll';
 import type { LogFormat } from '../common/config';
 import { jsonLogLine } from './json-log';
 import { processConfig } from './settings';

@@ -10,7 +10,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { requireNamespace } from './namespace-check';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 import type { LlmbatchConfig } from '../common/config';
-import type { RunMetrics } from '../activities/metrics';
+import type { RunMetrics } from '../activities/alerts/metrics';
 import { dataConverterFor } from './data-converter';
 import { processConfig, storeLocation, temporalConnectConfig } from './settings';
 

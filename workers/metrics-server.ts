@@ -1,5 +1,5 @@
 // The worker's Prometheus endpoint (LLMBATCH_METRICS_PORT): GET /metrics answers llmbatch's own
-// metrics (activities/metrics.ts), Node's process metrics and, appended, the Temporal runtime's
+// metrics (activities/alerts/metrics.ts), Node's process metrics and, appended, the Temporal runtime's
 // (Core's exporter, bound to a loopback port nobody else needs to know). One scrape target per
 // worker instead of two: one port to open, one job in prometheus.yml, one `up` to alert on.
 import { createServer, type Server } from 'node:http';

@@ -1,7 +1,7 @@
 // What a worker process tells its operator: the Temporal runtime (log format and level, Core's
 // metrics) installed before any connection, then the metrics endpoint once the store is open.
 import type { LlmbatchConfig } from '../common/config';
-import { createRunMetrics, type RunMetrics } from '../activities/metrics';
+import { createRunMetrics, type RunMetrics } from '../activities/alerts/metrics';
 import { freePort } from './free-port';
 import type { RunStore } from '../store';
 import { announce, installWorkerRuntime } from './logging';

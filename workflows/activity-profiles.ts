@@ -114,7 +114,7 @@ export function pollProfile(poll: ResolvedSpec['poll'], windowMs: number): Activ
 }
 
 /**
- * A wait for room among a provider's batches in flight (activities/batch-slots.ts): each attempt
+ * A wait for room among a provider's batches in flight (activities/batch/batch-slots.ts): each attempt
  * looks once; the poll settings space the looks. Other runs' batches may hold the room for as long
  * as batches may run (until their deadline), so the bound is twice that; past it the chunk fails
  * (its items are dead-lettered) rather than waiting for ever.

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { RunReport } from '../../common';
 import { objectAt } from '../object-store';
 import { joinLocation } from '../object-store/location';
-import { outputWriteFailed } from '../output-failure';
+import { outputWriteFailed } from '../finalize/output-failure';
 
 /** Upload order: the report last, so it never names files that are not there yet. */
 const ORDER: (keyof RunReport['files'])[] = ['results', 'deadLetter', 'rejected', 'reportPage', 'report'];

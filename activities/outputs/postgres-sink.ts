@@ -11,7 +11,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresSinkSpec, ResolvedSpec } from '../../common';
 import type { FinalItem } from '../../store';
 import { copyTextLine } from '../../store/copy-text';
-import { outputWriteFailed } from '../output-failure';
+import { outputWriteFailed } from '../finalize/output-failure';
 import { fitValue, parsedObject } from './answer-fields';
 import { connectSink, ensureSinkTable, SinkProblem } from './postgres-connection';
 import { quoteName, quoteTable, sinkColumns, type SinkColumn } from './postgres-table';

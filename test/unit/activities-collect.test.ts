@@ -1,7 +1,7 @@
 // collectBatch reads a finished batch's lines by custom_id, never by position: valid answers are
 // stored once, answers that break the output schema and provider errors become classified
 // failures, and requests the files never mention are failures too.
-import { createCollectActivities } from '../../activities/collect';
+import { createCollectActivities } from '../../activities/batch/collect';
 import type { ItemResult, ProviderBatch } from '../../providers';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';

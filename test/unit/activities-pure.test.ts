@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDataset } from '../../activities/dataset';
-import { checkOutput } from '../../activities/output-check';
-import { dedupKeyOf } from '../../activities/request-key';
+import { readDataset } from '../../activities/inputs/dataset';
+import { checkOutput } from '../../activities/answers/output-check';
+import { dedupKeyOf } from '../../activities/plan/request-key';
 
 const request = { model: 'gpt-4.1-mini', messages: [{ role: 'user' as const, content: 'hi' }], maxTokens: 10 };
 

@@ -1,6 +1,6 @@
 // submitBatch is idempotent per (run, chunk, strike): a retried submit returns the recorded
 // batch and never creates a second one, and a create whose answer was lost is found again.
-import { createSubmitActivities, idempotencyKey } from '../../activities/submit';
+import { createSubmitActivities, idempotencyKey } from '../../activities/batch/submit';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';
 import type { FakeProvider } from '../support/fake-provider';

@@ -5,9 +5,9 @@
 import { getEventListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import OpenAI from 'openai';
-import { createSyncStrikeActivities, SYNC_ATTEMPTS } from '../../activities/sync-strike';
-import type { SyncPacer } from '../../activities/sync-pacer';
-import { countInputTokens } from '../../activities/token-count';
+import { createSyncStrikeActivities, SYNC_ATTEMPTS } from '../../activities/sync/sync-strike';
+import type { SyncPacer } from '../../activities/sync/sync-pacer';
+import { countInputTokens } from '../../activities/plan/token-count';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';
 

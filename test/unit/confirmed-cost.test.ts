@@ -1,6 +1,6 @@
 // Costs the provider confirms: a batch's own token totals priced with our table beside what its
 // lines cost, long-context tiers and cached input in the price table, and the run's flag over 0.5%.
-import { BatchUsageTally, confirmCosts } from '../../activities/confirmed-cost';
+import { BatchUsageTally, confirmCosts } from '../../activities/batch/confirmed-cost';
 import { tokensCostUsd, usageCostUsd, type RunReport } from '../../common';
 import { chatUsage } from '../../providers/openai/openai-batch';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { readCsvHeader, readDataset, type DatasetEntry } from '../../activities/dataset';
+import { readCsvHeader, readDataset, type DatasetEntry } from '../../activities/inputs/dataset';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmbatch-csv-'));
 let files = 0;

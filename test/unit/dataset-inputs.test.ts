@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { readDataset, type DatasetEntry } from '../../activities/dataset';
+import { readDataset, type DatasetEntry } from '../../activities/inputs/dataset';
 import { loadCheckedSpec } from '../../client/input-check';
 import { writeParquet } from '../support/parquet-files';
 

@@ -1,11 +1,11 @@
 // An embeddings run's requests: rendered from the item's field (a line that cannot be embedded says
 // why), keyed apart from chat requests, counted without chat framing, answered as a vector of the
 // asked length, and sent to /v1/embeddings.
-import { EmbedFieldProblem, renderRequest } from '../../activities/render-request';
-import { dedupKeyOf } from '../../activities/request-key';
-import { countInputTokens } from '../../activities/token-count';
-import { checkEmbedding, expectedDimensions } from '../../activities/embedding-check';
-import { checkAnswer } from '../../activities/output-check';
+import { EmbedFieldProblem, renderRequest } from '../../activities/plan/render-request';
+import { dedupKeyOf } from '../../activities/plan/request-key';
+import { countInputTokens } from '../../activities/plan/token-count';
+import { checkEmbedding, expectedDimensions } from '../../activities/answers/embedding-check';
+import { checkAnswer } from '../../activities/answers/output-check';
 import { batchEndpointOf, embeddingBody } from '../../providers/openai/openai-embeddings';
 import { parseOutputLine } from '../../providers/openai/openai-batch';
 import { costUsd, type ResolvedSpec } from '../../common';

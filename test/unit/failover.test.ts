@@ -2,7 +2,7 @@
 // refused outright leaves it free, one that may have been committed keeps it where it is.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { createFailoverActivities } from '../../activities/failover';
+import { createFailoverActivities } from '../../activities/batch/failover';
 import { CircuitOpenError, mayHaveReachedProvider } from '../../providers';
 import type { RunStore } from '../../store';
 import { quietActivityEnvironment, useTestStore } from '../support/fake-provider';

@@ -4,8 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFinalizeActivities, type FinalizeInput } from '../../activities/finalize';
-import type { RunMetrics } from '../../activities/metrics';
+import { createFinalizeActivities, type FinalizeInput } from '../../activities/finalize/finalize';
+import type { RunMetrics } from '../../activities/alerts/metrics';
 import type { PlanSummary, RunReport } from '../../common';
 import type { RunStore } from '../../store';
 import { quietActivityEnvironment, registryOf, fakeProvider, testSpec, useTestStore } from '../support/fake-provider';

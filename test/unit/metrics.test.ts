@@ -1,7 +1,7 @@
-// Our Prometheus metrics (activities/metrics.ts): what the activities count, once per stored item,
+// Our Prometheus metrics (activities/alerts/metrics.ts): what the activities count, once per stored item,
 // with labels that never carry a run id, and the batches in flight read from the store's slots.
-import { createCollectActivities } from '../../activities/collect';
-import { createRunMetrics, recordStored, slotKeyLabels, type RunMetrics } from '../../activities/metrics';
+import { createCollectActivities } from '../../activities/batch/collect';
+import { createRunMetrics, recordStored, slotKeyLabels, type RunMetrics } from '../../activities/alerts/metrics';
 import type { ItemResult } from '../../providers';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';

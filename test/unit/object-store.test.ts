@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDataset, type DatasetEntry } from '../../activities/dataset';
+import { readDataset, type DatasetEntry } from '../../activities/inputs/dataset';
 import { listShards } from '../../activities/inputs/shards';
 import { objectAt } from '../../activities/object-store';
 import { probeOutputUrl } from '../../activities/object-store/probe';

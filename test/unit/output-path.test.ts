@@ -1,7 +1,7 @@
 // No run id, schedule name or item id moves a run's files out of its output folder: the worker
 // refuses an output.dir with a "..", "." or "//" segment, and a run id that is not one folder name.
 import { ApplicationFailure } from '@temporalio/common';
-import { assertOutputDir, assertPathSegment } from '../../activities/output-guard';
+import { assertOutputDir, assertPathSegment } from '../../activities/plan/output-guard';
 import { outputDirProblem, pathSegmentProblem } from '../../common/output-path';
 
 describe('outputDirProblem', () => {

@@ -1,7 +1,7 @@
 // Plan's bulk loads: lines and requests go into the store with COPY (text format), and earlier pages are
 // looked up only when a fixed-size filter says they may have been seen. Text that CSV or COPY
 // treats specially must come back byte for byte; the filter must never say "new" for a seen key.
-import { SeenFilter } from '../../activities/seen-filter';
+import { SeenFilter } from '../../activities/plan/seen-filter';
 import type { ChatRequest } from '../../common';
 import type { RunStore } from '../../store';
 import * as fake from '../support/fake-provider';

@@ -1,7 +1,7 @@
 // Our side of Anthropic's prompt caching: which requests carry a cache breakpoint, how the adapter
 // writes it on the wire and reads the usage back, and what cache writes and reads cost.
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages';
-import { dedupKeyOf } from '../../activities/request-key';
+import { dedupKeyOf } from '../../activities/plan/request-key';
 import {
   DEFAULT_PROMPT_CACHE_RATES,
   cachesSystemPrompt,

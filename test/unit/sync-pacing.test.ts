@@ -3,8 +3,8 @@
 // calls in seconds. What a user cares about: every call admitted (no 429), at close to the
 // configured rate, however many rounds share the limit, and a 429's retry-after holding them all.
 import { SlidingWindowLimiter } from '../../simulator/core/rate-limit';
-import { bucketFor } from '../../activities/sync-pacing';
-import { createSharedPacer, type SyncPacer } from '../../activities/sync-pacer';
+import { bucketFor } from '../../activities/sync/sync-pacing';
+import { createSharedPacer, type SyncPacer } from '../../activities/sync/sync-pacer';
 import type { RunStore } from '../../store';
 import { useTestStore } from '../support/fake-provider';
 

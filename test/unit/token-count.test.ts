@@ -1,7 +1,7 @@
 // Input tokens counted before anything is sent: o200k for OpenAI models with the chat framing
 // (3 tokens a message, 3 to prime the reply); Claude prompts at that count plus 15%.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { CLAUDE_TOKEN_FACTOR, countInputTokens } from '../../activities/token-count';
+import { CLAUDE_TOKEN_FACTOR, countInputTokens } from '../../activities/plan/token-count';
 import type { ChatMessage } from '../../common';
 
 const request = (model: string, ...messages: ChatMessage[]) => ({ model, messages, maxTokens: 100 });
