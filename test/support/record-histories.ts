@@ -1,7 +1,7 @@
 // Records the workflow histories that the replay test replays, through a real dev server of its
 // own, the simulator and a worker: a small run whose parent continues as new; a budgeted run that
-// turns yellow (downgrade), then red (paused:budget) until its cap is raised; and an estimate with
-// a sample run. No production history exists
+// turns yellow (downgrade), then red (paused:budget) until its cap is raised; an estimate with
+// a sample run; a batch stopped at its deadline; and a run cancelled while its batches run. No production history exists
 // yet, so workflow code changes freely: re-record after every workflow change
 // (`rm test/fixtures/histories/*.json && npx tsx test/support/record-histories.ts`).
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { startRun } from '../../client/start-run';
 import { startDevServer } from '../../dev/dev-server';
 import { findTemporalCli } from '../../dev/temporal-cli';
 import { writeTickets } from './datasets';
-import { fastSpec, startHarness } from './harness';
+import { fastSpec, startHarness, type Harness } from './harness';
 import type { RunProgress } from '../../common';
 import { batchRunWorkflow, estimateWorkflow, progressQuery } from '../../workflows';
 import { budgetSignal, pauseSignal, resumeSignal } from '../../workflows/signals';
@@ -77,6 +77,8 @@ async function main() {
       args: [{ spec: { ...spec, cache: { enabled: false, maxAgeMs: 0 } }, sample: 5, compare: true }],
     });
 
+    await recordStops(h);
+
     // This server ran nothing else: every execution it has is a fixture.
     const executions: { workflowId: string; runId: string }[] = [];
     for await (const execution of h.client.workflow.list()) executions.push(execution);
@@ -109,6 +111,54 @@ async function main() {
   } finally {
     await h.close();
     await server.stop();
+  }
+}
+
+/**
+ * The chunk's ways of stopping a batch: past its deadline (stopped, its answers kept, the rest to
+ * strike 2, then to strike 3's sync calls), and a run cancelled while its batches run (each
+ * batch cancelled, what it answered collected, the rest dead-lettered).
+ */
+async function recordStops(h: Harness) {
+  h.simulator.setProfile({ seed: 3, batch: { validatingMs: 20, completionMs: 60_000 } });
+  writeTickets(join(h.dir, 'late.jsonl'), 10);
+  const late = loadSpec(
+    h.writeSpec(
+      fastSpec({
+        name: 'late',
+        input: 'late.jsonl',
+        output: { dir: 'out-late' },
+        chunkSize: 10,
+        poll: { initial: '50ms', max: '200ms', deadline: '2s' },
+        retry: { strike2Delay: '50ms', strike3Delay: '50ms' },
+      }),
+      'late.yaml',
+    ),
+  );
+  await (await startRun(h.client, late, { taskQueue: h.taskQueue, runId: 'replay-deadline' })).result();
+
+  writeTickets(join(h.dir, 'cancel.jsonl'), 20);
+  const cancelSpec = loadSpec(
+    h.writeSpec(
+      fastSpec({ name: 'cancel', input: 'cancel.jsonl', output: { dir: 'out-cancel' }, chunkSize: 10 }),
+      'cancel.yaml',
+    ),
+  );
+  const before = h.simulator.ledger().batchesCreated;
+  const cancelled = await startRun(h.client, cancelSpec, { taskQueue: h.taskQueue, runId: 'replay-cancel' });
+  for (let waited = 0; h.simulator.ledger().batchesCreated < before + 2; waited += 100) {
+    if (waited > 60_000) throw new Error('the run to cancel never submitted its batches');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await cancelled.cancel();
+  await cancelled.result().catch(() => undefined);
+  // Every chunk's clean-up ends before the histories are read.
+  for (let waited = 0; ; waited += 200) {
+    let running = 0;
+    for await (const _ of h.client.workflow.list({ query: 'ExecutionStatus = "Running"' })) running++;
+    if (running === 0) break;
+    if (waited > 60_000) throw new Error(`${running} executions still running after the cancel`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
