@@ -7,6 +7,10 @@ import { Client } from 'pg';
 import { openPostgres, type Sql } from '../sql';
 import { startOrJoinServer, stopServer } from './server';
 
+/** How often, and how far apart, a closing process looks for other users of the server. */
+const LOOKS_AT_OTHERS = 4;
+const LOOK_AGAIN_MS = 150;
+
 /** Open stores of this process, per store folder. */
 const openHere = new Map<string, number>();
 
@@ -20,12 +24,18 @@ async function othersConnected(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, application_name: `llmbatch-closing/${process.pid}` });
   try {
     await client.connect();
-    const { rows } = await client.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity
-       where backend_type = 'client backend' and pid <> pg_backend_pid()
-         and coalesce(application_name, '') not like 'llmbatch-closing/%'`,
-    );
-    return rows[0].n > 0;
+    // A process whose pool closed a moment ago is still listed until its backends exit: asked
+    // again a few times, such leftovers are gone, while a process that goes on is still there.
+    for (let look = 1; ; look++) {
+      const { rows } = await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity
+         where backend_type = 'client backend' and pid <> pg_backend_pid()
+           and coalesce(application_name, '') not like 'llmbatch-closing/%'`,
+      );
+      if (rows[0].n === 0) return false;
+      if (look >= LOOKS_AT_OTHERS) return true;
+      await new Promise((resolve) => setTimeout(resolve, LOOK_AGAIN_MS));
+    }
   } catch {
     return false; // gone already (stopped by another process)
   } finally {
