@@ -1,7 +1,7 @@
 // `llmbatch dev`: the embedded default (Temporal dev server, simulator, worker) until Ctrl-C.
 import { Command } from 'commander';
+import { loadLazily } from '../load-lazily';
 import { loadProfileFile } from '../../simulator';
-import { startEmbedded } from '../../dev/embedded';
 
 export function devCommand(): Command {
   return new Command('dev')
@@ -11,6 +11,8 @@ export function devCommand(): Command {
     .option('--profile <file>', 'simulator profile (YAML or JSON)')
     .option('--simulator-port <port>', 'simulator port (default: a free one)', (v) => Number(v))
     .action(async (options: { profile?: string; simulatorPort?: number }) => {
+      // Loaded only here (the whole stack: worker, store, simulator): other commands start faster.
+      const { startEmbedded } = loadLazily<typeof import('../../dev/embedded')>('dev/embedded');
       const embedded = await startEmbedded({
         simulatorProfile: options.profile ? loadProfileFile(options.profile) : undefined,
         simulatorPort: options.simulatorPort,

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { writeReportPage } from '../../activities/report-page';
+import { loadLazily } from '../load-lazily';
 import { isObjectUrl, type RunReport } from '../../common';
 import {
   joinLocation,
@@ -51,6 +51,8 @@ export function reportCommand(): Command {
       const at = address ?? temporalConnectConfig().connectionOptions.address;
       // A report in a bucket: the page is written here to be opened, and put back beside report.json.
       const local = isObjectUrl(file) ? join(mkdtempSync(join(tmpdir(), 'llmbatch-report-')), 'report.json') : file;
+      // Loaded only here: the page brings its charting bundle, which other commands do not need.
+      const { writeReportPage } = loadLazily<typeof import('../../activities/report-page')>('activities/report-page');
       const page = writeReportPage(report, {
         path: join(dirname(local), 'report.html'),
         webUiLink: (workflowId) => webUiLink(workflowId, at),

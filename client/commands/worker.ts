@@ -1,8 +1,8 @@
 // `llmbatch worker [--files-queue NAME]`: a worker against TEMPORAL_ADDRESS (see workers/main.ts for its settings).
 import { Command } from 'commander';
+import { loadLazily } from '../load-lazily';
 import { z } from 'zod';
 import { filesQueueOption } from '../command-options';
-import { runWorker } from '../../workers/main';
 
 const WorkerOptions = z.object({ filesQueue: filesQueueOption });
 
@@ -17,6 +17,9 @@ export function workerCommand(): Command {
     )
     .action(async (raw: unknown) => {
       const options = WorkerOptions.parse(raw);
+      // Loaded only here: the worker brings every activity, SDK and the tokenizer, which the other
+      // commands do not need (each CLI call starts faster).
+      const { runWorker } = loadLazily<typeof import('../../workers/main')>('workers/main');
       await runWorker({ filesQueue: options.filesQueue });
     });
 }

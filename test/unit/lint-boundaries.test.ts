@@ -30,7 +30,7 @@ async function importProblems(asFile: string): Promise<string[]> {
 describe('import boundaries', () => {
   it('refuses a provider that imports from activities', async () => {
     expect(await importProblems('providers/lint-fixture.ts')).toEqual([
-      "no-restricted-imports: '../activities/request-key' import is restricted from being used by a pattern. providers/ and store/ import only common/.",
+      "no-restricted-imports: '../activities/plan/request-key' import is restricted from being used by a pattern. providers/ and store/ import only common/.",
     ]);
   });
 
