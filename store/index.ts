@@ -1,4 +1,10 @@
 export * from './run-store';
+export * from './items';
+export * from './batches';
+export * from './results';
+export * from './answer-cache';
+export * from './sync-calls';
+export { FINAL_STRIKE, type FailureRow, type FinalItem, type Measured, type ResultRow } from './result-rows';
 export * from './sql';
 export { EarlierStoreError, stopServer, serverState } from './embedded/server';
 import { isPostgresUrl, openPostgres, type Sql } from './sql';

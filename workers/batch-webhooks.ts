@@ -5,7 +5,7 @@
 // kind of event, a batch this store never submitted, a chunk that has already ended.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import OpenAI, { InvalidWebhookSignatureError } from 'openai';
-import type { RunStore } from '../store';
+import type { BatchRecords } from '../store';
 import { chunkWorkflowId } from '../workflows';
 import { batchEndedSignal } from '../workflows/signals';
 
@@ -22,7 +22,7 @@ export interface WebhookReply {
 export interface BatchWebhookDeps {
   /** whsec_... as OpenAI shows it for the endpoint. */
   secret: string;
-  store: Pick<RunStore, 'batchOwner'>;
+  store: { batches: Pick<BatchRecords, 'owner'> };
   client: Client;
 }
 
@@ -67,7 +67,7 @@ export function createBatchWebhookHandler({ secret, store, client }: BatchWebhoo
     const type = String(event.type);
     const batchId = event.data?.id;
     if (!BATCH_EVENTS.has(type) || typeof batchId !== 'string') return { status: 200, message: `ignored ${type}` };
-    const owner = await store.batchOwner(batchId);
+    const owner = await store.batches.owner(batchId);
     if (!owner) return { status: 200, message: `ignored ${type}: batch ${batchId} is not one of this store's` };
     const status = type.slice('batch.'.length);
     const signalled = await signalChunk(owner.runId, owner.chunk, batchId, status);

@@ -5,7 +5,7 @@
 // be reached (the sender retries), 200 for everything else.
 import { createServer } from 'node:http';
 import type { Client } from '@temporalio/client';
-import type { RunStore } from '../store';
+import type { BatchRecords } from '../store';
 import { createBatchWebhookHandler } from './batch-webhooks';
 import { listen, readBody } from './http-server';
 
@@ -19,7 +19,7 @@ export interface WebhookServerOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   secret: string;
-  store: Pick<RunStore, 'batchOwner'>;
+  store: { batches: Pick<BatchRecords, 'owner'> };
   client: Client;
   /** Where refusals and failures are told (default: stderr). */
   log?: (line: string) => void;

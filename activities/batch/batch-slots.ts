@@ -27,7 +27,7 @@ export function createBatchSlotActivities({ store }: ActivityDeps) {
     runId,
     chunk,
     strike,
-    tokens: (await store.pendingSize(runId, chunk)).inputTokens,
+    tokens: (await store.items.pendingSize(runId, chunk)).inputTokens,
     maxBatches: spec.limits.concurrentBatches,
     maxTokens: spec.limits.enqueuedTokens,
   });

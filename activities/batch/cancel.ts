@@ -23,7 +23,10 @@ export function createCancelActivities({ store, providers }: ActivityDeps) {
       // A batch that already ended cannot be cancelled (the provider answers 400); it is collected as is.
       const batch = TERMINAL_BATCH_STATUSES.has(before.status) ? before : await provider.cancelBatch(batchId);
       log.info('provider batch cancelled', { runId, chunk, strike, batchId, status: batch.status });
-      await store.saveBatch(runId, chunk, strike, { status: batch.status, ...(reason ? { stopReason: reason } : {}) });
+      await store.batches.save(runId, chunk, strike, {
+        status: batch.status,
+        ...(reason ? { stopReason: reason } : {}),
+      });
       return batch;
     },
   };

@@ -51,8 +51,8 @@ export class CollectPages {
     this.failures = [];
     const { runId, chunk } = this.target;
     this.writing = Promise.all([
-      this.store.insertResults(runId, page.results, chunk),
-      this.store.recordFailures(runId, page.failures, chunk),
+      this.store.results.insert(runId, page.results, chunk),
+      this.store.results.recordFailures(runId, page.failures, chunk),
     ]).then(([, fresh]) => {
       // Counted once stored: a page a failed write lost is counted by the retry that stores it, and
       // failures a retried collect records again are not counted again (results are never re-read).

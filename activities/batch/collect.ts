@@ -154,8 +154,8 @@ export function createCollectActivities({ store, providers, metrics }: ActivityD
       if (batch.endedAtMs !== undefined && activityInfo().attempt === 1)
         metrics?.pollLag(spec.provider, model, (Date.now() - batch.endedAtMs) / 1000);
       const priced = priceModelFor(spec, model);
-      const members = await store.chunkDedupKeys(runId, chunk);
-      const waiting = await store.pendingKeys(runId, chunk);
+      const members = await store.items.chunkDedupKeys(runId, chunk);
+      const waiting = await store.items.pendingKeys(runId, chunk);
       const outcome: CollectOutcome = { succeeded: 0, failed: 0, retryable: 0, unknown: 0 };
       const lane = { provider: spec.provider, model, mode: 'batch' } as const;
       const collecting: Collecting = {

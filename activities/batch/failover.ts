@@ -22,13 +22,13 @@ export function createFailoverActivities({ store }: ActivityDeps) {
       chunk: number;
       strike: number;
     }): Promise<FailoverVerdict> {
-      const batch = await store.getBatch(runId, chunk, strike);
+      const batch = await store.batches.get(runId, chunk, strike);
       if (batch?.providerBatchId) return { ok: false, reason: `its batch ${batch.providerBatchId} exists` };
       if (batch?.createUncertain)
         return { ok: false, reason: 'a create may have reached the provider without an answer coming back' };
       await store.batchSlots.release(runId, chunk, strike);
       await store.spend.cancelReservation(runId, chunk, strike);
-      await store.forgetBatchIntent(runId, chunk, strike);
+      await store.batches.forgetIntent(runId, chunk, strike);
       return { ok: true };
     },
   };

@@ -50,7 +50,7 @@ export function createPollActivities({ store, providers }: ActivityDeps) {
       const batch = await providers.get(spec.provider, spec.model, spec).getBatch(batchId);
       if (!TERMINAL_BATCH_STATUSES.has(batch.status)) {
         // For the report's timeline; a no-op after the first running poll.
-        if (batch.status !== 'validating') await store.markBatchRunning(runId, chunk, strike);
+        if (batch.status !== 'validating') await store.batches.markRunning(runId, chunk, strike);
         const { completed, failed, total } = batch.counts;
         // Benign: a healthy wait, not a failure (no error noise in the Web UI, logs or metrics).
         throw ApplicationFailure.create({
@@ -59,8 +59,8 @@ export function createPollActivities({ store, providers }: ActivityDeps) {
           category: ApplicationFailureCategory.BENIGN,
         });
       }
-      await store.saveBatch(runId, chunk, strike, { status: batch.status });
-      await store.markBatchDone(runId, chunk, strike, batch.endedAtMs);
+      await store.batches.save(runId, chunk, strike, { status: batch.status });
+      await store.batches.markDone(runId, chunk, strike, batch.endedAtMs);
       return batch;
     },
   };

@@ -43,19 +43,19 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
       createBefore,
     }: SubmitInput): Promise<SubmitOutcome> {
       const key = idempotencyKey(runId, chunk, strike, attempt);
-      const recorded = await store.getBatch(runId, chunk, strike);
+      const recorded = await store.batches.get(runId, chunk, strike);
       // A record of an earlier attempt is the batch that failed: this attempt starts afresh.
       const known = recorded?.attempt === attempt ? recorded : undefined;
       if (known?.providerBatchId) return { batchId: known.providerBatchId, requests: 0, reused: true };
 
       const provider = providers.get(spec.provider, model, spec);
-      const pending = await store.pendingCount(runId, chunk);
+      const pending = await store.items.pendingCount(runId, chunk);
       if (known) {
         // An earlier attempt got this far: the create may have happened with its answer lost.
         const hint = {
           createdAfterMs: known.createdAtMs ?? 0,
           requests: pending,
-          claimed: await store.claimedBatchIds(),
+          claimed: await store.batches.claimedIds(),
         };
         // A candidate another chunk adopted meanwhile is excluded and the lookup made again; one that
         // comes back although excluded means there is no other.
@@ -65,14 +65,14 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
           found = await provider.findBatch(key, hint)
         ) {
           const record = { providerBatchId: found.id, status: found.status, model };
-          if (await store.adoptBatch(runId, chunk, strike, record)) {
+          if (await store.batches.adopt(runId, chunk, strike, record)) {
             log.info('found a batch created by an earlier attempt', { key, batchId: found.id });
             return { batchId: found.id, requests: found.counts.total, reused: true };
           }
           hint.claimed.add(found.id);
         }
       } else {
-        await store.saveBatch(runId, chunk, strike, { status: 'intent', model, attempt });
+        await store.batches.save(runId, chunk, strike, { status: 'intent', model, attempt });
       }
       if (pending === 0) return { requests: 0, reused: false };
 
@@ -86,7 +86,7 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
       }
       // Streamed from the store into the upload: nothing else writes this chunk while it submits.
       const requests = (async function* () {
-        for await (const p of store.pendingRequestPages(runId, chunk))
+        for await (const p of store.items.pendingRequestPages(runId, chunk))
           yield { customId: p.dedupKey, request: { ...p.body, model } };
       })();
       const metadata = { llmbatch_run: runId.slice(0, 512), llmbatch_chunk: String(chunk) };
@@ -95,14 +95,14 @@ export function createSubmitActivities({ store, providers, metrics }: ActivityDe
         .catch(async (error: unknown) => {
           // A create that may have happened keeps the chunk on this provider (failover would risk a
           // second bill); a clear refusal leaves it free to move.
-          if (mayHaveReachedProvider(error)) await store.markCreateUncertain(runId, chunk, strike);
+          if (mayHaveReachedProvider(error)) await store.batches.markCreateUncertain(runId, chunk, strike);
           if (classifyProviderError(error).kind === 'rate_limited')
             metrics?.rateLimited(spec.provider, model, 'batch_create');
           throw error;
         });
       // Counted at once: were saving it to fail, the retry finds this batch again and does not count it.
       metrics?.batchSubmitted(spec.provider, model);
-      await store.saveBatch(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
+      await store.batches.save(runId, chunk, strike, { providerBatchId: batch.id, status: batch.status, model });
       return { batchId: batch.id, requests: pending, reused: false };
     },
   };

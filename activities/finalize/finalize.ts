@@ -113,14 +113,14 @@ async function releaseRunHolds(store: RunStore, runId: string) {
 /** Every final item, in input order, into its line file; the heartbeat says how far it got. */
 async function writeEveryLine(store: RunStore, runId: string, lines: FinalLines) {
   // The server reads the next page while this one is written out.
-  const pages = store.finalItems(runId, PAGE);
+  const pages = store.results.finalItems(runId, PAGE);
   let nextPage = pages.next();
   for (;;) {
     const read = await nextPage;
     if (read.done) break;
     const page = read.value;
     const after = page[page.length - 1].line;
-    const failuresOfPage = store.failuresFor(
+    const failuresOfPage = store.results.failuresFor(
       runId,
       page.filter((i) => i.dedupKey && !i.result).map((i) => i.dedupKey!),
     );
@@ -152,7 +152,7 @@ async function countOutcomeOnce(
 ) {
   // Counted once per run, when the files are first written: a finalize that runs again writes the
   // same dead letters, not new ones.
-  if (metrics && (await store.firstOutcomeCount(runId))) {
+  if (metrics && (await store.results.firstOutcomeCount(runId))) {
     for (const [kind, count] of reasons.counts()) metrics.deadLettered(kind, count);
     metrics.runFinished(status);
   }

@@ -34,7 +34,7 @@ export function createRunOutcomeActivities({ store }: ActivityDeps) {
       error: string;
       kind?: 'chunk_failed' | 'cancelled';
     }): Promise<number> {
-      return store.failPending(runId, chunk, kind, error);
+      return store.results.failPending(runId, chunk, kind, error);
     },
 
     /** The run stopped early: every request still unanswered becomes a dead letter of this kind. */
@@ -47,7 +47,7 @@ export function createRunOutcomeActivities({ store }: ActivityDeps) {
       kind: 'run_failed' | 'cancelled' | 'budget';
       error: string;
     }): Promise<number> {
-      return store.failPending(runId, undefined, kind, error);
+      return store.results.failPending(runId, undefined, kind, error);
     },
   };
 }

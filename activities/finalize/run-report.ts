@@ -21,8 +21,8 @@ export interface ReportedRun {
 }
 
 async function reportCosts(store: RunStore, { runId, spec, plan }: ReportedRun, book: CostBook) {
-  const unconfirmed = await store.unconfirmedSyncCalls(runId);
-  const failedAnswers = await store.failedAnswersCost(runId);
+  const unconfirmed = await store.syncCalls.unconfirmed(runId);
+  const failedAnswers = await store.results.failedAnswersCost(runId);
   const actual = roundUsd(book.paid + failedAnswers);
   const byProvider = roundedSplit(book.byProvider);
   const confirmed = confirmCosts(actual, byProvider, await store.batchUsage.byProvider(runId));
@@ -75,11 +75,11 @@ export async function runReport(
     byModel: roundedSplit(book.byModel),
     ...(unconfirmedCalls ? { unconfirmedCalls } : {}),
     ...(plan.sampleReused ? { sampleAnswers: plan.sampleReused.answers } : {}),
-    batches: await store.batchCount(runId),
+    batches: await store.batches.count(runId),
     strikeFunnel: lines.strikes.funnel,
     deadLetterReasons: lines.reasons.byKind,
-    batchTimeline: await store.batchTimeline(runId),
-    batchesStopped: await store.stoppedBatches(runId),
+    batchTimeline: await store.batches.timeline(runId),
+    batchesStopped: await store.batches.stopped(runId),
     status: problem ? 'failed' : run.status,
     ...(problem || run.error ? { error: problem ?? run.error } : {}),
     durationMs: clock() - run.startedAtMs,

@@ -7,12 +7,12 @@ export function createChunkTallyActivities({ store }: ActivityDeps) {
   return {
     /** The chunk's model and lane as plan cut it (routing, hybrid); undefined: the spec's. */
     async chunkLane({ runId, chunk }: { runId: string; chunk: number }): Promise<ChunkLaneOf | undefined> {
-      return store.chunkLane(runId, chunk);
+      return store.items.chunkLane(runId, chunk);
     },
 
     /** How many of a chunk's requests still need an answer and may get one. */
     async countPending({ runId, chunk }: { runId: string; chunk: number }): Promise<number> {
-      return store.pendingCount(runId, chunk);
+      return store.items.pendingCount(runId, chunk);
     },
 
     async tallyChunk({
@@ -24,8 +24,8 @@ export function createChunkTallyActivities({ store }: ActivityDeps) {
       chunk: number;
       batches: number;
     }): Promise<ChunkOutcome> {
-      const totals = await store.chunkTotals(runId, chunk);
-      const failedAnswers = await store.failedAnswersCost(runId, chunk);
+      const totals = await store.results.chunkTotals(runId, chunk);
+      const failedAnswers = await store.results.failedAnswersCost(runId, chunk);
       return {
         chunk,
         requests: totals.requests,

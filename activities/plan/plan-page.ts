@@ -106,7 +106,7 @@ function sortLines(plan: PlanInProgress, lines: PreparedLine[], firstLineOfId: M
 
 /** The page's first occurrences less those that repeat a request stored by an earlier page. */
 async function requestsNewToRun(plan: PlanInProgress, page: SortedPage): Promise<RequestRow[]> {
-  const known = await plan.store.firstOccurrences(
+  const known = await plan.store.items.firstOccurrences(
     plan.runId,
     page.requests.flatMap((r) => (plan.seenKeys.mayHave(r.dedupKey) ? [r.dedupKey] : [])),
   );
@@ -188,9 +188,9 @@ function writePage(plan: PlanInProgress, fresh: RequestRow[], copies: ResultRow[
   const { store, runId } = plan;
   // The store takes these in order: the next page's lookups, sent after, see them.
   const writes = [
-    store.insertRequests(runId, fresh),
-    store.insertResults(runId, copies, CACHED_CHUNK),
-    store.insertItems(runId, items),
+    store.items.insertRequests(runId, fresh),
+    store.results.insert(runId, copies, CACHED_CHUNK),
+    store.items.insert(runId, items),
   ];
   return Promise.all(writes).then(() => undefined);
 }
@@ -201,7 +201,7 @@ export async function decidePage(plan: PlanInProgress, lines: PreparedLine[]): P
   // Duplicate ids: the first accepted line keeps the id (as the store counts it, so a page
   // boundary changes nothing), later lines are rejected and say where it was.
   const firstLineOfId = spec.idField
-    ? await store.linesOfItemIds(
+    ? await store.items.linesOfItemIds(
         runId,
         lines.flatMap((l) => (l.itemId !== undefined && plan.seenIds.mayHave(l.itemId) ? [l.itemId] : [])),
       )
@@ -209,7 +209,7 @@ export async function decidePage(plan: PlanInProgress, lines: PreparedLine[]): P
   const page = sortLines(plan, lines, firstLineOfId);
   const fresh = await requestsNewToRun(plan, page);
   const cached = spec.cache.enabled
-    ? await store.cachedAnswers(
+    ? await store.cache.answers(
         runId,
         fresh.map((r) => ({ dedupKey: r.dedupKey, model: r.body.model })),
         spec.cache.maxAgeMs,

@@ -148,10 +148,10 @@ async function planPages(plan: PlanInProgress): Promise<void> {
 async function numberChunks({ store, runId, planner, summary }: PlanInProgress): Promise<void> {
   summary.chunks = planner.chunks;
   if (planner.separateSyncChunks > 0) {
-    await store.renumberChunks(runId, PROVISIONAL_SYNC_BASE, planner.finalId(PROVISIONAL_SYNC_BASE));
+    await store.items.renumberChunks(runId, PROVISIONAL_SYNC_BASE, planner.finalId(PROVISIONAL_SYNC_BASE));
     summary.syncChunks = planner.separateSyncChunks;
   }
-  await store.saveChunkLanes(
+  await store.items.saveChunkLanes(
     runId,
     [...planner.lanes].map(([chunk, lane]) => ({ chunk: planner.finalId(chunk), ...lane })),
   );
@@ -176,7 +176,7 @@ export function createPlanActivities({ store }: ActivityDeps) {
         await ensureOutputDirUsable(assertOutputDir(spec.outputDir));
         await checkPostgresSink(spec);
       }
-      await store.resetPlan(runId);
+      await store.items.resetPlan(runId);
       const plan = startPlan(store, runId, spec);
       await planPages(plan);
       await numberChunks(plan);

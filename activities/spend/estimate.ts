@@ -149,7 +149,7 @@ export function createEstimateActivities({ store }: ActivityDeps) {
     }): Promise<{ spec: ResolvedSpec; countedInputTokens: number; items: number }> {
       const id = assertPathSegment(runId, 'estimate id');
       const dir = joinLocation(assertOutputDir(spec.outputDir), 'samples', id);
-      const picked = await store.randomRequests(runId, size);
+      const picked = await store.items.randomRequests(runId, size);
       const lines = new Set(picked.map((p) => p.firstLine));
       // The sample's input is read by its plan from a local file; with output.dir in a bucket, that
       // file stays on this machine (its answers still go to the bucket).
@@ -190,7 +190,7 @@ export function createEstimateActivities({ store }: ActivityDeps) {
     },
 
     async discardPlan({ runId }: { runId: string }): Promise<void> {
-      await store.discardRun(runId);
+      await store.items.discardRun(runId);
     },
   };
 }

@@ -76,9 +76,9 @@ export async function nextSpendUsd(
   model: string,
   mode: PriceMode,
 ): Promise<{ requests: number; usd: number }> {
-  const pending = await store.pendingSize(runId, chunk);
+  const pending = await store.items.pendingSize(runId, chunk);
   if (pending.requests === 0) return { requests: 0, usd: 0 };
-  const measured = await store.answeredSoFar(runId);
+  const measured = await store.results.answeredSoFar(runId);
   const enough = measured.answers >= MEASURED_AFTER && measured.countedInput > 0;
   const inputTokens = enough
     ? pending.inputTokens * (measured.billedInput / measured.countedInput) * INPUT_BUFFER

@@ -151,9 +151,9 @@ async function takeAnswer(call: ItemCall, callId: string, result: ItemResult): P
   const cost = syncCostOf(call, result.usage);
   const answer = { dedupKey, output: result.content, parsed: check.parsed, usage: result.usage };
   const row = answerRow(answer, lane, input.strike, { costUsd: cost, syncCostUsd: cost });
-  await store.insertResults(input.runId, [row], input.chunk);
+  await store.results.insert(input.runId, [row], input.chunk);
   recordStored(call.metrics, lane, { results: [row], failures: [] });
-  await store.settleSyncCall(callId, 'answered');
+  await store.syncCalls.settle(callId, 'answered');
   return true;
 }
 
@@ -162,12 +162,12 @@ async function callThrew(call: ItemCall, callId: string, error: unknown, attempt
   const { store, input, pacer } = call;
   if (call.signal.aborted) throw error; // the call stays in_flight: it may have been billed
   if (error instanceof CircuitOpenError) {
-    await store.settleSyncCall(callId, 'answered'); // never sent
+    await store.syncCalls.settle(callId, 'answered'); // never sent
     if (error.reason === 'auth') throw new RoundStopped(error);
     await sleep(error.retryAfterMs); // the provider is down: wait, do not spend an attempt
     return 'retry_unspent';
   }
-  await store.settleSyncCall(callId, answerMayBeLost(error) ? 'unconfirmed' : 'answered');
+  await store.syncCalls.settle(callId, answerMayBeLost(error) ? 'unconfirmed' : 'answered');
   if (isAuthError(error)) throw new RoundStopped(error);
   const classified = classifyProviderError(error);
   if (classified.kind === 'internal') throw error; // ours: let the activity boundary decide
@@ -191,13 +191,13 @@ async function attemptCall(call: ItemCall, attempt: number): Promise<AttemptEnd>
   await call.pacer.acquire(call.tokens);
   const callId = randomUUID();
   const estimatedUsd = worstCaseCallUsd(body, call.priced, spec.prices);
-  await store.recordSyncCall({ callId, runId, chunk, dedupKey, strike, estimatedUsd });
+  await store.syncCalls.record({ callId, runId, chunk, dedupKey, strike, estimatedUsd });
   try {
     const result = await withCallSignal(signal, (callSignal) =>
       provider.callSync({ customId: dedupKey, request: body }, spec.outputSchema, callSignal),
     );
     if (await takeAnswer(call, callId, result)) return 'answered';
-    await store.settleSyncCall(callId, 'answered');
+    await store.syncCalls.settle(callId, 'answered');
     if (!isRetryableKind(call.last.kind)) return 'failed';
     await sleep(backoff(spec, attempt));
     return 'retry';
@@ -216,7 +216,7 @@ async function recordItemFailure(call: ItemCall): Promise<void> {
     error: last.error,
     costUsd: call.billedForFailures,
   };
-  const fresh = await store.recordFailures(input.runId, [failure], input.chunk);
+  const fresh = await store.results.recordFailures(input.runId, [failure], input.chunk);
   recordStored(call.metrics, call.lane, { results: [], failures: fresh.size ? [failure] : [] });
 }
 
@@ -275,7 +275,7 @@ export function createSyncStrikeActivities({
   return {
     async syncStrike(input: SyncStrikeInput): Promise<SyncStrikeOutcome> {
       const { runId, chunk, spec } = input;
-      const pending = await store.pendingRequests(runId, chunk);
+      const pending = await store.items.pendingRequests(runId, chunk);
       const provider = providers.get(spec.provider, input.model ?? spec.model, spec);
       const pacer = syncPacer(spec, input.model ?? spec.model);
       const outcome: SyncStrikeOutcome = { called: pending.length, succeeded: 0, failed: 0 };

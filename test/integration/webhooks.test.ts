@@ -110,7 +110,7 @@ describe('batch webhooks', () => {
     const store = h.store!;
     let batchId: string | undefined;
     await until('chunk 0 submitted its batch', async () => {
-      batchId = (await store.getBatch(runId, 0, 1))?.providerBatchId;
+      batchId = (await store.batches.get(runId, 0, 1))?.providerBatchId;
       return batchId !== undefined;
     });
     const body = JSON.stringify({

@@ -118,7 +118,7 @@ export async function openTestStore(): Promise<RunStore> {
 
 /** Plans requests straight into the store: one per dedup key, all in `chunk`. */
 export async function planRequests(store: RunStore, runId: string, dedupKeys: string[], chunk = 0): Promise<void> {
-  await store.insertRequests(
+  await store.items.insertRequests(
     runId,
     dedupKeys.map((dedupKey, i) => ({
       dedupKey,

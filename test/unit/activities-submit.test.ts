@@ -32,7 +32,10 @@ describe('submitBatch', () => {
     expect(methods(provider)).toEqual(['createBatch']);
     expect(uploaded).toEqual(['a', 'b', 'c']);
     expect(provider.calls[0].args[2]).toBe(idempotencyKey('run-once', 0, 1));
-    expect(await store.getBatch('run-once', 0, 1)).toMatchObject({ providerBatchId: 'batch-1', status: 'validating' });
+    expect(await store.batches.get('run-once', 0, 1)).toMatchObject({
+      providerBatchId: 'batch-1',
+      status: 'validating',
+    });
   });
 
   it('finds a batch whose create answer was lost instead of creating another', async () => {
@@ -42,7 +45,7 @@ describe('submitBatch', () => {
       createBatch: () => Promise.reject(new Error('socket hang up after the batch was created')),
     });
     await expect(submit(lost, 'run-lost')).rejects.toThrow('socket hang up');
-    expect(await store.getBatch('run-lost', 0, 1)).toMatchObject({ status: 'intent', providerBatchId: undefined });
+    expect(await store.batches.get('run-lost', 0, 1)).toMatchObject({ status: 'intent', providerBatchId: undefined });
 
     const retry = fake.fakeProvider({
       findBatch: (key) =>
@@ -55,7 +58,7 @@ describe('submitBatch', () => {
     expect(await submit(retry, 'run-lost')).toEqual({ batchId: 'batch-lost', requests: 2, reused: true });
     expect(methods(retry)).toEqual(['findBatch']); // never createBatch
     expect(retry.calls[0].args[1]).toMatchObject({ requests: 2 });
-    expect(await store.getBatch('run-lost', 0, 1)).toMatchObject({ providerBatchId: 'batch-lost' });
+    expect(await store.batches.get('run-lost', 0, 1)).toMatchObject({ providerBatchId: 'batch-lost' });
   });
 
   it('lets two chunks that lost their creates at once adopt one batch each, never the same one', async () => {
@@ -63,7 +66,7 @@ describe('submitBatch', () => {
     // first, so two chunks of one size looking at the same moment see the same candidate.
     for (const chunk of [0, 1]) {
       await fake.planRequests(store, 'run-race', [`a${chunk}`, `b${chunk}`], chunk);
-      await store.saveBatch('run-race', chunk, 1, { status: 'intent', attempt: 1 });
+      await store.batches.save('run-race', chunk, 1, { status: 'intent', attempt: 1 });
     }
     const candidates = ['batch-older', 'batch-newer'].map((id) =>
       fake.providerBatch(id, { status: 'in_progress', counts: { total: 2, completed: 0, failed: 0 } }),
@@ -86,14 +89,14 @@ describe('submitBatch', () => {
     expect(adopted.map((a) => a.batchId).sort()).toEqual(['batch-newer', 'batch-older']);
     expect(adopted.every((a) => a.reused)).toBe(true);
     expect(methods(provider)).not.toContain('createBatch');
-    expect((await store.getBatch('run-race', 0, 1))?.providerBatchId).not.toBe(
-      (await store.getBatch('run-race', 1, 1))?.providerBatchId,
+    expect((await store.batches.get('run-race', 0, 1))?.providerBatchId).not.toBe(
+      (await store.batches.get('run-race', 1, 1))?.providerBatchId,
     );
   });
 
   it('creates after an earlier attempt that never reached the provider', async () => {
     await fake.planRequests(store, 'run-unsent', ['a']);
-    await store.saveBatch('run-unsent', 0, 1, { status: 'intent' });
+    await store.batches.save('run-unsent', 0, 1, { status: 'intent' });
     const provider = fake.fakeProvider({
       findBatch: () => Promise.resolve(undefined),
       createBatch: () => Promise.resolve(fake.providerBatch('batch-new')),
@@ -110,13 +113,13 @@ describe('submitBatch', () => {
       createBatch: () => Promise.resolve(fake.providerBatch(`batch-${++created}`, { status: 'validating' })),
     });
     expect(await submit(provider, 'run-again')).toMatchObject({ batchId: 'batch-1', reused: false });
-    await store.saveBatch('run-again', 0, 1, { status: 'failed' });
+    await store.batches.save('run-again', 0, 1, { status: 'failed' });
     expect(await submit(provider, 'run-again', 1, 2)).toEqual({ batchId: 'batch-2', requests: 2, reused: false });
     expect(await submit(provider, 'run-again', 1, 2)).toEqual({ batchId: 'batch-2', requests: 0, reused: true });
     expect(methods(provider)).toEqual(['createBatch', 'createBatch']);
     expect(provider.calls[1].args[2]).toBe(idempotencyKey('run-again', 0, 1, 2));
     expect(idempotencyKey('run-again', 0, 1, 2)).not.toBe(idempotencyKey('run-again', 0, 1));
-    expect(await store.getBatch('run-again', 0, 1)).toMatchObject({
+    expect(await store.batches.get('run-again', 0, 1)).toMatchObject({
       providerBatchId: 'batch-2',
       status: 'validating',
       attempt: 2,

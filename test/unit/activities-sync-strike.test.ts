@@ -57,7 +57,7 @@ describe('syncStrike', () => {
       ['run-429'],
     );
     expect(states.rows).toEqual([{ state: 'answered', n: refusals + 1 }]);
-    expect(await store.unconfirmedSyncCalls('run-429')).toEqual({ calls: 0, estimatedUsd: 0 });
+    expect(await store.syncCalls.unconfirmed('run-429')).toEqual({ calls: 0, estimatedUsd: 0 });
   });
 
   it('leaves no listener on the activity signal per call, retries included (no MaxListenersExceededWarning)', async () => {

@@ -42,19 +42,19 @@ describe('the run store behind costs', () => {
       [runId, dedupKey, ageMs],
     );
 
-  describe('cachedAnswers', () => {
+  describe('cache.answers', () => {
     beforeAll(async () => {
-      await store.insertResults('older-run', [answer('k1', 'older answer')]);
-      await store.insertResults('newer-run', [answer('k1', 'newer answer', { inputTokens: 20, costUsd: 0.004 })]);
-      await store.insertResults('copying-run', [answer('k1', 'a copy', { costUsd: 0, syncCostUsd: 0, cached: true })]);
-      await store.insertResults('downgraded-run', [answer('k1', 'from the downgrade', { model: 'gpt-4.1-nano' })]);
-      await store.insertResults('this-run', [answer('k1', "this run's own")]);
+      await store.results.insert('older-run', [answer('k1', 'older answer')]);
+      await store.results.insert('newer-run', [answer('k1', 'newer answer', { inputTokens: 20, costUsd: 0.004 })]);
+      await store.results.insert('copying-run', [answer('k1', 'a copy', { costUsd: 0, syncCostUsd: 0, cached: true })]);
+      await store.results.insert('downgraded-run', [answer('k1', 'from the downgrade', { model: 'gpt-4.1-nano' })]);
+      await store.results.insert('this-run', [answer('k1', "this run's own")]);
       await setAge('older-run', 'k1', 3 * HOUR);
       await setAge('newer-run', 'k1', 1 * HOUR);
     });
 
     it('gives the newest real answer another run got from the same model, with what it cost then and which run paid', async () => {
-      const found = await store.cachedAnswers(
+      const found = await store.cache.answers(
         'this-run',
         [
           { dedupKey: 'k1', model: MODEL },
@@ -83,34 +83,34 @@ describe('the run store behind costs', () => {
 
     it('never reuses a cache copy, an answer of another model, or an answer of the same run', async () => {
       expect(
-        (await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1-nano' }], DAY)).get('k1')?.output,
+        (await store.cache.answers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1-nano' }], DAY)).get('k1')?.output,
       ).toBe('from the downgrade');
-      expect((await store.cachedAnswers('other-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
+      expect((await store.cache.answers('other-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
         "this run's own",
       );
-      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1' }], DAY)).size).toBe(0);
+      expect((await store.cache.answers('this-run', [{ dedupKey: 'k1', model: 'gpt-4.1' }], DAY)).size).toBe(0);
     });
 
     it('reuses only answers younger than maxAge', async () => {
       expect(
-        (await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], 2 * HOUR)).get('k1')?.output,
+        (await store.cache.answers('this-run', [{ dedupKey: 'k1', model: MODEL }], 2 * HOUR)).get('k1')?.output,
       ).toBe('newer answer');
-      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], 30 * 60_000)).size).toBe(0);
+      expect((await store.cache.answers('this-run', [{ dedupKey: 'k1', model: MODEL }], 30 * 60_000)).size).toBe(0);
       await setAge('newer-run', 'k1', 2 * DAY);
-      expect((await store.cachedAnswers('this-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
+      expect((await store.cache.answers('this-run', [{ dedupKey: 'k1', model: MODEL }], DAY)).get('k1')?.output).toBe(
         'older answer',
       );
     });
 
     it('finds nothing for no keys', async () => {
-      expect((await store.cachedAnswers('this-run', [], DAY)).size).toBe(0);
+      expect((await store.cache.answers('this-run', [], DAY)).size).toBe(0);
     });
   });
 
   it('stores a cache copy as cached: not measured, not pending, and never itself reused', async () => {
     const run = 'copies';
-    await store.insertRequests(run, [request('fresh', 0, 1, 10), request('hit', -1, 2, 30)]);
-    await store.insertResults(run, [
+    await store.items.insertRequests(run, [request('fresh', 0, 1, 10), request('hit', -1, 2, 30)]);
+    await store.results.insert(run, [
       answer('fresh', 'sent', { inputTokens: 11, outputTokens: 7 }),
       answer('hit', 'reused', { costUsd: 0, syncCostUsd: 0, cached: true }),
     ]);
@@ -122,50 +122,60 @@ describe('the run store behind costs', () => {
       { dedup_key: 'fresh', cached: false },
       { dedup_key: 'hit', cached: true },
     ]);
-    expect(await store.answeredSoFar(run)).toEqual({ answers: 1, billedInput: 11, countedInput: 10, output: 7 });
-    expect(await store.pendingSize(run, -1)).toEqual({ requests: 0, inputTokens: 0 });
-    expect((await store.cachedAnswers('later-run', [{ dedupKey: 'hit', model: MODEL }], DAY)).size).toBe(0);
+    expect(await store.results.answeredSoFar(run)).toEqual({
+      answers: 1,
+      billedInput: 11,
+      countedInput: 10,
+      output: 7,
+    });
+    expect(await store.items.pendingSize(run, -1)).toEqual({ requests: 0, inputTokens: 0 });
+    expect((await store.cache.answers('later-run', [{ dedupKey: 'hit', model: MODEL }], DAY)).size).toBe(0);
   });
 
   it('sizes what a chunk still has to send: no answer and no permanent failure', async () => {
     const run = 'pending';
-    await store.insertRequests(run, [
+    await store.items.insertRequests(run, [
       request('answered', 0, 1, 10),
       request('refused', 0, 2, 20),
       request('retrying', 0, 3, 30),
       request('waiting', 0, 4, 40),
       request('next-chunk', 1, 5, 50),
     ]);
-    await store.insertResults(run, [answer('answered', 'ok')]);
-    await store.recordFailures(run, [
+    await store.results.insert(run, [answer('answered', 'ok')]);
+    await store.results.recordFailures(run, [
       { dedupKey: 'refused', strike: 1, kind: 'invalid_request', retryable: false, error: '400' },
       { dedupKey: 'retrying', strike: 1, kind: 'server_error', retryable: true, error: '500' },
     ]);
-    expect(await store.pendingSize(run, 0)).toEqual({ requests: 2, inputTokens: 70 });
-    expect(await store.pendingSize(run, 1)).toEqual({ requests: 1, inputTokens: 50 });
-    expect(await store.pendingSize(run, 2)).toEqual({ requests: 0, inputTokens: 0 });
+    expect(await store.items.pendingSize(run, 0)).toEqual({ requests: 2, inputTokens: 70 });
+    expect(await store.items.pendingSize(run, 1)).toEqual({ requests: 1, inputTokens: 50 });
+    expect(await store.items.pendingSize(run, 2)).toEqual({ requests: 0, inputTokens: 0 });
   });
 
   it('measures nothing before a run has answers', async () => {
-    expect(await store.answeredSoFar('no-answers')).toEqual({ answers: 0, billedInput: 0, countedInput: 0, output: 0 });
+    expect(await store.results.answeredSoFar('no-answers')).toEqual({
+      answers: 0,
+      billedInput: 0,
+      countedInput: 0,
+      output: 0,
+    });
   });
 
   it('samples only requests still to send, never cache hits (chunk -1)', async () => {
     const run = 'sample';
-    await store.insertRequests(run, [
+    await store.items.insertRequests(run, [
       request('a', 0, 1, 11),
       request('b', 1, 2, 22),
       request('c', 0, 3, 33),
       request('hit1', -1, 4, 44),
       request('hit2', -1, 5, 55),
     ]);
-    const all = await store.randomRequests(run, 10);
+    const all = await store.items.randomRequests(run, 10);
     expect([...all].sort((x, y) => x.firstLine - y.firstLine)).toEqual([
       { firstLine: 1, inputTokens: 11 },
       { firstLine: 2, inputTokens: 22 },
       { firstLine: 3, inputTokens: 33 },
     ]);
-    const two = await store.randomRequests(run, 2);
+    const two = await store.items.randomRequests(run, 2);
     expect(two).toHaveLength(2);
     expect(new Set(two.map((r) => r.firstLine)).size).toBe(2);
     for (const r of two) expect([1, 2, 3]).toContain(r.firstLine);
@@ -173,15 +183,15 @@ describe('the run store behind costs', () => {
 
   it("discards every row of an estimate's scratch run and nothing of another run", async () => {
     const fill = async (run: string) => {
-      await store.insertItems(run, [{ line: 1, itemId: 'i1', dedupKey: 'x' }]);
-      await store.insertRequests(run, [request('x', 0, 1, 5), request('y', 0, 2, 5)]);
-      await store.insertResults(run, [answer('x', 'answered')]);
-      await store.recordFailures(run, [
+      await store.items.insert(run, [{ line: 1, itemId: 'i1', dedupKey: 'x' }]);
+      await store.items.insertRequests(run, [request('x', 0, 1, 5), request('y', 0, 2, 5)]);
+      await store.results.insert(run, [answer('x', 'answered')]);
+      await store.results.recordFailures(run, [
         { dedupKey: 'y', strike: 1, kind: 'server_error', retryable: true, error: '500', costUsd: 0.5 },
       ]);
-      await store.saveBatch(run, 0, 1, { providerBatchId: `batch-${run}`, status: 'completed', model: MODEL });
+      await store.batches.save(run, 0, 1, { providerBatchId: `batch-${run}`, status: 'completed', model: MODEL });
       await store.spend.reserve(run, 0, 1, MODEL, 1);
-      await store.recordSyncCall({
+      await store.syncCalls.record({
         callId: `call-${run}`,
         runId: run,
         chunk: 0,
@@ -216,11 +226,11 @@ describe('the run store behind costs', () => {
       runs: 1,
     });
 
-    await store.discardRun('scratch');
+    await store.items.discardRun('scratch');
     expect(Object.values(await rowsOf('scratch')).every((n) => n === 0)).toBe(true);
     expect(await rowsOf('kept')).toEqual(before);
     expect((await store.spend.totals('scratch')).run).toBe(0);
-    expect((await store.cachedAnswers('later-run', [{ dedupKey: 'x', model: MODEL }], DAY)).get('x')?.output).toBe(
+    expect((await store.cache.answers('later-run', [{ dedupKey: 'x', model: MODEL }], DAY)).get('x')?.output).toBe(
       'answered',
     );
   });

@@ -48,7 +48,7 @@ describe('prepareFailover', () => {
     });
 
   it('frees a strike whose create was refused: its slot, its reservation and its intent go', async () => {
-    await store.saveBatch('free', 0, 1, { status: 'intent', model: 'gpt-4.1-mini', attempt: 1 });
+    await store.batches.save('free', 0, 1, { status: 'intent', model: 'gpt-4.1-mini', attempt: 1 });
     await store.spend.reserve('free', 0, 1, 'gpt-4.1-mini', 0.5);
     await store.batchSlots.take({
       key: 'k',
@@ -60,7 +60,7 @@ describe('prepareFailover', () => {
       maxTokens: 0,
     });
     expect(await run('free')).toEqual({ ok: true });
-    expect(await store.getBatch('free', 0, 1)).toBeUndefined();
+    expect(await store.batches.get('free', 0, 1)).toBeUndefined();
     expect(await store.spend.reservation('free', 0, 1)).toBeUndefined();
     expect(
       await store.batchSlots.take({
@@ -76,13 +76,13 @@ describe('prepareFailover', () => {
   });
 
   it('keeps a strike whose create may have been committed, or whose batch exists', async () => {
-    await store.saveBatch('unsure', 0, 1, { status: 'intent', model: 'gpt-4.1-mini', attempt: 1 });
-    await store.markCreateUncertain('unsure', 0, 1);
+    await store.batches.save('unsure', 0, 1, { status: 'intent', model: 'gpt-4.1-mini', attempt: 1 });
+    await store.batches.markCreateUncertain('unsure', 0, 1);
     expect(await run('unsure')).toEqual({
       ok: false,
       reason: 'a create may have reached the provider without an answer coming back',
     });
-    await store.saveBatch('made', 0, 1, { providerBatchId: 'batch_1', status: 'validating', model: 'gpt-4.1-mini' });
+    await store.batches.save('made', 0, 1, { providerBatchId: 'batch_1', status: 'validating', model: 'gpt-4.1-mini' });
     expect(await run('made')).toEqual({ ok: false, reason: 'its batch batch_1 exists' });
   });
 });

@@ -41,18 +41,18 @@ describe('finalize, for the items that failed', () => {
     writeFileSync(input, ['a', 'b', 'c'].map((id) => JSON.stringify({ id, subject: id })).join('\n') + '\n');
     const runId = `finalize-${Date.now()}`;
     await store.claimRun(runId, 'execution-1');
-    await store.insertItems(runId, [
+    await store.items.insert(runId, [
       { line: 1, itemId: 'a', dedupKey: 'ka' },
       { line: 2, itemId: 'b', dedupKey: 'kb' },
       { line: 3, itemId: 'c', dedupKey: 'kc' },
     ]);
-    await store.insertRequests(
+    await store.items.insertRequests(
       runId,
       ['a', 'b', 'c'].map((id, i) => ({ dedupKey: `k${id}`, chunk: 0, firstLine: i + 1, itemId: id, body: body(id) })),
     );
     // a: cancelled while its strike 1 batch ran; b: failed strikes 1 and 2, cancelled waiting for strike 3;
     // c: failed strike 1, then its chunk failed for good.
-    await store.recordFailures(
+    await store.results.recordFailures(
       runId,
       [
         { dedupKey: 'kb', strike: 1, kind: 'server_error', retryable: true, error: '500' },
@@ -61,7 +61,7 @@ describe('finalize, for the items that failed', () => {
       ],
       0,
     );
-    await store.failPending(runId, 0, 'chunk_failed', 'batch create refused');
+    await store.results.failPending(runId, 0, 'chunk_failed', 'batch create refused');
 
     const metrics = {
       deadLettered: (kind: string, n: number) => (counted[kind] = (counted[kind] ?? 0) + n),
@@ -105,16 +105,16 @@ describe('finalize, for a run whose chunks failed over', () => {
     writeFileSync(input, ids.map((id) => JSON.stringify({ id, subject: id })).join('\n') + '\n');
     const runId = `failover-estimate-${Date.now()}`;
     await store.claimRun(runId, 'execution-1');
-    await store.insertItems(
+    await store.items.insert(
       runId,
       ids.map((id, i) => ({ line: i + 1, itemId: id, dedupKey: `k${id}` })),
     );
-    await store.insertRequests(
+    await store.items.insertRequests(
       runId,
       ids.map((id, i) => ({ dedupKey: `k${id}`, chunk: 0, firstLine: i + 1, itemId: id, body: body(id) })),
     );
     // Planned on gpt-4.1-mini; the outage moved the chunk to claude-haiku-4-5, which answered everything.
-    await store.insertResults(
+    await store.results.insert(
       runId,
       ids.map((id) => ({
         dedupKey: `k${id}`,

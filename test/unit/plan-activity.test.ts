@@ -45,7 +45,7 @@ async function plan(spec: ResolvedSpec) {
   const runId = `run-${runs}`;
   const { planRun } = createPlanActivities({ store, providers: {} as never });
   const summary = await quietActivityEnvironment().run(planRun, { runId, spec });
-  const items = await store.itemsPage(runId, 0, 100_000);
+  const items = await store.results.itemsPage(runId, 0, 100_000);
   return { summary, items: items.map(({ line, itemId, error }) => ({ line, itemId, error })) };
 }
 
@@ -180,7 +180,7 @@ describe('output folder', () => {
         ),
       ),
     });
-    expect(await store.itemsPage(runId, 0, 10)).toEqual([]);
+    expect(await store.results.itemsPage(runId, 0, 10)).toEqual([]);
   });
 
   it.each(['../../escaped', '/abs/path'])(
@@ -205,7 +205,7 @@ describe('output folder', () => {
       const { existsSync } = await import('node:fs');
       expect(existsSync(join(dir, 'escaped'))).toBe(false);
       expect(existsSync(join(dir, 'sched'))).toBe(false);
-      expect(await store.itemsPage(runId, 0, 10)).toEqual([]);
+      expect(await store.results.itemsPage(runId, 0, 10)).toEqual([]);
     },
   );
 

@@ -21,11 +21,11 @@ const TRICKY = [
 
 describe('plan bulk loads (COPY)', () => {
   it('keeps every character of ids, errors and request bodies, and NULL apart from the empty string', async () => {
-    await store.insertItems(
+    await store.items.insert(
       'bulk',
       TRICKY.map((text, i) => ({ line: i + 1, itemId: text, error: i % 2 ? text : undefined, dedupKey: `k${i}` })),
     );
-    await store.insertRequests(
+    await store.items.insertRequests(
       'bulk',
       TRICKY.map((text, i) => ({
         dedupKey: `k${i}`,
@@ -42,7 +42,7 @@ describe('plan bulk loads (COPY)', () => {
     );
     expect(items.rows.map((r) => r.item_id)).toEqual(TRICKY);
     expect(items.rows.map((r) => r.error)).toEqual(TRICKY.map((text, i) => (i % 2 ? text : null)));
-    const pending = await store.pendingRequests('bulk', 0);
+    const pending = await store.items.pendingRequests('bulk', 0);
     expect(pending.map((p) => (p.body as ChatRequest).messages[0].content)).toEqual(TRICKY);
     const tokens = await store.sql.query<{ input_tokens: number }>(
       'select input_tokens from requests where run_id = $1 order by first_line',
@@ -52,8 +52,8 @@ describe('plan bulk loads (COPY)', () => {
   });
 
   it('refuses a line loaded twice instead of keeping one silently', async () => {
-    await store.insertItems('twice', [{ line: 1, itemId: 'a', dedupKey: 'k' }]);
-    await expect(store.insertItems('twice', [{ line: 1, itemId: 'a', dedupKey: 'k' }])).rejects.toThrow(
+    await store.items.insert('twice', [{ line: 1, itemId: 'a', dedupKey: 'k' }]);
+    await expect(store.items.insert('twice', [{ line: 1, itemId: 'a', dedupKey: 'k' }])).rejects.toThrow(
       /duplicate key/,
     );
   });

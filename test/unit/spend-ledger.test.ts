@@ -9,7 +9,7 @@ import { useTestStore } from '../support/fake-provider';
 const MODEL = 'gpt-4.1-mini';
 
 async function plan(store: RunStore, runId: string, chunks: Record<string, number>): Promise<void> {
-  await store.insertRequests(
+  await store.items.insertRequests(
     runId,
     Object.entries(chunks).map(([dedupKey, chunk], i) => ({
       dedupKey,
@@ -43,8 +43,8 @@ async function syncCall(
   estimatedUsd: number,
   state: 'in_flight' | 'answered' | 'unconfirmed',
 ): Promise<void> {
-  await store.recordSyncCall({ callId, runId, chunk, dedupKey: callId, strike, estimatedUsd });
-  if (state !== 'in_flight') await store.settleSyncCall(callId, state);
+  await store.syncCalls.record({ callId, runId, chunk, dedupKey: callId, strike, estimatedUsd });
+  if (state !== 'in_flight') await store.syncCalls.settle(callId, state);
 }
 
 describe('the spend ledger', () => {
@@ -62,13 +62,13 @@ describe('the spend ledger', () => {
   it('settles a batch at what its chunk and strike cost: answers, billed failures and lost sync calls', async () => {
     const run = 'settle';
     await plan(store, run, { a: 0, b: 0, c: 0, d: 0, e: 0, f: 1 });
-    await store.insertResults(run, [
+    await store.results.insert(run, [
       answer('a', 1, 0.125), // counts
       answer('b', 1, 0.5, true), // a cache copy: billed by another run
       answer('c', 2, 0.25), // another strike
       answer('f', 1, 1), // another chunk
     ]);
-    await store.recordFailures(run, [
+    await store.results.recordFailures(run, [
       { dedupKey: 'd', strike: 1, kind: 'schema_violation', retryable: false, error: 'bad JSON', costUsd: 0.0625 },
       { dedupKey: 'e', strike: 2, kind: 'schema_violation', retryable: false, error: 'bad JSON', costUsd: 2 },
     ]);
@@ -87,7 +87,7 @@ describe('the spend ledger', () => {
   it('settles a batch that was never reserved', async () => {
     const run = 'unreserved';
     await plan(store, run, { a: 0 });
-    await store.insertResults(run, [answer('a', 1, 0.75)]);
+    await store.results.insert(run, [answer('a', 1, 0.75)]);
     expect(await store.spend.settle(run, 0, 1, MODEL)).toBe(0.75);
     expect(await store.spend.reservation(run, 0, 1)).toEqual({ model: MODEL, reservedUsd: 0, actualUsd: 0.75 });
   });
@@ -95,13 +95,13 @@ describe('the spend ledger', () => {
   it('settles only the open reservations at the end of a run', async () => {
     const run = 'settle-run';
     await plan(store, run, { a: 0, b: 0, c: 1 });
-    await store.insertResults(run, [answer('a', 1, 0.5)]);
+    await store.results.insert(run, [answer('a', 1, 0.5)]);
     await store.spend.reserve(run, 0, 1, MODEL, 2);
     await store.spend.reserve(run, 1, 1, MODEL, 2);
     await store.spend.reserve(run, 2, 1, MODEL, 2); // a chunk that sent nothing
     expect(await store.spend.settle(run, 0, 1, MODEL)).toBe(0.5);
     // Written after chunk 0 settled: settleRun does not settle it again.
-    await store.insertResults(run, [answer('b', 1, 0.25), answer('c', 1, 0.125)]);
+    await store.results.insert(run, [answer('b', 1, 0.25), answer('c', 1, 0.125)]);
 
     await store.spend.settleRun(run);
     expect(await store.spend.reservation(run, 0, 1)).toEqual({ model: MODEL, reservedUsd: 2, actualUsd: 0.5 });
@@ -179,7 +179,7 @@ describe('spend totals by run, UTC day and UTC month', () => {
 
     // This run: chunk 0 settled at 1.25 (reserved 2), chunk 1 open at 0.5, chunk 2 from 40 days ago.
     await plan(store, 'this', { a: 0 });
-    await store.insertResults('this', [answer('a', 1, 1.25)]);
+    await store.results.insert('this', [answer('a', 1, 1.25)]);
     await store.spend.reserve('this', 0, 1, MODEL, 2);
     await store.spend.settle('this', 0, 1, MODEL);
     await store.spend.reserve('this', 1, 1, MODEL, 0.5);

@@ -27,8 +27,13 @@ describe('run outcomes in the store', () => {
   });
 
   it('ends only the unanswered requests of the failed chunk, once', async () => {
-    await store.insertRequests('r2', [request('a', 0, 1), request('b', 0, 2), request('c', 0, 3), request('d', 1, 4)]);
-    await store.insertResults('r2', [
+    await store.items.insertRequests('r2', [
+      request('a', 0, 1),
+      request('b', 0, 2),
+      request('c', 0, 3),
+      request('d', 1, 4),
+    ]);
+    await store.results.insert('r2', [
       {
         dedupKey: 'a',
         output: 'x',
@@ -42,17 +47,17 @@ describe('run outcomes in the store', () => {
         syncCostUsd: 0,
       },
     ]);
-    await store.recordFailures('r2', [
+    await store.results.recordFailures('r2', [
       { dedupKey: 'b', strike: 1, kind: 'invalid_request', retryable: false, error: 'no' },
     ]);
-    expect(await store.failPending('r2', 0, 'chunk_failed', '400 refused')).toBe(1); // only c
-    expect(await store.failPending('r2', 0, 'chunk_failed', 'again')).toBe(0); // ended once: the first reason stays
-    const failures = await store.failuresFor('r2', ['c', 'd']);
+    expect(await store.results.failPending('r2', 0, 'chunk_failed', '400 refused')).toBe(1); // only c
+    expect(await store.results.failPending('r2', 0, 'chunk_failed', 'again')).toBe(0); // ended once: the first reason stays
+    const failures = await store.results.failuresFor('r2', ['c', 'd']);
     expect(failures.get('c')).toEqual([
       { dedupKey: 'c', strike: 9, kind: 'chunk_failed', retryable: true, error: '400 refused' },
     ]);
     expect(failures.get('d')).toBeUndefined();
-    expect(await store.failPending('r2', undefined, 'run_failed', 'stopped')).toBe(1); // d only
+    expect(await store.results.failPending('r2', undefined, 'run_failed', 'stopped')).toBe(1); // d only
   });
 
   it('counts sync calls whose answers never came as unconfirmed', async () => {
@@ -64,16 +69,16 @@ describe('run outcomes in the store', () => {
       strike: 1,
       estimatedUsd: 0.25,
     });
-    await store.recordSyncCall(call('one'));
-    await store.recordSyncCall(call('two'));
-    await store.recordSyncCall(call('three'));
-    await store.settleSyncCall('one', 'answered');
-    await store.settleSyncCall('two', 'unconfirmed');
-    expect(await store.unconfirmedSyncCalls('r3')).toEqual({ calls: 2, estimatedUsd: 0.5 });
+    await store.syncCalls.record(call('one'));
+    await store.syncCalls.record(call('two'));
+    await store.syncCalls.record(call('three'));
+    await store.syncCalls.settle('one', 'answered');
+    await store.syncCalls.settle('two', 'unconfirmed');
+    expect(await store.syncCalls.unconfirmed('r3')).toEqual({ calls: 2, estimatedUsd: 0.5 });
   });
 
   it('pages through the requests still pending, in line order, past page boundaries', async () => {
-    await store.insertRequests('r4', [
+    await store.items.insertRequests('r4', [
       request('e', 0, 5),
       request('a', 0, 1),
       request('c', 0, 3),
@@ -81,11 +86,11 @@ describe('run outcomes in the store', () => {
       request('d', 0, 4),
       request('x', 1, 6),
     ]);
-    await store.recordFailures('r4', [
+    await store.results.recordFailures('r4', [
       { dedupKey: 'c', strike: 1, kind: 'invalid_request', retryable: false, error: 'no' },
     ]);
     const keys: string[] = [];
-    for await (const pending of store.pendingRequestPages('r4', 0, 2)) keys.push(pending.dedupKey);
+    for await (const pending of store.items.pendingRequestPages('r4', 0, 2)) keys.push(pending.dedupKey);
     expect(keys).toEqual(['a', 'b', 'd', 'e']);
   });
 });

@@ -59,12 +59,12 @@ describe('the store over pg', () => {
   });
 
   it('keeps the first answer when a page of results is written again', async () => {
-    await store.insertRequests('r', [
+    await store.items.insertRequests('r', [
       { dedupKey: 'a', chunk: 0, firstLine: 1, body: { model: 'm', messages: [], maxTokens: 5 } },
       { dedupKey: 'b', chunk: 0, firstLine: 2, body: { model: 'm', messages: [], maxTokens: 5 } },
     ]);
-    await store.insertResults('r', [result('a', 'first')]);
-    await store.insertResults('r', [result('a', 'second'), result('b', 'only')]);
+    await store.results.insert('r', [result('a', 'first')]);
+    await store.results.insert('r', [result('a', 'second'), result('b', 'only')]);
     const { rows } = await store.sql.query<{ dedup_key: string; output: string; json_answer: boolean }>(
       "select dedup_key, output, json_answer from results where run_id = 'r' order by dedup_key",
     );
@@ -112,7 +112,7 @@ describe('the store over pg', () => {
       "select data_type from information_schema.columns where table_name = 'requests' and column_name = 'body'",
     );
     expect(rows[0].data_type).toBe('text');
-    expect(await reopened.pendingRequests('old', 0)).toEqual([{ dedupKey: 'k', body }]);
+    expect(await reopened.items.pendingRequests('old', 0)).toEqual([{ dedupKey: 'k', body }]);
     await reopened.sql.close();
   });
 
@@ -132,8 +132,8 @@ describe('the store over pg', () => {
       values ('v1', 'refused', 1, 'invalid_request', false, 'no');`);
     await old.sql.close();
     const reopened = await openStore(dir);
-    expect(await reopened.pendingKeys('v1', 3)).toEqual(new Set(['waiting']));
-    expect(await reopened.chunkTotals('v1', 3)).toMatchObject({ requests: 3, succeeded: 1, cost_usd: 0.5 });
+    expect(await reopened.items.pendingKeys('v1', 3)).toEqual(new Set(['waiting']));
+    expect(await reopened.results.chunkTotals('v1', 3)).toMatchObject({ requests: 3, succeeded: 1, cost_usd: 0.5 });
     await reopened.sql.close();
   });
 
@@ -151,7 +151,7 @@ describe('the store over pg', () => {
              ('v3', 'text', 'plain words', null, 'openai', 'm', 'batch', 1, 1, 1, 0, 0, 0);`);
     await old.sql.close();
     const reopened = await openStore(dir);
-    const cached = await reopened.cachedAnswers(
+    const cached = await reopened.cache.answers(
       'later',
       [
         { dedupKey: 'json', model: 'm' },

@@ -194,7 +194,7 @@ describe("the worker's handler", () => {
     const handle = createBatchWebhookHandler({
       secret,
       client,
-      store: { batchOwner: async (id) => void lookups.push(id) },
+      store: { batches: { owner: async (id) => void lookups.push(id) } },
     });
     const headers = webhookHeaders(newWebhookSecret(), 'wh_1', EVENT, Date.now());
     expect(await handle(EVENT, headers)).toMatchObject({ status: 400 });
@@ -209,7 +209,7 @@ describe("the worker's handler", () => {
     const handle = createBatchWebhookHandler({
       secret,
       client,
-      store: { batchOwner: async (id) => void lookups.push(id) },
+      store: { batches: { owner: async (id) => void lookups.push(id) } },
     });
     const reply = await handle(EVENT, webhookHeaders(secret, 'wh_1', EVENT, Date.now()));
     expect(reply).toMatchObject({ status: 200, message: expect.stringContaining('not one of this store') });
