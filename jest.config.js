@@ -3,13 +3,14 @@ const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/support/quiet-notices.ts'],
 };
 /** Integration and soak tests: against a real Temporal dev server, started once for all their files. */
 const againstTemporal = {
   ...base,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // Worker logs at ERROR unless LLMBATCH_LOG_LEVEL is set: failures the tests provoke stay quiet.
-  setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+  setupFiles: [...base.setupFiles, '<rootDir>/test/support/quiet-logs.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 module.exports = {
