@@ -14,6 +14,7 @@ import { startDevServer } from '../../dev/dev-server';
 import { findTemporalCli } from '../../dev/temporal-cli';
 import { writeTickets } from './datasets';
 import { fastSpec, startHarness, type Harness } from './harness';
+import { until } from './until';
 import type { RunProgress } from '../../common';
 import { batchRunWorkflow, estimateWorkflow, progressQuery } from '../../workflows';
 import { budgetSignal, pauseSignal, resumeSignal } from '../../workflows/signals';
@@ -58,16 +59,12 @@ async function main() {
       signal: pauseSignal,
       signalArgs: [{ reason: 'fixture' }],
     });
-    const until = async (what: string, check: (p: RunProgress) => boolean) => {
-      for (let waited = 0; !check(await handle.query(progressQuery)); waited += 100) {
-        if (waited > 60_000) throw new Error(`the budgeted run never showed ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    await until('its plan', (p) => p.chunks.total > 0);
+    const shows = (what: string, check: (p: RunProgress) => boolean) =>
+      until(`the budgeted run to show ${what}`, async () => check(await handle.query(progressQuery)), 60_000);
+    await shows('its plan', (p) => p.chunks.total > 0);
     await handle.signal(budgetSignal, { maxUsd: 0.0002 });
     await handle.signal(resumeSignal);
-    await until('paused:budget', (p) => p.phase === 'paused:budget');
+    await shows('paused:budget', (p) => p.phase === 'paused:budget');
     await handle.signal(budgetSignal, { maxUsd: 1 });
     await handle.result();
 
@@ -146,20 +143,22 @@ async function recordStops(h: Harness) {
   );
   const before = h.simulator.ledger().batchesCreated;
   const cancelled = await startRun(h.client, cancelSpec, { taskQueue: h.taskQueue, runId: 'replay-cancel' });
-  for (let waited = 0; h.simulator.ledger().batchesCreated < before + 2; waited += 100) {
-    if (waited > 60_000) throw new Error('the run to cancel never submitted its batches');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    'the run to cancel to submit its batches',
+    () => h.simulator.ledger().batchesCreated >= before + 2,
+    60_000,
+  );
   await cancelled.cancel();
   await cancelled.result().catch(() => undefined);
   // Every chunk's clean-up ends before the histories are read.
-  for (let waited = 0; ; waited += 200) {
-    let running = 0;
-    for await (const _ of h.client.workflow.list({ query: 'ExecutionStatus = "Running"' })) running++;
-    if (running === 0) break;
-    if (waited > 60_000) throw new Error(`${running} executions still running after the cancel`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await until(
+    'every execution to end after the cancel',
+    async () => {
+      for await (const _ of h.client.workflow.list({ query: 'ExecutionStatus = "Running"' })) return false;
+      return true;
+    },
+    60_000,
+  );
 }
 
 main().catch((error: unknown) => {
